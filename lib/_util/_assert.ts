@@ -1,0 +1,2 @@
+/** Re-export of `node:assert/strict` helpers for doc examples. @module */
+export { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
