@@ -1,0 +1,196 @@
+/**
+ * The whole ECD config schema, assembled from the registries (reference §0). It is rebuilt when a
+ * component is registered at runtime, so validation and JSON Schema include runtime entries.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { BackendSchema } from "./backend.ts";
+import {
+  allCombiners,
+  allFeatures,
+  decodersFor,
+  encodersFor,
+  lossesFor,
+  LUDWIG_ONLY_COMBINERS,
+  LUDWIG_ONLY_FEATURE_TYPES,
+  ludwigOnlyEncoders,
+  registryVersion,
+} from "./components.ts";
+import { choice, obj, reduce, typeUnion } from "./fields.ts";
+import { HyperoptSchema } from "./hyperopt.ts";
+import { GlobalPreprocessingSchema } from "./preprocessing.ts";
+import type { ComponentSchema, FeatureEntry } from "./registry.ts";
+import { TrainerSchema } from "./trainer.ts";
+
+type Tuple<T> = [T, ...T[]];
+
+function nonEmpty<T>(items: T[], what: string): Tuple<T> {
+  if (items.length === 0) throw new TypeError(`Cannot build the config schema: no ${what}`);
+  return items as Tuple<T>;
+}
+
+const featureName = () =>
+  z.string().min(1).describe("Name of the feature, unique among all features");
+const column = () =>
+  z.string().min(1).optional().describe("Dataset column of the feature (default: its name)");
+const procColumn = () => z.string().optional().describe("Internal: column of preprocessed data");
+const active = () =>
+  z.boolean().default(true).describe("Accepted for Ludwig compatibility; nothing reads it");
+
+function encoderUnion(f: FeatureEntry) {
+  const schemas = encodersFor(f.type).map((e) => e.schema as ComponentSchema);
+  return typeUnion(nonEmpty(schemas, `encoder for ${f.type}`), {
+    kind: `${f.type} encoder`,
+    ludwigOnly: ludwigOnlyEncoders(f.type),
+    shorthand: true,
+    defaultType: f.input!.defaultEncoder,
+  });
+}
+
+function decoderUnion(f: FeatureEntry) {
+  const schemas = decodersFor(f.type).map((d) => d.schema as ComponentSchema);
+  return typeUnion(nonEmpty(schemas, `decoder for ${f.type}`), {
+    kind: `${f.type} decoder`,
+    shorthand: true,
+    defaultType: f.output!.defaultDecoder,
+  });
+}
+
+function lossUnion(f: FeatureEntry) {
+  const schemas = lossesFor(f.type).map((l) => l.schema as ComponentSchema);
+  return typeUnion(nonEmpty(schemas, `loss for ${f.type}`), {
+    kind: `${f.type} loss`,
+    shorthand: true,
+    defaultType: f.output!.defaultLoss,
+  });
+}
+
+/** The schema of an input feature of type `f`. */
+export function inputFeatureSchema(f: FeatureEntry) {
+  const input = f.input!;
+  return obj({
+    name: featureName(),
+    type: z.literal(f.type),
+    column: column(),
+    proc_column: procColumn(),
+    active: active(),
+    tied: z.string().nullable().default(null).describe(
+      "Name of another input feature of the same type whose encoder weights are shared",
+    ),
+    preprocessing: input.preprocessing.prefault({}),
+    encoder: encoderUnion(f),
+  }, { id: `input_feature.${f.type}`, description: `An input feature of type ${f.type}` });
+}
+
+/** The schema of an output feature of type `f`. */
+export function outputFeatureSchema(f: FeatureEntry) {
+  const output = f.output!;
+  return obj({
+    name: featureName(),
+    type: z.literal(f.type),
+    column: column(),
+    proc_column: procColumn(),
+    active: active(),
+    preprocessing: output.preprocessing.prefault({}),
+    decoder: decoderUnion(f),
+    loss: lossUnion(f),
+    reduce_input: reduce(output.defaultReduce, "How a sequence-shaped combiner output is reduced"),
+    dependencies: z.array(z.string()).default([]).describe(
+      "Output features whose hidden states feed this one",
+    ),
+    reduce_dependencies: reduce(
+      output.defaultReduce,
+      "How sequence-shaped dependency hidden states are reduced",
+    ),
+    ...output.extra,
+  }, { id: `output_feature.${f.type}`, description: `An output feature of type ${f.type}` });
+}
+
+/** The `defaults.<type>` block: type-level settings merged into every feature of that type. */
+function defaultsBlock(f: FeatureEntry) {
+  return obj({
+    ...(f.input
+      ? {
+        preprocessing: f.input.preprocessing.prefault({}),
+        encoder: encoderUnion(f),
+      }
+      : {}),
+    ...(f.output
+      ? {
+        decoder: decoderUnion(f),
+        loss: lossUnion(f),
+      }
+      : {}),
+  }, { id: `defaults.${f.type}`, description: `Defaults of every ${f.type} feature` });
+}
+
+function featureUnion(
+  entries: readonly FeatureEntry[],
+  build: (f: FeatureEntry) => ComponentSchema,
+  kind: string,
+  ludwigOnly: readonly string[],
+) {
+  const schemas = entries.map(build);
+  return typeUnion(nonEmpty(schemas, kind), { kind, ludwigOnly });
+}
+
+function buildModelSchema() {
+  const features = allFeatures();
+  const inputs = features.filter((f) => f.input);
+  const outputs = features.filter((f) => f.output);
+  const combiners = allCombiners().map((c) => c.schema as ComponentSchema);
+  const defaultsShape: Record<string, z.ZodType> = {};
+  for (const f of features) defaultsShape[f.type] = defaultsBlock(f).prefault({});
+  return obj({
+    model_type: choice(["ecd"] as const, { kind: "model", ludwigOnly: ["gbm", "llm"] }).default(
+      "ecd",
+    ).describe("Model family: ecd (encoder, combiner, decoder)"),
+    ludwig_version: z.string().optional().describe(
+      "Ludwig version the config was written for; older layouts are upgraded",
+    ),
+    input_features: z.array(
+      featureUnion(inputs, inputFeatureSchema, "input feature", LUDWIG_ONLY_FEATURE_TYPES.input),
+    ).min(1).describe("The model's inputs"),
+    output_features: z.array(
+      featureUnion(
+        outputs,
+        outputFeatureSchema,
+        "output feature",
+        LUDWIG_ONLY_FEATURE_TYPES.output,
+      ),
+    ).min(1).describe("What the model predicts"),
+    combiner: typeUnion(nonEmpty(combiners, "combiner"), {
+      kind: "combiner",
+      ludwigOnly: LUDWIG_ONLY_COMBINERS,
+      shorthand: true,
+      defaultType: "concat",
+    }).describe("How encoder outputs are combined"),
+    trainer: TrainerSchema.prefault({}),
+    preprocessing: GlobalPreprocessingSchema.prefault({}),
+    defaults: obj(defaultsShape).prefault({}).describe(
+      "Per feature type: preprocessing, encoder, decoder and loss merged into every feature of that type",
+    ),
+    hyperopt: HyperoptSchema.nullable().default(null).describe("Hyperparameter search"),
+    backend: BackendSchema.prefault({}),
+  }, {
+    id: "model_config",
+    title: "Sonata model config",
+    description: "A Sonata (Ludwig-compatible) ECD model config",
+  });
+}
+
+let cached: { version: number; schema: ReturnType<typeof buildModelSchema> } | undefined;
+
+/** The current model config schema (rebuilt after runtime registrations). */
+export function modelConfigSchema(): ReturnType<typeof buildModelSchema> {
+  if (cached === undefined || cached.version !== registryVersion()) {
+    cached = { version: registryVersion(), schema: buildModelSchema() };
+  }
+  return cached.schema;
+}
+
+/** A fully resolved config: every default filled. */
+export type ModelConfig = z.output<ReturnType<typeof buildModelSchema>>;
+/** What a person may write: defaulted keys optional. */
+export type ModelConfigInput = z.input<ReturnType<typeof buildModelSchema>>;

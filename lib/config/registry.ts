@@ -1,0 +1,167 @@
+/**
+ * Registry entries: each encoder, combiner, decoder, loss and feature type is one entry binding
+ * its `type` name, the feature types it serves, its zod schema, declared capabilities and a lazy
+ * `load()` of its implementation (the only path into TensorFlow.js). Shared code reads entries
+ * and capabilities; it never compares `type` strings (STYLE B3).
+ *
+ * @module
+ */
+import type { z } from "zod";
+
+/** Every feature type Ludwig knows. */
+export const LUDWIG_FEATURE_TYPES = [
+  "binary",
+  "number",
+  "category",
+  "category_distribution",
+  "set",
+  "bag",
+  "sequence",
+  "text",
+  "timeseries",
+  "audio",
+  "image",
+  "date",
+  "h3",
+  "vector",
+  "anomaly",
+] as const;
+
+/** A feature type name. */
+export type FeatureTypeName = (typeof LUDWIG_FEATURE_TYPES)[number] | `${string}/${string}`;
+
+/** The shape of a component schema: a strict object with a literal `type`. */
+// deno-lint-ignore no-explicit-any
+export type ComponentSchema = z.ZodObject<
+  { type: z.ZodLiteral<string> } & Record<string, any>,
+  any
+>;
+
+/** A lazily imported implementation module. */
+export type Loader = () => Promise<Record<string, unknown>>;
+
+/** What an encoder declares about itself. */
+export interface EncoderCapabilities {
+  /** Rank of the encoder output for a given config: 2 = [batch, hidden], 3 = [batch, seq, hidden]. */
+  outputRank: (config: Record<string, unknown>) => 2 | 3;
+  /** Whether the encoder consumes a vocabulary built in preprocessing. */
+  needsVocab?: boolean;
+  /** Whether the encoder loads pretrained weights. */
+  pretrained?: boolean;
+  /** Preprocessing values the encoder imposes on its feature (tf_idf: `compute_idf: true`). */
+  forcedPreprocessing?: Readonly<Record<string, unknown>>;
+}
+
+/** An encoder entry. */
+export interface EncoderEntry<S extends ComponentSchema = ComponentSchema> {
+  readonly kind: "encoder";
+  /** The `type` name in configs. */
+  readonly type: S["shape"]["type"]["value"];
+  /** The input feature types it encodes. */
+  readonly featureTypes: readonly string[];
+  /** Its config schema. */
+  readonly schema: S;
+  /** Declared capabilities. */
+  readonly capabilities: EncoderCapabilities;
+  /** Imports the implementation; absent while only the config is supported. */
+  readonly load?: Loader;
+}
+
+/** A decoder entry. */
+export interface DecoderEntry<S extends ComponentSchema = ComponentSchema> {
+  readonly kind: "decoder";
+  readonly type: S["shape"]["type"]["value"];
+  readonly featureTypes: readonly string[];
+  readonly schema: S;
+  /** Whether the decoder needs a sequence-shaped (rank 3) combiner output. */
+  readonly capabilities: { needsSequenceInput?: boolean; forcesReduceInputNull?: boolean };
+  readonly load?: Loader;
+}
+
+/** A combiner entry. */
+export interface CombinerEntry<S extends ComponentSchema = ComponentSchema> {
+  readonly kind: "combiner";
+  readonly type: S["shape"]["type"]["value"];
+  readonly schema: S;
+  readonly capabilities: {
+    /** Rank of the combiner output for a given config. */
+    outputRank: (config: Record<string, unknown>) => 2 | 3;
+    /** Whether the combiner needs sequence encoder outputs (rank 3) from its main feature. */
+    needsSequenceInputs?: boolean;
+  };
+  readonly load?: Loader;
+}
+
+/** A loss entry. */
+export interface LossEntry<S extends ComponentSchema = ComponentSchema> {
+  readonly kind: "loss";
+  readonly type: S["shape"]["type"]["value"];
+  readonly featureTypes: readonly string[];
+  readonly schema: S;
+}
+
+/** Whether a metric is better when larger or smaller. */
+export type MetricGoal = "maximize" | "minimize";
+
+/** A feature type entry: its preprocessing schemas, default components and metrics. */
+export interface FeatureEntry {
+  readonly kind: "feature";
+  readonly type: FeatureTypeName;
+  /** Present when the type can be an input feature. */
+  readonly input?: {
+    readonly preprocessing: ComponentSchemaLike;
+    readonly defaultEncoder: string;
+  };
+  /** Present when the type can be an output feature. */
+  readonly output?: {
+    readonly preprocessing: ComponentSchemaLike;
+    readonly defaultDecoder: string;
+    readonly defaultLoss: string;
+    /** Metrics reported for this output type, with their goal (`loss` is always reported). */
+    readonly metrics: Readonly<Record<string, MetricGoal>>;
+    readonly defaultValidationMetric: string;
+    /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape. */
+    readonly extra: z.ZodRawShape;
+    /** Default of `reduce_input` and `reduce_dependencies` for this type. */
+    readonly defaultReduce: "sum" | null;
+  };
+  /** Whether values of this type form sequences (text, sequence). */
+  readonly sequential?: boolean;
+}
+
+/** A zod object schema without a `type` discriminator (preprocessing blocks). */
+// deno-lint-ignore no-explicit-any
+export type ComponentSchemaLike = z.ZodObject<any, any>;
+
+/** Define an encoder entry. */
+export function defineEncoder<S extends ComponentSchema>(
+  entry: Omit<EncoderEntry<S>, "kind" | "type">,
+): EncoderEntry<S> {
+  return Object.freeze({ kind: "encoder", type: entry.schema.shape.type.value, ...entry });
+}
+
+/** Define a decoder entry. */
+export function defineDecoder<S extends ComponentSchema>(
+  entry: Omit<DecoderEntry<S>, "kind" | "type">,
+): DecoderEntry<S> {
+  return Object.freeze({ kind: "decoder", type: entry.schema.shape.type.value, ...entry });
+}
+
+/** Define a combiner entry. */
+export function defineCombiner<S extends ComponentSchema>(
+  entry: Omit<CombinerEntry<S>, "kind" | "type">,
+): CombinerEntry<S> {
+  return Object.freeze({ kind: "combiner", type: entry.schema.shape.type.value, ...entry });
+}
+
+/** Define a loss entry. */
+export function defineLoss<S extends ComponentSchema>(
+  entry: Omit<LossEntry<S>, "kind" | "type">,
+): LossEntry<S> {
+  return Object.freeze({ kind: "loss", type: entry.schema.shape.type.value, ...entry });
+}
+
+/** Define a feature type entry. */
+export function defineFeature(entry: Omit<FeatureEntry, "kind">): FeatureEntry {
+  return Object.freeze({ kind: "feature", ...entry });
+}
