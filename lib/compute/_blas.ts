@@ -1,0 +1,229 @@
+/**
+ * Private: finds and opens the system BLAS through Deno FFI.
+ *
+ * Only `cblas_sgemm` is required; `openblas_set_num_threads` and
+ * `openblas_get_num_threads` are used when the library has them (OpenBLAS).
+ * Opening is lazy: nothing here touches FFI at import time.
+ *
+ * @module
+ */
+
+/** Row-major storage order for `cblas_sgemm`. */
+export const CBLAS_ROW_MAJOR = 101;
+/** No transpose for `cblas_sgemm`. */
+export const CBLAS_NO_TRANS = 111;
+/** Transpose for `cblas_sgemm`. */
+export const CBLAS_TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", // order
+      "i32", // transA
+      "i32", // transB
+      "i32", // M
+      "i32", // N
+      "i32", // K
+      "f32", // alpha
+      "buffer", // A
+      "i32", // lda
+      "buffer", // B
+      "i32", // ldb
+      "f32", // beta
+      "buffer", // C
+      "i32", // ldc
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+  openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+} as const;
+
+type BlasLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+/** Library names tried, in order, when neither a path nor `SONATA_BLAS` is given. */
+export const BLAS_CANDIDATES: readonly string[] = [
+  "libopenblas.so.0",
+  "libopenblas.so",
+  "libblas.so.3",
+  "libmkl_rt.so",
+  "/System/Library/Frameworks/Accelerate.framework/Versions/Current/Frameworks/vecLib.framework/vecLib",
+  "libopenblas.dylib",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+  "/usr/local/opt/openblas/lib/libopenblas.dylib",
+  "libopenblas.dll",
+];
+
+/** The sgemm signature the kernels call: row-major, C = alpha·op(A)·op(B) + beta·C. */
+export type Sgemm = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+) => void;
+
+/** An opened BLAS library. */
+export interface Blas {
+  /** The path or name the library was opened from. */
+  readonly path: string;
+  /** Threads the library uses (OpenBLAS), or 0 when the library does not say. */
+  readonly threads: number;
+  /** Row-major single-precision matrix product. */
+  readonly sgemm: Sgemm;
+}
+
+/** Options of {@linkcode openBlas}. */
+export interface OpenBlasOptions {
+  /** A library path; when absent, `SONATA_BLAS`, then {@linkcode BLAS_CANDIDATES}. */
+  path?: string;
+  /** Threads for OpenBLAS; when absent, `SONATA_BLAS_THREADS`, else the library's default. */
+  threads?: number;
+}
+
+/** Why no BLAS could be opened, one line per library tried. */
+export class BlasNotFoundError extends Error {
+  /** The libraries tried, each with the reason it failed. */
+  readonly tried: ReadonlyArray<{ path: string; reason: string }>;
+  /** Builds the error from the list of attempts. */
+  constructor(tried: ReadonlyArray<{ path: string; reason: string }>) {
+    super(
+      `Cannot open a BLAS library: tried ${tried.map((t) => `"${t.path}"`).join(", ")}`,
+    );
+    this.name = "BlasNotFoundError";
+    this.tried = tried;
+  }
+}
+
+let opened: Blas | undefined;
+let openedLib: BlasLibrary | undefined;
+
+function envGet(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tryOpen(path: string): BlasLibrary {
+  return Deno.dlopen(path, SYMBOLS);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
+}
+
+/**
+ * Opens the BLAS library once per process and returns it; later calls return the same
+ * library (a different `threads` value is applied to it).
+ *
+ * @throws {BlasNotFoundError} when no candidate opens or none has `cblas_sgemm`
+ */
+export function openBlas(options: OpenBlasOptions = {}): Blas {
+  const threads = options.threads ?? parseThreads(envGet("SONATA_BLAS_THREADS"));
+  if (opened && openedLib) {
+    if (threads !== undefined) setThreads(openedLib, threads);
+    opened = { ...opened, threads: getThreads(openedLib) };
+    return opened;
+  }
+  const explicit = options.path ?? envGet("SONATA_BLAS");
+  const candidates = explicit ? [explicit] : BLAS_CANDIDATES;
+  const tried: Array<{ path: string; reason: string }> = [];
+  for (const path of candidates) {
+    let lib: BlasLibrary;
+    try {
+      lib = tryOpen(path);
+    } catch (error) {
+      tried.push({ path, reason: firstLine(error) });
+      continue;
+    }
+    if (threads !== undefined) setThreads(lib, threads);
+    openedLib = lib;
+    opened = { path, threads: getThreads(lib), sgemm: makeSgemm(lib) };
+    return opened;
+  }
+  throw new BlasNotFoundError(tried);
+}
+
+/** Whether a BLAS library opens, without keeping an error; never throws. */
+export function probeBlas(path?: string): { ok: true; blas: Blas } | {
+  ok: false;
+  error: BlasNotFoundError;
+} {
+  try {
+    return { ok: true, blas: openBlas({ path }) };
+  } catch (error) {
+    if (error instanceof BlasNotFoundError) return { ok: false, error };
+    return {
+      ok: false,
+      error: new BlasNotFoundError([{ path: path ?? "(none)", reason: firstLine(error) }]),
+    };
+  }
+}
+
+/** The BLAS opened so far in this process, if any. */
+export function currentBlas(): Blas | undefined {
+  return opened;
+}
+
+function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(
+      `Cannot use SONATA_BLAS_THREADS: expected an integer >= 1, received "${value}"`,
+    );
+  }
+  return n;
+}
+
+function setThreads(lib: BlasLibrary, threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`Cannot set BLAS threads: expected an integer >= 1, received ${threads}`);
+  }
+  lib.symbols.openblas_set_num_threads?.(threads);
+}
+
+function getThreads(lib: BlasLibrary): number {
+  return lib.symbols.openblas_get_num_threads?.() ?? 0;
+}
+
+function makeSgemm(lib: BlasLibrary): Sgemm {
+  const call = lib.symbols.cblas_sgemm;
+  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      // BLAS skips the product; make the result match beta·C.
+      if (beta === 0) {
+        for (let i = 0; i < m; i++) c.fill(0, i * ldc, i * ldc + n);
+      }
+      return;
+    }
+    call(
+      CBLAS_ROW_MAJOR,
+      transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+      transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+      m,
+      n,
+      k,
+      alpha,
+      a,
+      lda,
+      b,
+      ldb,
+      beta,
+      c,
+      ldc,
+    );
+  };
+}

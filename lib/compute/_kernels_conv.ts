@@ -1,0 +1,605 @@
+/**
+ * Private: 2-D convolutions (NHWC) and their gradients as im2col + sgemm, depthwise
+ * convolutions as direct loops.
+ *
+ * @module
+ */
+import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
+import type { Sgemm } from "./_blas.ts";
+import { biasFits } from "./_kernels_matmul.ts";
+import {
+  activateInPlace,
+  addBiasInPlace,
+  allFloat32,
+  type KernelArgs,
+  type NativeKernel,
+  output,
+  SCRATCH_FLOATS,
+  scratchBuffer,
+  valuesOf,
+} from "./_kernel_util.ts";
+
+type Conv2DInfo = backend_util.Conv2DInfo;
+type Shape4 = [number, number, number, number];
+
+/** The geometry the im2col loops need, from a tfjs Conv2DInfo. */
+interface Geometry {
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  left: number;
+  /** Columns of the im2col matrix: fh·fw·inC. */
+  k: number;
+  /** Rows of the im2col matrix per image: outH·outW. */
+  rows: number;
+  /** Whether the convolution is a plain matrix product (1×1, stride 1, no padding). */
+  pointwise: boolean;
+}
+
+function geometry(info: Conv2DInfo): Geometry {
+  const g = {
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    k: info.filterHeight * info.filterWidth * info.inChannels,
+    rows: info.outHeight * info.outWidth,
+    pointwise: false,
+  };
+  g.pointwise = g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.top === 0 &&
+    g.left === 0 && g.outH === g.inH && g.outW === g.inW;
+  return g;
+}
+
+/** Images per im2col chunk so that the column buffer stays under the scratch bound. */
+function chunkImages(g: Geometry, batch: number): number {
+  const perImage = Math.max(1, g.rows * g.k);
+  return Math.max(1, Math.min(batch, Math.floor(SCRATCH_FLOATS / perImage)));
+}
+
+/** Writes the im2col matrix of images [b0, b1) into `col` ([rows·images, k], row-major). */
+function im2col(x: Float32Array, g: Geometry, b0: number, b1: number, col: Float32Array): void {
+  const { inH, inW, inC, outH, outW, fh, fw, sh, sw, dh, dw, top, left } = g;
+  const imageSize = inH * inW * inC;
+  const runC = fw * inC;
+  let p = 0;
+  for (let b = b0; b < b1; b++) {
+    const xb = b * imageSize;
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * sh - top;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * sw - left;
+        const rowInside = dw === 1 && iw0 >= 0 && iw0 + fw <= inW;
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = ih0 + kh * dh;
+          if (ih < 0 || ih >= inH) {
+            col.fill(0, p, p + runC);
+            p += runC;
+            continue;
+          }
+          const xr = xb + ih * inW * inC;
+          if (rowInside) {
+            // The fw·inC values of this filter row are contiguous in x.
+            let s = xr + iw0 * inC;
+            const end = p + runC;
+            while (p < end) col[p++] = x[s++];
+            continue;
+          }
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = iw0 + kw * dw;
+            if (iw < 0 || iw >= inW) {
+              for (let c = 0; c < inC; c++) col[p++] = 0;
+            } else {
+              let s = xr + iw * inC;
+              for (let c = 0; c < inC; c++) col[p++] = x[s++];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds the im2col-shaped gradient `col` of images [b0, b1) back into `dx` (col2im). */
+function col2imAdd(col: Float32Array, g: Geometry, b0: number, b1: number, dx: Float32Array): void {
+  const { inH, inW, inC, outH, outW, fh, fw, sh, sw, dh, dw, top, left } = g;
+  const imageSize = inH * inW * inC;
+  const runC = fw * inC;
+  let p = 0;
+  for (let b = b0; b < b1; b++) {
+    const xb = b * imageSize;
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * sh - top;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * sw - left;
+        const rowInside = dw === 1 && iw0 >= 0 && iw0 + fw <= inW;
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = ih0 + kh * dh;
+          if (ih < 0 || ih >= inH) {
+            p += runC;
+            continue;
+          }
+          const xr = xb + ih * inW * inC;
+          if (rowInside) {
+            let s = xr + iw0 * inC;
+            const end = p + runC;
+            while (p < end) dx[s++] += col[p++];
+            continue;
+          }
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = iw0 + kw * dw;
+            if (iw < 0 || iw >= inW) {
+              p += inC;
+            } else {
+              let s = xr + iw * inC;
+              for (let c = 0; c < inC; c++) dx[s++] += col[p++];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[batch·rows, outC] = im2col(x) · W[k, outC]. */
+function convForward(
+  sgemm: Sgemm,
+  x: Float32Array,
+  w: Float32Array,
+  g: Geometry,
+  batch: number,
+): Float32Array {
+  const y = new Float32Array(batch * g.rows * g.outC);
+  if (g.pointwise) {
+    sgemm(false, false, batch * g.rows, g.outC, g.k, 1, x, g.k, w, g.outC, 0, y, g.outC);
+    return y;
+  }
+  const step = chunkImages(g, batch);
+  for (let b0 = 0; b0 < batch; b0 += step) {
+    const b1 = Math.min(batch, b0 + step);
+    const m = (b1 - b0) * g.rows;
+    const col = scratchBuffer(m * g.k);
+    im2col(x, g, b0, b1, col);
+    const yOff = b0 * g.rows * g.outC;
+    sgemm(
+      false,
+      false,
+      m,
+      g.outC,
+      g.k,
+      1,
+      col,
+      g.k,
+      w,
+      g.outC,
+      0,
+      y.subarray(yOff, yOff + m * g.outC),
+      g.outC,
+    );
+  }
+  return y;
+}
+
+/** dx = col2im(dy[batch·rows, outC] · Wᵀ). */
+function convBackpropInput(
+  sgemm: Sgemm,
+  dy: Float32Array,
+  w: Float32Array,
+  g: Geometry,
+  batch: number,
+): Float32Array {
+  const dx = new Float32Array(batch * g.inH * g.inW * g.inC);
+  if (g.pointwise) {
+    sgemm(false, true, batch * g.rows, g.k, g.outC, 1, dy, g.outC, w, g.outC, 0, dx, g.k);
+    return dx;
+  }
+  const step = chunkImages(g, batch);
+  for (let b0 = 0; b0 < batch; b0 += step) {
+    const b1 = Math.min(batch, b0 + step);
+    const m = (b1 - b0) * g.rows;
+    const col = scratchBuffer(m * g.k);
+    const dyOff = b0 * g.rows * g.outC;
+    sgemm(
+      false,
+      true,
+      m,
+      g.k,
+      g.outC,
+      1,
+      dy.subarray(dyOff, dyOff + m * g.outC),
+      g.outC,
+      w,
+      g.outC,
+      0,
+      col,
+      g.k,
+    );
+    col2imAdd(col, g, b0, b1, dx);
+  }
+  return dx;
+}
+
+/** dW[k, outC] = im2col(x)ᵀ · dy. */
+function convBackpropFilter(
+  sgemm: Sgemm,
+  x: Float32Array,
+  dy: Float32Array,
+  g: Geometry,
+  batch: number,
+): Float32Array {
+  const dw = new Float32Array(g.k * g.outC);
+  if (g.pointwise) {
+    sgemm(true, false, g.k, g.outC, batch * g.rows, 1, x, g.k, dy, g.outC, 0, dw, g.outC);
+    return dw;
+  }
+  const step = chunkImages(g, batch);
+  for (let b0 = 0; b0 < batch; b0 += step) {
+    const b1 = Math.min(batch, b0 + step);
+    const m = (b1 - b0) * g.rows;
+    const col = scratchBuffer(m * g.k);
+    im2col(x, g, b0, b1, col);
+    const dyOff = b0 * g.rows * g.outC;
+    sgemm(
+      true,
+      false,
+      g.k,
+      g.outC,
+      m,
+      1,
+      col,
+      g.k,
+      dy.subarray(dyOff, dyOff + m * g.outC),
+      g.outC,
+      b0 === 0 ? 0 : 1,
+      dw,
+      g.outC,
+    );
+  }
+  return dw;
+}
+
+function isNHWC(attrs: KernelArgs["attrs"]): boolean {
+  const f = attrs?.dataFormat as string | undefined;
+  return f === undefined || f === "NHWC" || f === "channelsLast";
+}
+
+type Pad = "same" | "valid" | number | backend_util.ExplicitPadding;
+type Rounding = "floor" | "round" | "ceil" | undefined;
+
+/** Depthwise forward: y[b, oh, ow, c·mult + q] = Σ x[b, ih, iw, c] · w[kh, kw, c, q]. */
+function depthwiseForward(x: Float32Array, w: Float32Array, info: Conv2DInfo): Float32Array {
+  const {
+    batchSize,
+    inHeight: inH,
+    inWidth: inW,
+    inChannels: inC,
+    outHeight: outH,
+    outWidth: outW,
+  } = info;
+  const outC = info.outChannels;
+  const mult = outC / inC;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const y = new Float32Array(batchSize * outH * outW * outC);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * sh - top;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * sw - left;
+        const yo = ((b * outH + oh) * outW + ow) * outC;
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = ih0 + kh * dh;
+          if (ih < 0 || ih >= inH) continue;
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = iw0 + kw * dw;
+            if (iw < 0 || iw >= inW) continue;
+            const xo = ((b * inH + ih) * inW + iw) * inC;
+            const wo = (kh * fw + kw) * outC;
+            if (mult === 1) {
+              for (let c = 0; c < inC; c++) y[yo + c] += x[xo + c] * w[wo + c];
+            } else {
+              for (let c = 0; c < inC; c++) {
+                const xv = x[xo + c];
+                const base = c * mult;
+                for (let q = 0; q < mult; q++) y[yo + base + q] += xv * w[wo + base + q];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** Depthwise gradients: fills dx (when given) and dw (when given) from dy. */
+function depthwiseBackward(
+  x: Float32Array | undefined,
+  w: Float32Array | undefined,
+  dy: Float32Array,
+  info: Conv2DInfo,
+  dx: Float32Array | undefined,
+  dW: Float32Array | undefined,
+): void {
+  const {
+    batchSize,
+    inHeight: inH,
+    inWidth: inW,
+    inChannels: inC,
+    outHeight: outH,
+    outWidth: outW,
+  } = info;
+  const outC = info.outChannels;
+  const mult = outC / inC;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dwl } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * sh - top;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * sw - left;
+        const yo = ((b * outH + oh) * outW + ow) * outC;
+        for (let kh = 0; kh < fh; kh++) {
+          const ih = ih0 + kh * dh;
+          if (ih < 0 || ih >= inH) continue;
+          for (let kw = 0; kw < fw; kw++) {
+            const iw = iw0 + kw * dwl;
+            if (iw < 0 || iw >= inW) continue;
+            const xo = ((b * inH + ih) * inW + iw) * inC;
+            const wo = (kh * fw + kw) * outC;
+            if (dx && w) {
+              for (let c = 0; c < inC; c++) {
+                let s = 0;
+                const base = c * mult;
+                for (let q = 0; q < mult; q++) s += dy[yo + base + q] * w[wo + base + q];
+                dx[xo + c] += s;
+              }
+            }
+            if (dW && x) {
+              for (let c = 0; c < inC; c++) {
+                const xv = x[xo + c];
+                const base = c * mult;
+                for (let q = 0; q < mult; q++) dW[wo + base + q] += xv * dy[yo + base + q];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The convolution kernels. */
+export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
+  const conv2D: NativeKernel = ({ inputs, backend, attrs }) => {
+    const x = inputs.x!;
+    const filter = inputs.filter!;
+    if (!isNHWC(attrs) || !allFloat32(backend, x, filter)) return undefined;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs!.strides as [number, number],
+      attrs!.dilations as [number, number],
+      attrs!.pad as Pad,
+      attrs!.dimRoundingMode as Rounding,
+      false,
+      "channelsLast",
+    );
+    const g = geometry(info);
+    const y = convForward(
+      sgemm,
+      valuesOf(backend, x),
+      valuesOf(backend, filter),
+      g,
+      info.batchSize,
+    );
+    return output(backend, info.outShape, y);
+  };
+
+  const fusedConv2D: NativeKernel = ({ inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights: alpha } = inputs as Record<
+      string,
+      TensorInfo | undefined
+    >;
+    if (!x || !filter || !isNHWC(attrs) || !allFloat32(backend, x, filter, bias, alpha)) {
+      return undefined;
+    }
+    const activation = (attrs?.activation as string | undefined) ?? "linear";
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs!.strides as [number, number],
+      attrs!.dilations as [number, number],
+      attrs!.pad as Pad,
+      attrs!.dimRoundingMode as Rounding,
+      false,
+      "channelsLast",
+    );
+    if (bias && !biasFits(bias.shape, info.outShape)) return undefined;
+    if (activation === "prelu" && (!alpha || !biasFits(alpha.shape, info.outShape))) {
+      return undefined;
+    }
+    if (!FUSABLE.has(activation)) return undefined;
+    const g = geometry(info);
+    const y = convForward(
+      sgemm,
+      valuesOf(backend, x),
+      valuesOf(backend, filter),
+      g,
+      info.batchSize,
+    );
+    if (bias) addBiasInPlace(y, info.outShape, valuesOf(backend, bias), bias.shape);
+    activateInPlace(
+      y,
+      info.outShape,
+      activation,
+      attrs?.leakyreluAlpha as number | undefined,
+      alpha ? valuesOf(backend, alpha) : undefined,
+      alpha?.shape,
+    );
+    return output(backend, info.outShape, y);
+  };
+
+  const conv2DBackpropInput: NativeKernel = ({ inputs, backend, attrs }) => {
+    const dy = inputs.dy!;
+    const filter = inputs.filter!;
+    if (!isNHWC(attrs) || !allFloat32(backend, dy, filter)) return undefined;
+    const info = backend_util.computeConv2DInfo(
+      attrs!.inputShape as Shape4,
+      filter.shape as Shape4,
+      attrs!.strides as [number, number],
+      1,
+      attrs!.pad as Pad,
+      attrs!.dimRoundingMode as Rounding,
+      false,
+      "channelsLast",
+    );
+    const g = geometry(info);
+    const dx = convBackpropInput(
+      sgemm,
+      valuesOf(backend, dy),
+      valuesOf(backend, filter),
+      g,
+      info.batchSize,
+    );
+    return output(backend, info.inShape, dx);
+  };
+
+  const conv2DBackpropFilter: NativeKernel = ({ inputs, backend, attrs }) => {
+    const x = inputs.x!;
+    const dy = inputs.dy!;
+    if (!isNHWC(attrs) || !allFloat32(backend, x, dy)) return undefined;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      attrs!.filterShape as Shape4,
+      attrs!.strides as [number, number],
+      1,
+      attrs!.pad as Pad,
+      attrs!.dimRoundingMode as Rounding,
+      false,
+      "channelsLast",
+    );
+    const g = geometry(info);
+    const dw = convBackpropFilter(
+      sgemm,
+      valuesOf(backend, x),
+      valuesOf(backend, dy),
+      g,
+      info.batchSize,
+    );
+    return output(backend, info.filterShape, dw);
+  };
+
+  const depthwiseInfo = (xShape: number[], filterShape: number[], attrs: KernelArgs["attrs"]) =>
+    backend_util.computeConv2DInfo(
+      xShape as Shape4,
+      filterShape as Shape4,
+      attrs!.strides as [number, number],
+      (attrs!.dilations ?? 1) as [number, number],
+      attrs!.pad as Pad,
+      attrs!.dimRoundingMode as Rounding,
+      true,
+      "channelsLast",
+    );
+
+  const depthwise: NativeKernel = ({ inputs, backend, attrs }) => {
+    const x = inputs.x!;
+    const filter = inputs.filter!;
+    if (!isNHWC(attrs) || !allFloat32(backend, x, filter)) return undefined;
+    const info = depthwiseInfo(x.shape, filter.shape, attrs);
+    const y = depthwiseForward(valuesOf(backend, x), valuesOf(backend, filter), info);
+    return output(backend, info.outShape, y);
+  };
+
+  const fusedDepthwise: NativeKernel = ({ inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights: alpha } = inputs as Record<
+      string,
+      TensorInfo | undefined
+    >;
+    if (!x || !filter || !isNHWC(attrs) || !allFloat32(backend, x, filter, bias, alpha)) {
+      return undefined;
+    }
+    const activation = (attrs?.activation as string | undefined) ?? "linear";
+    const info = depthwiseInfo(x.shape, filter.shape, attrs);
+    if (bias && !biasFits(bias.shape, info.outShape)) return undefined;
+    if (activation === "prelu" && (!alpha || !biasFits(alpha.shape, info.outShape))) {
+      return undefined;
+    }
+    if (!FUSABLE.has(activation)) return undefined;
+    const y = depthwiseForward(valuesOf(backend, x), valuesOf(backend, filter), info);
+    if (bias) addBiasInPlace(y, info.outShape, valuesOf(backend, bias), bias.shape);
+    activateInPlace(
+      y,
+      info.outShape,
+      activation,
+      attrs?.leakyreluAlpha as number | undefined,
+      alpha ? valuesOf(backend, alpha) : undefined,
+      alpha?.shape,
+    );
+    return output(backend, info.outShape, y);
+  };
+
+  const depthwiseBackpropInput: NativeKernel = ({ inputs, backend, attrs }) => {
+    const dy = inputs.dy!;
+    const filter = inputs.filter!;
+    if (!isNHWC(attrs) || !allFloat32(backend, dy, filter)) return undefined;
+    const info = depthwiseInfo(attrs!.inputShape as number[], filter.shape, attrs);
+    const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+    depthwiseBackward(
+      undefined,
+      valuesOf(backend, filter),
+      valuesOf(backend, dy),
+      info,
+      dx,
+      undefined,
+    );
+    return output(backend, info.inShape, dx);
+  };
+
+  const depthwiseBackpropFilter: NativeKernel = ({ inputs, backend, attrs }) => {
+    const x = inputs.x!;
+    const dy = inputs.dy!;
+    if (!isNHWC(attrs) || !allFloat32(backend, x, dy)) return undefined;
+    const info = depthwiseInfo(x.shape, attrs!.filterShape as number[], attrs);
+    const dW = new Float32Array(info.filterHeight * info.filterWidth * info.outChannels);
+    depthwiseBackward(valuesOf(backend, x), undefined, valuesOf(backend, dy), info, undefined, dW);
+    return output(backend, info.filterShape, dW);
+  };
+
+  return {
+    Conv2D: conv2D,
+    FusedConv2D: fusedConv2D,
+    Conv2DBackpropInput: conv2DBackpropInput,
+    Conv2DBackpropFilter: conv2DBackpropFilter,
+    DepthwiseConv2dNative: depthwise,
+    FusedDepthwiseConv2D: fusedDepthwise,
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  };
+}
+
+const FUSABLE = new Set(["linear", "relu", "relu6", "elu", "leakyrelu", "prelu", "sigmoid"]);

@@ -1,0 +1,325 @@
+/**
+ * Private: pooling, softmax, gather, segment sums and slices as single-pass loops.
+ *
+ * @module
+ */
+import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
+import { type KernelArgs, type NativeKernel, output, sizeOf, valuesOf } from "./_kernel_util.ts";
+
+type Shape4 = [number, number, number, number];
+type Pool2DInfo = backend_util.Conv2DInfo;
+type AnyArray = Float32Array | Int32Array | Uint8Array;
+
+function poolInfo(x: TensorInfo, attrs: KernelArgs["attrs"]): Pool2DInfo {
+  return backend_util.computePool2DInfo(
+    x.shape as Shape4,
+    attrs!.filterSize as [number, number],
+    attrs!.strides as [number, number],
+    1,
+    attrs!.pad as "same" | "valid" | number,
+    attrs!.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+}
+
+/** Max or average pooling, NHWC; the average counts only the pixels inside the input. */
+function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
+    info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const y = new Float32Array(batchSize * outH * outW * C);
+  const acc = new Float64Array(C);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sh - top;
+      const hMin = Math.max(0, h0);
+      const hMax = Math.min(inH, h0 + fh);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sw - left;
+        const wMin = Math.max(0, w0);
+        const wMax = Math.min(inW, w0 + fw);
+        const yo = ((b * outH + oh) * outW + ow) * C;
+        acc.fill(max ? -Infinity : 0);
+        for (let h = hMin; h < hMax; h++) {
+          for (let w = wMin; w < wMax; w++) {
+            const xo = ((b * inH + h) * inW + w) * C;
+            if (max) {
+              for (let c = 0; c < C; c++) {
+                const v = x[xo + c];
+                if (v > acc[c] || v !== v) acc[c] = v;
+              }
+            } else {
+              for (let c = 0; c < C; c++) acc[c] += x[xo + c];
+            }
+          }
+        }
+        const count = (hMax - hMin) * (wMax - wMin);
+        if (max) { for (let c = 0; c < C; c++) y[yo + c] = acc[c]; }
+        else for (let c = 0; c < C; c++) y[yo + c] = acc[c] / count;
+      }
+    }
+  }
+  return y;
+}
+
+/** Routes each dy to the first maximum of its window (as the cpu kernel does). */
+function maxPoolGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float32Array {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
+    info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dx = new Float32Array(batchSize * inH * inW * C);
+  const best = new Float64Array(C);
+  const where = new Int32Array(C);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sh - top;
+      const hMin = Math.max(0, h0);
+      const hMax = Math.min(inH, h0 + fh);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sw - left;
+        const wMin = Math.max(0, w0);
+        const wMax = Math.min(inW, w0 + fw);
+        const yo = ((b * outH + oh) * outW + ow) * C;
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let h = hMin; h < hMax; h++) {
+          for (let w = wMin; w < wMax; w++) {
+            const xo = ((b * inH + h) * inW + w) * C;
+            for (let c = 0; c < C; c++) {
+              if (x[xo + c] > best[c]) {
+                best[c] = x[xo + c];
+                where[c] = xo + c;
+              }
+            }
+          }
+        }
+        for (let c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += dy[yo + c];
+      }
+    }
+  }
+  return dx;
+}
+
+/** Spreads dy evenly over each window, scaled by 1/(filter area) as the cpu kernel does. */
+function avgPoolGrad(dy: Float32Array, info: Pool2DInfo): Float32Array {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
+    info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const scale = 1 / (info.filterHeight * info.filterWidth);
+  const dx = new Float32Array(batchSize * inH * inW * C);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = oh * sh - top;
+      const hMin = Math.max(0, h0);
+      const hMax = Math.min(inH, h0 + fh);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = ow * sw - left;
+        const wMin = Math.max(0, w0);
+        const wMax = Math.min(inW, w0 + fw);
+        const yo = ((b * outH + oh) * outW + ow) * C;
+        for (let h = hMin; h < hMax; h++) {
+          for (let w = wMin; w < wMax; w++) {
+            const xo = ((b * inH + h) * inW + w) * C;
+            for (let c = 0; c < C; c++) dx[xo + c] += dy[yo + c] * scale;
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+function isIdentityPool(info: Pool2DInfo): boolean {
+  return info.filterWidth === 1 && info.filterHeight === 1 &&
+    info.inShape.every((d, i) => d === info.outShape[i]);
+}
+
+const maxPoolKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (x.dtype !== "float32") return undefined;
+  const info = poolInfo(x, attrs);
+  if (isIdentityPool(info)) return output(backend, x.shape, valuesOf(backend, x).slice());
+  return output(backend, info.outShape, pool(valuesOf(backend, x), info, true));
+};
+
+const avgPoolKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (x.dtype !== "float32") return undefined;
+  const info = poolInfo(x, attrs);
+  if (isIdentityPool(info)) return output(backend, x.shape, valuesOf(backend, x).slice());
+  return output(backend, info.outShape, pool(valuesOf(backend, x), info, false));
+};
+
+const maxPoolGradKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const dy = inputs.dy!;
+  const x = inputs.input!;
+  if (x.dtype !== "float32" || dy.dtype !== "float32") return undefined;
+  const info = poolInfo(x, attrs);
+  return output(backend, x.shape, maxPoolGrad(valuesOf(backend, x), valuesOf(backend, dy), info));
+};
+
+const avgPoolGradKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const dy = inputs.dy!;
+  const x = inputs.input!;
+  if (dy.dtype !== "float32") return undefined;
+  const info = poolInfo(x, attrs);
+  return output(backend, x.shape, avgPoolGrad(valuesOf(backend, dy), info));
+};
+
+const softmaxKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const logits = inputs.logits!;
+  if (logits.dtype !== "float32") return undefined;
+  const rank = logits.shape.length;
+  const dim = attrs?.dim as number;
+  if (dim !== -1 && dim !== rank - 1) return undefined;
+  const x = valuesOf(backend, logits);
+  const n = logits.shape[rank - 1] ?? 1;
+  const y = new Float32Array(x.length);
+  for (let p = 0; p < x.length; p += n) {
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) {
+      const v = x[p + j];
+      if (v > max || v !== v) max = v;
+    }
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(x[p + j] - max);
+      y[p + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < n; j++) y[p + j] /= sum;
+  }
+  return output(backend, logits.shape, y);
+};
+
+const gatherKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  const indices = inputs.indices!;
+  if (x.dtype === "string" || x.dtype === "complex64") return undefined;
+  const batchDims = (attrs?.batchDims as number | undefined) ?? 0;
+  if (batchDims !== 0) return undefined;
+  const rank = x.shape.length;
+  let axis = attrs?.axis as number;
+  if (Array.isArray(axis)) axis = axis[0];
+  if (axis < 0) axis += rank;
+  const xv = backend.data.get(x.dataId).values as AnyArray;
+  const iv = backend.data.get(indices.dataId).values as AnyArray;
+  const dim = x.shape[axis];
+  for (let i = 0; i < iv.length; i++) {
+    const index = iv[i];
+    if (!(index <= dim - 1 && index >= 0)) {
+      throw new Error(`GatherV2: the index value ${index} is not in [0, ${dim - 1}]`);
+    }
+  }
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const slice = sizeOf(x.shape.slice(axis + 1));
+  const count = iv.length;
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const out = new (xv.constructor as { new (n: number): AnyArray })(outer * count * slice);
+  let p = 0;
+  for (let o = 0; o < outer; o++) {
+    const base = o * dim * slice;
+    for (let i = 0; i < count; i++) {
+      let s = base + iv[i] * slice;
+      if (slice >= 64) {
+        out.set(xv.subarray(s, s + slice), p);
+        p += slice;
+      } else {
+        for (let j = 0; j < slice; j++) out[p++] = xv[s++];
+      }
+    }
+  }
+  return backend.makeTensorInfo(outShape, x.dtype, out);
+};
+
+const unsortedSegmentSumKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  const ids = inputs.segmentIds!;
+  if (x.dtype !== "float32") return undefined;
+  const numSegments = attrs?.numSegments as number;
+  const xv = valuesOf(backend, x);
+  const iv = backend.data.get(ids.dataId).values as AnyArray;
+  const inner = sizeOf(x.shape.slice(ids.shape.length));
+  const out = new Float32Array(numSegments * inner);
+  for (let i = 0; i < iv.length; i++) {
+    const id = iv[i];
+    if (id < 0 || id >= numSegments) continue;
+    const o = id * inner;
+    const s = i * inner;
+    for (let j = 0; j < inner; j++) out[o + j] += xv[s + j];
+  }
+  return output(backend, [numSegments, ...x.shape.slice(ids.shape.length)], out);
+};
+
+const sliceKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (x.dtype === "string" || x.dtype === "complex64") return undefined;
+  const rank = x.shape.length;
+  const beginAttr = attrs?.begin as number | number[];
+  const sizeAttr = attrs?.size as number | number[] | undefined;
+  const begin = typeof beginAttr === "number"
+    ? [beginAttr, ...new Array<number>(rank - 1).fill(0)]
+    : [...beginAttr, ...new Array<number>(rank - beginAttr.length).fill(0)];
+  const sizeList = sizeAttr === undefined
+    ? []
+    : typeof sizeAttr === "number"
+    ? [sizeAttr]
+    : sizeAttr;
+  const size = x.shape.map((d, i) => {
+    const s = sizeList[i];
+    return s === undefined || s === -1 ? d - begin[i] : s;
+  });
+  for (let i = 0; i < rank; i++) {
+    if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > x.shape[i]) return undefined;
+  }
+  const xv = backend.data.get(x.dataId).values as AnyArray;
+  const n = sizeOf(size);
+  const out = new (xv.constructor as { new (n: number): AnyArray })(n);
+  if (n === 0) return backend.makeTensorInfo(size, x.dtype, out);
+  // Copy runs along the innermost axes that are taken whole.
+  let runAxis = rank - 1;
+  while (runAxis > 0 && size[runAxis] === x.shape[runAxis]) runAxis--;
+  const run = sizeOf(size.slice(runAxis));
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * x.shape[i + 1];
+  const counter = new Array<number>(runAxis).fill(0);
+  let base = 0;
+  for (let i = 0; i < rank; i++) base += begin[i] * strides[i];
+  for (let p = 0; p < n; p += run) {
+    let offset = base;
+    for (let d = 0; d < runAxis; d++) offset += counter[d] * strides[d];
+    if (run >= 64) out.set(xv.subarray(offset, offset + run), p);
+    else for (let j = 0; j < run; j++) out[p + j] = xv[offset + j];
+    for (let d = runAxis - 1; d >= 0; d--) {
+      if (++counter[d] < size[d]) break;
+      counter[d] = 0;
+    }
+  }
+  return backend.makeTensorInfo(size, x.dtype, out);
+};
+
+/** The pooling, softmax, gather, segment-sum and slice kernels. */
+export function nnKernels(): Record<string, NativeKernel> {
+  return {
+    MaxPool: maxPoolKernel,
+    AvgPool: avgPoolKernel,
+    MaxPoolGrad: maxPoolGradKernel,
+    AvgPoolGrad: avgPoolGradKernel,
+    Softmax: softmaxKernel,
+    GatherV2: gatherKernel,
+    UnsortedSegmentSum: unsortedSegmentSumKernel,
+    Slice: sliceKernel,
+  };
+}

@@ -1,0 +1,508 @@
+/**
+ * Compute engines: the only module of Sonata that imports TensorFlow.js.
+ *
+ * Everything else takes `tf` from here and calls {@linkcode ready} once before computing.
+ * `ready()` chooses the engine that runs the kernels, once per process:
+ *
+ * | engine | what it is | chosen by `auto` when |
+ * |---|---|---|
+ * | `tensorflow-gpu` | `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA) | installed |
+ * | `tensorflow` | `@tensorflow/tfjs-node` (libtensorflow) | installed |
+ * | `webgpu` | `@tensorflow/tfjs-backend-webgpu` on Deno's WebGPU | a hardware adapter exists |
+ * | `native` | cpu kernels with matrix products and convolutions in the system BLAS | a BLAS opens |
+ * | `wasm` | `@tensorflow/tfjs-backend-wasm` | always (lacks some training kernels) |
+ * | `cpu` | `@tensorflow/tfjs-backend-cpu` | always |
+ *
+ * The option `compute`, else the environment variable `SONATA_COMPUTE`, overrides `auto`;
+ * `SONATA_BLAS` names the BLAS library and `SONATA_BLAS_THREADS` its threads.
+ *
+ * @example Choose an engine and compute
+ * ```ts ignore
+ * import { ready, tf } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const info = await ready({ compute: "cpu", quiet: true });
+ * assert.equal(info.engine, "cpu");
+ * assert.deepEqual(tf.add(1, 2).arraySync(), 3);
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BLAS_CANDIDATES, probeBlas } from "./_blas.ts";
+import { logLine } from "./_log.ts";
+import { registerNativeBackend } from "./native.ts";
+
+export { tf };
+export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./native.ts";
+export type { NativeBackendInfo, NativeBackendOptions } from "./native.ts";
+export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
+
+/** The compute engines, in the order `auto` tries them. */
+export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
+
+/** A compute engine. */
+export type ComputeEngine = typeof ENGINES[number];
+
+/** What `ready({ compute })` accepts: an engine, or `auto`. */
+export type ComputeOption = "auto" | ComputeEngine;
+
+/** Options of {@linkcode ready}. */
+export interface ReadyOptions {
+  /** The engine; `auto` (the default) tries them in order. `SONATA_COMPUTE` overrides `auto`. */
+  compute?: ComputeOption;
+  /** The BLAS library for `native`; overrides `SONATA_BLAS` and the usual names. */
+  blasPath?: string;
+  /** BLAS threads for `native`; overrides `SONATA_BLAS_THREADS`. */
+  threads?: number;
+  /** When true, do not print the one-line engine report on stderr. */
+  quiet?: boolean;
+}
+
+/** The engine chosen by {@linkcode ready}. */
+export interface EngineInfo {
+  /** The engine. */
+  engine: ComputeEngine;
+  /** The TensorFlow.js backend name that runs it (`tf.getBackend()`). */
+  backend: string;
+  /** For `native`: the BLAS library and its threads. */
+  blas?: { path: string; threads: number };
+  /** Why this engine: how it was asked for and what `auto` skipped. */
+  reason: string;
+}
+
+/** One row of {@linkcode listEngines}. */
+export interface EngineStatus {
+  /** The engine. */
+  engine: ComputeEngine;
+  /** Whether `ready({ compute: engine })` would succeed. */
+  available: boolean;
+  /** What was found, or why it is unavailable and how to install it. */
+  detail: string;
+}
+
+/** An engine asked for explicitly is not available here. */
+export class EngineUnavailableError extends Error {
+  /** The engine asked for. */
+  readonly engine: ComputeEngine;
+  /** Why it is unavailable. */
+  readonly reason: string;
+  /** How to make it available. */
+  readonly install: string;
+  /** Builds the error; the message says why and how to install. */
+  constructor(engine: ComputeEngine, reason: string, install: string) {
+    super(`Cannot use compute engine "${engine}": ${reason}: ${install}`);
+    this.name = "EngineUnavailableError";
+    this.engine = engine;
+    this.reason = reason;
+    this.install = install;
+  }
+}
+
+/** How to make each engine available. */
+const INSTALL: Record<ComputeEngine, string> = {
+  "tensorflow-gpu":
+    'install CUDA 11.2 and cuDNN 8.1, add "npm:@tensorflow/tfjs-node-gpu@4.22.0" to the imports of deno.json, then run "deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu" (it downloads libtensorflow)',
+  tensorflow:
+    'add "npm:@tensorflow/tfjs-node@4.22.0" to the imports of deno.json, then run "deno install --allow-scripts=npm:@tensorflow/tfjs-node" (it downloads libtensorflow)',
+  webgpu: "run on a machine with a GPU and a WebGPU driver (Vulkan, Metal or Direct3D 12)",
+  native:
+    'install OpenBLAS ("apt-get install libopenblas0-pthread" on Debian/Ubuntu, "brew install openblas" on macOS) or set SONATA_BLAS=/path/to/libblas.so, and run with --allow-ffi',
+  wasm:
+    'add "npm:@tensorflow/tfjs-backend-wasm@4.22.0" to the imports of deno.json and run "deno install"',
+  cpu: "the cpu backend ships with @tensorflow/tfjs; reinstall it",
+};
+
+type Attempt = {
+  ok: true;
+  backend: string;
+  blas?: { path: string; threads: number };
+  note?: string;
+} | {
+  ok: false;
+  reason: string;
+};
+
+let chosen: EngineInfo | undefined;
+let pending: Promise<EngineInfo> | undefined;
+
+function envGet(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0].replace(/\.$/, "");
+}
+
+function parseCompute(value: string, source: string): ComputeOption {
+  if (value === "auto" || (ENGINES as readonly string[]).includes(value)) {
+    return value as ComputeOption;
+  }
+  throw new TypeError(
+    `Cannot choose a compute engine from ${source}: expected one of "auto", ${
+      ENGINES.map((e) => `"${e}"`).join(", ")
+    }, received "${value}"`,
+  );
+}
+
+/** Finds an installed npm package in a node_modules folder at or above the working directory. */
+async function findPackage(name: string): Promise<string | undefined> {
+  const roots: string[] = [];
+  try {
+    let dir = Deno.cwd();
+    for (;;) {
+      roots.push(dir);
+      const parent = dir.replace(/[\\/][^\\/]*$/, "");
+      if (parent === dir || parent === "") break;
+      dir = parent;
+    }
+  } catch {
+    return undefined;
+  }
+  for (const root of roots) {
+    const path = `${root}/node_modules/${name}/package.json`;
+    try {
+      await Deno.stat(path);
+      return path.slice(0, -"/package.json".length);
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/** Loads tfjs-node or tfjs-node-gpu when it is installed; never downloads it. */
+async function tryTensorflow(pkg: string): Promise<Attempt> {
+  const path = await findPackage(pkg);
+  if (!path) return { ok: false, reason: `${pkg} is not installed` };
+  try {
+    const specifier = `npm:${pkg}`;
+    await import(specifier);
+  } catch (error) {
+    return { ok: false, reason: `${pkg} is installed but does not load (${firstLine(error)})` };
+  }
+  return await setBackend("tensorflow", `${pkg} at ${path}`);
+}
+
+async function setBackend(backend: string, note?: string): Promise<Attempt> {
+  try {
+    if (await tf.setBackend(backend)) {
+      await tf.ready();
+      return { ok: true, backend, note };
+    }
+    return { ok: false, reason: `the "${backend}" backend failed to initialize` };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `the "${backend}" backend failed to initialize (${firstLine(error)})`,
+    };
+  }
+}
+
+async function gpuAdapter(): Promise<{ adapter?: GPUAdapter; reason?: string }> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return { reason: "WebGPU is not available in this runtime" };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { reason: "no WebGPU adapter found" };
+    return { adapter };
+  } catch (error) {
+    return { reason: `no WebGPU adapter (${firstLine(error)})` };
+  }
+}
+
+function describeAdapter(adapter: GPUAdapter): { name: string; software: boolean } {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const name = info?.description || info?.vendor || "unknown adapter";
+  const software = Boolean(info?.isFallbackAdapter) ||
+    /llvmpipe|swiftshader|lavapipe|software/i.test(name);
+  return { name, software };
+}
+
+async function tryWebgpu(auto: boolean): Promise<Attempt> {
+  const { adapter, reason } = await gpuAdapter();
+  if (!adapter) return { ok: false, reason: reason! };
+  const { name, software } = describeAdapter(adapter);
+  if (software && auto) {
+    return { ok: false, reason: `only a software adapter (${name}), slower than the CPU engines` };
+  }
+  try {
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `@tensorflow/tfjs-backend-webgpu does not load (${firstLine(error)})`,
+    };
+  }
+  return await setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`);
+}
+
+function tryNative(options: ReadyOptions): Promise<Attempt> {
+  const probe = probeBlas(options.blasPath);
+  if (!probe.ok) {
+    const tried = probe.error.tried.map((t) => t.path).join(", ");
+    return Promise.resolve({ ok: false, reason: `no BLAS library opens (tried ${tried})` });
+  }
+  let info;
+  try {
+    info = registerNativeBackend({ blasPath: options.blasPath, threads: options.threads });
+  } catch (error) {
+    return Promise.resolve({ ok: false, reason: firstLine(error) });
+  }
+  return setBackend(info.backend).then((attempt) =>
+    attempt.ok ? { ...attempt, blas: info.blas, note: `BLAS ${info.blas.path}` } : attempt
+  );
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    await import("@tensorflow/tfjs-backend-wasm");
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `@tensorflow/tfjs-backend-wasm does not load (${firstLine(error)})`,
+    };
+  }
+  return await setBackend(
+    "wasm",
+    "lacks training kernels such as Conv2DBackpropFilter and UnsortedSegmentSum",
+  );
+}
+
+function tryCpu(): Promise<Attempt> {
+  return setBackend("cpu").then((attempt) => {
+    // The cpu backend's one-time "install tfjs-node" hint would contradict our report.
+    const backend = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+    if (backend) backend.firstUse = false;
+    return attempt;
+  });
+}
+
+function attempt(engine: ComputeEngine, options: ReadyOptions, auto: boolean): Promise<Attempt> {
+  switch (engine) {
+    case "tensorflow-gpu":
+      return tryTensorflow("@tensorflow/tfjs-node-gpu");
+    case "tensorflow":
+      return tryTensorflow("@tensorflow/tfjs-node");
+    case "webgpu":
+      return tryWebgpu(auto);
+    case "native":
+      return tryNative(options);
+    case "wasm":
+      return tryWasm();
+    case "cpu":
+      return tryCpu();
+  }
+}
+
+async function choose(options: ReadyOptions): Promise<EngineInfo> {
+  let compute: ComputeOption = options.compute ?? "auto";
+  let source = options.compute && options.compute !== "auto" ? "option compute" : "auto";
+  if (compute === "auto") {
+    const env = envGet("SONATA_COMPUTE");
+    if (env) {
+      compute = parseCompute(env, "SONATA_COMPUTE");
+      source = compute === "auto" ? "auto" : `SONATA_COMPUTE=${env}`;
+    }
+  } else {
+    compute = parseCompute(compute, "option compute");
+  }
+  if (compute !== "auto") {
+    const result = await attempt(compute, options, false);
+    if (!result.ok) throw new EngineUnavailableError(compute, result.reason, INSTALL[compute]);
+    return {
+      engine: compute,
+      backend: result.backend,
+      ...(result.blas ? { blas: result.blas } : {}),
+      reason: `asked for by ${source}${result.note ? `; ${result.note}` : ""}`,
+    };
+  }
+  const skipped: string[] = [];
+  for (const engine of ENGINES) {
+    const result = await attempt(engine, options, true);
+    if (!result.ok) {
+      skipped.push(`${engine}: ${result.reason}`);
+      continue;
+    }
+    const parts = [`auto: first available${result.note ? ` (${result.note})` : ""}`];
+    if (skipped.length) parts.push(`skipped ${skipped.join("; ")}`);
+    return {
+      engine,
+      backend: result.backend,
+      ...(result.blas ? { blas: result.blas } : {}),
+      reason: parts.join("; "),
+    };
+  }
+  throw new Error(`Cannot choose a compute engine: none is available (${skipped.join("; ")})`);
+}
+
+function report(info: EngineInfo): void {
+  const blas = info.blas
+    ? `, BLAS ${info.blas.path}${info.blas.threads ? ` with ${info.blas.threads} threads` : ""}`
+    : "";
+  logLine(
+    `sonata: compute engine "${info.engine}" (tfjs backend "${info.backend}"${blas}): ${info.reason}`,
+  );
+}
+
+/**
+ * Chooses the compute engine once per process, makes its backend current, prints one
+ * line about it on stderr (unless `quiet`) and returns it. Later calls return the same
+ * choice; asking for another engine after one was chosen throws.
+ *
+ * @param options the engine (`auto` by default), BLAS path and threads, `quiet`
+ * @returns the engine, the tfjs backend name, the BLAS used (native) and the reason
+ * @throws {EngineUnavailableError} when the engine asked for explicitly is unavailable
+ * @throws {Error} when another engine was already chosen in this process
+ *
+ * @example Use the fastest engine available
+ * ```ts ignore
+ * import { ready, tf } from "./mod.ts";
+ *
+ * const { engine } = await ready();
+ * tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).print();
+ * console.log(engine);
+ * ```
+ */
+export async function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
+  if (pending) {
+    try {
+      await pending;
+    } catch {
+      // A failed attempt does not lock the choice; try again below.
+    }
+  }
+  if (chosen) {
+    const asked = options.compute && options.compute !== "auto" ? options.compute : undefined;
+    if (asked && asked !== chosen.engine) {
+      throw new Error(
+        `Cannot switch the compute engine to "${asked}": "${chosen.engine}" was already chosen in this process (the engine is chosen once, by the first ready() call)`,
+      );
+    }
+    if (chosen.engine === "native" && options.threads !== undefined) {
+      const info = registerNativeBackend({ threads: options.threads });
+      chosen = { ...chosen, blas: info.blas };
+    }
+    return chosen;
+  }
+  pending = choose(options);
+  try {
+    chosen = await pending;
+  } finally {
+    pending = undefined;
+  }
+  if (!options.quiet) report(chosen);
+  return chosen;
+}
+
+/**
+ * The engine chosen by {@linkcode ready} in this process, or undefined before.
+ *
+ * @returns the engine info, or undefined
+ *
+ * @example
+ * ```ts ignore
+ * import { engineInfo } from "./mod.ts";
+ *
+ * if (!engineInfo()) console.log("no engine yet");
+ * ```
+ */
+export function engineInfo(): EngineInfo | undefined {
+  return chosen;
+}
+
+/**
+ * Checks every engine without choosing one (for `sonata check_install`): whether it is
+ * available here, what was found, or why not and how to install it.
+ *
+ * @returns one row per engine, in the order `auto` tries them
+ *
+ * @example
+ * ```ts ignore
+ * import { listEngines } from "./mod.ts";
+ *
+ * for (const e of await listEngines()) console.log(e.engine, e.available, e.detail);
+ * ```
+ */
+export async function listEngines(): Promise<EngineStatus[]> {
+  const rows: EngineStatus[] = [];
+  for (const engine of ["tensorflow-gpu", "tensorflow"] as const) {
+    const pkg = engine === "tensorflow" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu";
+    const path = await findPackage(pkg);
+    if (!path) {
+      rows.push({
+        engine,
+        available: false,
+        detail: `${pkg} is not installed: ${INSTALL[engine]}`,
+      });
+      continue;
+    }
+    try {
+      const specifier = `npm:${pkg}`;
+      await import(specifier);
+      rows.push({ engine, available: true, detail: `${pkg} at ${path}` });
+    } catch (error) {
+      rows.push({
+        engine,
+        available: false,
+        detail: `${pkg} is installed but does not load (${firstLine(error)}): ${INSTALL[engine]}`,
+      });
+    }
+  }
+  {
+    const { adapter, reason } = await gpuAdapter();
+    if (!adapter) {
+      rows.push({ engine: "webgpu", available: false, detail: `${reason}: ${INSTALL.webgpu}` });
+    } else {
+      const { name, software } = describeAdapter(adapter);
+      rows.push({
+        engine: "webgpu",
+        available: true,
+        detail: software
+          ? `software adapter ${name} (auto skips it: slower than the CPU engines)`
+          : `adapter ${name}`,
+      });
+    }
+  }
+  {
+    const probe = probeBlas();
+    rows.push(
+      probe.ok
+        ? {
+          engine: "native",
+          available: true,
+          detail: `BLAS ${probe.blas.path}${
+            probe.blas.threads ? ` with ${probe.blas.threads} threads` : ""
+          }`,
+        }
+        : {
+          engine: "native",
+          available: false,
+          detail: `no BLAS library opens (tried ${
+            probe.error.tried.map((t) => t.path).join(", ") || BLAS_CANDIDATES.join(", ")
+          }): ${INSTALL.native}`,
+        },
+    );
+  }
+  try {
+    await import("@tensorflow/tfjs-backend-wasm");
+    rows.push({
+      engine: "wasm",
+      available: true,
+      detail: "@tensorflow/tfjs-backend-wasm (lacks training kernels such as Conv2DBackpropFilter)",
+    });
+  } catch (error) {
+    rows.push({ engine: "wasm", available: false, detail: `${firstLine(error)}: ${INSTALL.wasm}` });
+  }
+  rows.push({
+    engine: "cpu",
+    available: true,
+    detail: `@tensorflow/tfjs ${tf.version.tfjs} cpu backend`,
+  });
+  return rows;
+}
