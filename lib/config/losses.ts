@@ -28,7 +28,11 @@ const similarities = () => ({
   ),
 });
 
-const simple = (name: string, types: readonly string[], description: string) =>
+const simple = <const N extends string, const F extends readonly string[]>(
+  name: N,
+  types: F,
+  description: string,
+) =>
   defineLoss({
     schema: obj({ type: z.literal(name), weight: weight() }, { id: `loss.${name}`, description }),
     featureTypes: types,

@@ -133,17 +133,17 @@ export interface FeatureEntry {
 // deno-lint-ignore no-explicit-any
 export type ComponentSchemaLike = z.ZodObject<any, any>;
 
-/** Define an encoder entry. */
-export function defineEncoder<S extends ComponentSchema>(
-  entry: Omit<EncoderEntry<S>, "kind" | "type">,
-): EncoderEntry<S> {
+/** Define an encoder entry (the feature types are kept as literal types for the builders). */
+export function defineEncoder<S extends ComponentSchema, const F extends readonly string[]>(
+  entry: Omit<EncoderEntry<S>, "kind" | "type" | "featureTypes"> & { featureTypes: F },
+): EncoderEntry<S> & { readonly featureTypes: F } {
   return Object.freeze({ kind: "encoder", type: entry.schema.shape.type.value, ...entry });
 }
 
 /** Define a decoder entry. */
-export function defineDecoder<S extends ComponentSchema>(
-  entry: Omit<DecoderEntry<S>, "kind" | "type">,
-): DecoderEntry<S> {
+export function defineDecoder<S extends ComponentSchema, const F extends readonly string[]>(
+  entry: Omit<DecoderEntry<S>, "kind" | "type" | "featureTypes"> & { featureTypes: F },
+): DecoderEntry<S> & { readonly featureTypes: F } {
   return Object.freeze({ kind: "decoder", type: entry.schema.shape.type.value, ...entry });
 }
 
@@ -155,13 +155,15 @@ export function defineCombiner<S extends ComponentSchema>(
 }
 
 /** Define a loss entry. */
-export function defineLoss<S extends ComponentSchema>(
-  entry: Omit<LossEntry<S>, "kind" | "type">,
-): LossEntry<S> {
+export function defineLoss<S extends ComponentSchema, const F extends readonly string[]>(
+  entry: Omit<LossEntry<S>, "kind" | "type" | "featureTypes"> & { featureTypes: F },
+): LossEntry<S> & { readonly featureTypes: F } {
   return Object.freeze({ kind: "loss", type: entry.schema.shape.type.value, ...entry });
 }
 
-/** Define a feature type entry. */
-export function defineFeature(entry: Omit<FeatureEntry, "kind">): FeatureEntry {
-  return Object.freeze({ kind: "feature", ...entry });
+/** Define a feature type entry (its literal type is kept for the builders). */
+export function defineFeature<const E extends Omit<FeatureEntry, "kind">>(
+  entry: E,
+): E & { readonly kind: "feature" } {
+  return Object.freeze({ kind: "feature" as const, ...entry });
 }

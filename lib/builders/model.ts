@@ -1,0 +1,164 @@
+/**
+ * The model builder: `model().input(...).output(...).combiner(...).trainer(...).toConfig()`.
+ * It produces exactly the object a person would write in YAML and runs it through the same
+ * pipeline, so a builder and the equivalent YAML give deep-equal configs.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { COMBINERS } from "../combiners/mod.ts";
+import type { BackendSchema } from "../config/backend.ts";
+import type { HyperoptSchema } from "../config/hyperopt.ts";
+import { resolveConfigValue } from "../config/load.ts";
+import type { ModelConfig } from "../config/model.ts";
+import { toYAML } from "../config/parse.ts";
+import type { GlobalPreprocessingSchema } from "../config/preprocessing.ts";
+import type { TrainerSchema } from "../config/trainer.ts";
+import { FeatureBuilder } from "./feature.ts";
+import type {
+  DecoderOptions,
+  DecoderType,
+  EncoderOptions,
+  EncoderType,
+  FeatureType,
+  InputPreprocessing,
+  LossOptions,
+  LossType,
+  Namespaced,
+} from "./types.ts";
+
+type Obj = Record<string, unknown>;
+type Combiners = (typeof COMBINERS)[number];
+
+/** Combiner names. */
+export type CombinerType = Combiners["type"];
+/** Options of combiner `N`. */
+export type CombinerOptions<N extends string> = N extends Namespaced ? Record<string, unknown>
+  : Omit<z.input<Extract<Combiners, { type: N }>["schema"]>, "type">;
+
+/** Trainer options as a person writes them. */
+export type TrainerOptions = z.input<typeof TrainerSchema>;
+/** Global preprocessing options. */
+export type PreprocessingOptions = z.input<typeof GlobalPreprocessingSchema>;
+/** Hyperopt options. */
+export type HyperoptOptions = z.input<typeof HyperoptSchema>;
+/** Backend options. */
+export type BackendOptions = z.input<typeof BackendSchema>;
+
+/** The `defaults.<type>` block of feature type `T`. */
+export interface DefaultsBlock<T extends string> {
+  preprocessing?: InputPreprocessing<T>;
+  encoder?: { [N in EncoderType<T>]: { type: N } & EncoderOptions<T, N> }[EncoderType<T>];
+  decoder?: { [N in DecoderType<T>]: { type: N } & DecoderOptions<T, N> }[DecoderType<T>];
+  loss?: { [N in LossType<T>]: { type: N } & LossOptions<T, N> }[LossType<T>];
+}
+
+/** A model config under construction. */
+export class ModelBuilder {
+  readonly #state: Readonly<Obj>;
+
+  /** Use `model()` or `fromConfig()` rather than this constructor. */
+  constructor(state: Obj = {}) {
+    this.#state = Object.freeze(structuredClone(state));
+  }
+
+  #with(patch: Obj): ModelBuilder {
+    return new ModelBuilder({ ...structuredClone(this.#state), ...patch });
+  }
+
+  #append(key: "input_features" | "output_features", f: FeatureBuilder<string> | Obj) {
+    const list = Array.isArray(this.#state[key]) ? this.#state[key] as Obj[] : [];
+    const item = f instanceof FeatureBuilder ? f.toObject() : structuredClone(f);
+    return this.#with({ [key]: [...list, item] });
+  }
+
+  /** Add an input feature. */
+  input(f: FeatureBuilder<string> | Obj): ModelBuilder {
+    return this.#append("input_features", f);
+  }
+
+  /** Add an output feature. */
+  output(f: FeatureBuilder<string> | Obj): ModelBuilder {
+    return this.#append("output_features", f);
+  }
+
+  /** Choose the combiner and its options. */
+  combiner<N extends CombinerType | Namespaced>(
+    type: N,
+    options?: CombinerOptions<N>,
+  ): ModelBuilder {
+    return this.#with({ combiner: { type, ...(options ?? {}) } });
+  }
+
+  /** Set trainer options (merged with any set before). */
+  trainer(options: TrainerOptions): ModelBuilder {
+    return this.#with({ trainer: { ...(this.#state.trainer as Obj ?? {}), ...options } });
+  }
+
+  /** Set global preprocessing options (merged with any set before). */
+  preprocessing(options: PreprocessingOptions): ModelBuilder {
+    return this.#with({
+      preprocessing: { ...(this.#state.preprocessing as Obj ?? {}), ...options },
+    });
+  }
+
+  /** Set the defaults of a feature type. */
+  defaults<T extends FeatureType>(type: T, block: DefaultsBlock<T>): ModelBuilder {
+    const before = (this.#state.defaults ?? {}) as Obj;
+    return this.#with({ defaults: { ...before, [type]: block } });
+  }
+
+  /** Set the hyperparameter search. */
+  hyperopt(options: HyperoptOptions): ModelBuilder {
+    return this.#with({ hyperopt: options });
+  }
+
+  /** Set the backend (`compute` chooses the engine). */
+  backend(options: BackendOptions): ModelBuilder {
+    return this.#with({ backend: options });
+  }
+
+  /** The config as written (before defaults), a copy. */
+  toObject(): Obj {
+    return structuredClone(this.#state) as Obj;
+  }
+
+  /** Validate and return the fully defaulted, frozen config (same pipeline as YAML). */
+  toConfig(): ModelConfig {
+    return resolveConfigValue(this.toObject(), "builder").config;
+  }
+
+  /** The config as written, in YAML. */
+  toYAML(): string {
+    return toYAML(this.#state);
+  }
+
+  /** The config as written, in JSON. */
+  toJSON(): Obj {
+    return this.toObject();
+  }
+}
+
+/**
+ * Start a model config.
+ *
+ * @example Build a config
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { feature, model } from "./mod.ts";
+ * const config = model()
+ *   .input(feature.number("age").preprocessing({ normalization: "minmax" }))
+ *   .output(feature.binary("survived"))
+ *   .trainer({ epochs: 5 })
+ *   .toConfig();
+ * assertEquals(config.input_features[0].preprocessing.normalization, "minmax");
+ * ```
+ */
+export function model(): ModelBuilder {
+  return new ModelBuilder();
+}
+
+/** A builder holding an existing config (as written or resolved). */
+export function fromConfig(config: Obj | ModelConfig): ModelBuilder {
+  return new ModelBuilder(structuredClone(config) as Obj);
+}
