@@ -14,38 +14,20 @@
  *   size or modification time changes, as Ludwig's `lru_cache` on `load_glove`.
  *
  * Unlike Ludwig, which logs and skips malformed lines, a malformed line or a dimension mismatch
- * is an {@linkcode EmbeddingFileError} naming the file and line, unless `malformed: "skip"`.
+ * is a {@linkcode DataError} naming the file and line, unless `malformed: "skip"`.
  *
  * @module
  */
 import { resolve } from "node:path";
 import { pythonSplit } from "./tokenizers.ts";
 import type { Vocabulary } from "./vocabulary.ts";
+import { DataError, quoteValue } from "./errors.ts";
 
-/** Raised for an unreadable, malformed or mismatched embeddings file; names the file and line. */
-export class EmbeddingFileError extends TypeError {
-  /** The file. */
-  readonly path: string;
-  /** The 1-based line of the problem, when it is on one line. */
-  readonly line?: number;
+const ACTION = "Cannot load embeddings";
 
-  /**
-   * Build the error.
-   *
-   * @param path The file.
-   * @param detail What is wrong.
-   * @param line The 1-based line, when the problem is on one line.
-   */
-  constructor(path: string, detail: string, line?: number) {
-    super(
-      `Cannot load embeddings file ${JSON.stringify(path)}${
-        line === undefined ? "" : ` at line ${line}`
-      }: ${detail}`,
-    );
-    this.name = "EmbeddingFileError";
-    this.path = path;
-    this.line = line;
-  }
+/** A {@linkcode DataError} about an embeddings file, naming the file and the 1-based line. */
+function fileError(path: string, detail: string, line?: number): DataError {
+  return new DataError(detail, { file: path, line, action: ACTION });
 }
 
 /** Vectors read from a GloVe file. */
@@ -169,7 +151,7 @@ async function parseGloVe(
   let lineNumber = 0;
   const fail = (detail: string): void => {
     if (malformed === "skip") skippedLines.push(lineNumber);
-    else throw new EmbeddingFileError(path, detail, lineNumber);
+    else throw fileError(path, detail, lineNumber);
   };
   try {
     for await (const line of readLines(path)) {
@@ -185,7 +167,7 @@ async function parseGloVe(
         }
         size = fields.length - 1;
         if (size < 1) {
-          throw new EmbeddingFileError(
+          throw fileError(
             path,
             "expected a word followed by its vector values",
             lineNumber,
@@ -200,7 +182,7 @@ async function parseGloVe(
       if (only !== null && !only.has(word)) {
         for (let k = 1; k <= size; k++) {
           if (parsePythonFloat(fields[k]) === undefined) {
-            fail(`cannot read ${JSON.stringify(fields[k])} as a number`);
+            fail(`cannot parse ${quoteValue(fields[k])} as a number`);
             break;
           }
         }
@@ -221,7 +203,7 @@ async function parseGloVe(
       for (let k = 1; k <= size; k++) {
         const v = parsePythonFloat(fields[k]);
         if (v === undefined) {
-          fail(`cannot read ${JSON.stringify(fields[k])} as a number`);
+          fail(`cannot parse ${quoteValue(fields[k])} as a number`);
           ok = false;
           break;
         }
@@ -236,12 +218,12 @@ async function parseGloVe(
       }
     }
   } catch (error) {
-    if (error instanceof EmbeddingFileError) throw error;
+    if (error instanceof DataError) throw error;
     if (error instanceof Deno.errors.NotFound) {
-      throw new EmbeddingFileError(path, "the file does not exist");
+      throw fileError(path, "the file does not exist");
     }
     if (error instanceof TypeError && /decod|utf/i.test(error.message)) {
-      throw new EmbeddingFileError(
+      throw fileError(
         path,
         `the file is not valid UTF-8: ${error.message}`,
         lineNumber + 1,
@@ -249,7 +231,7 @@ async function parseGloVe(
     }
     throw error;
   }
-  if (size === -1) throw new EmbeddingFileError(path, "the file has no embeddings");
+  if (size === -1) throw fileError(path, "the file has no embeddings");
   return {
     path,
     embeddingSize: size,
@@ -265,7 +247,7 @@ async function parseGloVe(
  * @param path The file.
  * @param options `only` (keep a subset of words), `malformed`, `cache`.
  * @returns The table of vectors.
- * @throws {EmbeddingFileError} The file is missing, empty or malformed.
+ * @throws {DataError} The file is missing, empty or malformed.
  *
  * @example Load a tiny file
  * ```ts
@@ -286,7 +268,7 @@ export async function loadGloVe(path: string, options: LoadGloVeOptions = {}): P
     stat = await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new EmbeddingFileError(path, "the file does not exist");
+      throw fileError(path, "the file does not exist");
     }
     throw error;
   }
@@ -375,7 +357,7 @@ function mulberry32(seed: number): () => number {
  * @param vocab A {@linkcode Vocabulary} or its `idx2str` list.
  * @param options `seed`, `embeddingSize`, `malformed`, `cache`.
  * @returns The matrix, its shape and which words were missing.
- * @throws {EmbeddingFileError} The file is malformed, has another size than `embeddingSize`,
+ * @throws {DataError} The file is malformed, has another size than `embeddingSize`,
  * or holds none of the vocabulary's words.
  *
  * @example Align a tiny file to a vocabulary
@@ -402,7 +384,7 @@ export async function loadPretrainedEmbeddings(
   const table = await loadGloVe(path, { only: idx2str, malformed, cache });
   const d = table.embeddingSize;
   if (embeddingSize !== undefined && embeddingSize !== d) {
-    throw new EmbeddingFileError(
+    throw fileError(
       path,
       `the vectors have ${d} values, but embedding_size is ${embeddingSize}`,
     );
@@ -416,7 +398,7 @@ export async function loadPretrainedEmbeddings(
     for (let k = 0; k < d; k++) mean[k] += table.vectors[row * d + k];
   }
   if (found === 0) {
-    throw new EmbeddingFileError(
+    throw fileError(
       path,
       `none of the ${idx2str.length} vocabulary words has a vector in the file`,
     );
