@@ -38,7 +38,12 @@ export const STOP_SYMBOL = "<EOS>";
  * assertEquals(SPECIAL_SYMBOL_INDEX, { stop: 0, start: 1, padding: 2, unknown: 3 });
  * ```
  */
-export const SPECIAL_SYMBOL_INDEX = Object.freeze({ stop: 0, start: 1, padding: 2, unknown: 3 });
+export const SPECIAL_SYMBOL_INDEX: Readonly<{
+  stop: 0;
+  start: 1;
+  padding: 2;
+  unknown: 3;
+}> = Object.freeze({ stop: 0, start: 1, padding: 2, unknown: 3 } as const);
 
 /** Default `max_sequence_length` of sequence and text features. */
 export const DEFAULT_MAX_SEQUENCE_LENGTH = 256;
@@ -139,40 +144,46 @@ function toRecord(
   return out;
 }
 
-/** Feature-level training-set metadata of a `sequence` feature (Ludwig keys). */
-export interface SequenceFeatureMetadata {
+/** The vocabulary keys shared by every token-based feature's metadata (Ludwig keys). */
+export interface VocabularyFeatureMetadata {
+  /** Token of each index. */
   idx2str: string[];
+  /** Index of each token. */
   str2idx: Record<string, number>;
+  /** Training-data count of each token (0 for special symbols that never occur). */
   str2freq: Record<string, number>;
+  /** Number of entries of `idx2str`. */
   vocab_size: number;
+}
+
+/** Feature-level training-set metadata of a `sequence` feature (Ludwig keys). */
+export interface SequenceFeatureMetadata extends VocabularyFeatureMetadata {
+  /** Padded length of every encoded row, `<SOS>` and `<EOS>` included. */
   max_sequence_length: number;
 }
 
 /** Feature-level training-set metadata of a `text` feature (Ludwig keys). */
 export interface TextFeatureMetadata extends SequenceFeatureMetadata {
+  /** Inverse document frequency of each token, or `null` without `compute_idf`. */
   str2idf: Record<string, number> | null;
+  /** The length at the 99th percentile of training examples, computed as Ludwig does. */
   max_sequence_length_99ptile: number;
+  /** Index of the padding symbol. */
   pad_idx: number | null;
+  /** The padding symbol. */
   padding_symbol: string;
+  /** The unknown symbol. */
   unknown_symbol: string;
 }
 
 /** Feature-level training-set metadata of a `set` or `bag` feature (Ludwig keys). */
-export interface SetFeatureMetadata {
-  idx2str: string[];
-  str2idx: Record<string, number>;
-  str2freq: Record<string, number>;
-  vocab_size: number;
+export interface SetFeatureMetadata extends VocabularyFeatureMetadata {
+  /** Most items in one training example. */
   max_set_size: number;
 }
 
 /** Feature-level training-set metadata of a `category` feature (Ludwig keys). */
-export interface CategoryFeatureMetadata {
-  idx2str: string[];
-  str2idx: Record<string, number>;
-  str2freq: Record<string, number>;
-  vocab_size: number;
-}
+export type CategoryFeatureMetadata = VocabularyFeatureMetadata;
 
 /** Any feature metadata a {@linkcode Vocabulary} can be read back from. */
 export type VocabularyMetadata = {
@@ -404,7 +415,7 @@ export class Vocabulary {
     return out;
   }
 
-  #base(): Pick<SequenceFeatureMetadata, "idx2str" | "str2idx" | "str2freq" | "vocab_size"> {
+  #base(): VocabularyFeatureMetadata {
     const str2idx: Record<string, number> = Object.create(null);
     for (const [token, idx] of this.#str2idx) str2idx[token] = idx;
     return {
