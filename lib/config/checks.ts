@@ -466,15 +466,16 @@ const hyperoptRules: Check = (c) => {
     const p = ["hyperopt", "parameters", path];
     if (sections.includes(head)) {
       const ok = pathExists((c as unknown as Obj)[head], parts.slice(1), (prefix) => {
-        if (head === "combiner" && prefix.length === 1) return componentKeys("combiner");
-        if (head === "trainer" && prefix.length === 2 && prefix[1] === "optimizer") {
+        // `prefix` is relative to the section: [] is the section itself.
+        if (head === "combiner" && prefix.length === 0) return componentKeys("combiner");
+        if (head === "trainer" && prefix.length === 1 && prefix[0] === "optimizer") {
           return componentKeys("optimizer");
         }
-        if (head === "defaults" && prefix.length === 3 && prefix[2] === "encoder") {
-          return componentKeys("encoder", prefix[1]);
+        if (head === "defaults" && prefix.length === 2 && prefix[1] === "encoder") {
+          return componentKeys("encoder", prefix[0]);
         }
-        if (head === "defaults" && prefix.length === 3 && prefix[2] === "decoder") {
-          return componentKeys("decoder", prefix[1]);
+        if (head === "defaults" && prefix.length === 2 && prefix[1] === "decoder") {
+          return componentKeys("decoder", prefix[0]);
         }
         return undefined;
       });

@@ -97,7 +97,9 @@ export function formatPath(path: ConfigPath, config?: unknown): string {
         current = "";
       }
     } else {
-      current += current === "" ? segment : `.${segment}`;
+      current += /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)
+        ? (current === "" ? segment : `.${segment}`)
+        : `[${JSON.stringify(segment)}]`;
       node = isRecord(node) ? node[segment] : undefined;
     }
   }

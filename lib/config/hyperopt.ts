@@ -57,7 +57,14 @@ export const ParameterSpaceSchema = z.discriminatedUnion("space", SPACES, {
       ? encodeIssue({ code: "unknown_type", kind: "search space", options: SPACE_NAMES })
       : undefined,
 }).refine((s) => !("lower" in s && "upper" in s) || s.lower < s.upper, {
-  error: encodeIssue({ code: "invalid_value", expected: "lower < upper" }),
+  error: (issue) => {
+    const s = issue.input as { lower: number; upper: number };
+    return encodeIssue({
+      code: "invalid_value",
+      expected: "lower < upper",
+      received: `lower ${s.lower}, upper ${s.upper}`,
+    });
+  },
 });
 
 /** The search algorithms Sonata runs; the others exist in Ludwig (through Ray Tune). */

@@ -91,7 +91,7 @@ export function resolveConfigValue(value: unknown, source?: string): ResolvedCon
   normalizeConfig(copy);
   const result = validateWith(modelConfigSchema(), copy);
   if (!result.ok) throw new ConfigValidationError(result.issues, { source, config: copy });
-  const config = result.value as ModelConfig;
+  const config = result.value as unknown as ModelConfig;
   const issues: ConfigIssue[] = runChecks(config);
   if (issues.length) throw new ConfigValidationError(issues, { source, config });
   return { config: deepFreeze(config), upgrades, source };

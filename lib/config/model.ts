@@ -150,13 +150,18 @@ function buildModelSchema() {
       "Ludwig version the config was written for; older layouts are upgraded",
     ),
     input_features: z.array(
-      featureUnion(inputs, inputFeatureSchema, "input feature", LUDWIG_ONLY_FEATURE_TYPES.input),
+      featureUnion(
+        inputs,
+        inputFeatureSchema,
+        "input feature type",
+        LUDWIG_ONLY_FEATURE_TYPES.input,
+      ),
     ).min(1).describe("The model's inputs"),
     output_features: z.array(
       featureUnion(
         outputs,
         outputFeatureSchema,
-        "output feature",
+        "output feature type",
         LUDWIG_ONLY_FEATURE_TYPES.output,
       ),
     ).min(1).describe("What the model predicts"),
@@ -190,7 +195,59 @@ export function modelConfigSchema(): ReturnType<typeof buildModelSchema> {
   return cached.schema;
 }
 
-/** A fully resolved config: every default filled. */
-export type ModelConfig = z.output<ReturnType<typeof buildModelSchema>>;
+/** A resolved component block: its `type` and every parameter, defaults filled. */
+export type ComponentConfig = { readonly type: string } & Readonly<Record<string, unknown>>;
+
+/** A resolved input feature. The components' own fields are typed by their registry schemas. */
+export interface InputFeatureConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly column: string;
+  readonly proc_column?: string;
+  readonly active: boolean;
+  readonly tied: string | null;
+  readonly preprocessing: Readonly<Record<string, unknown>>;
+  readonly encoder: ComponentConfig;
+}
+
+/** A resolved output feature. */
+export interface OutputFeatureConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly column: string;
+  readonly proc_column?: string;
+  readonly active: boolean;
+  readonly preprocessing: Readonly<Record<string, unknown>>;
+  readonly decoder: ComponentConfig;
+  readonly loss: ComponentConfig & { readonly weight: number };
+  readonly reduce_input: string | null;
+  readonly dependencies: readonly string[];
+  readonly reduce_dependencies: string | null;
+  readonly [extra: string]: unknown;
+}
+
+/** The `defaults.<type>` block, resolved. */
+export interface DefaultsConfig {
+  readonly preprocessing?: Readonly<Record<string, unknown>>;
+  readonly encoder?: ComponentConfig;
+  readonly decoder?: ComponentConfig;
+  readonly loss?: ComponentConfig;
+}
+
+type SchemaOutput = z.output<ReturnType<typeof buildModelSchema>>;
+
+/**
+ * A fully resolved config: every default filled. Sections with a fixed shape (trainer,
+ * preprocessing, hyperopt, backend) are typed from their schemas; features and combiners are
+ * registry-driven (runtime entries included), so their blocks are typed structurally.
+ */
+export type ModelConfig =
+  & Omit<SchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
+  & {
+    input_features: InputFeatureConfig[];
+    output_features: OutputFeatureConfig[];
+    combiner: ComponentConfig;
+    defaults: Readonly<Record<string, DefaultsConfig>>;
+  };
 /** What a person may write: defaulted keys optional. */
 export type ModelConfigInput = z.input<ReturnType<typeof buildModelSchema>>;

@@ -9,7 +9,16 @@ import { encodeIssue, obj, typeUnion } from "./fields.ts";
 const probabilities = () =>
   z.array(z.number().min(0).max(1)).length(3).default([0.7, 0.1, 0.2]).refine(
     (p) => Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-6,
-    { error: encodeIssue({ code: "invalid_value", expected: "probabilities that sum to 1" }) },
+    {
+      error: (issue) =>
+        encodeIssue({
+          code: "invalid_value",
+          expected: "probabilities that sum to 1",
+          received: `${JSON.stringify(issue.input)} (sum ${
+            (issue.input as number[]).reduce((a, b) => a + b, 0)
+          })`,
+        }),
+    },
   ).describe("Fractions of rows for training, validation and test");
 
 /** The split strategies. */

@@ -76,9 +76,10 @@ function decodeMarker(issue: ZodIssue): ConfigIssue[] | undefined {
     }
     case "unknown_type": {
       const input = issue.input;
-      const received = path[path.length - 1] === "type" &&
-          typeof input === "object" && input !== null && "type" in input
-        ? (input as { type: unknown }).type
+      const last = path[path.length - 1];
+      const received = typeof last === "string" && typeof input === "object" && input !== null &&
+          !Array.isArray(input) && last in input
+        ? (input as Record<string, unknown>)[last]
         : input;
       const ludwigOnly = payload.ludwigOnly as string[] ?? [];
       if (typeof received === "string" && ludwigOnly.includes(received)) {
@@ -109,7 +110,7 @@ function decodeMarker(issue: ZodIssue): ConfigIssue[] | undefined {
         path,
         code: "invalid_value",
         expected: payload.expected,
-        received: describeType(issue.input),
+        received: payload.received ?? describeType(issue.input),
       }];
   }
   return undefined;

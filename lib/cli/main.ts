@@ -1,0 +1,221 @@
+/**
+ * The `sonata` command line: Ludwig's commands and flag spellings.
+ *
+ * ```sh
+ * deno task sonata validate --config model.yaml
+ * deno task sonata render_config --config model.yaml --output resolved.yaml
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { closestString } from "../_util/closest.ts";
+import { writeTextAtomic } from "../_util/files.ts";
+import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
+import { resolveConfig } from "../config/load.ts";
+import { toYAML } from "../config/parse.ts";
+
+/** Where commands write: injectable for tests. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+const defaultIo: Io = {
+  out: (text) => Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`)),
+  err: (text) => Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`)),
+};
+
+interface Command {
+  summary: string;
+  usage: string;
+  run: (argv: string[], io: Io) => Promise<number>;
+}
+
+function configErrorExit(error: unknown, io: Io): number {
+  if (error instanceof ConfigValidationError || error instanceof ConfigSyntaxError) {
+    io.err(error.message);
+    return 2;
+  }
+  throw error;
+}
+
+type Options = Record<string, { type: "string" | "boolean"; short?: string }>;
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(
+  argv: string[],
+  options: Options,
+  io: Io,
+  usage: string,
+): { values: Values } | undefined {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { values: values as Values };
+  } catch (error) {
+    io.err(`${(error as Error).message.replace(/\.$/, "")}\n\n${usage}`);
+    return undefined;
+  }
+}
+
+const validate: Command = {
+  summary: "Check a config and report every problem",
+  usage: `Usage: sonata validate --config FILE
+
+Validates a Ludwig-style config (YAML or JSON): exit 0 when valid, exit 2 with every issue on
+stderr otherwise. Older Ludwig layouts are upgraded first.
+
+Options:
+  -c, --config FILE   the config file (YAML or JSON)
+      --config_str S  the config as a YAML or JSON string
+  -h, --help          show this help`,
+  async run(argv, io) {
+    const args = parse(
+      argv,
+      { config: { type: "string", short: "c" }, config_str: { type: "string" } },
+      io,
+      this.usage,
+    );
+    if (!args) return 2;
+    if (args.values.help) return io.out(this.usage), 0;
+    const source = (args.values.config ?? args.values.config_str) as string | undefined;
+    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    try {
+      const { upgrades } = await resolveConfig(source);
+      for (const u of upgrades) io.err(`upgraded (Ludwig ${u.version} layout): ${u.change}`);
+      io.out(args.values.config ? `Config ${JSON.stringify(source)} is valid` : "Config is valid");
+      return 0;
+    } catch (error) {
+      return configErrorExit(error, io);
+    }
+  },
+};
+
+const renderConfig: Command = {
+  summary: "Print the fully defaulted config",
+  usage: `Usage: sonata render_config --config FILE [--output FILE] [--format yaml|json]
+
+Prints the config with every default filled in, after upgrading older Ludwig layouts.
+
+Options:
+  -c, --config FILE   the config file (YAML or JSON)
+      --config_str S  the config as a YAML or JSON string
+  -o, --output FILE   write to FILE instead of stdout (.json writes JSON)
+      --format F      yaml (default) or json
+  -h, --help          show this help`,
+  async run(argv, io) {
+    const args = parse(
+      argv,
+      {
+        config: { type: "string", short: "c" },
+        config_str: { type: "string" },
+        output: { type: "string", short: "o" },
+        format: { type: "string" },
+      },
+      io,
+      this.usage,
+    );
+    if (!args) return 2;
+    if (args.values.help) return io.out(this.usage), 0;
+    const source = (args.values.config ?? args.values.config_str) as string | undefined;
+    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    const output = args.values.output as string | undefined;
+    const format = (args.values.format as string | undefined) ??
+      (output?.endsWith(".json") ? "json" : "yaml");
+    if (format !== "yaml" && format !== "json") {
+      return io.err(`Invalid --format ${JSON.stringify(format)}: expected "yaml" or "json"`), 2;
+    }
+    try {
+      const { config } = await resolveConfig(source);
+      const text = format === "json" ? `${JSON.stringify(config, null, 2)}\n` : toYAML(config);
+      if (output) {
+        await writeTextAtomic(output, text);
+        io.err(`Wrote ${output}`);
+      } else io.out(text);
+      return 0;
+    } catch (error) {
+      return configErrorExit(error, io);
+    }
+  },
+};
+
+const checkInstall: Command = {
+  summary: "List the compute engines and whether each is usable",
+  usage: `Usage: sonata check_install
+
+Lists each compute engine (tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu), whether it is
+usable here, and why not or how to install it.`,
+  async run(argv, io) {
+    const args = parse(argv, {}, io, this.usage);
+    if (!args) return 2;
+    if (args.values.help) return io.out(this.usage), 0;
+    const { listEngines } = await import("../compute/mod.ts");
+    const engines = await listEngines();
+    for (const e of engines) {
+      io.out(`${e.available ? "yes" : "no "}  ${e.engine.padEnd(15)} ${e.detail}`);
+    }
+    return engines.some((e) => e.available) ? 0 : 1;
+  },
+};
+
+const visualize: Command = {
+  summary: "Draw Ludwig's visualizations as Vega-Lite charts",
+  usage: `Usage: sonata visualize --visualization NAME [flags]
+
+Run "sonata visualize --help" for the visualizations and their flags.`,
+  async run(argv) {
+    const { runVisualize } = await import("../viz/cli.ts");
+    return await runVisualize(argv);
+  },
+};
+
+/** The commands, by Ludwig name. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  validate,
+  render_config: renderConfig,
+  check_install: checkInstall,
+  visualize,
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `Usage: sonata COMMAND [options]
+
+Sonata: declarative deep learning for Deno, speaking Ludwig's config language.
+
+Commands:
+${lines.join("\n")}
+
+Run "sonata COMMAND --help" for a command's options.`;
+}
+
+/** Run the CLI with `argv` (without the program name); returns the exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name] ?? COMMANDS[name.replaceAll("-", "_")];
+  if (!command) {
+    const suggestion = closestString(name, Object.keys(COMMANDS));
+    io.err(
+      `Unknown command ${JSON.stringify(name)}${
+        suggestion ? `: did you mean ${JSON.stringify(suggestion)}?` : ""
+      }\n\n${help()}`,
+    );
+    return 2;
+  }
+  return await command.run(rest, io);
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
