@@ -51,15 +51,15 @@ export interface DataErrorOptions extends DataErrorLocation, ErrorOptions {
  */
 export class DataError extends TypeError {
   /** The file being read, if any. */
-  readonly file?: string;
+  declare readonly file?: string;
   /** The column at fault, if any. */
-  readonly column?: string;
+  declare readonly column?: string;
   /** The 0-based dataset row at fault, if known. */
-  readonly row?: number;
+  declare readonly row?: number;
   /** The 1-based file line at fault, if known. */
-  readonly line?: number;
+  declare readonly line?: number;
   /** The feature type being parsed, if any. */
-  readonly featureType?: string;
+  declare readonly featureType?: string;
   /** The message without its action and location prefix. */
   readonly detail: string;
 

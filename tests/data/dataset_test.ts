@@ -111,8 +111,10 @@ Deno.test("Dataset.checksum() is a content hash: equal data equal, different dat
   // A file-backed dataset hashes the file; a selection of it hashes its content.
   const file = await readCsv(`${FIXTURES}people.csv`);
   const bytes = await Deno.readFile(`${FIXTURES}people.csv`);
-  const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (x) =>
-    x.toString(16).padStart(2, "0")).join("");
+  const hex = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
+    (x) => x.toString(16).padStart(2, "0"),
+  ).join("");
   assert.equal(await file.checksum(), hex);
   const all = file.select([0, 1, 2, 3]);
   assert.notEqual(await all.checksum(), hex);

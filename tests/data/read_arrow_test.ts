@@ -6,7 +6,11 @@ import { assertDataError, FIXTURES, withTempDir } from "./_helpers.ts";
 Deno.test("readArrow() reads the fixture with native types converted to cells", async () => {
   const ds = await readArrow(`${FIXTURES}people.arrow`);
   assert.equal(ds.numRows, 3);
-  assert.deepEqual(ds.column("id"), [1, 2, 9007199254740993n], "safe Int64 → number, unsafe → bigint");
+  assert.deepEqual(
+    ds.column("id"),
+    [1, 2, 9007199254740993n],
+    "safe Int64 → number, unsafe → bigint",
+  );
   assert.deepEqual(ds.column("name"), ["Ann", "Bob", null]);
   assert.deepEqual(ds.column("day"), ["2020-01-02", null, "2021-06-30"]);
   assert.deepEqual(ds.column("tags"), [["a", "b"], [], null]);
@@ -31,9 +35,12 @@ Deno.test("readArrow() reads both the IPC file and stream formats", async () => 
   });
 });
 
-Deno.test("readArrow() honours columns and limit, timestamps become ISO strings", async () => {
+Deno.test("readArrow() honours columns and limit, timestamps become ISO strings", () => {
   const table = new arrow.Table({
-    t: arrow.vectorFromArray([new Date("2024-05-01T10:00:00Z"), null], new arrow.TimestampMillisecond()),
+    t: arrow.vectorFromArray(
+      [new Date("2024-05-01T10:00:00Z"), null],
+      new arrow.TimestampMillisecond(),
+    ),
     y: arrow.vectorFromArray([1, 2], new arrow.Float64()),
   });
   const ds = parseArrow(arrow.tableToIPC(table), { columns: ["t"], limit: 1 });
@@ -48,17 +55,26 @@ Deno.test("readArrow() errors name the file and column", async () => {
     await assertDataError(() => readArrow(empty), `Cannot read "${empty}": the file is empty`);
     const garbage = `${dir}/garbage.feather`;
     await Deno.writeTextFile(garbage, "not arrow at all");
-    await assertDataError(() => readArrow(garbage), /^Cannot read ".*garbage\.feather": invalid Arrow IPC data/);
+    await assertDataError(
+      () => readArrow(garbage),
+      /^Cannot read ".*garbage\.feather": invalid Arrow IPC data/,
+    );
     const noRows = `${dir}/norows.arrow`;
     await Deno.writeFile(
       noRows,
       arrow.tableToIPC(new arrow.Table({ a: arrow.vectorFromArray([], new arrow.Float64()) })),
     );
-    await assertDataError(() => readArrow(noRows), `Cannot read "${noRows}": found a schema but no rows`);
+    await assertDataError(
+      () => readArrow(noRows),
+      `Cannot read "${noRows}": found a schema but no rows`,
+    );
     await assertDataError(
       () => readArrow(`${FIXTURES}people.arrow`, { columns: ["nmae"] }),
       `Cannot read "${FIXTURES}people.arrow": column "nmae": not found: did you mean "name"?`,
     );
-    await assertDataError(() => readArrow(`${dir}/none.arrow`), `Cannot read "${dir}/none.arrow": file not found`);
+    await assertDataError(
+      () => readArrow(`${dir}/none.arrow`),
+      `Cannot read "${dir}/none.arrow": file not found`,
+    );
   });
 });

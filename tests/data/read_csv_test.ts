@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCsv, PANDAS_NA_VALUES, readCsv, readTsv } from "../../lib/data/read_csv.ts";
+import { PANDAS_NA_VALUES, parseCsv, readCsv, readTsv } from "../../lib/data/read_csv.ts";
 import { seededRandom } from "../../lib/_util/random.ts";
 import { assertDataError, FIXTURES, withTempDir } from "./_helpers.ts";
 
@@ -126,15 +126,24 @@ Deno.test("readCsv() errors name the file, column and line", async (t) => {
       });
     });
     await t.step("a directory", async () => {
-      await assertDataError(() => readCsv(dir), `Cannot read "${dir}": expected a file, found a directory`);
+      await assertDataError(
+        () => readCsv(dir),
+        `Cannot read "${dir}": expected a file, found a directory`,
+      );
     });
     await t.step("empty file", async () => {
       const path = await write("empty.csv", "");
-      await assertDataError(() => readCsv(path), `Cannot read "${path}": found no header: the file is empty`);
+      await assertDataError(
+        () => readCsv(path),
+        `Cannot read "${path}": found no header: the file is empty`,
+      );
     });
     await t.step("header only", async () => {
       const path = await write("header.csv", "a,b\r\n");
-      await assertDataError(() => readCsv(path), `Cannot read "${path}": found a header but no data rows`);
+      await assertDataError(
+        () => readCsv(path),
+        `Cannot read "${path}": found a header but no data rows`,
+      );
     });
     await t.step("duplicate column names", async () => {
       const path = await write("dup.csv", "a,b,a\n1,2,3\n");

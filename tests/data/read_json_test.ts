@@ -59,7 +59,7 @@ Deno.test("JSON readers reject NaN and Infinity unless allowed, naming column an
     );
     const ok = await readJsonl(jsonl, { allowNonFinite: true });
     assert.deepEqual(ok.column("a"), [1, NaN]);
-    assert.deepEqual(ok.column("b"), ["NaN", "x"], "the string \"NaN\" stays a string");
+    assert.deepEqual(ok.column("b"), ["NaN", "x"], 'the string "NaN" stays a string');
 
     const json = `${dir}/d.json`;
     await Deno.writeTextFile(json, '[{"a": 1}, {"a": 2}, {"a": -Infinity}]');
@@ -67,7 +67,11 @@ Deno.test("JSON readers reject NaN and Infinity unless allowed, naming column an
       () => readJson(json),
       `Cannot read "${json}": column "a" row 2: found -Infinity, which JSON does not allow: use null for a missing value, or pass "allowNonFinite"`,
     );
-    assert.deepEqual((await readJson(json, { allowNonFinite: true })).column("a"), [1, 2, -Infinity]);
+    assert.deepEqual((await readJson(json, { allowNonFinite: true })).column("a"), [
+      1,
+      2,
+      -Infinity,
+    ]);
   });
 });
 
@@ -75,9 +79,13 @@ Deno.test("JSON readers report malformed and empty files", async () => {
   await withTempDir(async (dir) => {
     const bad = `${dir}/bad.jsonl`;
     await Deno.writeTextFile(bad, '{"a": 1}\n{"a": \n');
-    await assertDataError(() => readJsonl(bad), /^Cannot read ".*bad\.jsonl": line 2: invalid JSON: /, {
-      line: 2,
-    });
+    await assertDataError(
+      () => readJsonl(bad),
+      /^Cannot read ".*bad\.jsonl": line 2: invalid JSON: /,
+      {
+        line: 2,
+      },
+    );
     const scalar = `${dir}/scalar.jsonl`;
     await Deno.writeTextFile(scalar, '{"a": 1}\n[1]\n');
     await assertDataError(

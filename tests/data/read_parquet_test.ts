@@ -11,7 +11,11 @@ Deno.test("readParquet() reads the fixture with native types converted to cells"
   assert.deepEqual(ds.column("name"), ["Ann", "Bob", null]);
   assert.deepEqual(ds.column("age"), [31.5, null, 27]);
   assert.deepEqual(ds.column("member"), [true, false, null]);
-  assert.deepEqual(ds.column("joined"), ["2020-01-02T03:04:05.000Z", null, "2021-06-30T00:00:00.000Z"]);
+  assert.deepEqual(ds.column("joined"), [
+    "2020-01-02T03:04:05.000Z",
+    null,
+    "2021-06-30T00:00:00.000Z",
+  ]);
   assert.deepEqual(ds.column("count"), [7, 8, 9]);
   assert.equal(String(ds.field("id").type), "Int64");
   assert.equal(String(ds.field("joined").type), "Timestamp<MILLISECOND>");
@@ -45,12 +49,18 @@ Deno.test("readParquet() errors name the file and column", async () => {
     await assertDataError(() => readParquet(empty), `Cannot read "${empty}": the file is empty`);
     const garbage = `${dir}/garbage.parquet`;
     await Deno.writeTextFile(garbage, "this is not a parquet file");
-    await assertDataError(() => readParquet(garbage), /^Cannot read ".*garbage\.parquet": invalid Parquet data: /);
+    await assertDataError(
+      () => readParquet(garbage),
+      /^Cannot read ".*garbage\.parquet": invalid Parquet data: /,
+    );
     await assertDataError(
       () => readParquet(`${FIXTURES}people.parquet`, { columns: ["agee"] }),
       `Cannot read "${FIXTURES}people.parquet": column "agee": not found: did you mean "age"?`,
       { column: "agee" },
     );
-    await assertDataError(() => readParquet(`${dir}/x.parquet`), `Cannot read "${dir}/x.parquet": file not found`);
+    await assertDataError(
+      () => readParquet(`${dir}/x.parquet`),
+      `Cannot read "${dir}/x.parquet": file not found`,
+    );
   });
 });

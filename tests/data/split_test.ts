@@ -8,13 +8,17 @@ import {
 } from "../../lib/data/split.ts";
 import { assertDataError, FIXTURES } from "./_helpers.ts";
 
-const ids = (n: number) => Dataset.fromColumns({ id: Array.from({ length: n }, (_, i) => `user_${i}`) });
+const ids = (n: number) =>
+  Dataset.fromColumns({ id: Array.from({ length: n }, (_, i) => `user_${i}`) });
 
 function sorted(a: Int32Array): number[] {
   return Array.from(a).sort((x, y) => x - y);
 }
 
-function assertPartition(split: { training: Int32Array; validation: Int32Array; test: Int32Array }, n: number) {
+function assertPartition(
+  split: { training: Int32Array; validation: Int32Array; test: Int32Array },
+  n: number,
+) {
   const all = [...split.training, ...split.validation, ...split.test].sort((a, b) => a - b);
   assert.deepEqual(all, Array.from({ length: n }, (_, i) => i), "every row exactly once");
 }
@@ -38,15 +42,23 @@ Deno.test("random split rejects bad probabilities", () => {
     () => splitIndices(ids(5), { type: "random", probabilities: [0.5, 0.5] }),
     (e: Error) =>
       e instanceof RangeError &&
-      e.message === 'Cannot split data: "probabilities" must be 3 numbers in [0, 1] that sum to 1, received [0.5,0.5]',
+      e.message ===
+        'Cannot split data: "probabilities" must be 3 numbers in [0, 1] that sum to 1, received [0.5,0.5]',
   );
-  assert.throws(() => splitIndices(ids(5), { type: "random", probabilities: [0.9, 0.2, -0.1] }), RangeError);
+  assert.throws(
+    () => splitIndices(ids(5), { type: "random", probabilities: [0.9, 0.2, -0.1] }),
+    RangeError,
+  );
 });
 
 Deno.test("fixed split: 0/1/2 as numbers or numeric strings; bad values name the row", async () => {
   const ds = Dataset.fromColumns({ x: [1, 2, 3, 4, 5], split: ["0", "1", "2", "0.0", " 2 "] });
   const s = splitIndices(ds, { type: "fixed" });
-  assert.deepEqual([Array.from(s.training), Array.from(s.validation), Array.from(s.test)], [[0, 3], [1], [2, 4]]);
+  assert.deepEqual([Array.from(s.training), Array.from(s.validation), Array.from(s.test)], [
+    [0, 3],
+    [1],
+    [2, 4],
+  ]);
   const numeric = Dataset.fromColumns({ fold: [2, 0, 1] });
   assert.deepEqual(Array.from(splitIndices(numeric, { type: "fixed", column: "fold" }).test), [0]);
   const bad = Dataset.fromColumns({ split: ["0", "1", "train"] });
@@ -96,10 +108,23 @@ Deno.test("stratify split keeps class proportions in every split", () => {
   const s = splitIndices(ds, { type: "stratify", column: "label", probabilities: [0.7, 0.1, 0.2] });
   assertPartition(s, 1000);
   const cells = ds.column("label");
-  const count = (rows: Int32Array, label: string) => Array.from(rows).filter((r) => cells[r] === label).length;
-  assert.deepEqual([count(s.training, "a"), count(s.validation, "a"), count(s.test, "a")], [630, 90, 180]);
-  assert.deepEqual([count(s.training, "b"), count(s.validation, "b"), count(s.test, "b")], [63, 9, 18]);
-  assert.deepEqual([count(s.training, "c"), count(s.validation, "c"), count(s.test, "c")], [7, 1, 2]);
+  const count = (rows: Int32Array, label: string) =>
+    Array.from(rows).filter((r) => cells[r] === label).length;
+  assert.deepEqual([count(s.training, "a"), count(s.validation, "a"), count(s.test, "a")], [
+    630,
+    90,
+    180,
+  ]);
+  assert.deepEqual([count(s.training, "b"), count(s.validation, "b"), count(s.test, "b")], [
+    63,
+    9,
+    18,
+  ]);
+  assert.deepEqual([count(s.training, "c"), count(s.validation, "c"), count(s.test, "c")], [
+    7,
+    1,
+    2,
+  ]);
   assert.deepEqual(s, splitIndices(ds, { type: "stratify", column: "label" }), "deterministic");
   assert.notDeepEqual(
     sorted(s.test),
@@ -116,7 +141,9 @@ Deno.test("hash split is stable across runs, row order and dataset size", async 
   assert.ok(Math.abs(s.test.length / 2000 - 0.2) < 0.04, `test ${s.test.length}`);
   const testIds = new Set(Array.from(s.test, (r) => ds.column("id")[r]));
   // Reverse the rows and drop half: every remaining id stays in the same split.
-  const reversed = Dataset.fromColumns({ id: [...ds.column("id")].reverse().filter((_, i) => i % 2 === 0) });
+  const reversed = Dataset.fromColumns({
+    id: [...ds.column("id")].reverse().filter((_, i) => i % 2 === 0),
+  });
   const r = splitIndices(reversed, { type: "hash", column: "id" }, { seed: 99 });
   const reversedTest = new Set(Array.from(r.test, (k) => reversed.column("id")[k]));
   for (const id of reversed.column("id")) assert.equal(testIds.has(id), reversedTest.has(id));
@@ -132,17 +159,44 @@ Deno.test("hash split is stable across runs, row order and dataset size", async 
 });
 
 Deno.test("datetime split puts the earliest rows in training", async () => {
-  const dates = ["2024-01-05", "2023-12-31", "2024-03-01", null, "2024-02-10", "2024-01-01", "2024-01-20", "2024-02-01", "2024-01-10", "2024-01-15"];
+  const dates = [
+    "2024-01-05",
+    "2023-12-31",
+    "2024-03-01",
+    null,
+    "2024-02-10",
+    "2024-01-01",
+    "2024-01-20",
+    "2024-02-01",
+    "2024-01-10",
+    "2024-01-15",
+  ];
   const ds = Dataset.fromColumns({ when: dates, i: dates.map((_, k) => k) });
   const s = splitDataset(ds, { type: "datetime", column: "when", probabilities: [0.6, 0.2, 0.2] });
-  assert.deepEqual(s.training.column("when"), ["2023-12-31", "2024-01-01", "2024-01-05", "2024-01-10", "2024-01-15", "2024-01-20"]);
+  assert.deepEqual(s.training.column("when"), [
+    "2023-12-31",
+    "2024-01-01",
+    "2024-01-05",
+    "2024-01-10",
+    "2024-01-15",
+    "2024-01-20",
+  ]);
   assert.deepEqual(s.validation.column("when"), ["2024-02-01", "2024-02-10"]);
   assert.deepEqual(s.test.column("when"), ["2024-03-01", null], "missing dates sort last");
   const formatted = Dataset.fromColumns({ d: ["05/01/2024", "01/02/2024", "31/12/2023"] });
-  const f = splitIndices(formatted, { type: "datetime", column: "d", probabilities: [0.34, 0.33, 0.33], datetime_format: "%d/%m/%Y" });
+  const f = splitIndices(formatted, {
+    type: "datetime",
+    column: "d",
+    probabilities: [0.34, 0.33, 0.33],
+    datetime_format: "%d/%m/%Y",
+  });
   assert.deepEqual(Array.from(f.training), [2]);
   await assertDataError(
-    () => splitIndices(Dataset.fromColumns({ d: ["2024-01-01", "soon"] }), { type: "datetime", column: "d" }),
+    () =>
+      splitIndices(Dataset.fromColumns({ d: ["2024-01-01", "soon"] }), {
+        type: "datetime",
+        column: "d",
+      }),
     'Cannot split data: column "d" row 1: cannot parse "soon" as a date',
     { featureType: "date" },
   );
