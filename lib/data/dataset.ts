@@ -530,6 +530,48 @@ export class Dataset {
     ].join("\n");
   }
 
+  /**
+   * Jupyter rich display: an HTML table of the first 10 rows plus the text summary, so a
+   * dataset renders itself in a Deno notebook.
+   *
+   * @returns The MIME bundle.
+   *
+   * @example Display bundle
+   * ```ts
+   * import { assert } from "../_util/_assert.ts";
+   * import { Dataset } from "./dataset.ts";
+   * const ds = Dataset.fromRecords([{ a: "<b>" }]);
+   * const display = (ds as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for("Jupyter.display")];
+   * const bundle = display.call(ds);
+   * assert(bundle["text/html"].includes("&lt;b&gt;"));
+   * ```
+   */
+  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
+    const escape = (value: unknown) =>
+      String(value).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+    const shown = this.head(10);
+    const header = this.#names.map((n) => `<th>${escape(n)}</th>`).join("");
+    const body = shown.toRecords().map((record) =>
+      `<tr>${
+        this.#names.map((n) => {
+          const cell = record[n];
+          const text = cell === null
+            ? "<i>null</i>"
+            : escape(typeof cell === "string" ? cell : JSON.stringify(cell, bigintReplacer));
+          return `<td>${text}</td>`;
+        }).join("")
+      }</tr>`
+    ).join("");
+    const caption = `${
+      escape(this.#source)
+    }: ${this.#numRows} rows × ${this.#names.length} columns`;
+    return {
+      "text/html": `<table><caption>${caption}</caption><thead><tr>${header}</tr></thead>` +
+        `<tbody>${body}</tbody></table>`,
+      "text/plain": this.toString(),
+    };
+  }
+
   #get(name: string): Column {
     const column = this.#columns.get(name);
     if (column === undefined) {

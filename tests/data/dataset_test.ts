@@ -127,3 +127,14 @@ Deno.test("Dataset.toString() summarizes the shape", () => {
   assert.match(text, /^Dataset "in-memory": 7 rows × 1 columns\n\{"a":1\}/);
   assert.match(text, /… 2 more rows$/);
 });
+
+Deno.test("Dataset renders itself in Jupyter as an HTML table", () => {
+  const ds = Dataset.fromRecords([{ a: "<x>", b: null }, { a: "y", b: [1] }]);
+  const display = (ds as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ];
+  const bundle = display.call(ds);
+  assert.match(bundle["text/html"], /<caption>in-memory: 2 rows × 2 columns<\/caption>/);
+  assert.match(bundle["text/html"], /<td>&lt;x&gt;<\/td><td><i>null<\/i><\/td>/);
+  assert.equal(bundle["text/plain"], String(ds));
+});
