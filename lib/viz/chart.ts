@@ -155,7 +155,7 @@ export class Chart {
    *
    * @param charts The charts to place, in reading order.
    * @param options Title, name, description and the number of columns.
-   * @returns The composite chart (or the only chart when `charts` has one element and no title).
+   * @returns The composite chart (or the only chart when `charts` has one element).
    *
    * @example Two charts side by side
    * ```ts
@@ -172,7 +172,7 @@ export class Chart {
     options: ChartOptions & { title?: string | VegaLiteSpec; columns?: number } = {},
   ): Chart {
     if (charts.length === 0) throw new RangeError("Cannot compose charts: received no charts");
-    if (charts.length === 1 && options.title === undefined) return charts[0];
+    if (charts.length === 1) return charts[0];
     const subSpecs = charts.map((chart) => {
       const spec = chart.toSpec();
       for (const key of TOP_LEVEL_ONLY) delete spec[key];

@@ -55,7 +55,7 @@ export function confusionMatrix(
     : [...options.topNClasses];
   const charts: Chart[] = [];
   models.forEach((stats, m) => {
-    const modelName = options.modelNames?.[m] ?? "";
+    const modelName = options.modelNames?.[m] ?? (models.length > 1 ? `Model ${m + 1}` : "");
     const features = options.outputFeatureName !== undefined
       ? [options.outputFeatureName]
       : Object.keys(stats);
@@ -98,7 +98,11 @@ export function confusionMatrix(
   if (charts.length === 0) {
     throw new TypeError("Cannot find confusion_matrix in the test statistics");
   }
-  return Chart.concat(charts, { name: "confusion_matrix", columns: 2 });
+  return Chart.concat(charts, {
+    name: "confusion_matrix",
+    title: "Confusion matrices",
+    columns: 2,
+  });
 }
 
 function heatmap(

@@ -405,7 +405,11 @@ export function calibration1VsAll(
     format: ".3f",
     labels: brier.length <= 24,
   }));
-  return Chart.concat(charts, { name: "calibration_1_vs_all", columns: 2 });
+  return Chart.concat(charts, {
+    name: "calibration_1_vs_all",
+    title: "One-vs-all calibration",
+    columns: 2,
+  });
 }
 
 /**
@@ -449,5 +453,9 @@ export function calibrationMulticlass(
       format: ".5f",
     },
   );
-  return Chart.concat([reliability, brier], { name: "calibration_multiclass", columns: 2 });
+  return Chart.concat([reliability, brier], {
+    name: "calibration_multiclass",
+    title: "Multiclass calibration",
+    columns: 2,
+  });
 }

@@ -259,10 +259,45 @@ export function modelNames(count: number, names?: readonly string[]): string[] {
 export async function readJson<T = unknown>(path: string): Promise<T> {
   const text = await Deno.readTextFile(path);
   try {
-    return JSON.parse(text) as T;
+    return parseJsonWithNonFinite(text) as T;
   } catch (error) {
     throw new SyntaxError(`Cannot parse JSON file "${path}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * Parse JSON that may contain Python's `NaN`, `Infinity` and `-Infinity` tokens (Python's
+ * `json.dump` writes them, e.g. for an undefined precision or a ROC curve's first threshold):
+ * `NaN` becomes `null`, the infinities become `±Infinity`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { parseJsonWithNonFinite } from "./inputs.ts";
+ * assertEquals(parseJsonWithNonFinite('{"a": [NaN, Infinity, -Infinity], "b": "NaN"}'), {
+ *   a: [null, Infinity, -Infinity],
+ *   b: "NaN",
+ * });
+ * ```
+ */
+export function parseJsonWithNonFinite(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!/NaN|Infinity/.test(text)) throw error;
+  }
+  const replaced = text.replace(
+    /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g,
+    (token) =>
+      token.startsWith('"')
+        ? token
+        : token === "NaN"
+        ? "null"
+        : token.startsWith("-")
+        ? "-1e999"
+        : "1e999",
+  );
+  return JSON.parse(replaced);
 }
 
 function extension(path: string): string {

@@ -205,7 +205,8 @@ export interface ClassificationScores {
  * import { classificationScores } from "./metrics.ts";
  * const s = classificationScores([0, 1, 1, 0], [0, 1, 0, 0]);
  * assertEquals(s.accuracy, 0.75);
- * assertEquals(s.precision, (2 / 3 + 1) / 2);
+ * assertEquals(s.precision, (1 + 1 / 2) / 2);
+ * assertEquals(s.recall, (2 / 3 + 1) / 2);
  * ```
  */
 export function classificationScores(

@@ -80,11 +80,11 @@ function featureNames(models: readonly TestStatistics[], only?: string): string[
   return [...new Set(models.flatMap((m) => Object.keys(m)))];
 }
 
-function composite(charts: Chart[], name: string, what: string, columns = 1): Chart {
+function composite(charts: Chart[], name: string, what: string, title: string, columns = 1): Chart {
   if (charts.length === 0) {
     throw new TypeError(`Cannot plot ${what}: found nothing to plot in the inputs`);
   }
-  return Chart.concat(charts, { name, columns: Math.min(columns, charts.length) });
+  return Chart.concat(charts, { name, title, columns: Math.min(columns, charts.length) });
 }
 
 /**
@@ -138,7 +138,12 @@ export function comparePerformance(
       }`,
     }));
   }
-  return composite(charts, "compare_performance", "performance comparison");
+  return composite(
+    charts,
+    "compare_performance",
+    "performance comparison",
+    "Performance comparison",
+  );
 }
 
 /** Options of {@linkcode compareClassifiersPerformanceFromProb}. */
@@ -380,7 +385,7 @@ export function compareClassifiersMulticlassMultimetric(
   const given = options.modelNames;
   const charts: Chart[] = [];
   models.forEach((stats, m) => {
-    const modelName = given?.[m] ?? "";
+    const modelName = given?.[m] ?? (models.length > 1 ? `Model ${m + 1}` : "");
     for (const feature of featureNames([stats], options.outputFeatureName)) {
       const perClass = stats[feature]?.per_class_stats;
       if (!perClass) continue;
@@ -434,6 +439,7 @@ export function compareClassifiersMulticlassMultimetric(
     charts,
     "compare_classifiers_multiclass_multimetric",
     "per-class metrics (no per_class_stats found)",
+    "Per-class precision, recall and F1 score",
   );
 }
 
@@ -711,7 +717,7 @@ export function frequencyVsF1(
   const models = asList(testStatistics);
   const charts: Chart[] = [];
   models.forEach((stats, m) => {
-    const modelName = options.modelNames?.[m] ?? "";
+    const modelName = options.modelNames?.[m] ?? (models.length > 1 ? `Model ${m + 1}` : "");
     for (const feature of featureNames([stats], options.outputFeatureName)) {
       const fs: FeatureTestStatistics | undefined = stats[feature];
       const meta: FeatureMetadata | undefined = options.metadata?.[feature];
@@ -744,6 +750,7 @@ export function frequencyVsF1(
     charts,
     "frequency_vs_f1",
     "frequency vs F1 (no per_class_stats with idx2str and str2freq metadata found)",
+    "F1 score vs class frequency",
   );
 }
 

@@ -223,6 +223,7 @@ export function confidenceThresholdingDataVsAccSubsetPerClass(
   }
   return Chart.concat(charts, {
     name: "confidence_thresholding_data_vs_acc_subset_per_class",
+    title: "Confidence thresholding per class: data vs accuracy",
     columns: Math.min(3, charts.length),
   });
 }
@@ -371,6 +372,10 @@ export function confidenceThresholding2thresholds2d(
     maxlineThresholds,
   ], {
     name: "confidence_thresholding_2thresholds_2d",
+    title: {
+      text: "Confidence thresholding on two output features",
+      subtitle: `${names[0]} and ${names[1]}`,
+    },
     columns: 3,
   });
 }
@@ -445,6 +450,7 @@ export function binaryThresholdVsMetric(
   });
   return Chart.concat(charts, {
     name: "binary_threshold_vs_metric",
+    title: "Binary threshold vs metrics",
     columns: Math.min(2, charts.length),
   });
 }

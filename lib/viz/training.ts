@@ -116,6 +116,7 @@ export function learningCurves(
   }
   return Chart.concat(charts, {
     name: "learning_curves",
+    title: "Learning curves",
     columns: Math.min(2, charts.length),
   });
 }
