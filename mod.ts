@@ -1,0 +1,30 @@
+/**
+ * Sonata: declarative deep learning for Deno. A model is a config, written in Ludwig's config
+ * language as YAML, JSON, or with typed builders that produce exactly the same config.
+ *
+ * @example The same model as YAML and as builders
+ * ```ts
+ * import { assertEquals } from "./lib/_util/_assert.ts";
+ * import { feature, loadConfig, model } from "./mod.ts";
+ *
+ * const fromYaml = await loadConfig(`
+ * input_features:
+ *   - { name: review, type: text, encoder: { type: parallel_cnn, num_filters: 64 } }
+ *   - { name: age, type: number }
+ * output_features:
+ *   - { name: label, type: category }
+ * trainer: { epochs: 10 }
+ * `);
+ * const fromBuilder = model()
+ *   .input(feature.text("review").encoder("parallel_cnn", { num_filters: 64 }))
+ *   .input(feature.number("age"))
+ *   .output(feature.category("label"))
+ *   .trainer({ epochs: 10 })
+ *   .toConfig();
+ * assertEquals(fromBuilder, fromYaml);
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/config/mod.ts";
+export * from "./lib/builders/mod.ts";
