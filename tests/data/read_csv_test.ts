@@ -195,7 +195,7 @@ Deno.test("readCsv() errors name the file, column and line", async (t) => {
   });
 });
 
-Deno.test("readCsv() reads 100k rows × 15 columns in well under a second", async () => {
+Deno.test("readCsv() reads 100k rows × 15 columns with quoted fields", async () => {
   await withTempDir(async (dir) => {
     const cats = ["red", "green", "blue", "yellow", "purple"];
     const header = Array.from({ length: 15 }, (_, j) => `col_${j}`).join(",");
