@@ -105,12 +105,29 @@ export class BlasNotFoundError extends Error {
 
 let opened: Blas | undefined;
 let openedLib: BlasLibrary | undefined;
+/** Threads the large products use (small ones use one). */
+let maxThreads = 1;
 
 function envGet(name: string): string | undefined {
   try {
     return Deno.env.get(name) || undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * OpenBLAS threads spin for 2^28 cycles (about 0.1 s) after each product by default,
+ * taking a core from JavaScript on small machines; unless the user set it, make them sleep
+ * after 2^10 cycles. OpenBLAS reads this when it loads, so it must be set before dlopen.
+ */
+function quietThreads(): void {
+  try {
+    if (Deno.env.get("OPENBLAS_THREAD_TIMEOUT") === undefined) {
+      Deno.env.set("OPENBLAS_THREAD_TIMEOUT", "10");
+    }
+  } catch {
+    // Without --allow-env the default applies.
   }
 }
 
@@ -133,7 +150,7 @@ export function openBlas(options: OpenBlasOptions = {}): Blas {
   const threads = options.threads ?? parseThreads(envGet("SONATA_BLAS_THREADS"));
   if (opened && openedLib) {
     if (threads !== undefined) setThreads(openedLib, threads);
-    opened = { ...opened, threads: getThreads(openedLib) };
+    opened = { ...opened, threads: maxThreads };
     return opened;
   }
   const explicit = options.path ?? envGet("SONATA_BLAS");
@@ -142,14 +159,16 @@ export function openBlas(options: OpenBlasOptions = {}): Blas {
   for (const path of candidates) {
     let lib: BlasLibrary;
     try {
+      quietThreads();
       lib = tryOpen(path);
     } catch (error) {
       tried.push({ path, reason: firstLine(error) });
       continue;
     }
+    maxThreads = Math.max(1, getThreads(lib));
     if (threads !== undefined) setThreads(lib, threads);
     openedLib = lib;
-    opened = { path, threads: getThreads(lib), sgemm: makeSgemm(lib) };
+    opened = { path, threads: maxThreads, sgemm: makeSgemm(lib) };
     return opened;
   }
   throw new BlasNotFoundError(tried);
@@ -192,22 +211,39 @@ function setThreads(lib: BlasLibrary, threads: number): void {
     throw new RangeError(`Cannot set BLAS threads: expected an integer >= 1, received ${threads}`);
   }
   lib.symbols.openblas_set_num_threads?.(threads);
+  maxThreads = threads;
 }
 
 function getThreads(lib: BlasLibrary): number {
   return lib.symbols.openblas_get_num_threads?.() ?? 0;
 }
 
+/**
+ * Products below this many multiply-adds run on one thread: waking BLAS threads costs more
+ * than they save there (measured on 2 cores: 256×256×256 takes 250 µs on one thread and
+ * 370 µs on two inside a training step), and idle threads would compete with JavaScript.
+ */
+export const SINGLE_THREAD_MACS = 1 << 25;
+
 function makeSgemm(lib: BlasLibrary): Sgemm {
   const call = lib.symbols.cblas_sgemm;
+  const set = lib.symbols.openblas_set_num_threads;
+  let current = getThreads(lib);
   return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     if (m === 0 || n === 0) return;
     if (k === 0) {
       // BLAS skips the product; make the result match beta·C.
-      if (beta === 0) {
-        for (let i = 0; i < m; i++) c.fill(0, i * ldc, i * ldc + n);
+      for (let i = 0; i < m; i++) {
+        for (let j = i * ldc, end = i * ldc + n; j < end; j++) c[j] = beta === 0 ? 0 : beta * c[j];
       }
       return;
+    }
+    if (set) {
+      const want = m * n * k < SINGLE_THREAD_MACS ? 1 : maxThreads;
+      if (want !== current) {
+        set(want);
+        current = want;
+      }
     }
     call(
       CBLAS_ROW_MAJOR,

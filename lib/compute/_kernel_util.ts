@@ -5,6 +5,9 @@
  * @module
  */
 import type { KernelFunc, MathBackendCPU, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import { adopt, allocFloat32, checkAliases } from "./_pool.ts";
+
+export { allocFloat32 };
 
 /** The arguments every kernel function receives. */
 export interface KernelArgs {
@@ -37,9 +40,29 @@ export function allFloat32(backend: MathBackendCPU, ...ts: Array<TensorInfo | un
   return true;
 }
 
-/** Wraps a float32 array as a new tensor of the backend (no copy). */
+/** Wraps a float32 array as a new tensor of the backend (no copy); the tensor owns it. */
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
-  return backend.makeTensorInfo(shape, "float32", values);
+  const info = backend.makeTensorInfo(shape, "float32", values);
+  adopt(values, info.dataId);
+  return info;
+}
+
+/** A typed array like `like` (same class) of length `n`; float32 ones come from the pool. */
+export function allocLike<T extends Float32Array | Int32Array | Uint8Array>(like: T, n: number): T {
+  if (like instanceof Float32Array) return allocFloat32(n, false) as T;
+  return new (like.constructor as { new (n: number): T })(n);
+}
+
+/** Wraps an array of any dtype as a new tensor of the backend; the tensor owns it. */
+export function outputAs(
+  backend: MathBackendCPU,
+  shape: number[],
+  dtype: TensorInfo["dtype"],
+  values: Float32Array | Int32Array | Uint8Array,
+): TensorInfo {
+  const info = backend.makeTensorInfo(shape, dtype, values);
+  adopt(values, info.dataId);
+  return info;
 }
 
 /** Number of elements of a shape. */
@@ -206,5 +229,20 @@ export function activateInPlace(
 
 /** Turns a native kernel plus the cpu kernel it replaces into one kernel function. */
 export function withFallback(native: NativeKernel, cpu: KernelFunc): KernelFunc {
-  return ((args: KernelArgs) => native(args) ?? cpu(args as never)) as unknown as KernelFunc;
+  return ((args: KernelArgs) => {
+    const result = native(args);
+    if (result !== undefined) return result;
+    const fallback = cpu(args as never) as TensorInfo | TensorInfo[];
+    checkAliases(args.backend, fallback);
+    return fallback;
+  }) as unknown as KernelFunc;
+}
+
+/** Wraps a cpu kernel so that outputs sharing storage with pooled arrays are seen. */
+export function watched(cpu: KernelFunc): KernelFunc {
+  return ((args: KernelArgs) => {
+    const result = cpu(args as never) as TensorInfo | TensorInfo[];
+    checkAliases(args.backend, result);
+    return result;
+  }) as unknown as KernelFunc;
 }

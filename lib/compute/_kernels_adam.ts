@@ -9,7 +9,7 @@
  * @module
  */
 import type { KernelConfig, MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
-import type { KernelArgs } from "./_kernel_util.ts";
+import { allocFloat32, type KernelArgs, output } from "./_kernel_util.ts";
 
 /** The fused Adam kernel's name. */
 export const ADAM_KERNEL = "SonataAdam";
@@ -28,9 +28,9 @@ function adamUpdate({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const beta2 = attrs!.beta2 as number;
   const epsilon = attrs!.epsilon as number;
   const n = x.length;
-  const x1 = new Float32Array(n);
-  const m1 = new Float32Array(n);
-  const v1 = new Float32Array(n);
+  const x1 = allocFloat32(n, false);
+  const m1 = allocFloat32(n, false);
+  const v1 = allocFloat32(n, false);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const bias1 = 1 / (1 - accBeta1);
@@ -45,9 +45,9 @@ function adamUpdate({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   }
   const shape = inputs.x!.shape;
   return [
-    cpu.makeTensorInfo(shape, "float32", x1),
-    cpu.makeTensorInfo(shape, "float32", m1),
-    cpu.makeTensorInfo(shape, "float32", v1),
+    output(cpu, shape, x1),
+    output(cpu, shape, m1),
+    output(cpu, shape, v1),
   ];
 }
 

@@ -9,6 +9,7 @@ import type { Sgemm } from "./_blas.ts";
 import { biasFits } from "./_kernels_matmul.ts";
 import {
   activateInPlace,
+  allocFloat32,
   addBiasInPlace,
   allFloat32,
   type KernelArgs,
@@ -169,7 +170,7 @@ function convForward(
   g: Geometry,
   batch: number,
 ): Float32Array {
-  const y = new Float32Array(batch * g.rows * g.outC);
+  const y = allocFloat32(batch * g.rows * g.outC, false);
   if (g.pointwise) {
     sgemm(false, false, batch * g.rows, g.outC, g.k, 1, x, g.k, w, g.outC, 0, y, g.outC);
     return y;
@@ -208,7 +209,7 @@ function convBackpropInput(
   g: Geometry,
   batch: number,
 ): Float32Array {
-  const dx = new Float32Array(batch * g.inH * g.inW * g.inC);
+  const dx = allocFloat32(batch * g.inH * g.inW * g.inC, !g.pointwise);
   if (g.pointwise) {
     sgemm(false, true, batch * g.rows, g.k, g.outC, 1, dy, g.outC, w, g.outC, 0, dx, g.k);
     return dx;
@@ -247,7 +248,7 @@ function convBackpropFilter(
   g: Geometry,
   batch: number,
 ): Float32Array {
-  const dw = new Float32Array(g.k * g.outC);
+  const dw = allocFloat32(g.k * g.outC, false);
   if (g.pointwise) {
     sgemm(true, false, g.k, g.outC, batch * g.rows, 1, x, g.k, dy, g.outC, 0, dw, g.outC);
     return dw;
@@ -302,7 +303,7 @@ function depthwiseForward(x: Float32Array, w: Float32Array, info: Conv2DInfo): F
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const y = new Float32Array(batchSize * outH * outW * outC);
+  const y = allocFloat32(batchSize * outH * outW * outC, true);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * sh - top;
@@ -568,7 +569,7 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     const filter = inputs.filter!;
     if (!isNHWC(attrs) || !allFloat32(backend, dy, filter)) return undefined;
     const info = depthwiseInfo(attrs!.inputShape as number[], filter.shape, attrs);
-    const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+    const dx = allocFloat32(info.batchSize * info.inHeight * info.inWidth * info.inChannels, true);
     depthwiseBackward(
       undefined,
       valuesOf(backend, filter),
@@ -585,7 +586,7 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     const dy = inputs.dy!;
     if (!isNHWC(attrs) || !allFloat32(backend, x, dy)) return undefined;
     const info = depthwiseInfo(x.shape, attrs!.filterShape as number[], attrs);
-    const dW = new Float32Array(info.filterHeight * info.filterWidth * info.outChannels);
+    const dW = allocFloat32(info.filterHeight * info.filterWidth * info.outChannels, true);
     depthwiseBackward(valuesOf(backend, x), undefined, valuesOf(backend, dy), info, undefined, dW);
     return output(backend, info.filterShape, dW);
   };

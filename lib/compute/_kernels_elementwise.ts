@@ -9,7 +9,16 @@
  * @module
  */
 import type { TensorInfo } from "@tensorflow/tfjs";
-import { type KernelArgs, type NativeKernel, output, sizeOf, valuesOf } from "./_kernel_util.ts";
+import {
+  allocFloat32,
+  allocLike,
+  outputAs,
+  type KernelArgs,
+  type NativeKernel,
+  output,
+  sizeOf,
+  valuesOf,
+} from "./_kernel_util.ts";
 
 /** The loop one binary op runs: out[o·I + j] = f(a[o·aO + j·aI], b[o·bO + j·bI]). */
 export interface BinaryLayout {
@@ -166,7 +175,7 @@ function binaryKernel(loop: Loop): NativeKernel {
     if (!(av instanceof Float32Array) || !(bv instanceof Float32Array)) return undefined;
     const layout = binaryLayout(a.shape, b.shape);
     if (!layout) return undefined;
-    const out = new Float32Array(layout.outer * layout.inner);
+    const out = allocFloat32(layout.outer * layout.inner, false);
     loop(av, bv, out, layout);
     return output(backend, layout.shape, out);
   };
@@ -176,9 +185,12 @@ type UnaryLoop = (x: Float32Array, out: Float32Array, attrs: KernelArgs["attrs"]
 
 const UNARY: Record<string, UnaryLoop> = {
   Relu(x, out) {
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      out[i] = v < 0 ? 0 : v;
+    // Branch-free on the bit pattern: negative numbers (sign bit set) become +0, NaN stays NaN.
+    const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+    const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < xi.length; i++) {
+      const b = xi[i];
+      oi[i] = (b >>> 0) > 0xff800000 ? b : b & ~(b >> 31);
     }
   },
   Relu6(x, out) {
@@ -189,9 +201,27 @@ const UNARY: Record<string, UnaryLoop> = {
   },
   Step(x, out, attrs) {
     const alpha = (attrs?.alpha as number | undefined) ?? 0;
+    if (alpha !== 0) {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+      }
+      return;
+    }
+    // Branch-free on the bit pattern: 1.0 (0x3f800000) where x > 0, else 0; NaN stays NaN.
+    const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+    const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < xi.length; i++) {
+      const b = xi[i];
+      oi[i] = (b & 0x7fffffff) > 0x7f800000 ? b : 0x3f800000 & ((-b & ~b) >> 31);
+    }
+  },
+  ClipByValue(x, out, attrs) {
+    const lo = attrs!.clipValueMin as number;
+    const hi = attrs!.clipValueMax as number;
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
-      out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+      out[i] = v > hi ? hi : v < lo ? lo : v;
     }
   },
   Exp(x, out) {
@@ -235,7 +265,7 @@ function unaryKernel(loop: UnaryLoop): NativeKernel {
     if (x.dtype !== "float32") return undefined;
     const xv = valuesOf(backend, x);
     if (!(xv instanceof Float32Array)) return undefined;
-    const out = new Float32Array(xv.length);
+    const out = allocFloat32(xv.length, false);
     loop(xv, out, attrs);
     return output(backend, x.shape, out);
   };
@@ -282,7 +312,7 @@ function reduce(
   r: number,
   inner: number,
 ): Float32Array {
-  const out = new Float32Array(o * inner);
+  const out = allocFloat32(o * inner, false);
   if (r === 0) {
     out.fill(kind === "max" ? -Infinity : kind === "min" ? Infinity : kind === "mean" ? NaN : 0);
     return out;
@@ -369,7 +399,7 @@ export function transposeValues<T extends Float32Array | Int32Array | Uint8Array
 ): T {
   const rank = shape.length;
   const n = x.length;
-  const out = new (x.constructor as { new (n: number): T })(n);
+  const out = allocLike(x, n);
   if (rank === 0 || n === 0) {
     out.set(x);
     return out;
@@ -437,9 +467,12 @@ const transpose: NativeKernel = ({ inputs, backend, attrs }) => {
   const outShape = perm.map((p) => x.shape[p]);
   const [cShape, cPerm] = collapse(x.shape, perm);
   let out: Float32Array | Int32Array | Uint8Array;
-  if (cPerm.every((p, i) => p === i)) out = xv.slice();
+  if (cPerm.every((p, i) => p === i)) {
+    out = allocLike(xv, xv.length);
+    out.set(xv);
+  }
   else out = transposeValues(xv, cShape, cPerm);
-  return backend.makeTensorInfo(outShape, x.dtype, out);
+  return outputAs(backend, outShape, x.dtype, out);
 };
 
 /** The elementwise, reduction and transpose kernels. */

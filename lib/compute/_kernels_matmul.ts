@@ -7,6 +7,7 @@ import type { TensorInfo } from "@tensorflow/tfjs";
 import type { Sgemm } from "./_blas.ts";
 import {
   activateInPlace,
+  allocFloat32,
   addBiasInPlace,
   allFloat32,
   broadcastsInto,
@@ -87,7 +88,7 @@ function product(
   transB: boolean,
 ): Float32Array {
   const { batch, batchA, batchB, m, n, k } = p;
-  const out = new Float32Array(batch * m * n);
+  const out = allocFloat32(batch * m * n, false);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   if (batchB === 1 && !transA && batchA === batch) {

@@ -4,7 +4,16 @@
  * @module
  */
 import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
-import { type KernelArgs, type NativeKernel, output, sizeOf, valuesOf } from "./_kernel_util.ts";
+import {
+  allocFloat32,
+  allocLike,
+  outputAs,
+  type KernelArgs,
+  type NativeKernel,
+  output,
+  sizeOf,
+  valuesOf,
+} from "./_kernel_util.ts";
 
 type Shape4 = [number, number, number, number];
 type Pool2DInfo = backend_util.Conv2DInfo;
@@ -30,7 +39,7 @@ function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
   const fw = info.effectiveFilterWidth;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const y = new Float32Array(batchSize * outH * outW * C);
+  const y = allocFloat32(batchSize * outH * outW * C, false);
   const acc = new Float64Array(C);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -74,7 +83,7 @@ function maxPoolGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float
   const fw = info.effectiveFilterWidth;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const dx = new Float32Array(batchSize * inH * inW * C);
+  const dx = allocFloat32(batchSize * inH * inW * C, true);
   const best = new Float64Array(C);
   const where = new Int32Array(C);
   for (let b = 0; b < batchSize; b++) {
@@ -117,7 +126,7 @@ function avgPoolGrad(dy: Float32Array, info: Pool2DInfo): Float32Array {
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const scale = 1 / (info.filterHeight * info.filterWidth);
-  const dx = new Float32Array(batchSize * inH * inW * C);
+  const dx = allocFloat32(batchSize * inH * inW * C, true);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const h0 = oh * sh - top;
@@ -145,11 +154,18 @@ function isIdentityPool(info: Pool2DInfo): boolean {
     info.inShape.every((d, i) => d === info.outShape[i]);
 }
 
+function copyOf(backend: KernelArgs["backend"], x: TensorInfo): TensorInfo {
+  const values = valuesOf(backend, x);
+  const copy = allocFloat32(values.length, false);
+  copy.set(values);
+  return output(backend, x.shape, copy);
+}
+
 const maxPoolKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const x = inputs.x!;
   if (x.dtype !== "float32") return undefined;
   const info = poolInfo(x, attrs);
-  if (isIdentityPool(info)) return output(backend, x.shape, valuesOf(backend, x).slice());
+  if (isIdentityPool(info)) return copyOf(backend, x);
   return output(backend, info.outShape, pool(valuesOf(backend, x), info, true));
 };
 
@@ -157,7 +173,7 @@ const avgPoolKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const x = inputs.x!;
   if (x.dtype !== "float32") return undefined;
   const info = poolInfo(x, attrs);
-  if (isIdentityPool(info)) return output(backend, x.shape, valuesOf(backend, x).slice());
+  if (isIdentityPool(info)) return copyOf(backend, x);
   return output(backend, info.outShape, pool(valuesOf(backend, x), info, false));
 };
 
@@ -185,7 +201,7 @@ const softmaxKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   if (dim !== -1 && dim !== rank - 1) return undefined;
   const x = valuesOf(backend, logits);
   const n = logits.shape[rank - 1] ?? 1;
-  const y = new Float32Array(x.length);
+  const y = allocFloat32(x.length, false);
   for (let p = 0; p < x.length; p += n) {
     let max = -Infinity;
     for (let j = 0; j < n; j++) {
@@ -226,7 +242,7 @@ const gatherKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const slice = sizeOf(x.shape.slice(axis + 1));
   const count = iv.length;
   const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-  const out = new (xv.constructor as { new (n: number): AnyArray })(outer * count * slice);
+  const out = allocLike(xv, outer * count * slice);
   let p = 0;
   for (let o = 0; o < outer; o++) {
     const base = o * dim * slice;
@@ -240,7 +256,7 @@ const gatherKernel: NativeKernel = ({ inputs, backend, attrs }) => {
       }
     }
   }
-  return backend.makeTensorInfo(outShape, x.dtype, out);
+  return outputAs(backend, outShape, x.dtype, out);
 };
 
 const unsortedSegmentSumKernel: NativeKernel = ({ inputs, backend, attrs }) => {
@@ -251,7 +267,7 @@ const unsortedSegmentSumKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const xv = valuesOf(backend, x);
   const iv = backend.data.get(ids.dataId).values as AnyArray;
   const inner = sizeOf(x.shape.slice(ids.shape.length));
-  const out = new Float32Array(numSegments * inner);
+  const out = allocFloat32(numSegments * inner, true);
   for (let i = 0; i < iv.length; i++) {
     const id = iv[i];
     if (id < 0 || id >= numSegments) continue;
@@ -285,8 +301,8 @@ const sliceKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   }
   const xv = backend.data.get(x.dataId).values as AnyArray;
   const n = sizeOf(size);
-  const out = new (xv.constructor as { new (n: number): AnyArray })(n);
-  if (n === 0) return backend.makeTensorInfo(size, x.dtype, out);
+  const out = allocLike(xv, n);
+  if (n === 0) return outputAs(backend, size, x.dtype, out);
   // Copy runs along the innermost axes that are taken whole.
   let runAxis = rank - 1;
   while (runAxis > 0 && size[runAxis] === x.shape[runAxis]) runAxis--;
@@ -307,7 +323,7 @@ const sliceKernel: NativeKernel = ({ inputs, backend, attrs }) => {
       counter[d] = 0;
     }
   }
-  return backend.makeTensorInfo(size, x.dtype, out);
+  return outputAs(backend, size, x.dtype, out);
 };
 
 /** The pooling, softmax, gather, segment-sum and slice kernels. */
@@ -322,4 +338,78 @@ export function nnKernels(): Record<string, NativeKernel> {
     UnsortedSegmentSum: unsortedSegmentSumKernel,
     Slice: sliceKernel,
   };
+}
+
+/** Copies `run` values from `src` at `s` to `dst` at `d`. */
+function copyRun(dst: AnyArray, d: number, src: AnyArray, s: number, run: number): void {
+  if (run >= 64) dst.set(src.subarray(s, s + run), d);
+  else for (let j = 0; j < run; j++) dst[d + j] = src[s + j];
+}
+
+const splitVKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (x.dtype === "string" || x.dtype === "complex64") return undefined;
+  const rank = x.shape.length;
+  let axis = attrs?.axis as number | number[];
+  if (Array.isArray(axis)) axis = axis[0];
+  if (axis < 0) axis += rank;
+  const sizes = backend_util.prepareSplitSize(
+    x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0],
+    attrs!.numOrSizeSplits as number | number[],
+    axis,
+  );
+  const xv = backend.data.get(x.dataId).values as AnyArray;
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const rowLength = x.shape[axis] * inner;
+  const outputs: TensorInfo[] = [];
+  let offset = 0;
+  for (const s of sizes) {
+    const run = s * inner;
+    const out = allocLike(xv, outer * run);
+    for (let o = 0; o < outer; o++) copyRun(out, o * run, xv, o * rowLength + offset, run);
+    offset += run;
+    const shape = x.shape.slice();
+    shape[axis] = s;
+    outputs.push(outputAs(backend, shape, x.dtype, out));
+  }
+  return outputs;
+};
+
+const concatKernel: NativeKernel = ({ inputs, backend, attrs }) => {
+  const list = Object.values(inputs as unknown as Record<string, TensorInfo>);
+  if (list.length === 0) return undefined;
+  const dtype = list[0].dtype;
+  if (dtype === "string" || dtype === "complex64") return undefined;
+  if (list.some((t) => t.dtype !== dtype || t.shape.length !== list[0].shape.length)) return undefined;
+  const rank = list[0].shape.length;
+  let axis = attrs?.axis as number | number[];
+  if (Array.isArray(axis)) axis = axis[0];
+  if (axis < 0) axis += rank;
+  const outShape = list[0].shape.slice();
+  outShape[axis] = 0;
+  for (const t of list) {
+    for (let i = 0; i < rank; i++) {
+      if (i !== axis && t.shape[i] !== list[0].shape[i]) return undefined;
+    }
+    outShape[axis] += t.shape[axis];
+  }
+  const parts = list.filter((t) => sizeOf(t.shape) > 0);
+  const outer = sizeOf(outShape.slice(0, axis));
+  const outRow = sizeOf(outShape.slice(axis));
+  const first = backend.data.get(list[0].dataId).values as AnyArray;
+  const out = allocLike(first, outer * outRow);
+  let offset = 0;
+  for (const t of parts) {
+    const tv = backend.data.get(t.dataId).values as AnyArray;
+    const run = sizeOf(t.shape.slice(axis));
+    for (let o = 0; o < outer; o++) copyRun(out, o * outRow + offset, tv, o * run, run);
+    offset += run;
+  }
+  return outputAs(backend, outShape, dtype, out);
+};
+
+/** The split and concat kernels. */
+export function shapeKernels(): Record<string, NativeKernel> {
+  return { SplitV: splitVKernel, Concat: concatKernel };
 }

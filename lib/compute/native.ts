@@ -27,8 +27,9 @@ import { adamKernels } from "./_kernels_adam.ts";
 import { convKernels } from "./_kernels_conv.ts";
 import { elementwiseKernels } from "./_kernels_elementwise.ts";
 import { matMulKernels } from "./_kernels_matmul.ts";
-import { nnKernels } from "./_kernels_nn.ts";
-import { type NativeKernel, withFallback } from "./_kernel_util.ts";
+import { nnKernels, shapeKernels } from "./_kernels_nn.ts";
+import { type NativeKernel, watched, withFallback } from "./_kernel_util.ts";
+import { installPoolHooks } from "./_pool.ts";
 
 /** The name the native backend is registered under. */
 export const NATIVE_BACKEND = "native";
@@ -58,6 +59,7 @@ function nativeKernels(blas: Blas): Partial<Record<string, NativeKernel>> {
   return {
     ...elementwiseKernels(),
     ...nnKernels(),
+    ...shapeKernels(),
     ...matMulKernels(blas.sgemm),
     ...convKernels(blas.sgemm),
   };
@@ -98,6 +100,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
     const backend = new Backend();
     // The cpu backend's one-time "install tfjs-node" hint does not apply here.
     (backend as unknown as { firstUse: boolean }).firstUse = false;
+    installPoolHooks(backend);
     return backend;
   }, 0);
   const natives = nativeKernels(blas);
@@ -108,7 +111,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
     tf.registerKernel({
       ...config,
       backendName: NATIVE_BACKEND,
-      kernelFunc: native ? withFallback(native, config.kernelFunc) : config.kernelFunc,
+      kernelFunc: native ? withFallback(native, config.kernelFunc) : watched(config.kernelFunc),
     });
   }
   for (const config of adamKernels(NATIVE_BACKEND)) tf.registerKernel(config);

@@ -1,0 +1,108 @@
+/**
+ * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w1predict
+ * [--engine native] [--rows N] [--top 25]`. Each kernel of the current backend is wrapped
+ * with a timer; the table lists the kernels by total time (self time, nested kernel calls
+ * excluded), plus the time spent outside kernels.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ready, tf } from "../lib/compute/mod.ts";
+import { buildW1, buildW3 } from "./workloads.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    engine: { type: "string", default: "native" },
+    rows: { type: "string" },
+    top: { type: "string", default: "25" },
+    "stock-adam": { type: "boolean", default: false },
+  },
+});
+
+const info = await ready({ compute: values.engine as "native" });
+const backendName = info.backend;
+
+const totals = new Map<string, { ms: number; calls: number }>();
+let depth = 0;
+let childMs = 0;
+for (const config of tf.getKernelsForBackend(backendName)) {
+  const inner = config.kernelFunc;
+  tf.unregisterKernel(config.kernelName, backendName);
+  tf.registerKernel({
+    ...config,
+    kernelFunc: ((args: Parameters<typeof inner>[0]) => {
+      const savedChild = childMs;
+      childMs = 0;
+      depth++;
+      const t = performance.now();
+      try {
+        return inner(args);
+      } finally {
+        const dt = performance.now() - t;
+        depth--;
+        const self = dt - childMs;
+        childMs = savedChild + (depth > 0 ? dt : 0);
+        const entry = totals.get(config.kernelName) ?? { ms: 0, calls: 0 };
+        entry.ms += self;
+        entry.calls++;
+        totals.set(config.kernelName, entry);
+      }
+    }) as typeof inner,
+  });
+}
+
+const which = positionals[0] ?? "w1";
+const stockAdam = values["stock-adam"];
+let wall = 0;
+if (which === "w1" || which === "w1predict") {
+  const rows = Number(values.rows ?? 25_600);
+  const w = buildW1(rows, { stockAdam });
+  // Warm up one small fit so that compilation does not count.
+  await w.model.fit(w.inputs.map((t) => t.slice(0, 512)), w.labels.slice(0, 512), {
+    batchSize: 256,
+    epochs: 1,
+    verbose: 0,
+  });
+  totals.clear();
+  const t = performance.now();
+  if (which === "w1") {
+    await w.model.fit(w.inputs, w.labels, { batchSize: 256, epochs: 1, shuffle: true, verbose: 0 });
+  } else {
+    for (let i = 0; i < rows; i += 1024) {
+      tf.tidy(() => {
+        const batch = w.inputs.map((x) => x.slice([i, 0], [Math.min(1024, rows - i), -1]));
+        (w.model.predict(batch) as tf.Tensor).dataSync();
+      });
+    }
+  }
+  wall = performance.now() - t;
+  console.log(`${which}: ${rows} rows, ${(wall / 1000).toFixed(3)} s on ${info.engine}`);
+} else if (which === "w3") {
+  const rows = Number(values.rows ?? 2_560);
+  const w = buildW3(rows, { stockAdam });
+  await w.model.fit(w.images.slice(0, 256), w.labels.slice(0, 256), {
+    batchSize: 128,
+    epochs: 1,
+    verbose: 0,
+  });
+  totals.clear();
+  const t = performance.now();
+  await w.model.fit(w.images, w.labels, { batchSize: 128, epochs: 1, shuffle: true, verbose: 0 });
+  wall = performance.now() - t;
+  console.log(`w3: ${rows} rows, ${(wall / 1000).toFixed(3)} s on ${info.engine}`);
+} else {
+  throw new TypeError(`Cannot profile "${which}": expected one of "w1", "w1predict", "w3"`);
+}
+
+const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
+console.log(`kernels ${kernelMs.toFixed(0)} ms, outside kernels ${(wall - kernelMs).toFixed(0)} ms`);
+for (const [name, v] of rows.slice(0, Number(values.top))) {
+  console.log(
+    `${name.padEnd(36)} ${v.ms.toFixed(1).padStart(9)} ms ${String(v.calls).padStart(7)} calls ${
+      (v.ms / v.calls * 1000).toFixed(1).padStart(9)
+    } us/call ${(100 * v.ms / wall).toFixed(1).padStart(5)}%`,
+  );
+}

@@ -1,0 +1,203 @@
+/**
+ * The benchmark workloads of `/work/shared/bench/WORKLOADS.md`, built directly with
+ * tf.layers until the training pipeline exists (their JSON lines say `"via": "layers"`).
+ *
+ * Shapes, sizes, batch sizes and layer widths follow the PyTorch reference
+ * (`shared/bench/reference/workloads.py`); data values do not matter for speed.
+ *
+ * @module
+ */
+import { fusedAdam, tf } from "../lib/compute/mod.ts";
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normals(n: number, next: () => number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(next() + 1e-12));
+    const t = 2 * Math.PI * next();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+function integers(n: number, max: number, next: () => number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(next() * max);
+  return out;
+}
+
+/** Options of the optimizer used by the workloads. */
+export interface WorkloadOptions {
+  /** Use tfjs's stock Adam instead of the fused one. */
+  stockAdam?: boolean;
+}
+
+function adam(options: WorkloadOptions): tf.Optimizer {
+  return options.stockAdam ? tf.train.adam(1e-3) : fusedAdam(1e-3);
+}
+
+/** The W1 tabular model and data. */
+export interface W1 {
+  model: tf.LayersModel;
+  inputs: tf.Tensor[];
+  labels: tf.Tensor;
+  rows: number;
+  dispose(): void;
+}
+
+/** W1's cardinalities of the four category columns. */
+export const W1_CARDS = [10, 100, 1000, 50];
+
+/** Builds W1: 8 numbers, 4 categories (embedding 50), 2 binaries → 256 → 256 → 5. */
+export function buildW1(rows = 100_000, options: WorkloadOptions = {}): W1 {
+  const next = rng(1);
+  const num = tf.input({ shape: [8], name: "numbers" });
+  const cats = W1_CARDS.map((_, i) => tf.input({ shape: [1], name: `category_${i}` }));
+  const bin = tf.input({ shape: [2], name: "binaries" });
+  const embedded = cats.map((input, i) =>
+    tf.layers.flatten().apply(
+      tf.layers.embedding({ inputDim: W1_CARDS[i], outputDim: 50 }).apply(input),
+    ) as tf.SymbolicTensor
+  );
+  const concat = tf.layers.concatenate().apply([num, ...embedded, bin]) as tf.SymbolicTensor;
+  const h1 = tf.layers.dense({ units: 256, activation: "relu" }).apply(concat);
+  const h2 = tf.layers.dense({ units: 256, activation: "relu" }).apply(h1);
+  const out = tf.layers.dense({ units: 5, activation: "softmax" }).apply(h2) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [num, ...cats, bin], outputs: out });
+  model.compile({ optimizer: adam(options), loss: "sparseCategoricalCrossentropy" });
+  const inputs = [
+    tf.tensor2d(normals(rows * 8, next), [rows, 8]),
+    ...W1_CARDS.map((c) => tf.tensor2d(integers(rows, c, next), [rows, 1])),
+    tf.tensor2d(integers(rows * 2, 2, next), [rows, 2]),
+  ];
+  const labels = tf.tensor2d(integers(rows, 5, next), [rows, 1]);
+  return {
+    model,
+    inputs,
+    labels,
+    rows,
+    dispose() {
+      model.dispose();
+      tf.dispose([...inputs, labels]);
+    },
+  };
+}
+
+/** Trains W1 (batch 256, shuffled) and times training and prediction (batch 1024). */
+export async function runW1(
+  options: WorkloadOptions & { rows?: number; epochs?: number } = {},
+): Promise<{ train_seconds: number; seconds_per_epoch: number; predict_rows_per_second: number }> {
+  const epochs = options.epochs ?? 3;
+  const w = buildW1(options.rows, options);
+  const t0 = performance.now();
+  await w.model.fit(w.inputs, w.labels, { batchSize: 256, epochs, shuffle: true, verbose: 0 });
+  const train = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  for (let i = 0; i < w.rows; i += 1024) {
+    const size = Math.min(1024, w.rows - i);
+    tf.tidy(() => {
+      const batch = w.inputs.map((t) => t.slice([i, 0], [size, -1]));
+      (w.model.predict(batch) as tf.Tensor).dataSync();
+    });
+  }
+  const predict = (performance.now() - t1) / 1000;
+  w.dispose();
+  return {
+    train_seconds: train,
+    seconds_per_epoch: train / epochs,
+    predict_rows_per_second: w.rows / predict,
+  };
+}
+
+/** The W3 CNN and data. */
+export interface W3 {
+  model: tf.LayersModel;
+  images: tf.Tensor;
+  labels: tf.Tensor;
+  dispose(): void;
+}
+
+/** Builds W3: conv 32 → pool → conv 64 → pool → fc 128 → 10, on 28×28×1 images. */
+export function buildW3(rows = 10_000, options: WorkloadOptions = {}): W3 {
+  const next = rng(3);
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 32,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: "same", activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: adam(options), loss: "sparseCategoricalCrossentropy" });
+  const images = tf.tensor4d(normals(rows * 28 * 28, next), [rows, 28, 28, 1]);
+  const labels = tf.tensor2d(integers(rows, 10, next), [rows, 1]);
+  return {
+    model,
+    images,
+    labels,
+    dispose() {
+      model.dispose();
+      tf.dispose([images, labels]);
+    },
+  };
+}
+
+/** Trains W3 for one epoch (batch 128, shuffled) and times it. */
+export async function runW3(
+  options: WorkloadOptions & { rows?: number; epochs?: number } = {},
+): Promise<{ seconds_per_epoch: number }> {
+  const epochs = options.epochs ?? 1;
+  const w = buildW3(options.rows, options);
+  const t0 = performance.now();
+  await w.model.fit(w.images, w.labels, { batchSize: 128, epochs, shuffle: true, verbose: 0 });
+  const seconds = (performance.now() - t0) / 1000;
+  w.dispose();
+  return { seconds_per_epoch: seconds / epochs };
+}
+
+/** GFLOP/s of `tf.matMul` on n×n float32 matrices (the median of a few runs). */
+export function runMatMul(n = 1024, minSeconds = 1): { n: number; gflops: number; runs: number } {
+  const next = rng(7);
+  const a = tf.tensor2d(normals(n * n, next), [n, n]);
+  const b = tf.tensor2d(normals(n * n, next), [n, n]);
+  const once = () => {
+    const t = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    const dt = (performance.now() - t) / 1000;
+    c.dispose();
+    return dt;
+  };
+  once(); // warm up
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < 3 || (performance.now() - start) / 1000 < minSeconds) {
+    times.push(once());
+    if (times.length >= 50) break;
+  }
+  times.sort((x, y) => x - y);
+  const median = times[Math.floor(times.length / 2)];
+  tf.dispose([a, b]);
+  return { n, gflops: (2 * n * n * n) / median / 1e9, runs: times.length };
+}
