@@ -13,6 +13,7 @@
  * @module
  */
 
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { closestString } from "../_util/closest.ts";
@@ -414,6 +415,8 @@ export async function runVisualize(
   argv: readonly string[],
   io: CliIO = defaultIO,
 ): Promise<number> {
+  // vega's loader pulls in node's deprecated punycode module; keep the command's stderr clean.
+  process.noDeprecation = true;
   let args: Args;
   try {
     args = parse(argv);
