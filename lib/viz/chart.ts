@@ -182,7 +182,15 @@ export class Chart {
       ...(options.title !== undefined ? { title: options.title } : {}),
       concat: subSpecs,
       columns: options.columns ?? 1,
-      resolve: { scale: { color: "independent", strokeDash: "independent" } },
+      resolve: {
+        scale: {
+          color: "independent",
+          strokeDash: "independent",
+          size: "independent",
+          shape: "independent",
+          opacity: "independent",
+        },
+      },
     };
     return new Chart(spec, {
       name: options.name ?? charts[0].name,

@@ -177,6 +177,7 @@ export function confidenceThresholdingDataVsAccSubset(
     : `rows predicted as one of the first ${n} classes`;
   return seriesLines(dataVsAccPoints(p.probabilities, p.groundTruth, p.names, select), {
     ...DATA_VS_ACC,
+    xDomain: undefined, // coverage is relative to all rows (as in Ludwig): let the axis fit the subset
     title: titled(
       "Confidence thresholding: data vs accuracy",
       p.feature ? `${p.feature}, ${what}` : what,
@@ -212,6 +213,7 @@ export function confidenceThresholdingDataVsAccSubsetPerClass(
         : probs.map((row) => argmax(row) === c);
     charts.push(seriesLines(dataVsAccPoints(p.probabilities, p.groundTruth, p.names, select), {
       ...DATA_VS_ACC,
+      xDomain: undefined,
       title: titled(`Data vs accuracy for class ${labels[c]}`, p.feature || undefined),
       name: stem("confidence_thresholding_data_vs_acc_subset_per_class", labels[c]),
       width: 320,
