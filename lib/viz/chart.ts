@@ -13,6 +13,7 @@
 export interface VegaLiteSpec {
   /** The JSON Schema the spec follows; always Vega-Lite v5 for charts built here. */
   $schema?: string;
+  /** Any other Vega-Lite property (`data`, `mark`, `encoding`, `layer`, `concat`, ...). */
   [key: string]: unknown;
 }
 

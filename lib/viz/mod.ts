@@ -104,5 +104,10 @@ export {
   type StoredCurveOptions,
 } from "./curves.ts";
 export { confusionMatrix, type ConfusionMatrixOptions } from "./confusion.ts";
-export { VISUALIZATION_NAMES, type VisualizationName, VISUALIZATIONS } from "./visualizations.ts";
+export {
+  VISUALIZATION_NAMES,
+  type VisualizationName,
+  VISUALIZATIONS,
+  type Visualizations,
+} from "./visualizations.ts";
 export { type CliIO, runVisualize, VISUALIZE_USAGE } from "./cli.ts";
