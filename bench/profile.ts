@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w1predict
  * [--engine native] [--rows N] [--top 25]`. Each kernel of the current backend is wrapped
@@ -56,7 +57,27 @@ for (const config of tf.getKernelsForBackend(backendName)) {
 const which = positionals[0] ?? "w1";
 const stockAdam = values["stock-adam"];
 let wall = 0;
-if (which === "w1" || which === "w1predict") {
+if (which === "w1loop") {
+  const rows = Number(values.rows ?? 25_600);
+  const w = buildW1(rows, { stockAdam });
+  const optimizer = w.model.optimizer;
+  const step = (i: number) => {
+    tf.tidy(() => {
+      const xs = w.inputs.map((x) => x.slice([i, 0], [256, -1]));
+      const y = w.labels.slice([i, 0], [256, -1]);
+      optimizer.minimize(() => {
+        const p = w.model.apply(xs) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(y.reshape([-1]).toInt(), 5), p) as tf.Scalar;
+      });
+    });
+  };
+  step(0);
+  totals.clear();
+  const t = performance.now();
+  for (let i = 0; i + 256 <= rows; i += 256) step(i);
+  wall = performance.now() - t;
+  console.log(`w1loop: ${rows} rows, ${(wall / 1000).toFixed(3)} s on ${info.engine}`);
+} else if (which === "w1" || which === "w1predict") {
   const rows = Number(values.rows ?? 25_600);
   const w = buildW1(rows, { stockAdam });
   // Warm up one small fit so that compilation does not count.
@@ -73,7 +94,7 @@ if (which === "w1" || which === "w1predict") {
     for (let i = 0; i < rows; i += 1024) {
       tf.tidy(() => {
         const batch = w.inputs.map((x) => x.slice([i, 0], [Math.min(1024, rows - i), -1]));
-        (w.model.predict(batch) as tf.Tensor).dataSync();
+        (w.model.predict(batch, { batchSize: 1024 }) as tf.Tensor).dataSync();
       });
     }
   }
@@ -98,7 +119,9 @@ if (which === "w1" || which === "w1predict") {
 
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
-console.log(`kernels ${kernelMs.toFixed(0)} ms, outside kernels ${(wall - kernelMs).toFixed(0)} ms`);
+console.log(
+  `kernels ${kernelMs.toFixed(0)} ms, outside kernels ${(wall - kernelMs).toFixed(0)} ms`,
+);
 for (const [name, v] of rows.slice(0, Number(values.top))) {
   console.log(
     `${name.padEnd(36)} ${v.ms.toFixed(1).padStart(9)} ms ${String(v.calls).padStart(7)} calls ${

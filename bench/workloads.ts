@@ -109,7 +109,7 @@ export async function runW1(
     const size = Math.min(1024, w.rows - i);
     tf.tidy(() => {
       const batch = w.inputs.map((t) => t.slice([i, 0], [size, -1]));
-      (w.model.predict(batch) as tf.Tensor).dataSync();
+      (w.model.predict(batch, { batchSize: 1024 }) as tf.Tensor).dataSync();
     });
   }
   const predict = (performance.now() - t1) / 1000;

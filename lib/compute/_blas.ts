@@ -225,10 +225,17 @@ function getThreads(lib: BlasLibrary): number {
  */
 export const SINGLE_THREAD_MACS = 1 << 25;
 
+/** The single-thread bound in use: `SONATA_BLAS_MT_MACS` (a tuning knob) or the default. */
+function singleThreadMacs(): number {
+  const value = Number(envGet("SONATA_BLAS_MT_MACS"));
+  return Number.isFinite(value) && value > 0 ? value : SINGLE_THREAD_MACS;
+}
+
 function makeSgemm(lib: BlasLibrary): Sgemm {
   const call = lib.symbols.cblas_sgemm;
   const set = lib.symbols.openblas_set_num_threads;
   let current = getThreads(lib);
+  const bound = singleThreadMacs();
   return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
     if (m === 0 || n === 0) return;
     if (k === 0) {
@@ -239,7 +246,7 @@ function makeSgemm(lib: BlasLibrary): Sgemm {
       return;
     }
     if (set) {
-      const want = m * n * k < SINGLE_THREAD_MACS ? 1 : maxThreads;
+      const want = m * n * k < bound ? 1 : maxThreads;
       if (want !== current) {
         set(want);
         current = want;

@@ -9,9 +9,9 @@ import type { Sgemm } from "./_blas.ts";
 import { biasFits } from "./_kernels_matmul.ts";
 import {
   activateInPlace,
-  allocFloat32,
   addBiasInPlace,
   allFloat32,
+  allocFloat32,
   type KernelArgs,
   type NativeKernel,
   output,

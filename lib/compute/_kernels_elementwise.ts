@@ -12,10 +12,10 @@ import type { TensorInfo } from "@tensorflow/tfjs";
 import {
   allocFloat32,
   allocLike,
-  outputAs,
   type KernelArgs,
   type NativeKernel,
   output,
+  outputAs,
   sizeOf,
   valuesOf,
 } from "./_kernel_util.ts";
@@ -470,8 +470,7 @@ const transpose: NativeKernel = ({ inputs, backend, attrs }) => {
   if (cPerm.every((p, i) => p === i)) {
     out = allocLike(xv, xv.length);
     out.set(xv);
-  }
-  else out = transposeValues(xv, cShape, cPerm);
+  } else out = transposeValues(xv, cShape, cPerm);
   return outputAs(backend, outShape, x.dtype, out);
 };
 

@@ -7,9 +7,9 @@ import type { TensorInfo } from "@tensorflow/tfjs";
 import type { Sgemm } from "./_blas.ts";
 import {
   activateInPlace,
-  allocFloat32,
   addBiasInPlace,
   allFloat32,
+  allocFloat32,
   broadcastsInto,
   type KernelArgs,
   type NativeKernel,

@@ -7,10 +7,10 @@ import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
 import {
   allocFloat32,
   allocLike,
-  outputAs,
   type KernelArgs,
   type NativeKernel,
   output,
+  outputAs,
   sizeOf,
   valuesOf,
 } from "./_kernel_util.ts";
@@ -30,6 +30,15 @@ function poolInfo(x: TensorInfo, attrs: KernelArgs["attrs"]): Pool2DInfo {
   );
 }
 
+/**
+ * max(x, y) without a data-dependent branch: (x + y + |x − y|) / 2 is exact for float32
+ * inputs once rounded back to float32; NaN and infinities take the (rare) slow path.
+ */
+function maxOf(x: number, y: number): number {
+  const r = (x + y + Math.abs(x - y)) * 0.5;
+  return r === r ? r : x > y || x !== x ? x : y;
+}
+
 /** Max or average pooling, NHWC; the average counts only the pixels inside the input. */
 function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
@@ -40,7 +49,6 @@ function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const y = allocFloat32(batchSize * outH * outW * C, false);
-  const acc = new Float64Array(C);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const h0 = oh * sh - top;
@@ -51,31 +59,38 @@ function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
         const wMin = Math.max(0, w0);
         const wMax = Math.min(inW, w0 + fw);
         const yo = ((b * outH + oh) * outW + ow) * C;
-        acc.fill(max ? -Infinity : 0);
-        for (let h = hMin; h < hMax; h++) {
-          for (let w = wMin; w < wMax; w++) {
-            const xo = ((b * inH + h) * inW + w) * C;
-            if (max) {
-              for (let c = 0; c < C; c++) {
-                const v = x[xo + c];
-                if (v > acc[c] || v !== v) acc[c] = v;
-              }
-            } else {
-              for (let c = 0; c < C; c++) acc[c] += x[xo + c];
+        const count = (hMax - hMin) * (wMax - wMin);
+        if (count === 0) {
+          y.fill(max ? -Infinity : NaN, yo, yo + C);
+          continue;
+        }
+        const first = ((b * inH + hMin) * inW + wMin) * C;
+        const rowStep = inW * C;
+        for (let c = 0; c < C; c++) {
+          let acc = max ? x[first + c] : 0;
+          for (let h = hMin, ro = first + c; h < hMax; h++, ro += rowStep) {
+            for (let w = wMin, p = ro; w < wMax; w++, p += C) {
+              acc = max ? maxOf(acc, x[p]) : acc + x[p];
             }
           }
+          y[yo + c] = max ? acc : acc / count;
         }
-        const count = (hMax - hMin) * (wMax - wMin);
-        if (max) { for (let c = 0; c < C; c++) y[yo + c] = acc[c]; }
-        else for (let c = 0; c < C; c++) y[yo + c] = acc[c] / count;
       }
     }
   }
   return y;
 }
 
-/** Routes each dy to the first maximum of its window (as the cpu kernel does). */
-function maxPoolGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float32Array {
+/**
+ * Routes each dy to the first pixel of its window (in scan order) that equals the pooled
+ * maximum, as the cpu kernel does; the match is found on bit patterns without branches.
+ */
+function maxPoolGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  y: Float32Array | undefined,
+  info: Pool2DInfo,
+): Float32Array {
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
     info;
   const { strideHeight: sh, strideWidth: sw } = info;
@@ -84,8 +99,10 @@ function maxPoolGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const dx = allocFloat32(batchSize * inH * inW * C, true);
-  const best = new Float64Array(C);
-  const where = new Int32Array(C);
+  const pooled = y ?? pool(x, info, true);
+  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const yi = new Int32Array(pooled.buffer, pooled.byteOffset, pooled.length);
+  const found = new Int32Array(C);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const h0 = oh * sh - top;
@@ -96,20 +113,39 @@ function maxPoolGrad(x: Float32Array, dy: Float32Array, info: Pool2DInfo): Float
         const wMin = Math.max(0, w0);
         const wMax = Math.min(inW, w0 + fw);
         const yo = ((b * outH + oh) * outW + ow) * C;
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let h = hMin; h < hMax; h++) {
-          for (let w = wMin; w < wMax; w++) {
-            const xo = ((b * inH + h) * inW + w) * C;
-            for (let c = 0; c < C; c++) {
-              if (x[xo + c] > best[c]) {
-                best[c] = x[xo + c];
-                where[c] = xo + c;
+        const first = ((b * inH + hMin) * inW + wMin) * C;
+        const rowStep = inW * C;
+        for (let c = 0; c < C; c++) {
+          const m = yi[yo + c];
+          const g = dy[yo + c];
+          let done = 0;
+          for (let h = hMin, ro = first + c; h < hMax; h++, ro += rowStep) {
+            for (let w = wMin, p = ro; w < wMax; w++, p += C) {
+              const d = xi[p] ^ m;
+              // 1 when the bits are equal and no earlier pixel matched, else 0.
+              const take = (((d | -d) >>> 31) ^ 1) & (done ^ 1);
+              done |= take;
+              dx[p] += g * take;
+            }
+          }
+          found[c] = done;
+        }
+        // A maximum that matched no pixel bit for bit (±0, NaN payloads): compare values.
+        for (let c = 0; c < C; c++) {
+          if (found[c] === 1) continue;
+          let best = -Infinity;
+          let where = -1;
+          for (let h = hMin; h < hMax; h++) {
+            for (let w = wMin; w < wMax; w++) {
+              const p = ((b * inH + h) * inW + w) * C + c;
+              if (x[p] > best || (where < 0 && x[p] !== x[p])) {
+                best = x[p];
+                where = p;
               }
             }
           }
+          if (where >= 0 && x[where] === x[where]) dx[where] += dy[yo + c];
         }
-        for (let c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += dy[yo + c];
       }
     }
   }
@@ -182,7 +218,15 @@ const maxPoolGradKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const x = inputs.input!;
   if (x.dtype !== "float32" || dy.dtype !== "float32") return undefined;
   const info = poolInfo(x, attrs);
-  return output(backend, x.shape, maxPoolGrad(valuesOf(backend, x), valuesOf(backend, dy), info));
+  const y = inputs.output;
+  const pooled = y && y.dtype === "float32" && y.shape.every((d, i) => d === info.outShape[i])
+    ? valuesOf(backend, y)
+    : undefined;
+  return output(
+    backend,
+    x.shape,
+    maxPoolGrad(valuesOf(backend, x), valuesOf(backend, dy), pooled, info),
+  );
 };
 
 const avgPoolGradKernel: NativeKernel = ({ inputs, backend, attrs }) => {
@@ -381,7 +425,9 @@ const concatKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   if (list.length === 0) return undefined;
   const dtype = list[0].dtype;
   if (dtype === "string" || dtype === "complex64") return undefined;
-  if (list.some((t) => t.dtype !== dtype || t.shape.length !== list[0].shape.length)) return undefined;
+  if (list.some((t) => t.dtype !== dtype || t.shape.length !== list[0].shape.length)) {
+    return undefined;
+  }
   const rank = list[0].shape.length;
   let axis = attrs?.axis as number | number[];
   if (Array.isArray(axis)) axis = axis[0];

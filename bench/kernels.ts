@@ -1,0 +1,112 @@
+/**
+ * Median time of single kernels at the workloads' shapes:
+ * `deno run -A bench/kernels.ts [--engine native] [--filter name]`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type ComputeOption, ready, tf } from "../lib/compute/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    engine: { type: "string", default: "native" },
+    filter: { type: "string", default: "" },
+    reps: { type: "string", default: "15" },
+  },
+});
+await ready({ compute: values.engine as ComputeOption, quiet: true });
+
+function rand(shape: number[]): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, "float32", 1);
+}
+
+function time(
+  name: string,
+  make: () => tf.Tensor[],
+  run: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+) {
+  if (values.filter && !name.includes(values.filter)) return;
+  const inputs = make();
+  const once = () => {
+    const t = performance.now();
+    const out = run(...inputs);
+    const dt = performance.now() - t;
+    tf.dispose(out);
+    return dt;
+  };
+  once();
+  const times = Array.from({ length: Number(values.reps) }, once).sort((a, b) => a - b);
+  tf.dispose(inputs);
+  // deno-lint-ignore no-console
+  console.log(`${name.padEnd(44)} ${(times[times.length >> 1] * 1000).toFixed(0).padStart(8)} us`);
+}
+
+const x1 = [128, 28, 28, 32];
+const x2 = [128, 14, 14, 64];
+time("maxPool 128x28x28x32", () => [rand(x1)], (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, "valid"));
+time(
+  "maxPoolGrad 128x28x28x32",
+  () => {
+    const x = rand(x1);
+    return [x, tf.maxPool(x as tf.Tensor4D, 2, 2, "valid"), rand([128, 14, 14, 32])];
+  },
+  (x, y, dy) =>
+    tf.engine().runKernel("MaxPoolGrad", { dy, input: x, output: y }, {
+      filterSize: 2,
+      strides: 2,
+      pad: "valid",
+    }) as tf.Tensor,
+);
+time(
+  "conv2d 128x14x14x32 -> 64",
+  () => [rand([128, 14, 14, 32]), rand([3, 3, 32, 64])],
+  (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same"),
+);
+time(
+  "conv2d 128x28x28x1 -> 32",
+  () => [rand([128, 28, 28, 1]), rand([3, 3, 1, 32])],
+  (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same"),
+);
+time(
+  "conv2dBackpropInput 128x14x14x64 -> 32",
+  () => [rand(x2), rand([3, 3, 32, 64])],
+  (dy, w) => tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, [128, 14, 14, 32], 1, "same"),
+);
+time(
+  "conv2dBackpropFilter 3x3x32x64",
+  () => [rand([128, 14, 14, 32]), rand(x2)],
+  (x, dy) =>
+    tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      strides: 1,
+      pad: "same",
+      dataFormat: "NHWC",
+      filterShape: [3, 3, 32, 64],
+    }) as tf.Tensor,
+);
+time(
+  "conv2dBackpropFilter 3x3x1x32",
+  () => [rand([128, 28, 28, 1]), rand(x1)],
+  (x, dy) =>
+    tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      strides: 1,
+      pad: "same",
+      dataFormat: "NHWC",
+      filterShape: [3, 3, 1, 32],
+    }) as tf.Tensor,
+);
+time("relu 128x28x28x32", () => [rand(x1)], (x) => tf.relu(x));
+time("step 128x28x28x32", () => [rand(x1)], (x) => tf.step(x));
+time("add bias 128x28x28x32", () => [rand(x1), rand([32])], (x, b) => tf.add(x, b));
+time("mul 128x28x28x32", () => [rand(x1), rand(x1)], (x, y) => tf.mul(x, y));
+time("sum bias grad 128x28x28x32", () => [rand(x1)], (x) => tf.sum(x, [0, 1, 2]));
+time("matMul 256x256x256", () => [rand([256, 256]), rand([256, 256])], (a, b) => tf.matMul(a, b));
+time("matMul 1024x256x256", () => [rand([1024, 256]), rand([256, 256])], (a, b) => tf.matMul(a, b));
+time(
+  "fused relu 1024x210x256",
+  () => [rand([1024, 210]), rand([210, 256]), rand([256])],
+  (a, b, bias) =>
+    tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation: "relu" }),
+);
+time("relu 256x256", () => [rand([256, 256])], (x) => tf.relu(x));
+time("adam 1000x50", () => [rand([1000, 50])], (x) => tf.add(x, 1));

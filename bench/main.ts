@@ -1,0 +1,97 @@
+/**
+ * `deno task bench [w1] [w2] [w3] [matmul] [--engine native] [--reference] [--stock-adam]`
+ *
+ * Prints one JSON line per workload, with the keys of the PyTorch reference
+ * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. With `--reference`
+ * it also runs the reference (needs `/usr/bin/python3` with torch: `apt-get install -y
+ * python3-torch`) in the same run and prints one ratio line per workload.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type ComputeOption, ready } from "../lib/compute/mod.ts";
+import { runMatMul, runW1, runW3 } from "./workloads.ts";
+
+const ALL = ["w1", "w2", "w3", "matmul"];
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    engine: { type: "string", default: "auto" },
+    reference: { type: "boolean", default: false },
+    "stock-adam": { type: "boolean", default: false },
+    python: { type: "string", default: "/usr/bin/python3" },
+  },
+});
+
+const which = positionals.length ? positionals : ALL;
+for (const w of which) {
+  if (!ALL.includes(w)) {
+    throw new TypeError(
+      `Cannot run workload "${w}": expected one of ${ALL.map((a) => `"${a}"`).join(", ")}`,
+    );
+  }
+}
+
+const info = await ready({ compute: values.engine as ComputeOption });
+const stockAdam = values["stock-adam"];
+const common = {
+  engine: info.engine,
+  ...(info.blas ? { blas_threads: info.blas.threads } : {}),
+  optimizer: stockAdam ? "tf.train.adam" : "fusedAdam",
+};
+const ours: Record<string, Record<string, unknown>> = {};
+
+function emit(line: Record<string, unknown>): void {
+  // deno-lint-ignore no-console
+  console.log(JSON.stringify(line));
+}
+
+for (const w of which) {
+  if (w === "w1") {
+    const r = await runW1({ stockAdam });
+    ours["W1-tabular"] = r;
+    emit({ workload: "W1-tabular", ...r, ...common, via: "layers" });
+  } else if (w === "w2") {
+    emit({ workload: "w2", skipped: "needs frozen BERT encoder + embedding cache" });
+  } else if (w === "w3") {
+    const r = await runW3({ stockAdam });
+    ours["W3-image-cnn"] = r;
+    emit({ workload: "W3-image-cnn", ...r, ...common, via: "layers" });
+  } else if (w === "matmul") {
+    const r = runMatMul(1024);
+    emit({ workload: "matmul", ...r, engine: info.engine });
+  }
+}
+
+if (values.reference) {
+  const refWorkloads = which.filter((w) => w === "w1" || w === "w3");
+  if (refWorkloads.length) {
+    const script = new URL("../../shared/bench/reference/workloads.py", import.meta.url).pathname;
+    const result = await new Deno.Command(values.python, {
+      args: [script, ...refWorkloads],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!result.success) {
+      throw new Error(
+        `Cannot run the PyTorch reference "${script}": exit code ${result.code} (install torch with "apt-get install -y python3-torch")`,
+      );
+    }
+    for (const line of new TextDecoder().decode(result.stdout).split("\n")) {
+      if (!line.trim()) continue;
+      const ref = JSON.parse(line) as Record<string, unknown>;
+      emit({ ...ref, engine: "pytorch" });
+      const mine = ours[ref.workload as string];
+      if (!mine) continue;
+      const ratio: Record<string, number> = {};
+      for (const [key, value] of Object.entries(ref)) {
+        if (typeof value === "number" && typeof mine[key] === "number") {
+          ratio[key] = (mine[key] as number) / value;
+        }
+      }
+      emit({ workload: ref.workload, ratio_vs_pytorch: ratio, engine: info.engine });
+    }
+  }
+}
