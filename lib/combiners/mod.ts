@@ -40,6 +40,7 @@ export const concat = defineCombiner({
     description: "Concatenates encoder outputs, then a fully connected stack",
   }),
   capabilities: { outputRank: rank2 },
+  load: () => import("./_concat_impl.ts"),
 });
 
 const mainSequenceFeature = () =>

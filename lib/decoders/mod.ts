@@ -47,6 +47,7 @@ export const regressor = defineDecoder({
   }),
   featureTypes: ["binary", "number"],
   capabilities: {},
+  load: () => import("./_impl.ts").then((m) => ({ build: m.regressor })),
 });
 
 /** `classifier`: a linear layer to one logit per class (softmax for category, sigmoid for set). */
@@ -59,6 +60,7 @@ export const classifier = defineDecoder({
   }, { id: "decoder.classifier", description: "A linear layer to one logit per class" }),
   featureTypes: ["category", "set"],
   capabilities: {},
+  load: () => import("./_impl.ts").then((m) => ({ build: m.classifier })),
 });
 
 /** `projector`: a linear projection to `output_size` values (vector outputs). */
@@ -78,6 +80,7 @@ export const projector = defineDecoder({
   }, { id: "decoder.projector", description: "A linear projection to a vector" }),
   featureTypes: ["vector"],
   capabilities: {},
+  load: () => import("./_impl.ts").then((m) => ({ build: m.projector })),
 });
 
 /** `tagger`: one classification per time step of a sequence-shaped combiner output. */

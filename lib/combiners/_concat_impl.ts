@@ -1,0 +1,39 @@
+/**
+ * `concat` combiner: concatenate encoder outputs [batch, h_i] on the last axis into
+ * [batch, Σ h_i], then a fully connected stack (optionally residual).
+ *
+ * @module
+ */
+import { tf } from "../compute/mod.ts";
+import {
+  type BuildContext,
+  type CombinerInput,
+  layerName,
+  type Symbolic,
+} from "../model/component.ts";
+import { fcSpec, fcStack } from "../model/layers.ts";
+
+/** Build the combiner on the encoder outputs. */
+export function build(
+  config: Record<string, unknown>,
+  ctx: BuildContext,
+  inputs: CombinerInput[],
+): Symbolic {
+  const flat = inputs.map(({ name, tensor }) => {
+    if (tensor.shape.length === 2) return tensor;
+    if (!config.flatten_inputs) {
+      throw new TypeError(
+        `Cannot build combiner "concat": input feature ${
+          JSON.stringify(name)
+        } gives a sequence [batch, ${
+          tensor.shape.slice(1).join(", ")
+        }]: set the encoder's reduce_output, or combiner.flatten_inputs: true`,
+      );
+    }
+    return tf.layers.flatten({ name: layerName(ctx, `flatten_${name}`) }).apply(tensor) as Symbolic;
+  });
+  const joined = flat.length === 1
+    ? flat[0]
+    : tf.layers.concatenate({ axis: -1, name: layerName(ctx, "concat") }).apply(flat) as Symbolic;
+  return fcStack(joined, fcSpec(config), ctx);
+}

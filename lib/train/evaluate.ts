@@ -1,0 +1,150 @@
+/**
+ * Forward passes and metrics over a whole split: what checkpoints, `evaluate` and `predict`
+ * share.
+ *
+ * @module
+ */
+import { tf } from "../compute/mod.ts";
+import type { ModelConfig, OutputFeatureConfig } from "../config/model.ts";
+import type { EcdModel } from "../model/ecd.ts";
+import { batchRanges, batchTensor, type Column, type Columns } from "./batches.ts";
+import { createLoss, type LossFn, probabilitiesFromLogits } from "./losses.ts";
+import { createMetricAccumulator, type MetricAccumulator, type MetricBatch } from "./metrics.ts";
+
+type Obj = Record<string, unknown>;
+
+/** Raw network outputs of one output feature over a split. */
+export interface FeatureOutputs {
+  /** Logits (classification) or values (regression), rows × size. */
+  readonly logits: Float32Array;
+  /** Probabilities for classification outputs, rows × classes (binary: rows × 1). */
+  readonly probabilities?: Float32Array;
+  /** Per-row shape. */
+  readonly shape: number[];
+}
+
+/** What the trainer and evaluator know about each output feature. */
+export interface OutputHead {
+  readonly feature: OutputFeatureConfig;
+  readonly classes: number;
+  readonly loss: LossFn;
+  readonly metadata: Obj;
+}
+
+/** Heads of every output feature. */
+export function outputHeads(
+  ecd: EcdModel,
+  config: ModelConfig,
+  metadata: Readonly<Record<string, Obj>>,
+): OutputHead[] {
+  return config.output_features.map((feature, i) => {
+    const shape = ecd.model.outputs[i].shape;
+    const classes = shape[shape.length - 1] as number;
+    const meta = metadata[feature.name] ?? {};
+    return { feature, classes, loss: createLoss(feature, meta, classes), metadata: meta };
+  });
+}
+
+/** A metric accumulator for an output head. */
+export function accumulatorFor(head: OutputHead): MetricAccumulator {
+  const f = head.feature;
+  return createMetricAccumulator(f.type, {
+    numClasses: head.classes,
+    topK: (f.top_k as number | undefined) ?? 3,
+    threshold: (f.threshold as number | undefined) ?? 0.5,
+    vectorSize: head.classes,
+  });
+}
+
+/** The metric batch of one output feature from its logits and targets (host arrays). */
+export function metricBatch(
+  head: OutputHead,
+  logits: Float32Array,
+  probabilities: Float32Array | undefined,
+  targets: Float32Array | Int32Array,
+  loss: number,
+): MetricBatch {
+  if (probabilities) return { loss, targets, probabilities, logits };
+  return { loss, targets, predictions: logits };
+}
+
+/** Inputs of a batch of rows, in the model's input order. */
+export function inputTensors(ecd: EcdModel, split: Columns, rows: ArrayLike<number>): tf.Tensor[] {
+  return ecd.inputNames.map((name) => {
+    const column = split.columns[name];
+    if (!column) throw new TypeError(`Missing preprocessed input column "${name}"`);
+    return batchTensor(column, rows);
+  });
+}
+
+/** Run the model over a split in batches; returns every output feature's logits and probabilities. */
+export function predictSplit(
+  ecd: EcdModel,
+  heads: readonly OutputHead[],
+  split: Columns,
+  batchSize: number,
+): Record<string, FeatureOutputs> {
+  const n = split.numRows;
+  const outs = heads.map((h) => ({
+    logits: new Float32Array(n * h.classes),
+    probabilities: undefined as Float32Array | undefined,
+  }));
+  for (const [start, end] of batchRanges(n, batchSize)) {
+    const rows = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    tf.tidy(() => {
+      const inputs = inputTensors(ecd, split, rows);
+      const result = ecd.model.predict(inputs, { batchSize: rows.length }) as
+        | tf.Tensor
+        | tf.Tensor[];
+      const list = Array.isArray(result) ? result : [result];
+      heads.forEach((h, i) => {
+        const logits = list[i];
+        outs[i].logits.set(logits.dataSync() as Float32Array, start * h.classes);
+        const p = probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes);
+        if (p) {
+          outs[i].probabilities ??= new Float32Array(n * p.shape[1]!);
+          outs[i].probabilities!.set(p.dataSync() as Float32Array, start * p.shape[1]!);
+        }
+      });
+    });
+  }
+  const result: Record<string, FeatureOutputs> = {};
+  heads.forEach((h, i) => {
+    result[h.feature.name] = { ...outs[i], shape: [h.classes] };
+  });
+  return result;
+}
+
+/** Metrics of every output feature (and `combined.loss`) over a split. */
+export function evaluateSplit(
+  ecd: EcdModel,
+  heads: readonly OutputHead[],
+  split: Columns,
+  batchSize: number,
+): { metrics: Record<string, Record<string, number>>; outputs: Record<string, FeatureOutputs> } {
+  const outputs = predictSplit(ecd, heads, split, batchSize);
+  const metrics: Record<string, Record<string, number>> = {};
+  let combined = 0;
+  for (const head of heads) {
+    const name = head.feature.name;
+    const target = split.columns[name] as Column | undefined;
+    if (!target) continue;
+    const out = outputs[name];
+    const loss = tf.tidy(() =>
+      head.loss(
+        tf.tensor(out.logits, [split.numRows, head.classes]),
+        batchTensor(target, rangeOf(split.numRows)),
+      ).dataSync()[0]
+    );
+    const acc = accumulatorFor(head);
+    acc.update(metricBatch(head, out.logits, out.probabilities, target.data, loss));
+    metrics[name] = acc.compute();
+    combined += head.feature.loss.weight * loss;
+  }
+  metrics.combined = { loss: combined };
+  return { metrics, outputs };
+}
+
+function rangeOf(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
