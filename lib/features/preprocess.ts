@@ -1,0 +1,949 @@
+/**
+ * Preprocessing: raw datasets → model-ready typed arrays, following Ludwig's
+ * `data/preprocessing.py` and `features/*_feature.py` (v0.8.6).
+ *
+ * Training (`preprocessForTraining`):
+ * 1. read the data (`dataset`, or `training_set` / `validation_set` / `test_set`);
+ * 2. look up the cache (see `cache.ts`);
+ * 3. sample (`sample_ratio`, then `sample_size`; seeded; rows keep their order) and split
+ *    (`preprocessing.split`, lib/data's `splitIndices`);
+ * 4. per split: parse every feature's column (an unparseable value is a {@linkcode DataError}
+ *    naming file, column and 1-based data row), drop the rows where any feature with
+ *    `drop_row` is missing (in every feature), fill the other missing values (`fill_with_const`,
+ *    `fill_with_mode`, `fill_with_mean`, `fill_with_false`/`fill_with_true`, `bfill`, `ffill`),
+ *    fit the metadata on the training split only, replace outliers (number features with
+ *    `outlier_strategy`: values more than `outlier_threshold` training standard deviations from
+ *    the training mean are treated as missing and handled by that strategy; `drop_row` drops the
+ *    row everywhere), and encode;
+ * 5. balance the training split for a binary first output (`oversample_minority`,
+ *    `undersample_majority`);
+ * 6. write the cache.
+ *
+ * Fill values computed from data (mode, mean) are stored as `computed_fill_value` (and
+ * `computed_outlier_fill_value`) in the metadata's `preprocessing`, so prediction fills the same
+ * way. Encodings per type are documented in the `_<type>.ts` files.
+ *
+ * @example Train-time preprocessing of in-memory data
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { validateConfig } from "../config/mod.ts";
+ * import { Dataset } from "../data/mod.ts";
+ * import { preprocessForTraining } from "./preprocess.ts";
+ * const config = validateConfig({
+ *   input_features: [{ name: "x", type: "number" }],
+ *   output_features: [{ name: "y", type: "binary" }],
+ *   preprocessing: { split: { type: "random", probabilities: [1, 0, 0] } },
+ * });
+ * const dataset = Dataset.fromColumns({ x: [1, 2, 3, 4], y: [true, false, true, false] });
+ * const result = await preprocessForTraining(config, { dataset }, { skipSaveProcessedInput: true });
+ * assertEquals(result.training.numRows, 4);
+ * assertEquals(result.metadata.x.mean, 2.5);
+ * assertEquals(result.training.columns.x.shape, []);
+ * ```
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import { randomPermutation, seededRandom } from "../_util/random.ts";
+import type { ModelConfig } from "../config/model.ts";
+import { Dataset, sourceFile } from "../data/dataset.ts";
+import { DataError } from "../data/errors.ts";
+import { type DataSource, readDataset } from "../data/read.ts";
+import { type SplitConfig, splitIndices } from "../data/split.ts";
+import { readVocabFile } from "../data/vocabulary.ts";
+import {
+  ACTION,
+  columnError,
+  type EncodedColumn,
+  type EncodedSplit,
+  type FeatureContext,
+  fillAdjacent,
+  fillConstant,
+  maskToIndices,
+  modeOf,
+  type Parsed,
+  takeParsed,
+  type TrainingSetMetadata,
+  type TypeHandler,
+} from "./_common.ts";
+import { handlerFor } from "./_handlers.ts";
+import { numberTransform } from "./_number.ts";
+import { CACHE_FORMAT_VERSION, type CacheEntry, cacheKey, readCache, writeCache } from "./cache.ts";
+
+export type {
+  EncodedColumn,
+  EncodedSplit,
+  FeatureMetadata,
+  TrainingSetMetadata,
+} from "./_common.ts";
+
+/** What {@linkcode preprocessForTraining} returns. */
+export interface PreprocessResult {
+  /** The training-set metadata: one entry per feature. */
+  metadata: TrainingSetMetadata;
+  /** The encoded training split. */
+  training: EncodedSplit;
+  /** The encoded validation split, when it has rows. */
+  validation?: EncodedSplit;
+  /** The encoded test split, when it has rows. */
+  test?: EncodedSplit;
+  /** The raw rows kept in each split, aligned with the encoded rows (built on first access). */
+  raw: { training: Dataset; validation?: Dataset; test?: Dataset };
+  /** The cache key, whether it was a hit, and the cache entry's meta file. */
+  cache: { key: string; hit: boolean; path?: string };
+}
+
+/** The data of {@linkcode preprocessForTraining} (Ludwig's `dataset` / `*_set` arguments). */
+export interface TrainingData {
+  /** One dataset, split by `preprocessing.split`. */
+  dataset?: DataSource | Dataset;
+  /** The training set, when the data is already split. */
+  training_set?: DataSource | Dataset;
+  /** The validation set. */
+  validation_set?: DataSource | Dataset;
+  /** The test set. */
+  test_set?: DataSource | Dataset;
+  /** The file format (lib/data's names; default detected from the extension). */
+  data_format?: string;
+}
+
+/** Options of {@linkcode preprocessForTraining}. */
+export interface PreprocessOptions {
+  /** Seed of sampling, splitting and balancing; default 42. */
+  seed?: number;
+  /** The cache folder (default: `backend.cache_dir`, else the dataset file's folder, else `.cache/sonata`). */
+  cacheDir?: string;
+  /** Do not write the cache (Ludwig's `skip_save_processed_input`); it is still read. */
+  skipSaveProcessedInput?: boolean;
+}
+
+/** Options of {@linkcode preprocessForPrediction}. */
+export interface PredictionOptions {
+  /** Also encode the output features (for evaluation); default false. */
+  includeOutputs?: boolean;
+}
+
+/** One raw network output of {@linkcode postprocessPredictions}. */
+export interface RawOutput {
+  /** Logits (binary, category, set, sequence, text). */
+  logits?: Float32Array;
+  /** Probabilities, instead of logits. */
+  probabilities?: Float32Array;
+  /** Values (number, vector). */
+  values?: Float32Array;
+  /** The full tensor shape, batch first: `[N]`, `[N, 1]`, `[N, C]`, `[N, L, V]`. */
+  shape: number[];
+}
+
+interface FeatureSpec {
+  name: string;
+  column: string;
+  type: string;
+  output: boolean;
+  preprocessing: Record<string, unknown>;
+  config: Readonly<Record<string, unknown>>;
+  handler: TypeHandler;
+  vocabFile?: readonly string[];
+}
+
+function featureSpecs(config: ModelConfig, outputs: boolean): FeatureSpec[] {
+  const specs: FeatureSpec[] = [];
+  const add = (f: { name: string; type: string; column?: string }, output: boolean) => {
+    const feature = f as unknown as Record<string, unknown> & { name: string; type: string };
+    specs.push({
+      name: f.name,
+      column: f.column ?? f.name,
+      type: f.type,
+      output,
+      preprocessing: structuredClone(
+        (feature.preprocessing ?? {}) as Record<string, unknown>,
+      ),
+      config: feature,
+      handler: handlerFor(f.type, f.name),
+    });
+  };
+  for (const f of config.input_features) add(f, false);
+  if (outputs) { for (const f of config.output_features) add(f, true); }
+  return specs;
+}
+
+function contextOf(
+  spec: FeatureSpec,
+  file: string | undefined,
+  preprocessing = spec.preprocessing,
+) {
+  const ctx: FeatureContext = {
+    name: spec.name,
+    column: spec.column,
+    type: spec.type,
+    output: spec.output,
+    preprocessing,
+    file,
+    config: spec.config,
+    vocabFile: spec.vocabFile,
+  };
+  return ctx;
+}
+
+const CONST_STRATEGIES = new Set([
+  "fill_with_const",
+  "fill_with_mode",
+  "fill_with_mean",
+  "fill_with_false",
+  "fill_with_true",
+]);
+
+/** Computes the fill value of a strategy on training data (JSON form), or undefined. */
+function computeFill(
+  handler: TypeHandler,
+  strategy: string,
+  parsed: Parsed,
+  ctx: FeatureContext,
+): unknown {
+  switch (strategy) {
+    case "fill_with_const": {
+      const v = ctx.preprocessing.fill_value;
+      if (v === null || v === undefined) {
+        throw new TypeError(
+          `Cannot preprocess feature "${ctx.name}": "missing_value_strategy" is "fill_with_const" but "fill_value" is null`,
+        );
+      }
+      return handler.fillToJson(handler.parseFill(v, ctx));
+    }
+    case "fill_with_mean": {
+      if (handler.mean === undefined) {
+        throw new TypeError(
+          `Cannot preprocess feature "${ctx.name}": "fill_with_mean" needs a number feature, not ${ctx.type}`,
+        );
+      }
+      const mean = handler.mean(parsed);
+      if (Number.isNaN(mean)) throw columnError(ctx, "found no values to compute the mean from");
+      return mean;
+    }
+    case "fill_with_mode": {
+      if (handler.strategyFill !== undefined) return handler.strategyFill(strategy, parsed, ctx);
+      const mode = modeOf(parsed);
+      if (mode === undefined) throw columnError(ctx, "found no values to compute the mode from");
+      return handler.fillToJson(mode);
+    }
+    case "fill_with_false":
+    case "fill_with_true":
+      if (handler.strategyFill === undefined) {
+        throw new TypeError(
+          `Cannot preprocess feature "${ctx.name}": "${strategy}" needs a binary feature, not ${ctx.type}`,
+        );
+      }
+      return handler.strategyFill(strategy, parsed, ctx);
+    default:
+      return undefined;
+  }
+}
+
+/** Applies a missing-value strategy to the entries flagged in `parsed.missing`. */
+function applyStrategy(
+  handler: TypeHandler,
+  strategy: string,
+  fill: unknown,
+  parsed: Parsed,
+  ctx: FeatureContext,
+): void {
+  if (CONST_STRATEGIES.has(strategy)) {
+    if (fill === undefined || fill === null) {
+      throw new TypeError(
+        `Cannot preprocess feature "${ctx.name}": no computed fill value for "${strategy}"`,
+      );
+    }
+    fillConstant(parsed, handler.parseFill(fill, ctx));
+  } else if (strategy === "bfill" || strategy === "ffill") fillAdjacent(parsed, strategy, ctx);
+  else if (strategy !== "drop_row") {
+    throw new TypeError(
+      `Cannot preprocess feature "${ctx.name}": unknown missing value strategy "${strategy}"`,
+    );
+  }
+}
+
+interface SplitOutcome {
+  split: EncodedSplit;
+  /** Source rows kept, aligned with the encoded rows. */
+  rows: Int32Array;
+}
+
+/**
+ * Preprocesses the rows `rows` of `dataset`. With `metadata` undefined it fits the metadata
+ * (training split) and stores it in `fitted`.
+ */
+function processSplit(
+  specs: FeatureSpec[],
+  dataset: Dataset,
+  rows: Int32Array,
+  metadata: TrainingSetMetadata | undefined,
+  fitted: TrainingSetMetadata,
+): SplitOutcome {
+  const file = sourceFile(dataset.source);
+  const fitting = metadata === undefined;
+  // 1. Parse.
+  const contexts = specs.map((spec) =>
+    contextOf(
+      spec,
+      file,
+      fitting ? spec.preprocessing : metadataPreprocessing(metadata, spec),
+    )
+  );
+  let parsed = specs.map((spec, k) => {
+    const cells = dataset.column(spec.column);
+    return spec.handler.parse(cells, rows, contexts[k]);
+  });
+  // 2. drop_row across every feature.
+  const n = rows.length;
+  let keep: Uint8Array | undefined;
+  specs.forEach((_, k) => {
+    if (contexts[k].preprocessing.missing_value_strategy !== "drop_row") return;
+    const missing = parsed[k].missing;
+    for (let i = 0; i < n; i++) {
+      if (missing[i]) (keep ??= new Uint8Array(n).fill(1))[i] = 0;
+    }
+  });
+  if (keep !== undefined) {
+    const idx = maskToIndices(keep);
+    parsed = parsed.map((p) => takeParsed(p, idx));
+  }
+  // 3. Fill, fit, outliers.
+  let outlierKeep: Uint8Array | undefined;
+  specs.forEach((spec, k) => {
+    const ctx = contexts[k];
+    const prep = ctx.preprocessing;
+    const p = parsed[k];
+    const strategy = prep.missing_value_strategy as string;
+    const outlierStrategy = (prep.outlier_strategy as string | null | undefined) ?? null;
+    if (fitting) {
+      const fill = computeFill(spec.handler, strategy, p, ctx);
+      if (fill !== undefined) prep.computed_fill_value = fill;
+      if (outlierStrategy !== null && spec.handler.outliers !== undefined) {
+        const outlierFill = outlierStrategy === strategy
+          ? fill
+          : computeFill(spec.handler, outlierStrategy, p, ctx);
+        if (outlierFill !== undefined) prep.computed_outlier_fill_value = outlierFill;
+      }
+    }
+    applyStrategy(spec.handler, strategy, prep.computed_fill_value, p, ctx);
+    if (fitting) {
+      const meta = spec.handler.fit(p, ctx);
+      meta.preprocessing = prep;
+      fitted[spec.name] = meta;
+    }
+    if (outlierStrategy !== null && spec.handler.outliers !== undefined) {
+      const meta = fitting ? fitted[spec.name] : metadata![spec.name];
+      const outliers = spec.handler.outliers(p, meta, ctx);
+      for (let i = 0; i < outliers.length; i++) if (outliers[i]) p.missing[i] = 1;
+      if (outlierStrategy === "drop_row") {
+        for (let i = 0; i < outliers.length; i++) {
+          if (outliers[i]) (outlierKeep ??= new Uint8Array(outliers.length).fill(1))[i] = 0;
+        }
+        for (let i = 0; i < outliers.length; i++) p.missing[i] = 0;
+      } else {
+        applyStrategy(spec.handler, outlierStrategy, prep.computed_outlier_fill_value, p, ctx);
+      }
+    }
+  });
+  if (outlierKeep !== undefined) {
+    const idx = maskToIndices(outlierKeep);
+    parsed = parsed.map((p) => takeParsed(p, idx));
+  }
+  // 4. Encode.
+  const columns: Record<string, EncodedColumn> = {};
+  specs.forEach((spec, k) => {
+    const meta = fitting ? fitted[spec.name] : metadata![spec.name];
+    columns[spec.name] = spec.handler.encode(parsed[k], meta, contexts[k]);
+  });
+  const kept = parsed.length > 0 ? parsed[0].rows : rowsAfter(rows, keep, outlierKeep);
+  return { split: { numRows: kept.length, columns }, rows: kept };
+}
+
+function rowsAfter(rows: Int32Array, ...masks: (Uint8Array | undefined)[]): Int32Array {
+  let out = rows;
+  for (const mask of masks) {
+    if (mask === undefined) continue;
+    const idx = maskToIndices(mask);
+    out = Int32Array.from(idx, (i) => out[i]);
+  }
+  return out;
+}
+
+function metadataPreprocessing(
+  metadata: TrainingSetMetadata,
+  spec: FeatureSpec,
+): Record<string, unknown> {
+  const entry = metadata[spec.name];
+  if (entry === undefined) {
+    throw new TypeError(
+      `Cannot preprocess feature "${spec.name}": the training-set metadata has no entry for it`,
+    );
+  }
+  const prep = entry.preprocessing;
+  return typeof prep === "object" && prep !== null
+    ? { ...(prep as Record<string, unknown>) }
+    : spec.preprocessing;
+}
+
+/** Selected rows of every column of an encoded split (rows may repeat). */
+export function takeRows(split: EncodedSplit, idx: Int32Array): EncodedSplit {
+  const columns: Record<string, EncodedColumn> = {};
+  for (const [name, c] of Object.entries(split.columns)) {
+    const width = c.shape.reduce((a, b) => a * b, 1);
+    const data = c.dtype === "int32"
+      ? new Int32Array(idx.length * width)
+      : new Float32Array(idx.length * width);
+    for (let i = 0; i < idx.length; i++) {
+      data.set(c.data.subarray(idx[i] * width, (idx[i] + 1) * width), i * width);
+    }
+    columns[name] = { data, dtype: c.dtype, shape: [...c.shape] };
+  }
+  return { numRows: idx.length, columns };
+}
+
+/** Ludwig's sampling: `sample_ratio` then `sample_size`, seeded; kept rows stay in order. */
+function sampleRows(n: number, ratio: number, size: number | null, seed: number, file?: string) {
+  let count = n;
+  if (ratio < 1) {
+    if (n * ratio < 1) {
+      throw new DataError(
+        `sample_ratio ${ratio} keeps no row of ${n}: increase "preprocessing.sample_ratio"`,
+        { action: ACTION, file },
+      );
+    }
+    count = Math.round(n * ratio);
+  }
+  if (size !== null && size < count) count = size;
+  if (count === n) return undefined;
+  const rows = randomPermutation(n, seed).slice(0, count);
+  return rows.sort();
+}
+
+/** Ludwig `balance_data` on the encoded training split (first output feature, binary). */
+function balance(
+  config: ModelConfig,
+  training: { split: EncodedSplit; rows: Int32Array },
+  seed: number,
+): { split: EncodedSplit; rows: Int32Array } {
+  const { oversample_minority: over, undersample_majority: under } = config.preprocessing;
+  if (!over && !under) return training;
+  const target = config.output_features[0];
+  if (target.type !== "binary") {
+    throw new TypeError(
+      `Cannot balance data: "oversample_minority" and "undersample_majority" need a binary first output feature, "${target.name}" is ${target.type}`,
+    );
+  }
+  const y = training.split.columns[target.name].data;
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < y.length; i++) (y[i] > 0.5 ? pos : neg).push(i);
+  if (pos.length === 0 || neg.length === 0) return training;
+  // value_counts().idxmax(): on a tie pandas keeps the first value seen as the majority.
+  const firstIsPos = y[0] > 0.5;
+  const posMajority = pos.length > neg.length || (pos.length === neg.length && firstIsPos);
+  let minority = posMajority ? neg : pos;
+  let majority = posMajority ? pos : neg;
+  const random = seededRandom(seed);
+  if (over) {
+    const count = Math.round(majority.length * over);
+    minority = Array.from(
+      { length: count },
+      () => minority[Math.floor(random() * minority.length)],
+    );
+  } else if (under) {
+    const count = Math.min(majority.length, Math.trunc(minority.length / under));
+    const perm = randomPermutation(majority.length, seed);
+    majority = Array.from(perm.subarray(0, count), (i) => majority[i]);
+  }
+  const idx = Int32Array.from([...minority, ...majority]).sort();
+  return {
+    split: takeRows(training.split, idx),
+    rows: Int32Array.from(idx, (i) => training.rows[i]),
+  };
+}
+
+async function toDataset(source: DataSource | Dataset, format?: string): Promise<Dataset> {
+  if (source instanceof Dataset) return source;
+  return await readDataset(source, format ? { format } : {});
+}
+
+function lazyRaw(
+  parts: Partial<
+    Record<"training" | "validation" | "test", { dataset: Dataset; rows: Int32Array }>
+  >,
+): PreprocessResult["raw"] {
+  const raw = {} as PreprocessResult["raw"];
+  for (const [name, part] of Object.entries(parts)) {
+    if (part === undefined) continue;
+    let cached: Dataset | undefined;
+    Object.defineProperty(raw, name, {
+      enumerable: true,
+      get: () => (cached ??= part.dataset.select(part.rows)),
+    });
+  }
+  return raw;
+}
+
+/**
+ * Preprocesses data for training: sample, split, fit the training-set metadata on the training
+ * split, encode every split, balance, and cache the result.
+ *
+ * @param config A resolved config (`loadConfig` / `validateConfig`).
+ * @param data `dataset` (split by the config), or `training_set` plus optional
+ * `validation_set` / `test_set` (sampling then applies to the training set only).
+ * @param options Seed (default 42), cache folder, and whether to skip writing the cache.
+ * @returns Metadata, encoded splits (empty validation/test splits are left out), the raw rows
+ * of each split and the cache outcome.
+ * @throws {DataError} For absent columns, unparseable or non-finite values, an empty training
+ * split, or statistics that cannot be computed.
+ *
+ * @example Missing values, metadata and the cache key
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { validateConfig } from "../config/mod.ts";
+ * import { Dataset } from "../data/mod.ts";
+ * import { preprocessForTraining } from "./preprocess.ts";
+ * const config = validateConfig({
+ *   input_features: [{ name: "color", type: "category" }],
+ *   output_features: [{ name: "price", type: "number" }],
+ *   preprocessing: { split: { type: "random", probabilities: [1, 0, 0] } },
+ * });
+ * const dataset = Dataset.fromColumns({ color: ["red", null, "blue"], price: [1, 2, null] });
+ * const result = await preprocessForTraining(config, { dataset }, { skipSaveProcessedInput: true });
+ * // The output's drop_row drops the third row; the input's missing color becomes "<UNK>".
+ * assertEquals(result.training.numRows, 2);
+ * assertEquals(result.metadata.color.idx2str, ["red", "<UNK>"]);
+ * assertEquals(result.cache.key.length, 64);
+ * ```
+ */
+export async function preprocessForTraining(
+  config: ModelConfig,
+  data: TrainingData,
+  options: PreprocessOptions = {},
+): Promise<PreprocessResult> {
+  const seed = options.seed ?? 42;
+  const format = data.data_format;
+  let sources: Partial<Record<"dataset" | "training" | "validation" | "test", Dataset>>;
+  if (data.dataset !== undefined && data.dataset !== null) {
+    sources = { dataset: await toDataset(data.dataset, format) };
+  } else if (data.training_set !== undefined && data.training_set !== null) {
+    sources = { training: await toDataset(data.training_set, format) };
+    if (data.validation_set != null) {
+      sources.validation = await toDataset(data.validation_set, format);
+    }
+    if (data.test_set != null) sources.test = await toDataset(data.test_set, format);
+  } else {
+    throw new TypeError(`Cannot preprocess data: pass "dataset" or "training_set"`);
+  }
+  const specs = featureSpecs(config, true);
+  const checksums: Record<string, string> = {};
+  for (const [role, ds] of Object.entries(sources)) checksums[role] = await ds!.checksum();
+  const key = await cacheKey({
+    format: CACHE_FORMAT_VERSION,
+    datasets: checksums,
+    preprocessing: config.preprocessing,
+    features: specs.map((s) => ({
+      name: s.name,
+      column: s.column,
+      type: s.type,
+      role: s.output ? "output" : "input",
+      preprocessing: s.preprocessing,
+    })),
+    seed,
+  });
+  const main = sources.dataset ?? sources.training!;
+  const file = sourceFile(main.source);
+  const cacheDir = resolve(
+    options.cacheDir ?? config.backend.cache_dir ??
+      (file !== undefined ? dirname(file) : ".cache/sonata"),
+  );
+  const datasetOf = (name: "training" | "validation" | "test") => sources.dataset ?? sources[name]!;
+
+  const cached = await readCache(cacheDir, key);
+  if (cached !== undefined) {
+    const { entry } = cached;
+    const raw = lazyRaw(
+      Object.fromEntries(
+        Object.entries(entry.splits).map(([name, s]) => [
+          name,
+          { dataset: datasetOf(name as "training"), rows: s!.rows },
+        ]),
+      ),
+    );
+    return {
+      metadata: entry.metadata,
+      training: entry.splits.training.split,
+      ...(entry.splits.validation ? { validation: entry.splits.validation.split } : {}),
+      ...(entry.splits.test ? { test: entry.splits.test.split } : {}),
+      raw,
+      cache: { key, hit: true, path: cached.path },
+    };
+  }
+
+  // Vocabulary files are read before fitting.
+  for (const spec of specs) {
+    const vocabFile = spec.preprocessing.vocab_file;
+    if (typeof vocabFile === "string" && vocabFile !== "") {
+      spec.vocabFile = await readVocabFile(vocabFile);
+    }
+  }
+
+  // Sample and split.
+  const g = config.preprocessing;
+  const parts: Partial<Record<"training" | "validation" | "test", Int32Array>> = {};
+  if (sources.dataset !== undefined) {
+    const ds = sources.dataset;
+    const sampled = sampleRows(ds.numRows, g.sample_ratio, g.sample_size, seed, file);
+    const view = sampled === undefined ? ds : ds.select(sampled);
+    const split = splitIndices(view, g.split as SplitConfig, { seed });
+    const back = (idx: Int32Array) =>
+      sampled === undefined ? idx : Int32Array.from(idx, (i) => sampled[i]);
+    parts.training = back(split.training);
+    parts.validation = back(split.validation);
+    parts.test = back(split.test);
+  } else {
+    const tr = sources.training!;
+    parts.training = sampleRows(tr.numRows, g.sample_ratio, g.sample_size, seed, file) ??
+      Int32Array.from({ length: tr.numRows }, (_, i) => i);
+    for (const name of ["validation", "test"] as const) {
+      const ds = sources[name];
+      if (ds !== undefined) parts[name] = Int32Array.from({ length: ds.numRows }, (_, i) => i);
+    }
+  }
+  if (parts.training!.length === 0) {
+    throw new DataError(`the training split is empty: check "preprocessing.split"`, {
+      action: ACTION,
+      file,
+    });
+  }
+
+  // Fit on training, encode every split.
+  const metadata: TrainingSetMetadata = {};
+  const trainingOut = processSplit(
+    specs,
+    datasetOf("training"),
+    parts.training!,
+    undefined,
+    metadata,
+  );
+  if (trainingOut.split.numRows === 0) {
+    throw new DataError("every training row was dropped by a drop_row strategy", {
+      action: ACTION,
+      file,
+    });
+  }
+  const outcomes: Partial<Record<"training" | "validation" | "test", SplitOutcome>> = {
+    training: balance(config, trainingOut, seed),
+  };
+  for (const name of ["validation", "test"] as const) {
+    const rows = parts[name];
+    if (rows === undefined || rows.length === 0) continue;
+    const out = processSplit(specs, datasetOf(name), rows, metadata, {});
+    if (out.split.numRows > 0) outcomes[name] = out;
+  }
+
+  const entry: CacheEntry = {
+    metadata,
+    splits: {
+      training: outcomes.training!,
+      ...(outcomes.validation ? { validation: outcomes.validation } : {}),
+      ...(outcomes.test ? { test: outcomes.test } : {}),
+    },
+  };
+  let path: string | undefined;
+  if (!options.skipSaveProcessedInput) {
+    // Round-trip through JSON so the cached and returned metadata are identical.
+    entry.metadata = JSON.parse(JSON.stringify(metadata));
+    path = await writeCache(cacheDir, key, entry);
+  }
+  const raw = lazyRaw(
+    Object.fromEntries(
+      Object.entries(outcomes).map(([name, s]) => [
+        name,
+        { dataset: datasetOf(name as "training"), rows: s!.rows },
+      ]),
+    ),
+  );
+  return {
+    metadata: entry.metadata,
+    training: outcomes.training!.split,
+    ...(outcomes.validation ? { validation: outcomes.validation.split } : {}),
+    ...(outcomes.test ? { test: outcomes.test.split } : {}),
+    raw,
+    cache: { key, hit: false, ...(path !== undefined ? { path } : {}) },
+  };
+}
+
+/**
+ * Encodes data for prediction (or evaluation) with the training-set metadata: the same fills,
+ * outlier handling and encodings as training, with the metadata's fitted values.
+ *
+ * @param config The resolved config.
+ * @param metadata The training-set metadata.
+ * @param dataset The rows to encode.
+ * @param options `includeOutputs` to also encode targets (their columns must exist).
+ * @returns The encoded split and the indices of the dataset rows kept (drop_row).
+ * @throws {DataError} For absent columns, unparseable values or wrong vector sizes.
+ *
+ * @example Unseen categories map to the fallback
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { validateConfig } from "../config/mod.ts";
+ * import { Dataset } from "../data/mod.ts";
+ * import { preprocessForPrediction, preprocessForTraining } from "./preprocess.ts";
+ * const config = validateConfig({
+ *   input_features: [{ name: "c", type: "category", preprocessing: { most_common: 1 } }],
+ *   output_features: [{ name: "y", type: "binary" }],
+ *   preprocessing: { split: { type: "random", probabilities: [1, 0, 0] } },
+ * });
+ * const train = Dataset.fromColumns({ c: ["a", "a", "b"], y: [1, 0, 1] });
+ * const { metadata } = await preprocessForTraining(config, { dataset: train }, { skipSaveProcessedInput: true });
+ * const { split } = preprocessForPrediction(config, metadata, Dataset.fromColumns({ c: ["a", "zzz"] }));
+ * assertEquals([...split.columns.c.data], [1, 0]); // "<UNK>" is index 0
+ * ```
+ */
+export function preprocessForPrediction(
+  config: ModelConfig,
+  metadata: TrainingSetMetadata,
+  dataset: Dataset,
+  options: PredictionOptions = {},
+): { split: EncodedSplit; keptRows: Int32Array } {
+  const specs = featureSpecs(config, options.includeOutputs === true);
+  const rows = Int32Array.from({ length: dataset.numRows }, (_, i) => i);
+  const out = processSplit(specs, dataset, rows, metadata, {});
+  return { split: out.split, keptRows: out.rows };
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function softmaxRows(logits: Float32Array, n: number, width: number): Float32Array {
+  const out = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < width; j++) max = Math.max(max, logits[i * width + j]);
+    let sum = 0;
+    for (let j = 0; j < width; j++) {
+      const e = Math.exp(logits[i * width + j] - max);
+      out[i * width + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < width; j++) out[i * width + j] /= sum;
+  }
+  return out;
+}
+
+function rowsOf(name: string, out: RawOutput, data: Float32Array): { n: number; width: number } {
+  const n = out.shape[0];
+  if (!Number.isInteger(n) || n < 0 || (n === 0 ? data.length !== 0 : data.length % n !== 0)) {
+    throw new RangeError(
+      `Cannot postprocess output "${name}": shape ${
+        JSON.stringify(out.shape)
+      } does not match ${data.length} values`,
+    );
+  }
+  return { n, width: n === 0 ? 0 : data.length / n };
+}
+
+function need(name: string, out: RawOutput, keys: ("logits" | "probabilities" | "values")[]) {
+  for (const k of keys) if (out[k] !== undefined) return { kind: k, data: out[k]! };
+  throw new TypeError(
+    `Cannot postprocess output "${name}": expected ${keys.map((k) => `"${k}"`).join(" or ")}`,
+  );
+}
+
+/**
+ * Turns raw network outputs into Ludwig's prediction columns:
+ *
+ * | type | columns |
+ * |---|---|
+ * | binary | `<name>_predictions` (probability ≥ `threshold`; the original labels when the metadata has `bool2str`, else booleans), `<name>_probabilities` (`[1 - p, p]`), `<name>_probabilities_<false label>`, `<name>_probabilities_<true label>` (labels `False`/`True` without `bool2str`), `<name>_probability` |
+ * | category | `<name>_predictions` (label), `<name>_probabilities` (array), `<name>_probability` (max), `<name>_probabilities_<label>` per class, `<name>_predictions_top_k` (`top_k` labels) |
+ * | number | `<name>_predictions`: clipped to `clip` (in the model's output space, as Ludwig), then denormalized |
+ * | set | `<name>_predictions` (labels with probability ≥ `threshold`), `<name>_probabilities` (their probabilities, as Ludwig) |
+ * | vector | `<name>_predictions` (arrays; softmax applied when `softmax` is set) |
+ * | sequence, text | `<name>_predictions` (token per position), `<name>_probabilities` (max probability per position), `<name>_probability` (sum of their logs) |
+ *
+ * Logits go through a sigmoid (binary, set) or softmax (category, sequence, text) first;
+ * `probabilities` may be given instead.
+ *
+ * @param config The resolved config.
+ * @param metadata The training-set metadata.
+ * @param outputs Output feature name → its raw output and full shape (batch first).
+ * @returns Prediction column name → one value per row.
+ *
+ * @example Category predictions
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { validateConfig } from "../config/mod.ts";
+ * import { postprocessPredictions } from "./preprocess.ts";
+ * const config = validateConfig({
+ *   input_features: [{ name: "x", type: "number" }],
+ *   output_features: [{ name: "animal", type: "category", top_k: 2 }],
+ * });
+ * const metadata = { animal: { idx2str: ["cat", "dog", "owl"], preprocessing: {} } };
+ * const columns = postprocessPredictions(config, metadata, {
+ *   animal: { logits: new Float32Array([0, 3, 1]), shape: [1, 3] },
+ * });
+ * assertEquals(columns.animal_predictions, ["dog"]);
+ * assertEquals(columns.animal_predictions_top_k, [["dog", "owl"]]);
+ * ```
+ */
+export function postprocessPredictions(
+  config: ModelConfig,
+  metadata: TrainingSetMetadata,
+  outputs: Record<string, RawOutput>,
+): Record<string, unknown[]> {
+  const result: Record<string, unknown[]> = {};
+  for (const feature of config.output_features) {
+    const out = outputs[feature.name];
+    if (out === undefined) continue;
+    const meta = metadata[feature.name] ?? {};
+    const name = feature.name;
+    const f = feature as unknown as Record<string, unknown>;
+    switch (feature.type) {
+      case "binary": {
+        const src = need(name, out, ["probabilities", "logits"]);
+        const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
+        const threshold = (f.threshold as number | undefined) ?? 0.5;
+        const bool2str = meta.bool2str as string[] | undefined;
+        const labels = bool2str ?? ["False", "True"];
+        const probs = Array.from(p);
+        result[`${name}_predictions`] = probs.map((x) =>
+          bool2str ? bool2str[x >= threshold ? 1 : 0] : x >= threshold
+        );
+        result[`${name}_probabilities`] = probs.map((x) => [1 - x, x]);
+        result[`${name}_probabilities_${labels[0]}`] = probs.map((x) => 1 - x);
+        result[`${name}_probabilities_${labels[1]}`] = probs;
+        result[`${name}_probability`] = probs.map((x) => (x > 0.5 ? x : 1 - x));
+        break;
+      }
+      case "category": {
+        const src = need(name, out, ["probabilities", "logits"]);
+        const { n, width } = rowsOf(name, out, src.data);
+        const p = src.kind === "logits" ? softmaxRows(src.data, n, width) : src.data;
+        const idx2str = (meta.idx2str as string[] | undefined) ??
+          Array.from({ length: width }, (_, i) => String(i));
+        const topK = Math.min((f.top_k as number | undefined) ?? 3, width);
+        const preds: string[] = [];
+        const probsCol: number[][] = [];
+        const prob: number[] = [];
+        const top: string[][] = [];
+        for (let i = 0; i < n; i++) {
+          const row = Array.from(p.subarray(i * width, (i + 1) * width));
+          const order = row.map((_, j) => j).sort((a, b) => row[b] - row[a] || a - b);
+          preds.push(idx2str[order[0]] ?? "<UNK>");
+          probsCol.push(row);
+          prob.push(row[order[0]]);
+          top.push(order.slice(0, topK).map((j) => idx2str[j] ?? "<UNK>"));
+        }
+        result[`${name}_predictions`] = preds;
+        result[`${name}_probabilities`] = probsCol;
+        result[`${name}_probability`] = prob;
+        idx2str.forEach((label, j) => {
+          if (j < width) result[`${name}_probabilities_${label}`] = probsCol.map((r) => r[j]);
+        });
+        result[`${name}_predictions_top_k`] = top;
+        break;
+      }
+      case "number": {
+        const src = need(name, out, ["values", "logits"]);
+        const clip = f.clip as [number, number] | null | undefined;
+        const prep = (meta.preprocessing ?? feature.preprocessing) as Record<string, unknown>;
+        const { inverse } = numberTransform(meta, {
+          name,
+          column: feature.column ?? name,
+          type: "number",
+          output: true,
+          preprocessing: prep,
+          config: f,
+        });
+        result[`${name}_predictions`] = Array.from(src.data, (v) => {
+          const c = clip ? Math.min(Math.max(v, clip[0]), clip[1]) : v;
+          return inverse(c);
+        });
+        break;
+      }
+      case "set": {
+        const src = need(name, out, ["probabilities", "logits"]);
+        const { n, width } = rowsOf(name, out, src.data);
+        const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
+        const idx2str = (meta.idx2str as string[] | undefined) ?? [];
+        const threshold = (f.threshold as number | undefined) ?? 0.5;
+        const preds: string[][] = [];
+        const probs: number[][] = [];
+        for (let i = 0; i < n; i++) {
+          const labels: string[] = [];
+          const ps: number[] = [];
+          for (let j = 0; j < width; j++) {
+            const x = p[i * width + j];
+            if (x >= threshold) {
+              labels.push(idx2str[j] ?? String(j));
+              ps.push(x);
+            }
+          }
+          preds.push(labels);
+          probs.push(ps);
+        }
+        result[`${name}_predictions`] = preds;
+        result[`${name}_probabilities`] = probs;
+        break;
+      }
+      case "vector": {
+        const src = need(name, out, ["values", "logits"]);
+        const { n, width } = rowsOf(name, out, src.data);
+        const v = f.softmax === true ? softmaxRows(src.data, n, width) : src.data;
+        result[`${name}_predictions`] = Array.from(
+          { length: n },
+          (_, i) => Array.from(v.subarray(i * width, (i + 1) * width)),
+        );
+        break;
+      }
+      case "sequence":
+      case "text": {
+        const src = need(name, out, ["probabilities", "logits"]);
+        const n = out.shape[0];
+        const vocab = out.shape[out.shape.length - 1];
+        const length = n === 0 || vocab === 0 ? 0 : src.data.length / (n * vocab);
+        if (!Number.isInteger(length)) {
+          throw new RangeError(
+            `Cannot postprocess output "${name}": shape ${
+              JSON.stringify(out.shape)
+            } does not match ${src.data.length} values`,
+          );
+        }
+        const p = src.kind === "logits" ? softmaxRows(src.data, n * length, vocab) : src.data;
+        const idx2str = (meta.idx2str as string[] | undefined) ?? [];
+        const preds: string[][] = [];
+        const probs: number[][] = [];
+        const prob: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const tokens: string[] = [];
+          const ps: number[] = [];
+          let logSum = 0;
+          for (let t = 0; t < length; t++) {
+            const base = (i * length + t) * vocab;
+            let best = 0;
+            for (let j = 1; j < vocab; j++) if (p[base + j] > p[base + best]) best = j;
+            tokens.push(idx2str[best] ?? "<UNK>");
+            ps.push(p[base + best]);
+            logSum += Math.log(p[base + best]);
+          }
+          preds.push(tokens);
+          probs.push(ps);
+          prob.push(logSum);
+        }
+        result[`${name}_predictions`] = preds;
+        result[`${name}_probabilities`] = probs;
+        result[`${name}_probability`] = prob;
+        break;
+      }
+      default:
+        throw new TypeError(
+          `Cannot postprocess output "${name}": type "${feature.type}" is not supported`,
+        );
+    }
+  }
+  return result;
+}
