@@ -22,6 +22,10 @@ const { values, positionals } = parseArgs({
     reference: { type: "boolean", default: false },
     "stock-adam": { type: "boolean", default: false },
     python: { type: "string", default: "/usr/bin/python3" },
+    // Fewer rows or epochs for slow engines (cpu); the JSON line then says so.
+    "w1-rows": { type: "string" },
+    "w1-epochs": { type: "string" },
+    "w3-rows": { type: "string" },
   },
 });
 
@@ -50,15 +54,25 @@ function emit(line: Record<string, unknown>): void {
 
 for (const w of which) {
   if (w === "w1") {
-    const r = await runW1({ stockAdam });
-    ours["W1-tabular"] = r;
-    emit({ workload: "W1-tabular", ...r, ...common, via: "layers" });
+    const rows = values["w1-rows"] ? Number(values["w1-rows"]) : undefined;
+    const epochs = values["w1-epochs"] ? Number(values["w1-epochs"]) : undefined;
+    const r = await runW1({ stockAdam, rows, epochs });
+    const scaled = rows !== undefined || epochs !== undefined;
+    if (!scaled) ours["W1-tabular"] = r;
+    emit({
+      workload: "W1-tabular",
+      ...r,
+      ...common,
+      via: "layers",
+      ...(scaled ? { rows, epochs } : {}),
+    });
   } else if (w === "w2") {
     emit({ workload: "w2", skipped: "needs frozen BERT encoder + embedding cache" });
   } else if (w === "w3") {
-    const r = await runW3({ stockAdam });
-    ours["W3-image-cnn"] = r;
-    emit({ workload: "W3-image-cnn", ...r, ...common, via: "layers" });
+    const rows = values["w3-rows"] ? Number(values["w3-rows"]) : undefined;
+    const r = await runW3({ stockAdam, rows });
+    if (rows === undefined) ours["W3-image-cnn"] = r;
+    emit({ workload: "W3-image-cnn", ...r, ...common, via: "layers", ...(rows ? { rows } : {}) });
   } else if (w === "matmul") {
     const r = runMatMul(1024);
     emit({ workload: "matmul", ...r, engine: info.engine });

@@ -54,7 +54,11 @@ export const BLAS_CANDIDATES: readonly string[] = [
   "libopenblas.dll",
 ];
 
-/** The sgemm signature the kernels call: row-major, C = alpha·op(A)·op(B) + beta·C. */
+/**
+ * The sgemm signature the kernels call: row-major, C = alpha·op(A)·op(B) + beta·C. Small
+ * products run on one thread unless `wide` asks for all (a caller that splits one large
+ * product into cache-sized chunks).
+ */
 export type Sgemm = (
   transA: boolean,
   transB: boolean,
@@ -69,6 +73,7 @@ export type Sgemm = (
   beta: number,
   c: Float32Array,
   ldc: number,
+  wide?: boolean,
 ) => void;
 
 /** An opened BLAS library. */
@@ -236,7 +241,7 @@ function makeSgemm(lib: BlasLibrary): Sgemm {
   const set = lib.symbols.openblas_set_num_threads;
   let current = getThreads(lib);
   const bound = singleThreadMacs();
-  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+  return (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, wide) => {
     if (m === 0 || n === 0) return;
     if (k === 0) {
       // BLAS skips the product; make the result match beta·C.
@@ -246,7 +251,7 @@ function makeSgemm(lib: BlasLibrary): Sgemm {
       return;
     }
     if (set) {
-      const want = m * n * k < bound ? 1 : maxThreads;
+      const want = wide || m * n * k >= bound ? maxThreads : 1;
       if (want !== current) {
         set(want);
         current = want;

@@ -159,6 +159,29 @@ function trailingIs(shape: readonly number[], last: number): boolean {
 }
 
 /**
+ * Adds a last-axis bias and applies relu in one pass when that is the case at hand;
+ * returns false otherwise (then call {@linkcode addBiasInPlace} and
+ * {@linkcode activateInPlace}).
+ */
+export function biasReluInPlace(
+  y: Float32Array,
+  outShape: readonly number[],
+  bias: Float32Array,
+  biasShape: readonly number[],
+): boolean {
+  const last = outShape[outShape.length - 1] ?? 1;
+  if (bias.length !== last || last === 1 || !trailingIs(biasShape, last)) return false;
+  for (let i = 0; i < y.length; i += last) {
+    for (let j = 0; j < last; j++) {
+      const v = y[i + j] + bias[j];
+      const r = (v + Math.abs(v)) * 0.5;
+      y[i + j] = r === r ? r : v === -Infinity ? 0 : r;
+    }
+  }
+  return true;
+}
+
+/**
  * Applies a fused activation in place; returns false for a combination it does not cover
  * (then the caller falls back to the cpu kernel).
  */
@@ -175,7 +198,12 @@ export function activateInPlace(
     case "linear":
       return true;
     case "relu":
-      for (let i = 0; i < n; i++) if (y[i] < 0) y[i] = 0;
+      // Branch-free: (v + |v|) / 2 is v or +0; NaN stays NaN, -Infinity (NaN here) gives 0.
+      for (let i = 0; i < n; i++) {
+        const v = y[i];
+        const r = (v + Math.abs(v)) * 0.5;
+        y[i] = r === r ? r : v === -Infinity ? 0 : r;
+      }
       return true;
     case "relu6":
       for (let i = 0; i < n; i++) {

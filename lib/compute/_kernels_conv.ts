@@ -12,6 +12,7 @@ import {
   addBiasInPlace,
   allFloat32,
   allocFloat32,
+  biasReluInPlace,
   type KernelArgs,
   type NativeKernel,
   output,
@@ -72,11 +73,18 @@ function geometry(info: Conv2DInfo): Geometry {
   return g;
 }
 
-/** Images per im2col chunk so that the column buffer stays under the scratch bound. */
+/** Rows of the im2col matrix per chunk: the chunk stays in cache between im2col and sgemm. */
+export const CHUNK_ROWS = 1024;
+
+/** Images per im2col chunk: about {@linkcode CHUNK_ROWS} rows, under the scratch bound. */
 function chunkImages(g: Geometry, batch: number): number {
   const perImage = Math.max(1, g.rows * g.k);
-  return Math.max(1, Math.min(batch, Math.floor(SCRATCH_FLOATS / perImage)));
+  const byRows = Math.max(1, Math.round(CHUNK_ROWS / Math.max(1, g.rows)));
+  return Math.max(1, Math.min(batch, byRows, Math.floor(SCRATCH_FLOATS / perImage)));
 }
+
+/** Runs at least this long are copied with TypedArray.set (memcpy) rather than a loop. */
+const COPY_RUN = 48;
 
 /** Writes the im2col matrix of images [b0, b1) into `col` ([rows·images, k], row-major). */
 function im2col(x: Float32Array, g: Geometry, b0: number, b1: number, col: Float32Array): void {
@@ -102,8 +110,13 @@ function im2col(x: Float32Array, g: Geometry, b0: number, b1: number, col: Float
           if (rowInside) {
             // The fw·inC values of this filter row are contiguous in x.
             let s = xr + iw0 * inC;
-            const end = p + runC;
-            while (p < end) col[p++] = x[s++];
+            if (runC >= COPY_RUN) {
+              col.set(x.subarray(s, s + runC), p);
+              p += runC;
+            } else {
+              const end = p + runC;
+              while (p < end) col[p++] = x[s++];
+            }
             continue;
           }
           for (let kw = 0; kw < fw; kw++) {
@@ -196,6 +209,7 @@ function convForward(
       0,
       y.subarray(yOff, yOff + m * g.outC),
       g.outC,
+      true,
     );
   }
   return y;
@@ -234,6 +248,7 @@ function convBackpropInput(
       0,
       col,
       g.k,
+      true,
     );
     col2imAdd(col, g, b0, b1, dx);
   }
@@ -274,6 +289,7 @@ function convBackpropFilter(
       b0 === 0 ? 0 : 1,
       dw,
       g.outC,
+      true,
     );
   }
   return dw;
@@ -453,6 +469,12 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
       g,
       info.batchSize,
     );
+    if (
+      bias && activation === "relu" &&
+      biasReluInPlace(y, info.outShape, valuesOf(backend, bias), bias.shape)
+    ) {
+      return output(backend, info.outShape, y);
+    }
     if (bias) addBiasInPlace(y, info.outShape, valuesOf(backend, bias), bias.shape);
     activateInPlace(
       y,

@@ -10,6 +10,7 @@ import {
   addBiasInPlace,
   allFloat32,
   allocFloat32,
+  biasReluInPlace,
   broadcastsInto,
   type KernelArgs,
   type NativeKernel,
@@ -152,6 +153,12 @@ export function matMulKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     }
     if (!KNOWN_ACTIVATIONS.has(activation)) return undefined;
     const out = product(sgemm, p, valuesOf(backend, a), valuesOf(backend, b), transA, transB);
+    if (
+      bias && activation === "relu" &&
+      biasReluInPlace(out, p.outShape, valuesOf(backend, bias), bias.shape)
+    ) {
+      return output(backend, p.outShape, out);
+    }
     if (bias) addBiasInPlace(out, p.outShape, valuesOf(backend, bias), bias.shape);
     const ok = activateInPlace(
       out,
