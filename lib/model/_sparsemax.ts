@@ -78,7 +78,8 @@ function entmax15Forward(x: tf.Tensor): tf.Tensor {
  * @returns Probabilities [..., d].
  */
 export function sparsemax(x: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const y = sparsemaxForward(input);
     save([y]);
     return {
@@ -115,7 +116,8 @@ export function sparsemax(x: tf.Tensor): tf.Tensor {
  * @returns Probabilities [..., d].
  */
 export function entmax15(x: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const y = entmax15Forward(input);
     save([y]);
     return {
@@ -187,7 +189,8 @@ function entmaxBisectForward(x: tf.Tensor, alpha: tf.Tensor): tf.Tensor {
  * @returns Probabilities [..., d].
  */
 export function entmaxBisect(x: tf.Tensor, alpha: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((input: tf.Tensor, a: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, a, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const y = entmaxBisectForward(input, a);
     save([y, a]);
     return {
