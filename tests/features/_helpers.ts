@@ -4,10 +4,7 @@ import { validateConfig } from "../../lib/config/mod.ts";
 import type { ModelConfig } from "../../lib/config/model.ts";
 import { Dataset } from "../../lib/data/dataset.ts";
 import { DataError } from "../../lib/data/errors.ts";
-import {
-  preprocessForTraining,
-  type PreprocessResult,
-} from "../../lib/features/preprocess.ts";
+import { preprocessForTraining, type PreprocessResult } from "../../lib/features/preprocess.ts";
 
 /** A config whose split keeps every row in training, in order. */
 export function config(

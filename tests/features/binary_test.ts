@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataset } from "../../lib/data/dataset.ts";
-import {
-  postprocessPredictions,
-  preprocessForPrediction,
-} from "../../lib/features/preprocess.ts";
+import { postprocessPredictions, preprocessForPrediction } from "../../lib/features/preprocess.ts";
 import { assertClose, assertDataError, config, train, values } from "./_helpers.ts";
 
 const num = [{ name: "n", type: "number", preprocessing: { normalization: null } }];
@@ -46,7 +43,8 @@ Deno.test("binary maps two labels with str2bool and bool2str like Ludwig", async
   });
   await t.step("more than 2 labels is an error", async () => {
     await assertDataError(
-      () => train(config([{ name: "b", type: "binary" }], num), { b: ["a", "b", "c", "a", "b"], n: N }),
+      () =>
+        train(config([{ name: "b", type: "binary" }], num), { b: ["a", "b", "c", "a", "b"], n: N }),
       'Cannot preprocess data: column "b": expected at most 2 distinct values, found 3: "a", "b", "c": use a category feature for more classes',
     );
   });
@@ -66,12 +64,18 @@ Deno.test("binary missing-value strategies", async (t) => {
   await t.step("fill_with_false (input default) fills the false label", async () => {
     const r = await run("fill_with_false");
     assert.deepEqual(values(r, "b"), [1, 0, 0, 0, 0]);
-    assert.equal((r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value, "ham");
+    assert.equal(
+      (r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value,
+      "ham",
+    );
   });
   await t.step("fill_with_true", async () => {
     const r = await run("fill_with_true");
     assert.deepEqual(values(r, "b"), [1, 1, 0, 1, 0]);
-    assert.equal((r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value, "spam");
+    assert.equal(
+      (r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value,
+      "spam",
+    );
   });
   await t.step("fill_with_mode, bfill, ffill, drop_row", async () => {
     assert.deepEqual(values(await run("fill_with_mode"), "b"), [1, 0, 0, 0, 0]);
@@ -87,7 +91,10 @@ Deno.test("binary missing-value strategies", async (t) => {
       n: N,
     });
     assert.deepEqual(values(r, "b"), [1, 0, 1, 0, 1]);
-    assert.equal((r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value, false);
+    assert.equal(
+      (r.metadata.b.preprocessing as Record<string, unknown>).computed_fill_value,
+      false,
+    );
   });
   await t.step("output default drops rows", async () => {
     const r = await train(config(num, [{ name: "b", type: "binary" }]), { b, n: N });

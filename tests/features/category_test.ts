@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataset } from "../../lib/data/dataset.ts";
-import {
-  postprocessPredictions,
-  preprocessForPrediction,
-} from "../../lib/features/preprocess.ts";
+import { postprocessPredictions, preprocessForPrediction } from "../../lib/features/preprocess.ts";
 import { assertClose, assertDataError, config, train, values } from "./_helpers.ts";
 
 const out = [{ name: "y", type: "binary" }];
@@ -34,10 +31,11 @@ Deno.test("category vocabularies follow Ludwig", async (t) => {
   });
   await t.step("an output needs 2 classes", async () => {
     await assertDataError(
-      () => train(config([{ name: "y", type: "binary" }], [{ name: "c", type: "category" }]), {
-        c: ["a", "a", "a", "a", "a", "a"],
-        y: Y,
-      }),
+      () =>
+        train(config([{ name: "y", type: "binary" }], [{ name: "c", type: "category" }]), {
+          c: ["a", "a", "a", "a", "a", "a"],
+          y: Y,
+        }),
       'Cannot preprocess data: column "c": expected at least 2 distinct values for a category output feature, found "a"',
     );
   });
@@ -76,7 +74,11 @@ Deno.test("category missing values", async (t) => {
 Deno.test("unseen categories at prediction map to <UNK> or the most frequent value", async () => {
   const cfg = config([{ name: "c", type: "category" }], out);
   const withUnk = await train(cfg, { c: ["a", null, "b", "a", "b", "c"], y: Y });
-  const p = preprocessForPrediction(cfg, withUnk.metadata, Dataset.fromColumns({ c: ["b", "new", null] }));
+  const p = preprocessForPrediction(
+    cfg,
+    withUnk.metadata,
+    Dataset.fromColumns({ c: ["b", "new", null] }),
+  );
   const unk = (withUnk.metadata.c.idx2str as string[]).indexOf("<UNK>");
   const b = (withUnk.metadata.c.idx2str as string[]).indexOf("b");
   assert.deepEqual(Array.from(p.split.columns.c.data), [b, unk, unk]);
@@ -125,11 +127,17 @@ Deno.test("set and bag encode multi-hot and counts", async (t) => {
     assert.deepEqual(values(r, "b").slice(0, 7), [0, 0, 0, 0, 2, 1, 0]);
   });
   await t.step("set output postprocessing", async () => {
-    const cfg = config([{ name: "x", type: "number" }], [{ name: "s", type: "set", threshold: 0.5 }]);
+    const cfg = config([{ name: "x", type: "number" }], [{
+      name: "s",
+      type: "set",
+      threshold: 0.5,
+    }]);
     const r = await train(cfg, { s: ["a b", "a", "b", "a", "a b", "b"], x: [1, 2, 3, 4, 5, 6] });
     const idx2str = r.metadata.s.idx2str as string[];
     const logits = new Float32Array(idx2str.map((l) => (l === "a" ? 2 : -2)));
-    const cols = postprocessPredictions(cfg, r.metadata, { s: { logits, shape: [1, idx2str.length] } });
+    const cols = postprocessPredictions(cfg, r.metadata, {
+      s: { logits, shape: [1, idx2str.length] },
+    });
     assert.deepEqual(cols.s_predictions, [["a"]]);
     assertClose((cols.s_probabilities as number[][])[0], [1 / (1 + Math.exp(-2))]);
   });

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataset } from "../../lib/data/dataset.ts";
-import {
-  postprocessPredictions,
-  preprocessForPrediction,
-} from "../../lib/features/preprocess.ts";
+import { postprocessPredictions, preprocessForPrediction } from "../../lib/features/preprocess.ts";
 import { assertClose, assertDataError, config, train, values } from "./_helpers.ts";
 
 const X = [1, 2, 3, 4, 10];
@@ -69,7 +66,13 @@ Deno.test("number missing-value strategies", async (t) => {
     assert.equal((r.metadata.x.preprocessing as Record<string, unknown>).computed_fill_value, 0);
   });
   await t.step("fill_with_const with a fill_value", async () => {
-    assert.deepEqual(values(await run("fill_with_const", { fill_value: -1 }), "x"), [1, -1, 3, -1, 8]);
+    assert.deepEqual(values(await run("fill_with_const", { fill_value: -1 }), "x"), [
+      1,
+      -1,
+      3,
+      -1,
+      8,
+    ]);
   });
   await t.step("fill_with_mean", async () => {
     const r = await run("fill_with_mean");
@@ -83,7 +86,11 @@ Deno.test("number missing-value strategies", async (t) => {
     assert.deepEqual(values(await run("bfill"), "x"), [1, 3, 3, 8, 8]);
     assert.deepEqual(values(await run("ffill"), "x"), [1, 1, 3, 3, 8]);
     const r = await train(
-      config([{ name: "x", type: "number", preprocessing: { missing_value_strategy: "ffill", normalization: null } }], out),
+      config([{
+        name: "x",
+        type: "number",
+        preprocessing: { missing_value_strategy: "ffill", normalization: null },
+      }], out),
       { x: [null, 2, null], y: [true, false, true] },
     );
     assert.deepEqual(values(r, "x"), [2, 2, 2]); // leading gap filled backward, as Ludwig
@@ -136,7 +143,11 @@ Deno.test("number outliers are replaced by the outlier strategy", async (t) => {
     assert.equal(prep.computed_outlier_fill_value, 10);
   });
   await t.step("fill_with_const and ffill", async () => {
-    const c = await run({ outlier_strategy: "fill_with_const", outlier_threshold: 2, fill_value: -5 });
+    const c = await run({
+      outlier_strategy: "fill_with_const",
+      outlier_threshold: 2,
+      fill_value: -5,
+    });
     assert.equal(values(c, "x")[9], -5);
     const f = await run({ outlier_strategy: "ffill", outlier_threshold: 2 });
     assert.equal(values(f, "x")[9], 0);
@@ -151,7 +162,11 @@ Deno.test("number outliers are replaced by the outlier strategy", async (t) => {
     const cfg = config([{
       name: "x",
       type: "number",
-      preprocessing: { normalization: null, outlier_strategy: "fill_with_mean", outlier_threshold: 2 },
+      preprocessing: {
+        normalization: null,
+        outlier_strategy: "fill_with_mean",
+        outlier_threshold: 2,
+      },
     }], out);
     const r = await train(cfg, { x: base, y });
     const p = preprocessForPrediction(cfg, r.metadata, Dataset.fromColumns({ x: [50, 80] }));
