@@ -11,6 +11,10 @@
 import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
+import { PREDICT_FLAGS, TRAIN_FLAGS } from "./_flags.ts";
+
+type TrainCommands = typeof import("./_train_commands.ts");
+const commands = () => import("./_train_commands.ts");
 import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
 import { resolveConfig } from "../config/load.ts";
 import { toYAML } from "../config/parse.ts";
@@ -175,8 +179,111 @@ Run "sonata visualize --help" for the visualizations and their flags.`,
   },
 };
 
+function trainingCommand(
+  summary: string,
+  usage: string,
+  flags: Options,
+  name: keyof TrainCommands,
+): Command {
+  return {
+    summary,
+    usage,
+    async run(argv, io) {
+      const args = parse(argv, flags, io, usage);
+      if (!args) return 2;
+      if (args.values.help) return io.out(usage), 0;
+      const run = (await commands())[name] as (v: Values, io: Io) => Promise<number>;
+      return await run(args.values, io);
+    },
+  };
+}
+
+const DATA_HELP = `  --dataset PATH          one dataset, split per preprocessing.split
+  --training_set PATH     a training set (with --validation_set, --test_set)
+  --data_format F         csv, tsv, json, jsonl, arrow, feather, parquet (default: by extension)`;
+
+const train = trainingCommand(
+  "Train a model",
+  `Usage: sonata train --config FILE --dataset PATH [options]
+
+Trains the model of a config and writes <output_directory>/<experiment_name>_<model_name>[_N]/
+with description.json, training_statistics.json and model/ (config, metadata, TF.js weights).
+
+Options:
+  -c, --config FILE       the model config (YAML or JSON); --config_str S for inline text
+${DATA_HELP}
+  --output_directory DIR  default "results"
+  --experiment_name NAME  default "experiment"
+  --model_name NAME       default "run"
+  --model_resume_path DIR continue an interrupted run from its last checkpoint
+  --random_seed N         default 42
+  --skip_save_model, --skip_save_progress, --skip_save_processed_input,
+  --skip_save_training_statistics
+  -h, --help`,
+  { ...TRAIN_FLAGS } as Options,
+  "trainCommand",
+);
+
+const experimentCmd = trainingCommand(
+  "Train, then evaluate on the test split",
+  `Usage: sonata experiment --config FILE --dataset PATH [options]
+
+Runs train, then evaluate on --eval_split (default test), writing test_statistics.json and
+predictions.csv into the run folder. Takes every option of "sonata train", plus:
+  --eval_split SPLIT      training, validation or test`,
+  { ...TRAIN_FLAGS, eval_split: { type: "string" } } as Options,
+  "experimentCommand",
+);
+
+const predictCmd = trainingCommand(
+  "Predict with a trained model",
+  `Usage: sonata predict --model_path DIR --dataset PATH [options]
+
+Writes predictions.csv with Ludwig's columns (<name>_predictions, <name>_probability,
+<name>_probabilities_<label> ...).
+
+Options:
+  -m, --model_path DIR    a trained model folder (or a run folder holding model/)
+  --dataset PATH          rows to predict
+  --data_format F         as for train
+  -s, --split SPLIT       full (default), training, validation or test
+  --batch_size N          default 1024
+  --output_directory DIR  default "results"
+  --skip_save_predictions
+  -h, --help`,
+  { ...PREDICT_FLAGS } as Options,
+  "predictCommand",
+);
+
+const evaluateCmd = trainingCommand(
+  "Evaluate a trained model on labelled data",
+  `Usage: sonata evaluate --model_path DIR --dataset PATH [options]
+
+Writes test_statistics.json (metrics, confusion matrices, ROC and precision-recall curves) and
+predictions.csv. Options as for predict, plus --skip_save_eval_stats, --skip_collect_predictions.`,
+  { ...PREDICT_FLAGS } as Options,
+  "evaluateCommand",
+);
+
+const preprocessCmd = trainingCommand(
+  "Preprocess a dataset into the cache",
+  `Usage: sonata preprocess --config FILE --dataset PATH [options]
+
+Fits training-set metadata, splits and encodes the data, and writes the preprocessing cache that
+a later train with the same preprocessing reuses.
+
+Options: --config, --dataset / --training_set ..., --data_format, --random_seed, -h`,
+  { ...TRAIN_FLAGS } as Options,
+  "preprocessCommand",
+);
+
 /** The commands, by Ludwig name. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  train,
+  predict: predictCmd,
+  evaluate: evaluateCmd,
+  experiment: experimentCmd,
+  preprocess: preprocessCmd,
   validate,
   render_config: renderConfig,
   check_install: checkInstall,

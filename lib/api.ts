@@ -1,0 +1,554 @@
+/**
+ * The Model API (Ludwig's `LudwigModel`): train, evaluate, predict, experiment, preprocess,
+ * save and load, and the functional shortcuts exported from `mod.ts`.
+ *
+ * @module
+ */
+import { mkdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { engineInfo, ready, tf } from "./compute/mod.ts";
+import { ModelBuilder } from "./builders/model.ts";
+import { type ConfigSource, readConfigSource, resolveConfigValue } from "./config/load.ts";
+import type { ModelConfig } from "./config/model.ts";
+import { Dataset } from "./data/dataset.ts";
+import { type DataSource, readDataset } from "./data/read.ts";
+import { splitDataset } from "./data/split.ts";
+import { writeCsv } from "./data/write.ts";
+import {
+  type EncodedSplit,
+  postprocessPredictions,
+  preprocessForPrediction,
+  preprocessForTraining,
+  type PreprocessResult,
+  type RawOutput,
+  type TrainingSetMetadata,
+} from "./features/preprocess.ts";
+import {
+  jsonSafe,
+  loadLayersModel,
+  readJson,
+  writeFolderAtomic,
+  writeJsonAtomic,
+} from "./model/artifacts.ts";
+import { buildEcd, type ColumnSpec, type EcdModel } from "./model/ecd.ts";
+import { evaluateSplit, outputHeads, predictSplit } from "./train/evaluate.ts";
+import { testStatistics } from "./train/metrics.ts";
+import { combineCallbacks, terminalProgress } from "./train/progress.ts";
+import {
+  type TrainCallbacks,
+  trainEcd,
+  type TrainerState,
+  type TrainingStatistics,
+  type TrainResult,
+} from "./train/trainer.ts";
+
+type Obj = Record<string, unknown>;
+
+/** Sonata's version (also written into descriptions). */
+export const VERSION = "0.1.0";
+
+/** Data for training: one dataset split by the config, or explicit splits. */
+export interface TrainData {
+  dataset?: DataSource;
+  training_set?: DataSource;
+  validation_set?: DataSource;
+  test_set?: DataSource;
+  /** Overrides the format detected from file extensions. */
+  data_format?: string;
+}
+
+/** Options of {@linkcode Model.train}. */
+export interface TrainOptions extends TrainData {
+  /** Where experiments are written (default "results"). */
+  output_directory?: string;
+  experiment_name?: string;
+  model_name?: string;
+  /** Random seed of splits, shuffling, initialization and dropout (default 42). */
+  random_seed?: number;
+  /** Continue an interrupted run: its output directory. */
+  model_resume_path?: string;
+  skip_save_model?: boolean;
+  skip_save_progress?: boolean;
+  skip_save_training_statistics?: boolean;
+  skip_save_processed_input?: boolean;
+  /** Write nothing at all (in-memory training). */
+  skip_save_all?: boolean;
+  /** Progress on the terminal (default: true). */
+  progress?: boolean;
+  callbacks?: TrainCallbacks;
+  /** Stop after this many steps, leaving a resumable checkpoint (used to test resuming). */
+  stop_after_steps?: number;
+}
+
+/** What {@linkcode Model.train} returns (tuple-unpackable like Ludwig's). */
+export interface TrainingResults {
+  train_stats: TrainingStatistics;
+  preprocessed_data: PreprocessResult;
+  output_directory?: string;
+  result: TrainResult;
+}
+
+/** Options of {@linkcode Model.predict} and {@linkcode Model.evaluate}. */
+export interface PredictOptions {
+  data_format?: string;
+  /** Which rows: full (default), training, validation, test (the config's split). */
+  split?: "full" | "training" | "validation" | "test";
+  batch_size?: number;
+  output_directory?: string;
+  skip_save_predictions?: boolean;
+  skip_save_eval_stats?: boolean;
+  random_seed?: number;
+}
+
+/** Predictions: Ludwig's columns by name, and the same as rows. */
+export interface Predictions {
+  columns: Record<string, unknown[]>;
+  rows: Obj[];
+}
+
+/** Network outputs in the form postprocessing reads (probabilities for classifiers). */
+function rawOutputs(
+  outputs: Record<string, { logits: Float32Array; probabilities?: Float32Array; shape: number[] }>,
+  n: number,
+): Record<string, RawOutput> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, o]) => {
+      const width = o.probabilities ? o.probabilities.length / Math.max(1, n) : o.shape[0];
+      return [
+        name,
+        o.probabilities
+          ? { probabilities: o.probabilities, shape: [n, width] }
+          : { values: o.logits, shape: [n, ...o.shape] },
+      ];
+    }),
+  );
+}
+
+function rowsOf(columns: Record<string, unknown[]>): Obj[] {
+  const names = Object.keys(columns);
+  const n = names.length ? columns[names[0]].length : 0;
+  return Array.from(
+    { length: n },
+    (_, i) => Object.fromEntries(names.map((k) => [k, columns[k][i]])),
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false);
+}
+
+/** Ludwig's run folder: `<out>/<experiment>_<model>`, then `_1`, `_2` ... when taken. */
+export async function nextRunDirectory(
+  outputDirectory: string,
+  experiment: string,
+  model: string,
+): Promise<string> {
+  const base = join(outputDirectory, `${experiment}_${model}`);
+  if (!(await exists(base))) return base;
+  for (let i = 1;; i++) {
+    const candidate = `${base}_${i}`;
+    if (!(await exists(candidate))) return candidate;
+  }
+}
+
+function columnSpecs(split: EncodedSplit): Record<string, ColumnSpec> {
+  return Object.fromEntries(
+    Object.entries(split.columns).map(([name, c]) => [name, { shape: c.shape, dtype: c.dtype }]),
+  );
+}
+
+async function resolveAnyConfig(
+  config: ConfigSource | ModelConfig | ModelBuilder,
+): Promise<ModelConfig> {
+  if (config instanceof ModelBuilder) return config.toConfig();
+  const { value, source } = await readConfigSource(config as ConfigSource);
+  return resolveConfigValue(value, source).config;
+}
+
+/** A Sonata model: a config, and once trained, its metadata and weights. */
+export class Model {
+  /** The resolved config. */
+  readonly config: ModelConfig;
+  #metadata?: TrainingSetMetadata;
+  #ecd?: EcdModel;
+  #columns?: Record<string, ColumnSpec>;
+
+  /** A model of a resolved config; use {@linkcode Model.create} for paths, text or builders. */
+  constructor(config: ModelConfig | Obj) {
+    this.config = Object.isFrozen(config) && "trainer" in config
+      ? config as ModelConfig
+      : resolveConfigValue(config).config;
+  }
+
+  /** A model from a config file path, YAML/JSON text, an object or a builder. */
+  static async create(config: ConfigSource | ModelConfig | ModelBuilder): Promise<Model> {
+    return new Model(await resolveAnyConfig(config));
+  }
+
+  /** Training-set metadata, once trained or loaded. */
+  get metadata(): TrainingSetMetadata | undefined {
+    return this.#metadata;
+  }
+
+  /** The TF.js model, once trained or loaded. */
+  get tfModel(): tf.LayersModel | undefined {
+    return this.#ecd?.model;
+  }
+
+  async #engine(): Promise<string> {
+    const info = await ready({
+      compute: this.config.backend.compute,
+      quiet: engineInfo() !== undefined,
+    });
+    return info.engine;
+  }
+
+  /** Preprocess data as training would (metadata, splits, cache). */
+  async preprocess(
+    data: TrainData & { random_seed?: number; skip_save_processed_input?: boolean },
+  ): Promise<PreprocessResult> {
+    return await preprocessForTraining(this.config, data, {
+      seed: data.random_seed ?? 42,
+      skipSaveProcessedInput: data.skip_save_processed_input,
+    });
+  }
+
+  /** Train on a dataset (split per the config) or explicit splits. */
+  async train(options: TrainOptions): Promise<TrainingResults> {
+    const engine = await this.#engine();
+    const seed = options.random_seed ?? 42;
+    const skipAll = options.skip_save_all ?? false;
+    let runDir: string | undefined;
+    let resume:
+      | { state: TrainerState; optimizerWeights?: { name: string; tensor: tf.Tensor }[] }
+      | undefined;
+    if (options.model_resume_path) {
+      runDir = options.model_resume_path;
+      const ckpt = join(runDir, "training_checkpoints", "latest");
+      if (!(await exists(join(ckpt, "state.json")))) {
+        throw new Error(`Cannot resume from "${runDir}": no checkpoint at ${ckpt}`);
+      }
+    } else if (!skipAll) {
+      runDir = await nextRunDirectory(
+        options.output_directory ?? "results",
+        options.experiment_name ?? "api_experiment",
+        options.model_name ?? "run",
+      );
+    }
+    const preprocessed = await preprocessForTraining(this.config, options, {
+      seed,
+      skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,
+    });
+    this.#metadata = preprocessed.metadata;
+    this.#columns = columnSpecs(preprocessed.training);
+    this.#ecd = await buildEcd(
+      this.config,
+      preprocessed.metadata as Record<string, Obj>,
+      this.#columns,
+      seed,
+    );
+    if (options.model_resume_path) {
+      const ckpt = join(options.model_resume_path, "training_checkpoints", "latest");
+      const saved = await loadLayersModel(join(ckpt, "model"));
+      this.#ecd.model.setWeights(saved.getWeights());
+      saved.dispose();
+      const state = await readJson<TrainerState>(join(ckpt, "state.json"));
+      const opt = await readJson<
+        { name: string; shape: number[]; dtype: string; values: number[] }[]
+      >(
+        join(ckpt, "optimizer.json"),
+      );
+      resume = {
+        state,
+        optimizerWeights: opt.map((w) => ({
+          name: w.name,
+          tensor: tf.tensor(w.values, w.shape, w.dtype as "float32"),
+        })),
+      };
+    }
+    if (runDir) await mkdir(runDir, { recursive: true });
+    const modelDir = runDir ? join(runDir, "model") : undefined;
+    const saveCheckpoint = modelDir && !(options.skip_save_progress ?? skipAll)
+      ? async (state: TrainerState, optimizer: tf.Optimizer) => {
+        const weights = await optimizer.getWeights();
+        const opt = await Promise.all(weights.map(async (w) => ({
+          name: w.name,
+          shape: w.tensor.shape,
+          dtype: w.tensor.dtype,
+          values: Array.from(await w.tensor.data() as Float32Array),
+        })));
+        await writeFolderAtomic(
+          join(runDir!, "training_checkpoints", "latest"),
+          { "state.json": state, "optimizer.json": opt, "model_config.json": this.config },
+          { model: this.#ecd!.model },
+        );
+      }
+      : undefined;
+    const callbacks = combineCallbacks(
+      options.progress === false ? undefined : terminalProgress({
+        validationField: this.config.trainer.validation_field ?? undefined,
+        validationMetric: this.config.trainer.validation_metric ?? undefined,
+      }),
+      options.callbacks,
+    );
+    const result = await trainEcd(
+      this.#ecd,
+      this.config,
+      preprocessed.metadata as Record<string, Obj>,
+      {
+        training: preprocessed.training,
+        validation: preprocessed.validation,
+        test: preprocessed.test,
+      },
+      { seed, callbacks, saveCheckpoint, resume, stopAfterSteps: options.stop_after_steps },
+    );
+    tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
+    if (runDir && !skipAll) {
+      const checksum = await preprocessed.raw.training.checksum().catch(() => undefined);
+      const description = {
+        sonata_version: VERSION,
+        tfjs_version: tf.version.tfjs,
+        compute_engine: engine,
+        backend: tf.getBackend(),
+        random_seed: seed,
+        dataset_checksum: checksum,
+        cache_key: preprocessed.cache.key,
+        batch_size: result.batchSize,
+        learning_rate: result.learningRate,
+        steps: result.steps,
+        best_step: result.bestStep,
+        stopped_early: result.stoppedEarly,
+        interrupted: result.interrupted,
+        config: this.config,
+      };
+      const files: Record<string, unknown> = { "description.json": description };
+      if (!(options.skip_save_training_statistics ?? false)) {
+        files["training_statistics.json"] = result.statistics;
+      }
+      for (const [name, value] of Object.entries(files)) {
+        await writeJsonAtomic(join(runDir, name), value);
+      }
+      if (!result.interrupted && !(options.skip_save_model ?? false)) {
+        await this.save(modelDir!, result.statistics);
+      }
+    }
+    return {
+      train_stats: result.statistics,
+      preprocessed_data: preprocessed,
+      output_directory: runDir,
+      result,
+    };
+  }
+
+  #require(): { ecd: EcdModel; metadata: TrainingSetMetadata } {
+    if (!this.#ecd || !this.#metadata) {
+      throw new Error(
+        "Cannot predict with an untrained model: train it or load one with Model.load()",
+      );
+    }
+    return { ecd: this.#ecd, metadata: this.#metadata };
+  }
+
+  async #rows(dataset: DataSource, options: PredictOptions): Promise<Dataset> {
+    const ds = dataset instanceof Dataset
+      ? dataset
+      : await readDataset(dataset, { format: options.data_format as never });
+    const split = options.split ?? "full";
+    if (split === "full") return ds;
+    const parts = splitDataset(ds, this.config.preprocessing.split as never, {
+      seed: options.random_seed ?? 42,
+    });
+    return parts[split];
+  }
+
+  /** Predict on raw rows; returns Ludwig's prediction columns. */
+  async predict(
+    dataset: DataSource,
+    options: PredictOptions = {},
+  ): Promise<{ predictions: Predictions; output_directory?: string }> {
+    await this.#engine();
+    const { ecd, metadata } = this.#require();
+    const rows = await this.#rows(dataset, options);
+    const { split } = preprocessForPrediction(this.config, metadata, rows);
+    const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
+    const outputs = predictSplit(ecd, heads, split, options.batch_size ?? 1024);
+    const columns = postprocessPredictions(
+      this.config,
+      metadata,
+      rawOutputs(outputs, split.numRows),
+    );
+    const predictions = { columns, rows: rowsOf(columns) };
+    if (options.output_directory && !options.skip_save_predictions) {
+      await writePredictions(options.output_directory, columns);
+    }
+    return { predictions, output_directory: options.output_directory };
+  }
+
+  /** Evaluate on labelled rows: Ludwig's test statistics and the predictions. */
+  async evaluate(dataset: DataSource, options: PredictOptions = {}): Promise<{
+    test_statistics: Record<string, Obj>;
+    predictions: Predictions;
+    output_directory?: string;
+  }> {
+    await this.#engine();
+    const { ecd, metadata } = this.#require();
+    const rows = await this.#rows(dataset, options);
+    const { split } = preprocessForPrediction(this.config, metadata, rows, {
+      includeOutputs: true,
+    });
+    const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
+    const { metrics, outputs } = evaluateSplit(ecd, heads, split, options.batch_size ?? 1024);
+    const stats: Record<string, Obj> = {};
+    for (const head of heads) {
+      const name = head.feature.name;
+      const target = split.columns[name];
+      const out = outputs[name];
+      const meta = metadata[name] as Obj;
+      let input;
+      if (
+        out.probabilities && target &&
+        (head.feature.type === "binary" || head.feature.type === "category")
+      ) {
+        const n = split.numRows;
+        const predictions = new Int32Array(n);
+        if (head.classes === 1) {
+          const threshold = (head.feature.threshold as number | undefined) ?? 0.5;
+          for (let i = 0; i < n; i++) predictions[i] = out.probabilities[i] >= threshold ? 1 : 0;
+        } else {
+          for (let i = 0; i < n; i++) {
+            let best = 0;
+            for (let c = 1; c < head.classes; c++) {
+              if (
+                out.probabilities[i * head.classes + c] > out.probabilities[i * head.classes + best]
+              ) best = c;
+            }
+            predictions[i] = best;
+          }
+        }
+        input = { targets: target.data, predictions, probabilities: out.probabilities };
+      }
+      const labels = (meta?.idx2str as string[] | undefined) ??
+        (meta?.bool2str as string[] | undefined);
+      stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);
+    }
+    stats.combined = metrics.combined;
+    const columns = postprocessPredictions(
+      this.config,
+      metadata,
+      rawOutputs(outputs, split.numRows),
+    );
+    const predictions = { columns, rows: rowsOf(columns) };
+    if (options.output_directory) {
+      if (!options.skip_save_eval_stats) {
+        await writeJsonAtomic(join(options.output_directory, "test_statistics.json"), stats);
+      }
+      if (!options.skip_save_predictions) await writePredictions(options.output_directory, columns);
+    }
+    return { test_statistics: stats, predictions, output_directory: options.output_directory };
+  }
+
+  /** Train, then evaluate on the test split (or the validation split when there is no test). */
+  async experiment(
+    options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
+  ): Promise<{
+    test_statistics: Record<string, Obj>;
+    train_stats: TrainingStatistics;
+    preprocessed_data: PreprocessResult;
+    output_directory?: string;
+  }> {
+    const trained = await this.train(options);
+    const split = options.eval_split ?? "test";
+    const raw = trained.preprocessed_data.raw;
+    const rows = raw[split] && raw[split]!.numRows > 0
+      ? raw[split]!
+      : raw.validation ?? raw.training;
+    const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
+    return {
+      test_statistics: evaluated.test_statistics,
+      train_stats: trained.train_stats,
+      preprocessed_data: trained.preprocessed_data,
+      output_directory: trained.output_directory,
+    };
+  }
+
+  /** Save the model folder: config, metadata, TF.js layers model, statistics. */
+  async save(dir: string, trainingStatistics?: TrainingStatistics): Promise<void> {
+    const { ecd, metadata } = this.#require();
+    const files: Record<string, unknown> = {
+      "model_config.json": this.config,
+      "training_set_metadata.json": metadata,
+      "input_columns.json": this.#columns,
+      "description.json": {
+        sonata_version: VERSION,
+        tfjs_version: tf.version.tfjs,
+        compute_engine: engineInfo()?.engine,
+      },
+    };
+    if (trainingStatistics) files["training_statistics.json"] = trainingStatistics;
+    await writeFolderAtomic(dir, files, { model: ecd.model });
+  }
+
+  /** Load a model folder written by {@linkcode Model.save} (or a run folder containing `model/`). */
+  static async load(dir: string): Promise<Model> {
+    const modelDir = await exists(join(dir, "model_config.json")) ? dir : join(dir, "model");
+    const config = await readJson<Obj>(join(modelDir, "model_config.json"));
+    const model = new Model(resolveConfigValue(config, join(modelDir, "model_config.json")).config);
+    await model.#engine();
+    model.#metadata = await readJson<TrainingSetMetadata>(
+      join(modelDir, "training_set_metadata.json"),
+    );
+    model.#columns = await readJson<Record<string, ColumnSpec>>(
+      join(modelDir, "input_columns.json"),
+    );
+    const layers = await loadLayersModel(join(modelDir, "model"));
+    model.#ecd = {
+      model: layers,
+      inputNames: model.config.input_features.map((f) => f.name),
+      outputNames: model.config.output_features.map((f) => f.name),
+    };
+    return model;
+  }
+}
+
+async function writePredictions(dir: string, columns: Record<string, unknown[]>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const flat: Record<string, unknown[]> = {};
+  for (const [k, v] of Object.entries(columns)) {
+    flat[k] = v.map((
+      x,
+    ) => (Array.isArray(x) || ArrayBuffer.isView(x) ? JSON.stringify(x, jsonSafe) : x));
+  }
+  await writeCsv(Dataset.fromColumns(flat), join(dir, "predictions.csv"));
+}
+
+/** Train a model (functional shortcut of `new Model(config).train(options)`). */
+export async function train(
+  config: ConfigSource | ModelConfig | ModelBuilder,
+  options: TrainOptions,
+): Promise<TrainingResults & { model: Model }> {
+  const model = await Model.create(config);
+  return { ...(await model.train(options)), model };
+}
+
+/** Train then evaluate (functional shortcut of `Model.experiment`). */
+export async function experiment(
+  config: ConfigSource | ModelConfig | ModelBuilder,
+  options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
+) {
+  const model = await Model.create(config);
+  return { ...(await model.experiment(options)), model };
+}
+
+/** Predict with a saved model folder. */
+export async function predict(modelDir: string, dataset: DataSource, options: PredictOptions = {}) {
+  return await (await Model.load(modelDir)).predict(dataset, options);
+}
+
+/** Evaluate a saved model folder. */
+export async function evaluate(
+  modelDir: string,
+  dataset: DataSource,
+  options: PredictOptions = {},
+) {
+  return await (await Model.load(modelDir)).evaluate(dataset, options);
+}
