@@ -42,13 +42,33 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     const h = this.hiddenSize;
     const zeros = tf.initializers.zeros();
     this.#w = [
-      this.addWeight("query_kernel", [inSize, h], "float32", initializer("xavier_uniform", this.seed)),
+      this.addWeight(
+        "query_kernel",
+        [inSize, h],
+        "float32",
+        initializer("xavier_uniform", this.seed),
+      ),
       this.addWeight("query_bias", [h], "float32", zeros),
-      this.addWeight("key_kernel", [inSize, h], "float32", initializer("xavier_uniform", this.seed + 1)),
+      this.addWeight(
+        "key_kernel",
+        [inSize, h],
+        "float32",
+        initializer("xavier_uniform", this.seed + 1),
+      ),
       this.addWeight("key_bias", [h], "float32", zeros),
-      this.addWeight("value_kernel", [inSize, h], "float32", initializer("xavier_uniform", this.seed + 2)),
+      this.addWeight(
+        "value_kernel",
+        [inSize, h],
+        "float32",
+        initializer("xavier_uniform", this.seed + 2),
+      ),
       this.addWeight("value_bias", [h], "float32", zeros),
-      this.addWeight("output_kernel", [h, h], "float32", initializer("xavier_uniform", this.seed + 3)),
+      this.addWeight(
+        "output_kernel",
+        [h, h],
+        "float32",
+        initializer("xavier_uniform", this.seed + 3),
+      ),
       this.addWeight("output_bias", [h], "float32", zeros),
     ];
     this.built = true;
@@ -139,7 +159,10 @@ export function transformerStack(
       name: layerName(ctx, "ffn_out"),
     }).apply(fc) as Symbolic;
     fc = applyDropout(fc, spec.dropout, ctx);
-    const sum2 = tf.layers.add({ name: layerName(ctx, "ffn_residual") }).apply([ln1, fc]) as Symbolic;
+    const sum2 = tf.layers.add({ name: layerName(ctx, "ffn_residual") }).apply([
+      ln1,
+      fc,
+    ]) as Symbolic;
     h = tf.layers.layerNormalization({ epsilon: 1e-6, name: layerName(ctx, "layer_norm") })
       .apply(sum2) as Symbolic;
   }
