@@ -28,3 +28,21 @@
  */
 export * from "./lib/config/mod.ts";
 export * from "./lib/builders/mod.ts";
+export {
+  evaluate,
+  experiment,
+  Model,
+  predict,
+  type Predictions,
+  type PredictOptions,
+  train,
+  type TrainData,
+  type TrainingResults,
+  type TrainOptions,
+  VERSION,
+} from "./lib/api.ts";
+export type { TrainCallbacks, TrainingStatistics, TrainResult } from "./lib/train/trainer.ts";
+export { DataError } from "./lib/data/errors.ts";
+export { Dataset } from "./lib/data/dataset.ts";
+export { readDataset } from "./lib/data/read.ts";
+export { engineInfo, listEngines, ready } from "./lib/compute/mod.ts";

