@@ -42,6 +42,7 @@
  */
 import { featureEntry } from "../config/components.ts";
 import type { MetricGoal } from "../config/registry.ts";
+export type { MetricGoal };
 import {
   averagePrecisionScore,
   type ClassStats,
