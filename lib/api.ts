@@ -39,6 +39,7 @@ import {
   trainEcd,
   type TrainerState,
   type TrainingStatistics,
+  type TrainOptions as TrainEcdOptions,
   type TrainResult,
 } from "./train/trainer.ts";
 
@@ -219,9 +220,7 @@ export class Model {
     const seed = options.random_seed ?? 42;
     const skipAll = options.skip_save_all ?? false;
     let runDir: string | undefined;
-    let resume:
-      | { state: TrainerState; optimizerWeights?: { name: string; tensor: tf.Tensor }[] }
-      | undefined;
+    let resume: TrainEcdOptions["resume"];
     if (options.model_resume_path) {
       runDir = options.model_resume_path;
       const ckpt = join(runDir, "training_checkpoints", "latest");
@@ -269,7 +268,7 @@ export class Model {
     if (runDir) await mkdir(runDir, { recursive: true });
     const modelDir = runDir ? join(runDir, "model") : undefined;
     const saveCheckpoint = modelDir && !(options.skip_save_progress ?? skipAll)
-      ? async (state: TrainerState, optimizer: tf.Optimizer) => {
+      ? async (state: TrainerState, optimizer: tf.Optimizer, improved: boolean) => {
         const weights = await optimizer.getWeights();
         const opt = await Promise.all(weights.map(async (w) => ({
           name: w.name,
@@ -282,6 +281,11 @@ export class Model {
           { "state.json": state, "optimizer.json": opt, "model_config.json": this.config },
           { model: this.#ecd!.model },
         );
+        if (improved) {
+          await writeFolderAtomic(join(runDir!, "training_checkpoints", "best"), {}, {
+            model: this.#ecd!.model,
+          });
+        }
       }
       : undefined;
     const callbacks = combineCallbacks(
@@ -303,6 +307,7 @@ export class Model {
       { seed, callbacks, saveCheckpoint, resume, stopAfterSteps: options.stop_after_steps },
     );
     tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
+    tf.dispose(resume?.bestWeights ?? []);
     if (runDir && !skipAll) {
       const checksum = await preprocessed.raw.training.checksum().catch(() => undefined);
       const description = {

@@ -68,6 +68,8 @@ export interface TrainerState {
   batchSizeIncreases: number;
   plateauRounds: number;
   lastIncreaseMetric: number | null;
+  /** Steps since the last checkpoint (checkpoints also fall at each epoch's end). */
+  stepsSinceCheckpoint: number;
   statistics: TrainingStatistics;
   scheduleState?: ScheduleState;
 }
@@ -76,12 +78,21 @@ export interface TrainerState {
 export interface TrainOptions {
   readonly seed: number;
   readonly callbacks?: TrainCallbacks;
-  /** Called at each checkpoint with the state and model to persist for resuming. */
-  readonly saveCheckpoint?: (state: TrainerState, optimizer: tf.Optimizer) => Promise<void>;
+  /**
+   * Called at each checkpoint with the state to persist for resuming; `improved` says the
+   * model's current weights are the best so far (persist them too).
+   */
+  readonly saveCheckpoint?: (
+    state: TrainerState,
+    optimizer: tf.Optimizer,
+    improved: boolean,
+  ) => Promise<void>;
   /** Resume from this state (its weights must already be in the model). */
   readonly resume?: {
     state: TrainerState;
     optimizerWeights?: { name: string; tensor: tf.Tensor }[];
+    /** The best weights saved before the interruption. */
+    bestWeights?: tf.Tensor[];
   };
   /** Stop after this many steps of this call (tests of interruption). */
   readonly stopAfterSteps?: number;
@@ -272,6 +283,7 @@ export async function trainEcd(
     batchSizeIncreases: 0,
     plateauRounds: 0,
     lastIncreaseMetric: null,
+    stepsSinceCheckpoint: 0,
     statistics: emptyStats(),
   };
   if (resumeState?.scheduleState !== undefined) schedule.setState(resumeState.scheduleState);
@@ -284,7 +296,7 @@ export async function trainEcd(
   const goal = metricGoal(metric, fieldType);
   const better = (a: number, b: number | null) =>
     b === null || (goal === "maximize" ? a > b : a < b);
-  let bestWeights: tf.Tensor[] | undefined;
+  let bestWeights: tf.Tensor[] | undefined = options.resume?.bestWeights?.map((w) => w.clone());
   const running = heads.map(accumulatorFor);
   let runningCombined = 0;
   let runningBatches = 0;
@@ -376,12 +388,13 @@ export async function trainEcd(
     }
     state.scheduleState = schedule.getState();
     await options.callbacks?.onCheckpoint?.({ ...info(), statistics: state.statistics, improved });
-    if (options.saveCheckpoint) await options.saveCheckpoint(structuredClone(state), optimizer);
+    if (options.saveCheckpoint) {
+      await options.saveCheckpoint(structuredClone(state), optimizer, improved);
+    }
     // Ludwig: stop after `early_stop` evaluations without improvement (0 or -1: never).
     if (t.early_stop > 0 && state.roundsWithoutImprovement >= t.early_stop) stoppedEarly = true;
   };
 
-  let sinceCheckpoint = state.step % stepsPerCheckpoint();
   while (state.step < totalSteps && !stoppedEarly) {
     const perm = permutation(train.numRows, options.seed, state.epoch, t.should_shuffle);
     stepsPerEpoch = epochStepsFor(batchSize);
@@ -431,18 +444,18 @@ export async function trainEcd(
       state.step++;
       state.batchInEpoch = b + 1;
       stepsThisCall++;
-      sinceCheckpoint++;
+      state.stepsSinceCheckpoint++;
       options.callbacks?.onStep?.(info());
       if (
-        sinceCheckpoint >= stepsPerCheckpoint() || state.step === totalSteps ||
+        state.stepsSinceCheckpoint >= stepsPerCheckpoint() || state.step === totalSteps ||
         state.batchInEpoch === stepsPerEpoch
       ) {
         if (state.batchInEpoch === stepsPerEpoch) {
           state.epoch++;
           state.batchInEpoch = 0;
         }
+        state.stepsSinceCheckpoint = 0;
         if (!t.skip_all_evaluation || state.step === totalSteps) await checkpoint();
-        sinceCheckpoint = 0;
         if (stoppedEarly) break;
       }
       if (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps) {
