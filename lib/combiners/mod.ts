@@ -59,6 +59,7 @@ export const sequenceConcat = defineCombiner({
     description: "Concatenates features on a sequence's time steps",
   }),
   capabilities: { outputRank: byReduce, needsSequenceInputs: true },
+  load: () => import("./_sequence_concat_impl.ts"),
 });
 
 /** `sequence`: `sequence_concat` followed by a sequence encoder. */
@@ -80,6 +81,7 @@ export const sequence = defineCombiner({
     reduce_output: reduce(null, "How the encoded sequence is reduced (null: kept)"),
   }, { id: "combiner.sequence", description: "Concatenates on a sequence, then encodes it" }),
   capabilities: { outputRank: byReduce, needsSequenceInputs: true },
+  load: () => import("./_sequence_impl.ts"),
 });
 
 /** `tabnet`: TabNet attentive feature selection with ghost batch norm. */
@@ -104,6 +106,7 @@ export const tabnet = defineCombiner({
     dropout: dropout(0.05),
   }, { id: "combiner.tabnet", description: "TabNet attentive feature selection" }),
   capabilities: { outputRank: rank2 },
+  load: () => import("./_tabnet_impl.ts"),
 });
 
 const transformerBlock = () => ({
@@ -133,6 +136,7 @@ export const transformer = defineCombiner({
     reduce_output: reduce("mean", "How the feature tokens are reduced"),
   }, { id: "combiner.transformer", description: "Transformer over features treated as tokens" }),
   capabilities: { outputRank: byReduce },
+  load: () => import("./_transformer_impl.ts"),
 });
 
 /** `tabtransformer`: transformer over categorical features; numbers layer-normed; concat; FC. */
@@ -148,6 +152,7 @@ export const tabtransformer = defineCombiner({
     description: "TabTransformer: transformer over categorical features",
   }),
   capabilities: { outputRank: rank2 },
+  load: () => import("./_tabtransformer_impl.ts"),
 });
 
 /** `comparator`: two FC towers for two entities, compared. */
@@ -159,6 +164,7 @@ export const comparator = defineCombiner({
     ...fcStack({ num_fc_layers: 1, output_size: 256 }),
   }, { id: "combiner.comparator", description: "Compares two entities' representations" }),
   capabilities: { outputRank: rank2 },
+  load: () => import("./_comparator_impl.ts"),
 });
 
 /** `project_aggregate`: project each feature, average, then a residual FC stack. */
@@ -173,6 +179,7 @@ export const projectAggregate = defineCombiner({
     description: "Projects features to one size and averages them",
   }),
   capabilities: { outputRank: rank2 },
+  load: () => import("./_project_aggregate_impl.ts"),
 });
 
 /** Every built-in combiner. */
