@@ -24,7 +24,9 @@ function classWeightVector(
   if (Array.isArray(weights)) {
     if (weights.length !== classes) {
       throw new RangeError(
-        `loss.class_weights has ${weights.length} values: expected one per class (${classes})`,
+        `Cannot train: loss.class_weights has ${weights.length} values: expected one per class (${classes}: ${
+          (idx2str ?? []).join(", ")
+        })`,
       );
     }
     return tf.tensor1d(weights as number[]);
@@ -34,7 +36,9 @@ function classWeightVector(
   for (const key of Object.keys(map)) {
     if (!labels.includes(key)) {
       throw new RangeError(
-        `loss.class_weights names class ${JSON.stringify(key)}, which is not in the vocabulary`,
+        `Cannot train: loss.class_weights names class ${
+          JSON.stringify(key)
+        }, which is not in the vocabulary`,
       );
     }
   }
@@ -131,12 +135,24 @@ export function createLoss(feature: OutputFeatureConfig, metadata: Obj, classes:
       const weights = classWeightVector(loss.class_weights, idx2str, classes);
       const similarities = loss.class_similarities as number[][] | null;
       const temperature = loss.class_similarities_temperature as number;
+      if (
+        similarities &&
+        (similarities.length !== classes || similarities.some((r) => r.length !== classes))
+      ) {
+        throw new RangeError(
+          `Cannot train output feature ${
+            JSON.stringify(feature.name)
+          }: loss.class_similarities must be ${classes}×${classes} (one row and column per class)`,
+        );
+      }
       const soft = similarities && temperature > 0
         ? tf.softmax(tf.div(tf.tensor2d(similarities), temperature), -1)
         : undefined;
       return (y, t) => {
-        const ids = tf.cast(flat(t), "int32");
-        const targets = soft ? tf.gather(soft, ids) : tf.oneHot(ids, classes);
+        // Vector outputs carry target distributions [batch, classes]; category outputs carry ids.
+        const distribution = t.rank === 2 && t.shape[1] === classes && classes > 1;
+        const ids = distribution ? tf.argMax(t, -1) : tf.cast(flat(t), "int32");
+        const targets = distribution ? t : soft ? tf.gather(soft, ids) : tf.oneHot(ids, classes);
         const logp = tf.logSoftmax(y, -1);
         const perRow = tf.neg(tf.sum(tf.mul(targets, logp), -1));
         let base: tf.Scalar;

@@ -1,0 +1,2 @@
+/** A plain object. */
+export type Obj = Record<string, unknown>;
