@@ -40,11 +40,19 @@ Deno.test("tabnet: plain batch norm, one step, no shared blocks, no sparsity, no
 
 Deno.test("tabnet: ghost batch norm and shared feature-transformer layers", async () => {
   await cpu();
-  const { model } = await buildModel({ ...SMALL, num_total_blocks: 3, num_shared_blocks: 2 });
+  const { model } = await buildModel({
+    ...SMALL,
+    num_total_blocks: 3,
+    num_shared_blocks: 2,
+    bn_epsilon: 0.01,
+    bn_momentum: 0.2,
+  });
   const ghosts = model.layers.filter((l) => l instanceof GhostBatchNorm) as GhostBatchNorm[];
   // 3 feature transformers × 3 blocks + 2 attentive transformers
   assert.equal(ghosts.length, 11);
   assert.ok(ghosts.every((g) => g.virtualBatchSize === 16));
+  // PyTorch momentum 0.2 is Keras momentum 0.8
+  assert.ok(ghosts.every((g) => g.epsilon === 0.01 && Math.abs(g.momentum - 0.8) < 1e-9));
   // Shared dense layers are applied by every feature transformer (3 times each).
   const shared = model.layers.filter((l) => l.name.includes("shared_fc"));
   assert.equal(shared.length, 2);

@@ -86,3 +86,21 @@ Deno.test("transformer: attention matches a direct computation", async () => {
   tf.dispose([x, y]);
   layer.dispose();
 });
+
+Deno.test("transformer: fc_layers overrides, no bias, initializers, ghost norm params", async () => {
+  const { model } = await contract({
+    ...SMALL,
+    fc_layers: [{ output_size: 7 }, { output_size: 5, activation: "elu" }],
+    use_bias: false,
+    weights_initializer: "kaiming_normal",
+    norm: "ghost",
+    norm_params: { virtual_batch_size: 8 },
+  }, { expectedShape: [5] });
+  const dense = model.model.layers.filter((l) => l.name.includes("/dense_"));
+  assert.deepEqual(dense.map((l) => l.weights.length), [1, 1]);
+  const ghosts = model.model.layers.filter((l) => l.getClassName() === "SonataGhostBatchNorm");
+  assert.deepEqual(
+    ghosts.map((g) => (g.getConfig() as { virtualBatchSize: number }).virtualBatchSize),
+    [8, 8],
+  );
+});
