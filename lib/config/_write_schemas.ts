@@ -22,7 +22,8 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const current = await readFile(SCHEMA_PATH, "utf8").catch(() => "");
     if (current !== text) {
-      console.error("schemas/model_config.schema.json is stale: run deno task schemas"); // deno-lint-ignore no-console
+      // deno-lint-ignore no-console
+      console.error("schemas/model_config.schema.json is stale: run deno task schemas");
       Deno.exit(1);
     }
   } else {

@@ -31,9 +31,10 @@ export const LUDWIG_FEATURE_TYPES = [
 export type FeatureTypeName = (typeof LUDWIG_FEATURE_TYPES)[number] | `${string}/${string}`;
 
 /** The shape of a component schema: a strict object with a literal `type`. */
-// deno-lint-ignore no-explicit-any
 export type ComponentSchema = z.ZodObject<
+  // deno-lint-ignore no-explicit-any
   { type: z.ZodLiteral<string> } & Record<string, any>,
+  // deno-lint-ignore no-explicit-any
   any
 >;
 

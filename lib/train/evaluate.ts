@@ -58,7 +58,6 @@ export function accumulatorFor(head: OutputHead): MetricAccumulator {
 
 /** The metric batch of one output feature from its logits and targets (host arrays). */
 export function metricBatch(
-  head: OutputHead,
   logits: Float32Array,
   probabilities: Float32Array | undefined,
   targets: Float32Array | Int32Array,
@@ -137,7 +136,7 @@ export function evaluateSplit(
       ).dataSync()[0]
     );
     const acc = accumulatorFor(head);
-    acc.update(metricBatch(head, out.logits, out.probabilities, target.data, loss));
+    acc.update(metricBatch(out.logits, out.probabilities, target.data, loss));
     metrics[name] = acc.compute();
     combined += head.feature.loss.weight * loss;
   }

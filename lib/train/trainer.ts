@@ -422,7 +422,6 @@ export async function trainEcd(
             probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes)
           );
           running[i].update(metricBatch(
-            h,
             logits.dataSync() as Float32Array,
             probs ? probs.dataSync() as Float32Array : undefined,
             targets[i].dataSync() as Float32Array | Int32Array,
