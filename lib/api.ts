@@ -13,7 +13,7 @@ import type { ModelConfig } from "./config/model.ts";
 import { Dataset } from "./data/dataset.ts";
 import { type DataSource, readDataset } from "./data/read.ts";
 import { splitDataset } from "./data/split.ts";
-import { writeCsv } from "./data/write.ts";
+import { writeCsv, writeParquet } from "./data/write.ts";
 import {
   type EncodedSplit,
   postprocessPredictions,
@@ -68,6 +68,8 @@ export interface TrainOptions extends TrainData {
   random_seed?: number;
   /** Continue an interrupted run: its output directory. */
   model_resume_path?: string;
+  /** Start from the weights of a trained model (same architecture): its folder. */
+  model_load_path?: string;
   skip_save_model?: boolean;
   skip_save_progress?: boolean;
   skip_save_training_statistics?: boolean;
@@ -99,6 +101,8 @@ export interface PredictOptions {
   skip_save_predictions?: boolean;
   skip_save_eval_stats?: boolean;
   random_seed?: number;
+  /** File format of saved predictions: csv (default) or parquet. */
+  output_format?: "csv" | "parquet";
 }
 
 /** Predictions: Ludwig's columns by name, and the same as rows. */
@@ -246,6 +250,24 @@ export class Model {
       this.#columns,
       seed,
     );
+    if (options.model_load_path && !options.model_resume_path) {
+      const dir = await exists(join(options.model_load_path, "model_config.json"))
+        ? options.model_load_path
+        : join(options.model_load_path, "model");
+      const loaded = await loadLayersModel(join(dir, "model"));
+      const ours = this.#ecd.model.getWeights();
+      const theirs = loaded.getWeights();
+      const same = ours.length === theirs.length &&
+        ours.every((w, i) => w.shape.join() === theirs[i].shape.join());
+      if (!same) {
+        loaded.dispose();
+        throw new Error(
+          `Cannot train from --model_load_path "${options.model_load_path}": its weights do not match this config's model (different features, vocabularies or sizes)`,
+        );
+      }
+      this.#ecd.model.setWeights(theirs);
+      loaded.dispose();
+    }
     if (options.model_resume_path) {
       const ckpt = join(options.model_resume_path, "training_checkpoints", "latest");
       const saved = await loadLayersModel(join(ckpt, "model"));
@@ -384,7 +406,7 @@ export class Model {
     );
     const predictions = { columns, rows: rowsOf(columns) };
     if (options.output_directory && !options.skip_save_predictions) {
-      await writePredictions(options.output_directory, columns);
+      await writePredictions(options.output_directory, columns, options.output_format);
     }
     return { predictions, output_directory: options.output_directory };
   }
@@ -447,7 +469,9 @@ export class Model {
       if (!options.skip_save_eval_stats) {
         await writeJsonAtomic(join(options.output_directory, "test_statistics.json"), stats);
       }
-      if (!options.skip_save_predictions) await writePredictions(options.output_directory, columns);
+      if (!options.skip_save_predictions) {
+        await writePredictions(options.output_directory, columns, options.output_format);
+      }
     }
     return { test_statistics: stats, predictions, output_directory: options.output_directory };
   }
@@ -515,7 +539,11 @@ export class Model {
   }
 }
 
-async function writePredictions(dir: string, columns: Record<string, unknown[]>): Promise<void> {
+async function writePredictions(
+  dir: string,
+  columns: Record<string, unknown[]>,
+  format: "csv" | "parquet" = "csv",
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const flat: Record<string, unknown[]> = {};
   for (const [k, v] of Object.entries(columns)) {
@@ -523,7 +551,9 @@ async function writePredictions(dir: string, columns: Record<string, unknown[]>)
       x,
     ) => (Array.isArray(x) || ArrayBuffer.isView(x) ? JSON.stringify(x, jsonSafe) : x));
   }
-  await writeCsv(Dataset.fromColumns(flat), join(dir, "predictions.csv"));
+  const dataset = Dataset.fromColumns(flat);
+  if (format === "parquet") await writeParquet(dataset, join(dir, "predictions.parquet"));
+  else await writeCsv(dataset, join(dir, "predictions.csv"));
 }
 
 /** Train a model (functional shortcut of `new Model(config).train(options)`). */

@@ -22,10 +22,8 @@ export const TRAIN_FLAGS = {
   random_seed: { type: "string" },
   skip_save_model: { type: "boolean" },
   skip_save_progress: { type: "boolean" },
-  skip_save_log: { type: "boolean" },
   skip_save_processed_input: { type: "boolean" },
   skip_save_training_statistics: { type: "boolean" },
-  backend: { type: "string" },
 } as const;
 
 /** Flags of predict and evaluate. */
@@ -38,6 +36,7 @@ export const PREDICT_FLAGS = {
   output_directory: { type: "string" },
   skip_save_predictions: { type: "boolean" },
   skip_save_eval_stats: { type: "boolean" },
+  output_format: { type: "string" },
   skip_collect_predictions: { type: "boolean" },
   skip_collect_overall_stats: { type: "boolean" },
 } as const;

@@ -56,6 +56,7 @@ function trainOptions(v: Values): TrainOptions {
     experiment_name: (v.experiment_name as string | undefined) ?? "experiment",
     model_name: (v.model_name as string | undefined) ?? "run",
     model_resume_path: v.model_resume_path as string | undefined,
+    model_load_path: v.model_load_path as string | undefined,
     random_seed: int(v.random_seed, "random_seed") ?? 42,
     skip_save_model: v.skip_save_model as boolean | undefined,
     skip_save_progress: v.skip_save_progress as boolean | undefined,
@@ -130,6 +131,14 @@ export async function experimentCommand(v: Values, io: CommandIo): Promise<numbe
   }
 }
 
+function outputFormat(value: string | boolean | undefined): "csv" | "parquet" {
+  if (value === undefined || value === "csv") return "csv";
+  if (value === "parquet") return "parquet";
+  throw new RangeError(
+    `Invalid --output_format ${JSON.stringify(value)}: expected "csv" or "parquet"`,
+  );
+}
+
 function predictOptions(v: Values) {
   if (v.model_path === undefined) throw new RangeError("Missing --model_path");
   if (v.dataset === undefined) throw new RangeError("Missing --dataset");
@@ -146,6 +155,7 @@ function predictOptions(v: Values) {
     output_directory: (v.output_directory as string | undefined) ?? "results",
     skip_save_predictions: v.skip_save_predictions as boolean | undefined,
     skip_save_eval_stats: v.skip_save_eval_stats as boolean | undefined,
+    output_format: outputFormat(v.output_format),
   };
 }
 
@@ -159,7 +169,7 @@ export async function predictCommand(v: Values, io: CommandIo): Promise<number> 
       `Predicted ${predictions.rows.length} rows${
         options.skip_save_predictions
           ? ""
-          : `: ${join(options.output_directory, "predictions.csv")}`
+          : `: ${join(options.output_directory, `predictions.${options.output_format}`)}`
       }`,
     );
     return 0;

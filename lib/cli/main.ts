@@ -216,6 +216,7 @@ ${DATA_HELP}
   --experiment_name NAME  default "experiment"
   --model_name NAME       default "run"
   --model_resume_path DIR continue an interrupted run from its last checkpoint
+  --model_load_path DIR   start from the weights of a trained model of the same config
   --random_seed N         default 42
   --skip_save_model, --skip_save_progress, --skip_save_processed_input,
   --skip_save_training_statistics
@@ -249,6 +250,7 @@ Options:
   -s, --split SPLIT       full (default), training, validation or test
   --batch_size N          default 1024
   --output_directory DIR  default "results"
+  --output_format F       csv (default) or parquet
   --skip_save_predictions
   -h, --help`,
   { ...PREDICT_FLAGS } as Options,

@@ -151,7 +151,7 @@ export const tabtransformer = defineCombiner({
     id: "combiner.tabtransformer",
     description: "TabTransformer: transformer over categorical features",
   }),
-  capabilities: { outputRank: rank2 },
+  capabilities: { outputRank: byReduce },
   load: () => import("./_tabtransformer_impl.ts"),
 });
 

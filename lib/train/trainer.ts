@@ -163,12 +163,8 @@ function batchLoss(
     config.trainer.regularization_lambda,
   );
   if (reg) total = tf.add(total, reg);
-  for (const aux of ecd.model.losses ?? []) {
-    const value = typeof aux === "function"
-      ? (aux as () => tf.Scalar)()
-      : aux as unknown as tf.Scalar;
-    if (value) total = tf.add(total, value);
-  }
+  // Losses layers add in the forward pass (TabNet's sparsity regularizer).
+  for (const aux of ecd.model.calculateLosses()) total = tf.add(total, aux);
   return total as tf.Scalar;
 }
 

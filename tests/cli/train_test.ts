@@ -89,6 +89,43 @@ Deno.test("sonata train → predict → evaluate with Ludwig's flags and output 
   equal(predictions.trim().split("\n").length, rows.length + 1);
   match(predictions.split("\n")[0], /medv_predictions/);
 
+  const parquet = capture();
+  equal(
+    await main([
+      "predict",
+      "-m",
+      run,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/pq`,
+      "--output_format",
+      "parquet",
+    ], parquet.io),
+    0,
+    parquet.err.join("\n"),
+  );
+  const { readDataset } = await import("../../lib/data/read.ts");
+  equal((await readDataset(`${dir}/pq/predictions.parquet`)).numRows, rows.length);
+
+  // Fine-tuning from the trained weights.
+  const load = capture();
+  equal(
+    await main([
+      "train",
+      "-c",
+      config,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/results`,
+      "--model_load_path",
+      run,
+    ], load.io),
+    0,
+    load.err.join("\n"),
+  );
+
   const evaluate = capture();
   equal(
     await main([
