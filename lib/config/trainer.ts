@@ -157,7 +157,9 @@ export const GradientClippingSchema = obj({
   clipglobalnorm: z.number().positive().nullable().default(0.5).describe(
     "Clip the global norm of all gradients",
   ),
-  clipnorm: z.number().positive().nullable().default(null).describe("Clip each gradient's norm"),
+  clipnorm: z.number().positive().nullable().default(null).describe(
+    "Clip the norm of all gradients together (as Ludwig does: like clipglobalnorm)",
+  ),
   clipvalue: z.number().positive().nullable().default(null).describe("Clip each gradient value"),
 }, { id: "gradient_clipping", description: "Gradient clipping" });
 
