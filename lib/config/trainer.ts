@@ -15,7 +15,7 @@ const eps = (def: number) =>
   z.number().positive().default(def).describe("Numerical stability term");
 const weightDecay = () => z.number().min(0).default(0).describe("L2 weight decay");
 
-/** Optimizers of Ludwig 0.7 (the bitsandbytes and later ones are listed as unavailable). */
+/** Optimizers of Ludwig 0.7 but lbfgs (it, the bitsandbytes and later ones are listed as unavailable). */
 export const OPTIMIZERS = [
   obj({
     type: z.literal("sgd"),
@@ -24,15 +24,6 @@ export const OPTIMIZERS = [
     dampening: z.number().min(0).default(0).describe("Dampening of the momentum"),
     nesterov: z.boolean().default(false).describe("Use Nesterov momentum"),
   }, { id: "optimizer.sgd", description: "Stochastic gradient descent" }),
-  obj({
-    type: z.literal("lbfgs"),
-    max_iter: z.int().min(1).default(20).describe("Iterations per optimizer step"),
-    max_eval: z.int().min(1).nullable().default(null).describe("Function evaluations per step"),
-    tolerance_grad: z.number().min(0).default(1e-7).describe("First-order optimality tolerance"),
-    tolerance_change: z.number().min(0).default(1e-9).describe("Parameter change tolerance"),
-    history_size: z.int().min(1).default(100).describe("Update history size"),
-    line_search_fn: z.enum(["strong_wolfe"]).nullable().default(null).describe("Line search"),
-  }, { id: "optimizer.lbfgs", description: "Limited-memory BFGS" }),
   obj({
     type: z.literal("adam"),
     betas: betas(),
@@ -92,6 +83,9 @@ export const OPTIMIZERS = [
 
 /** Optimizers Ludwig has that Sonata does not provide. */
 export const LUDWIG_ONLY_OPTIMIZERS = [
+  // L-BFGS re-evaluates the loss through a closure several times per step; Sonata's trainer
+  // applies one gradient per step.
+  "lbfgs",
   "sgd_8bit",
   "adam_8bit",
   "paged_adam",

@@ -15,7 +15,7 @@
  * | nadam | `torch.optim.NAdam` with momentum_decay |
  * | rmsprop | `torch.optim.RMSprop` (alpha, momentum, centered) |
  * | ftrl | Keras/TensorFlow FTRL-proximal (PyTorch has none; Ludwig 0.7 listed it without an implementation) |
- * | lbfgs | not available: it needs a closure that re-evaluates the loss (see {@linkcode createOptimizer}) |
+ * | lbfgs | rejected by config validation: it needs a closure that re-evaluates the loss |
  *
  * @example One SGD step
  * ```ts
@@ -458,11 +458,6 @@ const OPTIMIZER_BUILDERS: {
   nadam: (c, lr) => new RuleOptimizer(nadamRule(c), lr, "SonataNAdam", c),
   rmsprop: (c, lr) => new RuleOptimizer(rmspropRule(c), lr, "SonataRMSprop", c),
   ftrl: (c, lr) => new RuleOptimizer(ftrlRule(c), lr, "SonataFtrl", c),
-  lbfgs: () => {
-    throw new TypeError(
-      'Cannot create optimizer "lbfgs": L-BFGS re-evaluates the loss several times per step through a closure, and Sonata\'s trainer applies one gradient per step: choose another optimizer',
-    );
-  },
 };
 
 /**
@@ -471,7 +466,7 @@ const OPTIMIZER_BUILDERS: {
  * @param config the resolved `trainer.optimizer` (every parameter present)
  * @param learningRate the initial learning rate (schedules change it with `setLearningRate`)
  * @returns the optimizer
- * @throws {TypeError} for `lbfgs`, which needs a closure-based trainer, or an unknown type
+ * @throws {TypeError} for an unknown type
  *
  * @example Adam with weight decay, then a new learning rate
  * ```ts
