@@ -7,6 +7,11 @@
 import { z } from "zod";
 import { choice, obj } from "../config/fields.ts";
 import { defineFeature, type MetricGoal } from "../config/registry.ts";
+import {
+  type TokenizerName,
+  TOKENIZERS as TOKENIZER_TABLE,
+  UNAVAILABLE_TOKENIZERS,
+} from "../data/tokenizers.ts";
 
 const BASE_STRATEGIES = [
   "fill_with_const",
@@ -24,57 +29,17 @@ const missingValueStrategy = <const T extends readonly [string, ...string[]]>(
     "What to do with missing values",
   );
 
-/** Tokenizers available in Sonata. */
-export const TOKENIZERS = [
-  "space",
-  "space_punct",
-  "ngram",
-  "characters",
-  "underscore",
-  "comma",
-  "untokenized",
-  "stripped",
-] as const;
-
-const SPACY_LANGUAGES = [
-  "english",
-  "italian",
-  "spanish",
-  "german",
-  "french",
-  "portuguese",
-  "dutch",
-  "greek",
-  "norwegian",
-  "lithuanian",
-  "danish",
-  "polish",
-  "romanian",
-  "japanese",
-  "chinese",
-  "multi",
-];
-const SPACY_SUFFIXES = [
-  "tokenize",
-  "tokenize_filter",
-  "tokenize_remove_stopwords",
-  "lemmatize",
-  "lemmatize_filter",
-  "lemmatize_remove_stopwords",
+/** Tokenizers available in Sonata (the table in lib/data/tokenizers.ts). */
+export const TOKENIZER_NAMES = TOKENIZER_TABLE.map((t) => t.name) as [
+  TokenizerName,
+  ...TokenizerName[],
 ];
 
 /** Tokenizers Ludwig has that Sonata does not provide yet. */
-export const LUDWIG_ONLY_TOKENIZERS: readonly string[] = [
-  "sentencepiece",
-  "clip",
-  "gpt2bpe",
-  "bert",
-  "hf_tokenizer",
-  ...SPACY_LANGUAGES.flatMap((l) => SPACY_SUFFIXES.map((s) => `${l}_${s}`)),
-];
+export const LUDWIG_ONLY_TOKENIZERS: readonly string[] = [...UNAVAILABLE_TOKENIZERS];
 
-const tokenizer = (def: (typeof TOKENIZERS)[number]) =>
-  choice(TOKENIZERS, { kind: "tokenizer", ludwigOnly: LUDWIG_ONLY_TOKENIZERS }).default(def)
+const tokenizer = (def: TokenizerName) =>
+  choice(TOKENIZER_NAMES, { kind: "tokenizer", ludwigOnly: LUDWIG_ONLY_TOKENIZERS }).default(def)
     .describe("How a string is split into tokens");
 
 const mostCommon = (def: number) =>
