@@ -378,18 +378,3 @@ export const FEATURES = [
   sequence,
   text,
 ] as const;
-
-// Preprocessing (lib/features/preprocess.ts). Only types are re-exported here: this module is
-// imported by lib/config, which must not load the data layer; import the functions from
-// "./preprocess.ts", "./metadata.ts" and "./cache.ts".
-export type {
-  EncodedColumn,
-  EncodedSplit,
-  FeatureMetadata,
-  PredictionOptions,
-  PreprocessOptions,
-  PreprocessResult,
-  RawOutput,
-  TrainingData,
-  TrainingSetMetadata,
-} from "./preprocess.ts";
