@@ -97,6 +97,7 @@ export const tagger = defineDecoder({
   }, { id: "decoder.tagger", description: "Classifies every time step of the sequence" }),
   featureTypes: ["sequence", "text"],
   capabilities: { needsSequenceInput: true, forcesReduceInputNull: true },
+  load: () => import("./_tagger_impl.ts"),
 });
 
 /** `generator`: a recurrent decoder generating a sequence greedily. */
@@ -114,6 +115,7 @@ export const generator = defineDecoder({
   }, { id: "decoder.generator", description: "Generates a sequence with a recurrent decoder" }),
   featureTypes: ["sequence", "text"],
   capabilities: {},
+  load: () => import("./_generator_impl.ts"),
 });
 
 /** Every built-in decoder. */

@@ -9,17 +9,18 @@ import type { ModelConfig, OutputFeatureConfig } from "../config/model.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { batchRanges, batchTensor, type Column, type Columns } from "./batches.ts";
 import { createLoss, type LossFn, probabilitiesFromLogits } from "./losses.ts";
+import { paddingIdOf } from "./_sequence_losses.ts";
 import { createMetricAccumulator, type MetricAccumulator, type MetricBatch } from "./metrics.ts";
 
 type Obj = Record<string, unknown>;
 
 /** Raw network outputs of one output feature over a split. */
 export interface FeatureOutputs {
-  /** Logits (classification) or values (regression), rows × size. */
+  /** Logits (classification) or values (regression), rows × size (sequences: rows × L × V). */
   readonly logits: Float32Array;
-  /** Probabilities for classification outputs, rows × classes (binary: rows × 1). */
+  /** Probabilities for classification outputs, rows × classes (binary: rows × 1; sequences: rows × L × V). */
   readonly probabilities?: Float32Array;
-  /** Per-row shape. */
+  /** Per-row shape: [classes], or [length, vocab] for sequence outputs. */
   readonly shape: number[];
 }
 
@@ -27,6 +28,8 @@ export interface FeatureOutputs {
 export interface OutputHead {
   readonly feature: OutputFeatureConfig;
   readonly classes: number;
+  /** Per-row output shape: [classes], or [length, vocab] for rank-3 (sequence) outputs. */
+  readonly shape: readonly number[];
   readonly loss: LossFn;
   readonly metadata: Obj;
 }
@@ -41,7 +44,13 @@ export function outputHeads(
     const shape = ecd.model.outputs[i].shape;
     const classes = shape[shape.length - 1] as number;
     const meta = metadata[feature.name] ?? {};
-    return { feature, classes, loss: createLoss(feature, meta, classes), metadata: meta };
+    return {
+      feature,
+      classes,
+      shape: shape.slice(1) as number[],
+      loss: createLoss(feature, meta, classes),
+      metadata: meta,
+    };
   });
 }
 
@@ -53,16 +62,41 @@ export function accumulatorFor(head: OutputHead): MetricAccumulator {
     topK: (f.top_k as number | undefined) ?? 3,
     threshold: (f.threshold as number | undefined) ?? 0.5,
     vectorSize: head.classes,
+    // Sequence outputs: rows of [length, vocab].
+    sequenceLength: head.shape.length === 2 ? head.shape[0] : undefined,
+    vocabSize: head.classes,
+    paddingId: paddingIdOf(head.metadata),
   });
 }
 
-/** The metric batch of one output feature from its logits and targets (host arrays). */
+/** Values per row of an output head (classes, or length × vocab). */
+export function rowSize(head: OutputHead): number {
+  return head.shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The metric batch of one output feature from its logits and targets (host arrays). With a
+ * per-row `shape` of [length, vocab] (sequence outputs) the batch carries the argmax token ids
+ * as predictions and the logits as perplexity scores.
+ */
 export function metricBatch(
   logits: Float32Array,
   probabilities: Float32Array | undefined,
   targets: Float32Array | Int32Array,
   loss: number,
+  shape?: readonly number[],
 ): MetricBatch {
+  if (shape && shape.length === 2) {
+    const [length, vocab] = shape;
+    const predictions = new Int32Array(logits.length / vocab);
+    for (let i = 0; i < predictions.length; i++) {
+      let best = 0;
+      const base = i * vocab;
+      for (let j = 1; j < vocab; j++) if (logits[base + j] > logits[base + best]) best = j;
+      predictions[i] = best;
+    }
+    return { loss, targets, predictions, scores: logits, sequenceLength: length };
+  }
   if (probabilities) return { loss, targets, probabilities, logits };
   return { loss, targets, predictions: logits };
 }
@@ -85,7 +119,7 @@ export function predictSplit(
 ): Record<string, FeatureOutputs> {
   const n = split.numRows;
   const outs = heads.map((h) => ({
-    logits: new Float32Array(n * h.classes),
+    logits: new Float32Array(n * rowSize(h)),
     probabilities: undefined as Float32Array | undefined,
   }));
   for (const [start, end] of batchRanges(n, batchSize)) {
@@ -98,18 +132,19 @@ export function predictSplit(
       const list = Array.isArray(result) ? result : [result];
       heads.forEach((h, i) => {
         const logits = list[i];
-        outs[i].logits.set(logits.dataSync() as Float32Array, start * h.classes);
+        outs[i].logits.set(logits.dataSync() as Float32Array, start * rowSize(h));
         const p = probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes);
         if (p) {
-          outs[i].probabilities ??= new Float32Array(n * p.shape[1]!);
-          outs[i].probabilities!.set(p.dataSync() as Float32Array, start * p.shape[1]!);
+          const width = p.size / rows.length;
+          outs[i].probabilities ??= new Float32Array(n * width);
+          outs[i].probabilities!.set(p.dataSync() as Float32Array, start * width);
         }
       });
     });
   }
   const result: Record<string, FeatureOutputs> = {};
   heads.forEach((h, i) => {
-    result[h.feature.name] = { ...outs[i], shape: [h.classes] };
+    result[h.feature.name] = { ...outs[i], shape: [...h.shape] };
   });
   return result;
 }
@@ -131,12 +166,12 @@ export function evaluateSplit(
     const out = outputs[name];
     const loss = tf.tidy(() =>
       head.loss(
-        tf.tensor(out.logits, [split.numRows, head.classes]),
+        tf.tensor(out.logits, [split.numRows, ...head.shape]),
         batchTensor(target, rangeOf(split.numRows)),
       ).dataSync()[0]
     );
     const acc = accumulatorFor(head);
-    acc.update(metricBatch(out.logits, out.probabilities, target.data, loss));
+    acc.update(metricBatch(out.logits, out.probabilities, target.data, loss, head.shape));
     metrics[name] = acc.compute();
     combined += head.feature.loss.weight * loss;
   }

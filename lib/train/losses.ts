@@ -8,6 +8,7 @@
  */
 import { tf } from "../compute/mod.ts";
 import type { OutputFeatureConfig } from "../config/model.ts";
+import { paddingIdOf, sequenceLoss } from "./_sequence_losses.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -190,6 +191,14 @@ export function createLoss(feature: OutputFeatureConfig, metadata: Obj, classes:
         return tf.mean(weights ? tf.mul(bce, weights) : bce) as tf.Scalar;
       };
     }
+    case "sequence_softmax_cross_entropy":
+    case "next_token_softmax_cross_entropy":
+      return sequenceLoss(loss, {
+        feature: feature.name,
+        vocabSize: classes,
+        paddingId: paddingIdOf(metadata),
+        idx2str,
+      });
     default:
       throw new TypeError(
         `Cannot train output feature ${JSON.stringify(feature.name)}: loss ${
@@ -200,8 +209,8 @@ export function createLoss(feature: OutputFeatureConfig, metadata: Obj, classes:
 }
 
 /**
- * Probabilities from logits for classification outputs: sigmoid (binary, set), softmax
- * (category), or CORN's cumulative product of sigmoids turned into class probabilities.
+ * Probabilities from logits for classification outputs: sigmoid (binary, set), softmax over the
+ * last axis (category; sequence and text per position), or CORN's cumulative product of sigmoids turned into class probabilities.
  * Returns undefined for regression outputs.
  */
 export function probabilitiesFromLogits(
@@ -220,7 +229,9 @@ export function probabilitiesFromLogits(
       const next = tf.concat([cumulative, zeros], 1); // P(y > k)
       return tf.relu(tf.sub(above, next));
     }
-    if (outputType === "category") return tf.softmax(logits, -1);
+    if (outputType === "category" || outputType === "sequence" || outputType === "text") {
+      return tf.softmax(logits, -1);
+    }
     if (outputType === "binary" || outputType === "set") return tf.sigmoid(logits);
     return undefined;
   });

@@ -10,6 +10,7 @@ import type { ModelConfig } from "../config/model.ts";
 import { randomPermutation } from "../_util/random.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { resetDropoutSeeds } from "../model/layers.ts";
+import { withTeacherTargets } from "../decoders/_generator_impl.ts";
 import { batchTensor, type Columns } from "./batches.ts";
 import {
   accumulatorFor,
@@ -149,7 +150,12 @@ function batchLoss(
   targets: tf.Tensor[],
   keep: tf.Tensor[],
 ): tf.Scalar {
-  const out = ecd.model.apply(inputs, { training: true }) as tf.Tensor | tf.Tensor[];
+  // Targets travel beside the forward pass for decoders that teacher-force (generator).
+  const teacher = Object.fromEntries(heads.map((h, i) => [h.feature.name, targets[i]]));
+  const out = withTeacherTargets(
+    teacher,
+    () => ecd.model.apply(inputs, { training: true }),
+  ) as tf.Tensor | tf.Tensor[];
   const list = Array.isArray(out) ? out : [out];
   let total = tf.scalar(0);
   heads.forEach((h, i) => {
@@ -422,6 +428,7 @@ export async function trainEcd(
             probs ? probs.dataSync() as Float32Array : undefined,
             targets[i].dataSync() as Float32Array | Int32Array,
             lossT.dataSync()[0],
+            h.shape,
           ));
           probs?.dispose();
         });
