@@ -38,7 +38,9 @@ export class SequenceLengthMask extends tf.layers.Layer {
       const used = tf.sign(tf.max(tf.abs(main), 2)); // [b, t]
       const length = tf.sum(used, 1, true); // [b, 1]
       const steps = tf.range(0, main.shape[1], 1, "float32"); // [t]
-      const mask = tf.cast(tf.less(steps, length), "float32"); // [b, t]
+      // steps < length as 1/0 without a comparison op (TF.js has no gradient for Less, and the
+      // length depends on trained encoder outputs).
+      const mask = tf.relu(tf.sign(tf.sub(length, steps))); // [b, t]
       return tf.mul(combined, tf.expandDims(mask, 2));
     });
   }
