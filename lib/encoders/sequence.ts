@@ -114,6 +114,7 @@ export const sequenceEmbed = defineEncoder({
   }, { id: "encoder.sequence.embed", description: "Embeds each token, then reduces the sequence" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.embed })),
 });
 
 /** `parallel_cnn`: parallel 1-D convolutions (widths 2, 3, 4, 5) over embeddings, FC. */
@@ -135,6 +136,7 @@ export const parallelCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.parallelCnn })),
 });
 
 /** `stacked_cnn`: stacked 1-D convolutions with pooling, FC. */
@@ -161,6 +163,7 @@ export const stackedCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.stackedCnn })),
 });
 
 /** `stacked_parallel_cnn`: stacked blocks of parallel convolutions, FC. */
@@ -182,6 +185,7 @@ export const stackedParallelCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.stackedParallelCnn })),
 });
 
 /** `rnn`: stacked recurrent layers (rnn, lstm, gru), optionally bidirectional. */
@@ -197,6 +201,7 @@ export const rnn = defineEncoder({
   }, { id: "encoder.sequence.rnn", description: "Recurrent layers over token embeddings" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.rnn })),
 });
 
 /** `cnnrnn`: convolutions followed by recurrent layers. */
@@ -225,6 +230,7 @@ export const cnnrnn = defineEncoder({
   }, { id: "encoder.sequence.cnnrnn", description: "Convolutions followed by recurrent layers" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.cnnrnn })),
 });
 
 /** `transformer`: transformer blocks over token + position embeddings. */
@@ -248,6 +254,7 @@ export const transformer = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.transformer })),
 });
 
 /** `tf_idf`: the TF-IDF vector of the text (vocabulary and IDF fitted in preprocessing). */
@@ -266,4 +273,5 @@ export const tfIdf = defineEncoder({
     needsVocab: true,
     forcedPreprocessing: { compute_idf: true },
   },
+  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.tfIdf })),
 });

@@ -3,6 +3,10 @@
  * `reduce_output`, `reduce_input`, `reduce_dependencies`): sum, mean/avg, max, concat (flatten),
  * last, attention (learned additive attention), none/null (kept).
  *
+ * With a padding mask ([batch, seq], 1 at real steps, 0 at padding; see `_mask.ts`) the
+ * reductions ignore padded steps: sum and concat zero them, mean divides by the number of real
+ * steps, max and attention skip them, last takes the last real step.
+ *
  * @module
  */
 import { tf } from "../compute/mod.ts";
@@ -33,6 +37,7 @@ export class SequenceReduce extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (Array.isArray(inputs) && inputs.length === 2) return this.#masked(x, inputs[1]);
       switch (this.mode) {
         case "sum":
           return tf.sum(x, 1);
@@ -48,6 +53,31 @@ export class SequenceReduce extends tf.layers.Layer {
           return tf.reshape(x, [x.shape[0], -1]);
       }
     });
+  }
+
+  #masked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    const m = tf.expandDims(mask, 2);
+    const zeroed = tf.mul(x, m);
+    switch (this.mode) {
+      case "sum":
+        return tf.sum(zeroed, 1);
+      case "mean":
+        return tf.div(tf.sum(zeroed, 1), tf.maximum(tf.sum(m, 1), 1));
+      case "max": {
+        const shifted = tf.add(zeroed, tf.mul(tf.sub(1, m), -1e9));
+        return tf.mul(tf.max(shifted, 1), tf.cast(tf.greater(tf.sum(m, 1), 0), "float32"));
+      }
+      case "last": {
+        const steps = x.shape[1]!;
+        if (steps === 1) return tf.reshape(zeroed, [x.shape[0], -1]);
+        // The last real step: the largest (t + 1)·mask_t.
+        const last = tf.argMax(tf.mul(mask, tf.range(1, steps + 1)), 1);
+        const pick = tf.expandDims(tf.oneHot(last, steps), 2);
+        return tf.sum(tf.mul(zeroed, pick), 1);
+      }
+      case "concat":
+        return tf.reshape(zeroed, [x.shape[0], -1]);
+    }
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -94,7 +124,10 @@ export class AttentionReduce extends tf.layers.Layer {
       const [b, t, h] = x.shape;
       const flat = tf.reshape(x, [b * t, h]);
       const hidden = tf.tanh(tf.add(tf.matMul(flat, this.#w!.read()), this.#b!.read()));
-      const scores = tf.reshape(tf.matMul(hidden, this.#v!.read()), [b, t]);
+      let scores = tf.reshape(tf.matMul(hidden, this.#v!.read()), [b, t]);
+      if (Array.isArray(inputs) && inputs.length === 2) {
+        scores = tf.add(scores, tf.mul(tf.sub(1, inputs[1]), -1e9));
+      }
       const weights = tf.expandDims(tf.softmax(scores, -1), 2);
       return tf.sum(tf.mul(x, weights), 1);
     });
@@ -106,16 +139,27 @@ export class AttentionReduce extends tf.layers.Layer {
 }
 tf.serialization.registerClass(AttentionReduce);
 
-/** Reduce a rank-3 tensor per Ludwig's mode; rank-2 tensors and null/"none" pass through. */
-export function reduceSequence(x: Symbolic, mode: unknown, ctx: BuildContext): Symbolic {
+/**
+ * Reduce a rank-3 tensor per Ludwig's mode; rank-2 tensors and null/"none" pass through. With
+ * `mask` ([batch, seq], 1 at real steps) padded steps are ignored.
+ */
+export function reduceSequence(
+  x: Symbolic,
+  mode: unknown,
+  ctx: BuildContext,
+  mask?: Symbolic,
+): Symbolic {
   if (x.shape.length < 3 || mode === null || mode === undefined || mode === "none") return x;
+  const input = mask ? [x, mask] : x;
   if (mode === "attention") {
     return new AttentionReduce({ seed: nextSeed(ctx), name: layerName(ctx, "attention_reduce") })
-      .apply(x) as Symbolic;
+      .apply(input) as Symbolic;
   }
   const m = mode === "avg" ? "mean" : mode;
   if (m !== "sum" && m !== "mean" && m !== "max" && m !== "last" && m !== "concat") {
     throw new TypeError(`Unknown reduction ${JSON.stringify(mode)}`);
   }
-  return new SequenceReduce({ mode: m, name: layerName(ctx, `reduce_${m}`) }).apply(x) as Symbolic;
+  return new SequenceReduce({ mode: m, name: layerName(ctx, `reduce_${m}`) }).apply(
+    input,
+  ) as Symbolic;
 }
