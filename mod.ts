@@ -46,3 +46,14 @@ export { DataError } from "./lib/data/errors.ts";
 export { Dataset } from "./lib/data/dataset.ts";
 export { readDataset } from "./lib/data/read.ts";
 export { engineInfo, listEngines, ready } from "./lib/compute/mod.ts";
+export {
+  describeDataset,
+  display,
+  displayConfig,
+  evaluationReport,
+  inJupyter,
+  notebookProgress,
+  predictionsTable,
+  Report,
+  trainingReport,
+} from "./lib/viz/rich.ts";
