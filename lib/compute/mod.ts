@@ -37,6 +37,7 @@ export { tf };
 export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./native.ts";
 export type { NativeBackendInfo, NativeBackendOptions } from "./native.ts";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
+export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
 
 /** The compute engines, in the order `auto` tries them. */
 export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;

@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type Blas, openBlas } from "./_blas.ts";
 import { adamKernels } from "./_kernels_adam.ts";
 import { convKernels } from "./_kernels_conv.ts";
+import { denseKernels } from "./_kernels_dense.ts";
 import { elementwiseKernels } from "./_kernels_elementwise.ts";
 import { matMulKernels } from "./_kernels_matmul.ts";
 import { nnKernels, shapeKernels } from "./_kernels_nn.ts";
@@ -115,6 +116,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
     });
   }
   for (const config of adamKernels(NATIVE_BACKEND)) tf.registerKernel(config);
+  for (const config of denseKernels(NATIVE_BACKEND, blas.sgemm)) tf.registerKernel(config);
   registered = {
     backend: NATIVE_BACKEND,
     blas: { path: blas.path, threads: blas.threads },
