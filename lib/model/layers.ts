@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../compute/mod.ts";
+import { fastDense, tf } from "../compute/mod.ts";
 import { type BuildContext, layerName, nextSeed, type Symbolic } from "./component.ts";
 
 type Obj = Record<string, unknown>;
@@ -323,15 +323,22 @@ tf.serialization.registerClass(GhostBatchNorm);
 
 /** One dense layer with its own overrides. */
 function denseLayer(x: Symbolic, layer: Obj, ctx: BuildContext): Symbolic {
-  let y = tf.layers.dense({
+  // Without a norm in between, a relu goes into the dense layer itself (the same function),
+  // which trains as one fused kernel on the native engine.
+  const fold = (layer.norm === null || layer.norm === undefined) &&
+    activationName(layer.activation) === "relu";
+  let y = fastDense({
     units: layer.output_size as number,
     useBias: layer.use_bias as boolean,
+    activation: fold ? "relu" : undefined,
     kernelInitializer: initializer(layer.weights_initializer, nextSeed(ctx)),
     biasInitializer: initializer(layer.bias_initializer, nextSeed(ctx)),
     name: layerName(ctx, "dense"),
   }).apply(x) as Symbolic;
-  y = applyNorm(y, layer.norm, layer.norm_params, ctx);
-  y = applyActivation(y, layer.activation, ctx);
+  if (!fold) {
+    y = applyNorm(y, layer.norm, layer.norm_params, ctx);
+    y = applyActivation(y, layer.activation, ctx);
+  }
   return applyDropout(y, layer.dropout, ctx);
 }
 
