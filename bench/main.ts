@@ -1,8 +1,11 @@
 /**
- * `deno task bench [w1] [w2] [w3] [matmul] [--engine native] [--reference] [--stock-adam]`
+ * `deno task bench [w1] [w2] [w3] [matmul] [--engine native] [--reference] [--stock-adam]
+ * [--w1-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
- * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. With `--reference`
+ * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. W1 runs through the
+ * public API (`Model.create(config)`, `model.train`, `predictSplit`; `"via": "api"`); W3
+ * is built with tf.layers (`"via": "layers"`) until image features exist. With `--reference`
  * it also runs the reference (needs `/usr/bin/python3` with torch: `apt-get install -y
  * python3-torch`) in the same run and prints one ratio line per workload.
  *
@@ -10,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
-import { runMatMul, runW1, runW3 } from "./workloads.ts";
+import { runMatMul, runW1, runW1Api, runW3 } from "./workloads.ts";
 
 const ALL = ["w1", "w2", "w3", "matmul"];
 
@@ -26,6 +29,8 @@ const { values, positionals } = parseArgs({
     "w1-rows": { type: "string" },
     "w1-epochs": { type: "string" },
     "w3-rows": { type: "string" },
+    // W1 through the public API (default) or built directly with tf.layers.
+    "w1-via": { type: "string", default: "api" },
   },
 });
 
@@ -56,14 +61,21 @@ for (const w of which) {
   if (w === "w1") {
     const rows = values["w1-rows"] ? Number(values["w1-rows"]) : undefined;
     const epochs = values["w1-epochs"] ? Number(values["w1-epochs"]) : undefined;
-    const r = await runW1({ stockAdam, rows, epochs });
+    const via = values["w1-via"];
+    if (via !== "api" && via !== "layers") {
+      throw new TypeError(`Cannot run W1 via "${via}": expected "api" or "layers"`);
+    }
+    const r = via === "api"
+      ? await runW1Api({ rows, epochs })
+      : await runW1({ stockAdam, rows, epochs });
     const scaled = rows !== undefined || epochs !== undefined;
-    if (!scaled) ours["W1-tabular"] = r;
+    if (!scaled) ours["W1-tabular"] = r as unknown as Record<string, unknown>;
     emit({
       workload: "W1-tabular",
       ...r,
       ...common,
-      via: "layers",
+      ...(via === "api" ? { optimizer: "config adam (FusedAdamOptimizer)" } : {}),
+      via,
       ...(scaled ? { rows, epochs } : {}),
     });
   } else if (w === "w2") {
