@@ -24,7 +24,6 @@
 import { tf } from "../compute/mod.ts";
 import { type DecoderContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
 import { tensorName } from "../model/ecd.ts";
-import { initializer } from "../model/layers.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -111,22 +110,23 @@ export class SequenceGenerator extends tf.layers.Layer {
       ? this.addWeight("output_bias", [a.vocabSize], "float32", tf.initializers.zeros())
       : undefined;
     this.#cells = [];
+    // PyTorch's RNN/GRU/LSTM initialization (what Ludwig gets): every weight and bias drawn from
+    // U(−1/√hidden, 1/√hidden).
+    const bound = 1 / Math.sqrt(h);
+    const uniform = (seed: number) =>
+      tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed });
     for (let l = 0; l < a.numLayers; l++) {
+      const seed = a.seed + 1 + 3 * l;
       this.#cells.push({
-        kernel: this.addWeight(
-          `cell_${l}/kernel`,
-          [h, gates * h],
-          "float32",
-          initializer("xavier_uniform", a.seed + 1 + 2 * l),
-        ),
+        kernel: this.addWeight(`cell_${l}/kernel`, [h, gates * h], "float32", uniform(seed)),
         recurrent: this.addWeight(
           `cell_${l}/recurrent_kernel`,
           [h, gates * h],
           "float32",
-          tf.initializers.orthogonal({ gain: 1, seed: a.seed + 2 + 2 * l }),
+          uniform(seed + 1),
         ),
-        // PyTorch has input and hidden biases; GRU needs the hidden one apart (r ⊙ (h·W + b)).
-        bias: this.addWeight(`cell_${l}/bias`, [2, gates * h], "float32", tf.initializers.zeros()),
+        // Input and hidden biases apart, as PyTorch (GRU needs them: r ⊙ (h·W + b_h)).
+        bias: this.addWeight(`cell_${l}/bias`, [2, gates * h], "float32", uniform(seed + 2)),
       });
     }
     this.built = true;
