@@ -40,7 +40,37 @@ function maxOf(x: number, y: number): number {
 }
 
 /** Max or average pooling, NHWC; the average counts only the pixels inside the input. */
+/** Whether a pooling is 2×2 with stride 2 and every window inside the input (no padding). */
+function isPool2x2(info: Pool2DInfo): boolean {
+  return info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 &&
+    info.padInfo.left === 0 && info.outHeight * 2 <= info.inHeight &&
+    info.outWidth * 2 <= info.inWidth;
+}
+
+/** 2×2/stride-2 max pooling without padding: four loads per output, no window loops. */
+function maxPool2x2(x: Float32Array, info: Pool2DInfo): Float32Array {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
+    info;
+  const y = allocFloat32(batchSize * outH * outW * C, false);
+  const rowStep = inW * C;
+  let yo = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      let p = (b * inH + oh * 2) * rowStep;
+      for (let ow = 0; ow < outW; ow++, p += 2 * C) {
+        for (let c = 0; c < C; c++, yo++) {
+          const q = p + c;
+          y[yo] = maxOf(maxOf(x[q], x[q + C]), maxOf(x[q + rowStep], x[q + rowStep + C]));
+        }
+      }
+    }
+  }
+  return y;
+}
+
 function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
+  if (max && isPool2x2(info)) return maxPool2x2(x, info);
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
     info;
   const { strideHeight: sh, strideWidth: sw } = info;
@@ -81,6 +111,64 @@ function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
   return y;
 }
 
+/** {@linkcode maxPoolGrad} for {@linkcode isPool2x2} poolings: the four pixels unrolled. */
+function maxPoolGrad2x2(
+  x: Float32Array,
+  xi: Int32Array,
+  yi: Int32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  info: Pool2DInfo,
+): void {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
+    info;
+  const rowStep = inW * C;
+  let yo = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      let p = (b * inH + oh * 2) * rowStep;
+      for (let ow = 0; ow < outW; ow++, p += 2 * C) {
+        for (let c = 0; c < C; c++, yo++) {
+          const m = yi[yo];
+          const g = dy[yo];
+          const q0 = p + c;
+          const q1 = q0 + C;
+          const q2 = q0 + rowStep;
+          const q3 = q2 + C;
+          // 1 where the bits equal the maximum's, then keep only the first match.
+          let d = xi[q0] ^ m;
+          const t0 = ((d | -d) >>> 31) ^ 1;
+          d = xi[q1] ^ m;
+          const t1 = (((d | -d) >>> 31) ^ 1) & (t0 ^ 1);
+          let done = t0 | t1;
+          d = xi[q2] ^ m;
+          const t2 = (((d | -d) >>> 31) ^ 1) & (done ^ 1);
+          done |= t2;
+          d = xi[q3] ^ m;
+          const t3 = (((d | -d) >>> 31) ^ 1) & (done ^ 1);
+          done |= t3;
+          dx[q0] += g * t0;
+          dx[q1] += g * t1;
+          dx[q2] += g * t2;
+          dx[q3] += g * t3;
+          if (done === 0) {
+            // No pixel equals the maximum bit for bit (±0, NaN payloads): compare values.
+            let best = -Infinity;
+            let where = -1;
+            for (const q of [q0, q1, q2, q3]) {
+              if (x[q] > best || (where < 0 && x[q] !== x[q])) {
+                best = x[q];
+                where = q;
+              }
+            }
+            if (where >= 0 && x[where] === x[where]) dx[where] += g;
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * Routes each dy to the first pixel of its window (in scan order) that equals the pooled
  * maximum, as the cpu kernel does; the match is found on bit patterns without branches.
@@ -103,6 +191,10 @@ function maxPoolGrad(
   const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
   const yi = new Int32Array(pooled.buffer, pooled.byteOffset, pooled.length);
   const found = new Int32Array(C);
+  if (isPool2x2(info)) {
+    maxPoolGrad2x2(x, xi, yi, dy, dx, info);
+    return dx;
+  }
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const h0 = oh * sh - top;
@@ -390,6 +482,36 @@ function copyRun(dst: AnyArray, d: number, src: AnyArray, s: number, run: number
   else for (let j = 0; j < run; j++) dst[d + j] = src[s + j];
 }
 
+/**
+ * `outer` runs of `run` floats, from `src` (contiguous) to `dst` every `dstStride` from
+ * `d` (concat), or from `src` every `srcStride` to `dst` (split): float32 only, so the loops
+ * stay monomorphic; short runs are copied inline (a call per run costs more than the copy).
+ */
+function copyRuns(
+  dst: Float32Array,
+  d: number,
+  dstStride: number,
+  src: Float32Array,
+  s: number,
+  srcStride: number,
+  run: number,
+  outer: number,
+): void {
+  if (run >= 64) {
+    for (let o = 0; o < outer; o++) {
+      dst.set(src.subarray(s + o * srcStride, s + o * srcStride + run), d + o * dstStride);
+    }
+  } else if (run === 1) {
+    for (let o = 0; o < outer; o++) dst[d + o * dstStride] = src[s + o * srcStride];
+  } else {
+    for (let o = 0; o < outer; o++) {
+      const a = d + o * dstStride;
+      const b = s + o * srcStride;
+      for (let j = 0; j < run; j++) dst[a + j] = src[b + j];
+    }
+  }
+}
+
 const splitVKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   const x = inputs.x!;
   if (x.dtype === "string" || x.dtype === "complex64") return undefined;
@@ -411,7 +533,11 @@ const splitVKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   for (const s of sizes) {
     const run = s * inner;
     const out = allocLike(xv, outer * run);
-    for (let o = 0; o < outer; o++) copyRun(out, o * run, xv, o * rowLength + offset, run);
+    if (xv instanceof Float32Array) {
+      copyRuns(out as Float32Array, 0, run, xv, offset, rowLength, run, outer);
+    } else {
+      for (let o = 0; o < outer; o++) copyRun(out, o * run, xv, o * rowLength + offset, run);
+    }
     offset += run;
     const shape = x.shape.slice();
     shape[axis] = s;
@@ -449,7 +575,11 @@ const concatKernel: NativeKernel = ({ inputs, backend, attrs }) => {
   for (const t of parts) {
     const tv = backend.data.get(t.dataId).values as AnyArray;
     const run = sizeOf(t.shape.slice(axis));
-    for (let o = 0; o < outer; o++) copyRun(out, o * outRow + offset, tv, o * run, run);
+    if (out instanceof Float32Array && tv instanceof Float32Array) {
+      copyRuns(out, offset, outRow, tv, 0, run, run, outer);
+    } else {
+      for (let o = 0; o < outer; o++) copyRun(out, o * outRow + offset, tv, o * run, run);
+    }
     offset += run;
   }
   return outputAs(backend, outShape, dtype, out);

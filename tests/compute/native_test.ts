@@ -348,6 +348,9 @@ Deno.test({
       { x: number[]; f: number | [number, number]; s: number; pad: "same" | "valid" }
     > = [
       { x: [2, 8, 8, 3], f: 2, s: 2, pad: "valid" },
+      { x: [2, 7, 7, 3], f: 2, s: 2, pad: "valid" },
+      { x: [2, 6, 6, 2], f: 2, s: 2, pad: "same" },
+      { x: [1, 7, 7, 2], f: 2, s: 2, pad: "same" },
       { x: [1, 7, 7, 2], f: 3, s: 2, pad: "same" },
       { x: [2, 9, 6, 4], f: [3, 2], s: 1, pad: "valid" },
       { x: [3, 5, 5, 1], f: 2, s: 1, pad: "same" },
