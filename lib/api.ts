@@ -35,6 +35,13 @@ import { evaluateSplit, outputHeads, predictSplit } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
 import {
+  inJupyter,
+  notebookProgress,
+  withEvaluationDisplay,
+  withPredictionsDisplay,
+  withTrainingDisplay,
+} from "./viz/rich.ts";
+import {
   type TrainCallbacks,
   trainEcd,
   type TrainerState,
@@ -313,11 +320,16 @@ export class Model {
         }
       }
       : undefined;
+    const progressOptions = {
+      validationField: this.config.trainer.validation_field ?? undefined,
+      validationMetric: this.config.trainer.validation_metric ?? undefined,
+    };
     const callbacks = combineCallbacks(
-      options.progress === false ? undefined : terminalProgress({
-        validationField: this.config.trainer.validation_field ?? undefined,
-        validationMetric: this.config.trainer.validation_metric ?? undefined,
-      }),
+      options.progress === false
+        ? undefined
+        : inJupyter()
+        ? notebookProgress(progressOptions)
+        : terminalProgress(progressOptions),
       options.callbacks,
     );
     const result = await trainEcd(
@@ -362,12 +374,12 @@ export class Model {
         await this.save(modelDir!, result.statistics);
       }
     }
-    return {
+    return withTrainingDisplay({
       train_stats: result.statistics,
       preprocessed_data: preprocessed,
       output_directory: runDir,
       result,
-    };
+    });
   }
 
   #require(): { ecd: EcdModel; metadata: TrainingSetMetadata } {
@@ -411,7 +423,7 @@ export class Model {
     if (options.output_directory && !options.skip_save_predictions) {
       await writePredictions(options.output_directory, columns, options.output_format);
     }
-    return { predictions, output_directory: options.output_directory };
+    return withPredictionsDisplay({ predictions, output_directory: options.output_directory });
   }
 
   /** Evaluate on labelled rows: Ludwig's test statistics and the predictions. */
@@ -476,7 +488,10 @@ export class Model {
         await writePredictions(options.output_directory, columns, options.output_format);
       }
     }
-    return { test_statistics: stats, predictions, output_directory: options.output_directory };
+    return withEvaluationDisplay(
+      { test_statistics: stats, predictions, output_directory: options.output_directory },
+      metadata,
+    );
   }
 
   /** Train, then evaluate on the test split (or the validation split when there is no test). */
@@ -565,7 +580,7 @@ export async function train(
   options: TrainOptions,
 ): Promise<TrainingResults & { model: Model }> {
   const model = await Model.create(config);
-  return { ...(await model.train(options)), model };
+  return withTrainingDisplay({ ...(await model.train(options)), model });
 }
 
 /** Train then evaluate (functional shortcut of `Model.experiment`). */
