@@ -11,9 +11,10 @@
  * @example Views render as HTML and text
  * ```ts
  * import { assert } from "../_util/_assert.ts";
+ * import { JUPYTER_DISPLAY } from "./display.ts";
  * import { displayConfig } from "./rich.ts";
  * const view = displayConfig({ input_features: [{ name: "x", type: "number" }] });
- * const bundle = view[Symbol.for("Jupyter.display")]();
+ * const bundle = view[JUPYTER_DISPLAY]();
  * assert(bundle["text/html"].includes("input_features"));
  * assert(bundle["text/plain"].startsWith("input_features:"));
  * ```
@@ -142,10 +143,11 @@ export interface ConfigView {
  * ```ts
  * import { assert } from "../_util/_assert.ts";
  * import { feature, model } from "../builders/mod.ts";
+ * import { JUPYTER_DISPLAY } from "./display.ts";
  * import { displayConfig } from "./rich.ts";
  * const view = displayConfig(model().input(feature.number("x")).output(feature.binary("y")));
  * assert(view.yaml.includes("type: binary"));
- * assert(view[Symbol.for("Jupyter.display")]()["text/html"].includes("<pre"));
+ * assert(view[JUPYTER_DISPLAY]()["text/html"].includes("<pre"));
  * ```
  */
 export function displayConfig(
