@@ -239,6 +239,8 @@ export function w1Config(epochs = 3): Record<string, unknown> {
       should_shuffle: true,
       // Ludwig evaluates at each checkpoint (epoch end); the reference's timed loop does not.
       skip_all_evaluation: true,
+      // The reference does not clip gradients (Ludwig's default clips the global norm at 0.5).
+      gradient_clipping: { clipglobalnorm: null },
     },
   };
 }

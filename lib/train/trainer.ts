@@ -320,23 +320,35 @@ export async function trainEcd(
     elapsedSeconds: (performance.now() - started) / 1000,
   });
 
+  // skip_all_evaluation: no metrics and no evaluation at all, only the running losses.
+  const runningLosses = heads.map(() => 0);
   const checkpoint = async () => {
-    const trainingMetrics = t.evaluate_training_set
+    const runningLossOnly = (): Record<string, Record<string, number>> =>
+      Object.fromEntries([
+        ...heads.map((h, i) =>
+          [h.feature.name, { loss: runningLosses[i] / Math.max(1, runningBatches) }] as const
+        ),
+        ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const,
+      ]);
+    const trainingMetrics: Record<string, Record<string, number>> = t.skip_all_evaluation
+      ? runningLossOnly()
+      : t.evaluate_training_set
       ? evaluateSplit(ecd, heads, train, evalBatchSize).metrics
       : Object.fromEntries([
         ...heads.map((h, i) => [h.feature.name, running[i].compute()] as const),
         ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const,
       ]);
     running.forEach((r) => r.reset());
+    runningLosses.fill(0);
     runningCombined = 0;
     runningBatches = 0;
     record(state.statistics.training, trainingMetrics);
     let validationMetrics: Record<string, Record<string, number>> | undefined;
-    if (data.validation && data.validation.numRows > 0) {
+    if (!t.skip_all_evaluation && data.validation && data.validation.numRows > 0) {
       validationMetrics = evaluateSplit(ecd, heads, data.validation, evalBatchSize).metrics;
       record(state.statistics.validation, validationMetrics);
     }
-    if (data.test && data.test.numRows > 0) {
+    if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
       record(state.statistics.test, evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics);
     }
     const selected = (selectionSplit === "validation" ? validationMetrics! : trainingMetrics)[field]
@@ -415,7 +427,11 @@ export async function trainEcd(
         return value.dataSync()[0];
       });
       lastLoss = lossValue;
-      if (!t.evaluate_training_set) {
+      if (t.skip_all_evaluation) {
+        heads.forEach((_, i) => runningLosses[i] += keep[heads.length + 2 * i + 1].dataSync()[0]);
+        runningCombined += lossValue;
+        runningBatches++;
+      } else if (!t.evaluate_training_set) {
         const targets = keep.slice(0, heads.length);
         heads.forEach((h, i) => {
           const logits = keep[heads.length + 2 * i];

@@ -79,3 +79,11 @@ Deno.test("should_shuffle false gives the same batches every epoch (and still a 
   const b = await train({ epochs: 2, batch_size: 64, should_shuffle: false });
   equal(JSON.stringify(a.statistics), JSON.stringify(b.statistics));
 });
+
+Deno.test("skip_all_evaluation records only the running losses and evaluates nothing", async () => {
+  const result = await train({ epochs: 2, batch_size: 64, skip_all_evaluation: true });
+  equal(Object.keys(result.statistics.validation).length, 0);
+  equal(Object.keys(result.statistics.test).length, 0);
+  equal(JSON.stringify(Object.keys(result.statistics.training.y)), JSON.stringify(["loss"]));
+  equal(result.statistics.training.combined.loss.length, 1);
+});
