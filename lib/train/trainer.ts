@@ -351,9 +351,10 @@ export async function trainEcd(
     if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
       record(state.statistics.test, evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics);
     }
-    const selected = (selectionSplit === "validation" ? validationMetrics! : trainingMetrics)[field]
-      ?.[metric];
-    const value = Number.isFinite(selected) ? selected : NaN;
+    // Without evaluation (skip_all_evaluation) nothing is selected: the final weights stay.
+    const selected = (selectionSplit === "validation" ? validationMetrics : trainingMetrics)
+      ?.[field]?.[metric];
+    const value = selected !== undefined && Number.isFinite(selected) ? selected : NaN;
     const improved = !Number.isNaN(value) && better(value, state.bestMetric);
     if (improved) {
       state.bestMetric = value;
