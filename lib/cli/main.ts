@@ -173,9 +173,9 @@ const visualize: Command = {
   usage: `Usage: sonata visualize --visualization NAME [flags]
 
 Run "sonata visualize --help" for the visualizations and their flags.`,
-  async run(argv) {
+  async run(argv, io) {
     const { runVisualize } = await import("../viz/cli.ts");
-    return await runVisualize(argv);
+    return await runVisualize(argv, { stdout: io.out, stderr: io.err });
   },
 };
 
