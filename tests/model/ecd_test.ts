@@ -242,3 +242,35 @@ Deno.test("output dependencies, reductions, regularization and clipping options 
   }, 2);
   finite(stats);
 });
+
+Deno.test("every tabular combiner trains through the Model API and saves/loads", async (t) => {
+  const combiners: Obj[] = [
+    { type: "tabnet", size: 8, output_size: 8, num_steps: 2, bn_virtual_bs: 16 },
+    { type: "transformer", hidden_size: 8, num_heads: 2, transformer_output_size: 16 },
+    { type: "tabtransformer", hidden_size: 8, num_heads: 2, embed_input_feature_name: "add" },
+    { type: "comparator", entity_1: ["n", "c"], entity_2: ["v", "b"], output_size: 8 },
+    { type: "project_aggregate", projection_size: 8, output_size: 8 },
+  ];
+  for (const combiner of combiners) {
+    await t.step(combiner.type as string, async () => {
+      const { model, stats } = await trainOn({
+        input_features: [
+          { name: "n", type: "number" },
+          { name: "c", type: "category" },
+          { name: "v", type: "vector" },
+          { name: "b", type: "binary" },
+        ],
+        output_features: [{ name: "y_cat", type: "category" }],
+        combiner,
+      }, 2);
+      finite(stats);
+      const dir = await Deno.makeTempDir();
+      await model.save(dir);
+      const loaded = await Model.load(dir);
+      const a = (await model.predict(DATA.slice(0, 8))).predictions.columns.y_cat_probability;
+      const b = (await loaded.predict(DATA.slice(0, 8))).predictions.columns.y_cat_probability;
+      equal(JSON.stringify(a), JSON.stringify(b));
+      await Deno.remove(dir, { recursive: true });
+    });
+  }
+});
