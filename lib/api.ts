@@ -510,12 +510,12 @@ export class Model {
       ? raw[split]!
       : raw.validation ?? raw.training;
     const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
-    return {
+    return withEvaluationDisplay({
       test_statistics: evaluated.test_statistics,
       train_stats: trained.train_stats,
       preprocessed_data: trained.preprocessed_data,
       output_directory: trained.output_directory,
-    };
+    }, this.#metadata as Readonly<Obj> | undefined);
   }
 
   /** Save the model folder: config, metadata, TF.js layers model, statistics. */

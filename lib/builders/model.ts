@@ -137,6 +137,13 @@ export class ModelBuilder {
   toJSON(): Obj {
     return this.toObject();
   }
+
+  /** Jupyter display: the config as written, in YAML (`displayConfig()` highlights it). */
+  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
+    const yaml = this.toYAML();
+    const escaped = yaml.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return { "text/html": `<pre>${escaped}</pre>`, "text/plain": yaml };
+  }
 }
 
 /**

@@ -182,3 +182,12 @@ Deno.test("builders run through the same validation", () => {
     ).toConfig(),
   );
 });
+
+Deno.test("a builder displays itself in Jupyter as its YAML", () => {
+  const b = model().input(feature.number("x")).output(feature.binary("y<z>"));
+  const bundle = (b as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ]();
+  equal(bundle["text/plain"], b.toYAML());
+  ok(bundle["text/html"].startsWith("<pre>") && bundle["text/html"].includes("y&lt;z&gt;"));
+});
