@@ -41,8 +41,10 @@ export class TokenMask extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const ids = tf.cast(first(inputs), "int32");
-      return tf.cast(tf.notEqual(ids, tf.scalar(this.padIdx, "int32")), "float32");
+      // min(|id - pad|, 1): 0 at padding, 1 elsewhere, computed in float arithmetic because
+      // TF.js's cpu casts keep integer or boolean storage, which slows every later product.
+      const ids = tf.cast(first(inputs), "float32");
+      return tf.minimum(tf.abs(tf.sub(ids, this.padIdx)), 1);
     });
   }
 
@@ -65,7 +67,7 @@ export class VectorMask extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs);
-      return tf.cast(tf.greater(tf.max(tf.abs(x), -1), 0), "float32");
+      return tf.sign(tf.max(tf.abs(x), -1));
     });
   }
 }
@@ -205,11 +207,10 @@ export class MaskedPool1D extends tf.layers.Layer {
     return tf.tidy(() => {
       const [x, m] = pair(inputs) as [tf.Tensor3D, tf.Tensor2D];
       const m3 = tf.expandDims(m, 2) as tf.Tensor3D;
-      const any = tf.greater(pool1d(m3, "max", this, 0), 0); // [b, l', 1]
+      const any = pool1d(m3, "max", this, 0); // [b, l', 1]: 1 where a window has a real step
       if (this.fn === "max") {
         const shifted = tf.add(tf.mul(x, m3), tf.mul(tf.sub(1, m3), NEG_INF)) as tf.Tensor3D;
-        const pooled = pool1d(shifted, "max", this, NEG_INF);
-        return tf.where(tf.broadcastTo(any, pooled.shape), pooled, tf.zerosLike(pooled));
+        return tf.mul(pool1d(shifted, "max", this, NEG_INF), any);
       }
       const sums = pool1d(tf.mul(x, m3) as tf.Tensor3D, "avg", this, 0);
       const counts = pool1d(m3, "avg", this, 0);
@@ -429,8 +430,9 @@ export class TfIdf extends tf.layers.Layer {
     return tf.tidy(() => {
       const ids = tf.cast(first(inputs), "int32") as tf.Tensor2D;
       const counts = tf.denseBincount(ids, tf.tensor([], undefined, "float32"), this.vocabSize);
-      const notPad = tf.oneHot(tf.tensor1d([this.padIdx], "int32"), this.vocabSize, 0, 1);
-      const real = tf.mul(counts, tf.cast(notPad, "float32"));
+      const notPad = new Float32Array(this.vocabSize).fill(1);
+      notPad[this.padIdx] = 0;
+      const real = tf.mul(counts, tf.tensor1d(notPad));
       const total = tf.maximum(tf.sum(real, 1, true), 1);
       return tf.mul(tf.div(real, total), this.#idf!.read());
     });

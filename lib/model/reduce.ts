@@ -56,27 +56,34 @@ export class SequenceReduce extends tf.layers.Layer {
   }
 
   #masked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-    const m = tf.expandDims(mask, 2);
-    const zeroed = tf.mul(x, m);
+    // Weighted sums over time are batched products [b, 1, t] × [b, t, h] (fast, with fast
+    // gradients); padded steps have weight 0.
+    const weighted = (w: tf.Tensor) =>
+      tf.reshape(tf.matMul(tf.expandDims(w, 1) as tf.Tensor3D, x as tf.Tensor3D), [
+        x.shape[0],
+        -1,
+      ]);
     switch (this.mode) {
       case "sum":
-        return tf.sum(zeroed, 1);
+        return weighted(mask);
       case "mean":
-        return tf.div(tf.sum(zeroed, 1), tf.maximum(tf.sum(m, 1), 1));
+        return weighted(tf.div(mask, tf.maximum(tf.sum(mask, 1, true), 1)));
       case "max": {
-        const shifted = tf.add(zeroed, tf.mul(tf.sub(1, m), -1e9));
-        return tf.mul(tf.max(shifted, 1), tf.cast(tf.greater(tf.sum(m, 1), 0), "float32"));
+        const m = tf.expandDims(mask, 2);
+        const shifted = tf.add(tf.mul(x, m), tf.mul(tf.sub(1, m), -1e9));
+        return tf.mul(tf.max(shifted, 1), tf.sign(tf.sum(mask, 1, true)));
       }
       case "last": {
         const steps = x.shape[1]!;
-        if (steps === 1) return tf.reshape(zeroed, [x.shape[0], -1]);
+        if (steps === 1) return tf.reshape(tf.mul(x, tf.expandDims(mask, 2)), [x.shape[0], -1]);
         // The last real step: the largest (t + 1)·mask_t.
         const last = tf.argMax(tf.mul(mask, tf.range(1, steps + 1)), 1);
-        const pick = tf.expandDims(tf.oneHot(last, steps), 2);
-        return tf.sum(tf.mul(zeroed, pick), 1);
+        return weighted(
+          tf.mul(tf.oneHot(last, steps, 1, 0, "float32"), tf.sign(tf.sum(mask, 1, true))),
+        );
       }
       case "concat":
-        return tf.reshape(zeroed, [x.shape[0], -1]);
+        return tf.reshape(tf.mul(x, tf.expandDims(mask, 2)), [x.shape[0], -1]);
     }
   }
 
