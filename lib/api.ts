@@ -30,7 +30,7 @@ import {
   writeFolderAtomic,
   writeJsonAtomic,
 } from "./model/artifacts.ts";
-import { buildEcd, type ColumnSpec, type EcdModel } from "./model/ecd.ts";
+import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
 import { evaluateSplit, outputHeads, predictSplit } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
@@ -547,6 +547,7 @@ export class Model {
     model.#columns = await readJson<Record<string, ColumnSpec>>(
       join(modelDir, "input_columns.json"),
     );
+    await loadImplementations(model.config);
     const layers = await loadLayersModel(join(modelDir, "model"));
     model.#ecd = {
       model: layers,

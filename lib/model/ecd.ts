@@ -60,6 +60,19 @@ async function loadImpl<T>(load: Loader | undefined, what: string, where: string
   return await load() as T;
 }
 
+/**
+ * Import the implementations of every component of a config, which registers their custom
+ * layer classes with TF.js: needed before loading a saved model in a fresh process.
+ */
+export async function loadImplementations(config: ModelConfig): Promise<void> {
+  const loads = [
+    ...config.input_features.map((f) => encoderEntry(f.type, f.encoder.type)?.load),
+    combinerEntry(config.combiner.type)?.load,
+    ...config.output_features.map((f) => decoderEntry(f.type, f.decoder.type)?.load),
+  ];
+  await Promise.all(loads.map((load) => load?.()));
+}
+
 /** Row shape as the model sees it: scalars become [1]. */
 export function modelShape(spec: ColumnSpec): number[] {
   return spec.shape.length === 0 ? [1] : [...spec.shape];

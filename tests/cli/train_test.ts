@@ -207,3 +207,56 @@ Deno.test("bad data and bad flags exit 2 with located messages", async () => {
   match(noModel.err.join(""), /Missing --model_path/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a model with custom layers predicts in a fresh process (sonata predict)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sonata_fresh_" });
+  const lines = ["a,d,c,y"];
+  for (let i = 0; i < 120; i++) {
+    const a = (i * 37 % 100) / 100;
+    lines.push(`${a},2021-0${1 + i % 9}-1${i % 9},${"xyz"[i % 3]},${a > 0.5 ? 1 : 0}`);
+  }
+  await Deno.writeTextFile(`${dir}/data.csv`, lines.join("\n"));
+  await Deno.writeTextFile(
+    `${dir}/c.yaml`,
+    `input_features:
+  - { name: a, type: number }
+  - { name: d, type: date }
+  - { name: c, type: category, encoder: onehot }
+output_features:
+  - { name: y, type: binary }
+trainer: { epochs: 1, batch_size: 16 }
+`,
+  );
+  equal(
+    await main([
+      "train",
+      "-c",
+      `${dir}/c.yaml`,
+      "--dataset",
+      `${dir}/data.csv`,
+      "--output_directory",
+      dir,
+    ], capture().io),
+    0,
+  );
+  const cli = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      cli,
+      "predict",
+      "-m",
+      `${dir}/experiment_run`,
+      "--dataset",
+      `${dir}/data.csv`,
+      "--output_directory",
+      `${dir}/pred`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  equal(code, 0, new TextDecoder().decode(stderr));
+  equal((await Deno.readTextFile(`${dir}/pred/predictions.csv`)).trim().split("\n").length, 121);
+  await Deno.remove(dir, { recursive: true });
+});
