@@ -260,3 +260,65 @@ trainer: { epochs: 1, batch_size: 16 }
   equal((await Deno.readTextFile(`${dir}/pred/predictions.csv`)).trim().split("\n").length, 121);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a text model trains, evaluates and predicts from the CLI (predict in a fresh process)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sonata_text_" });
+  const words = ["great", "awful", "fine", "bad", "superb", "poor", "nice", "terrible"];
+  const lines = ["review,label"];
+  for (let i = 0; i < 160; i++) {
+    const w = [words[i % 8], words[(i * 3) % 8], words[(i * 5) % 8]];
+    const positive = w.filter((x) => ["great", "fine", "superb", "nice"].includes(x)).length >= 2;
+    lines.push(`"${w.join(" ")}, really",${positive ? "pos" : "neg"}`);
+  }
+  await Deno.writeTextFile(`${dir}/reviews.csv`, lines.join("\n"));
+  await Deno.writeTextFile(
+    `${dir}/c.yaml`,
+    `input_features:
+  - name: review
+    type: text
+    encoder: { type: rnn, cell_type: gru, state_size: 8, embedding_size: 8 }
+output_features:
+  - { name: label, type: category }
+trainer: { epochs: 3, batch_size: 16 }
+`,
+  );
+  const train = capture();
+  equal(
+    await main([
+      "experiment",
+      "-c",
+      `${dir}/c.yaml`,
+      "--dataset",
+      `${dir}/reviews.csv`,
+      "--output_directory",
+      dir,
+    ], train.io),
+    0,
+    train.err.join("\n"),
+  );
+  const stats = JSON.parse(await Deno.readTextFile(`${dir}/experiment_run/test_statistics.json`));
+  ok("accuracy" in stats.label);
+  const cli = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      cli,
+      "predict",
+      "-m",
+      `${dir}/experiment_run`,
+      "--dataset",
+      `${dir}/reviews.csv`,
+      "--output_directory",
+      `${dir}/pred`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  equal(code, 0, new TextDecoder().decode(stderr));
+  match(
+    (await Deno.readTextFile(`${dir}/pred/predictions.csv`)).split("\n")[0],
+    /label_predictions/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
