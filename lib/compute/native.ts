@@ -31,6 +31,7 @@ import { matMulKernels } from "./_kernels_matmul.ts";
 import { nnKernels, shapeKernels } from "./_kernels_nn.ts";
 import { type NativeKernel, watched, withFallback } from "./_kernel_util.ts";
 import { installPoolHooks } from "./_pool.ts";
+import { installCheapSaves } from "./_engine_saves.ts";
 
 /** The name the native backend is registered under. */
 export const NATIVE_BACKEND = "native";
@@ -117,6 +118,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
   }
   for (const config of adamKernels(NATIVE_BACKEND)) tf.registerKernel(config);
   for (const config of denseKernels(NATIVE_BACKEND, blas.sgemm)) tf.registerKernel(config);
+  installCheapSaves(NATIVE_BACKEND);
   registered = {
     backend: NATIVE_BACKEND,
     blas: { path: blas.path, threads: blas.threads },

@@ -7,6 +7,7 @@
 import { tf } from "../compute/mod.ts";
 import type { ModelConfig, OutputFeatureConfig } from "../config/model.ts";
 import type { EcdModel } from "../model/ecd.ts";
+import { forwardOf } from "../model/_fast_forward.ts";
 import { batchRanges, batchTensor, type Column, type Columns } from "./batches.ts";
 import { createLoss, type LossFn, probabilitiesFromLogits } from "./losses.ts";
 import { paddingIdOf } from "./_sequence_losses.ts";
@@ -126,10 +127,8 @@ export function predictSplit(
     const rows = Int32Array.from({ length: end - start }, (_, i) => start + i);
     tf.tidy(() => {
       const inputs = inputTensors(ecd, split, rows);
-      const result = ecd.model.predict(inputs, { batchSize: rows.length }) as
-        | tf.Tensor
-        | tf.Tensor[];
-      const list = Array.isArray(result) ? result : [result];
+      // model.predict's forward pass, compiled (no tf.layers per-layer bookkeeping).
+      const list = forwardOf(ecd.model)(inputs, false);
       heads.forEach((h, i) => {
         const logits = list[i];
         outs[i].logits.set(logits.dataSync() as Float32Array, start * rowSize(h));

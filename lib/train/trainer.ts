@@ -10,6 +10,7 @@ import type { ModelConfig } from "../config/model.ts";
 import { randomPermutation } from "../_util/random.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { resetDropoutSeeds } from "../model/layers.ts";
+import { forwardOf } from "../model/_fast_forward.ts";
 import { withTeacherTargets } from "../decoders/_generator_impl.ts";
 import { batchTensor, type Columns } from "./batches.ts";
 import {
@@ -152,11 +153,8 @@ function batchLoss(
 ): tf.Scalar {
   // Targets travel beside the forward pass for decoders that teacher-force (generator).
   const teacher = Object.fromEntries(heads.map((h, i) => [h.feature.name, targets[i]]));
-  const out = withTeacherTargets(
-    teacher,
-    () => ecd.model.apply(inputs, { training: true }),
-  ) as tf.Tensor | tf.Tensor[];
-  const list = Array.isArray(out) ? out : [out];
+  // The compiled forward pass: model.apply's kernels without tf.layers' per-layer bookkeeping.
+  const list = withTeacherTargets(teacher, () => forwardOf(ecd.model)(inputs, true));
   let total = tf.scalar(0);
   heads.forEach((h, i) => {
     const loss = h.loss(list[i], targets[i]);
