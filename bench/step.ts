@@ -95,4 +95,9 @@ if (fwd) {
       value.dataSync();
     }));
 }
+{
+  const { value, grads } = tf.variableGrads(lossOf(false));
+  time("optimizer.applyGradients", () => optimizer.applyGradients(grads));
+  tf.dispose([value, ...Object.values(grads)]);
+}
 console.log(`numTensors ${tf.memory().numTensors}`);

@@ -10,6 +10,7 @@
  */
 import type { KernelConfig, MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
 import { allocFloat32, type KernelArgs, output } from "./_kernel_util.ts";
+import { exclusivelyOwned } from "./_pool.ts";
 
 /** The fused Adam kernel's name. */
 export const ADAM_KERNEL = "SonataAdam";
@@ -28,9 +29,12 @@ function adamUpdate({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const beta2 = attrs!.beta2 as number;
   const epsilon = attrs!.epsilon as number;
   const n = x.length;
-  const x1 = allocFloat32(n, false);
-  const m1 = allocFloat32(n, false);
-  const v1 = allocFloat32(n, false);
+  const xIn = exclusivelyOwned(cpu, inputs.x!.dataId);
+  const mIn = exclusivelyOwned(cpu, inputs.m!.dataId);
+  const vIn = exclusivelyOwned(cpu, inputs.v!.dataId);
+  const x1 = xIn ? x : allocFloat32(n, false);
+  const m1 = mIn ? m : allocFloat32(n, false);
+  const v1 = vIn ? v : allocFloat32(n, false);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const bias1 = 1 / (1 - accBeta1);
@@ -44,11 +48,12 @@ function adamUpdate({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     x1[i] = x[i] - lr * (mi * bias1) / (Math.sqrt(vi * bias2) + epsilon);
   }
   const shape = inputs.x!.shape;
-  return [
-    output(cpu, shape, x1),
-    output(cpu, shape, m1),
-    output(cpu, shape, v1),
-  ];
+  const result = (input: TensorInfo, inPlace: boolean, values: Float32Array): TensorInfo => {
+    if (!inPlace) return output(cpu, shape, values);
+    cpu.incRef(input.dataId);
+    return { dataId: input.dataId, shape: input.shape, dtype: "float32" };
+  };
+  return [result(inputs.x!, xIn, x1), result(inputs.m!, mIn, m1), result(inputs.v!, vIn, v1)];
 }
 
 /** The kernel configs of the fused Adam update for a backend that stores data as the cpu one. */

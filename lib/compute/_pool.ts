@@ -58,6 +58,16 @@ export function adopt(values: unknown, dataId: object): void {
   }
 }
 
+/**
+ * Whether `dataId` alone may see `values`: it owns the array (no read-out, no alias) and one
+ * tensor references it. A kernel may then overwrite the array in place.
+ */
+export function exclusivelyOwned(backend: MathBackendCPU, dataId: object): boolean {
+  const entry = backend.data.get(dataId);
+  return entry !== undefined && entry.refCount === 1 && ArrayBuffer.isView(entry.values) &&
+    owners.get(entry.values.buffer) === dataId;
+}
+
 /** Stops recycling an array that code outside the kernels may hold. */
 export function disown(values: unknown): void {
   if (ArrayBuffer.isView(values)) owners.delete(values.buffer);
