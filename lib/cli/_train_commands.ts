@@ -17,8 +17,15 @@ export interface CommandIo {
   err: (text: string) => void;
 }
 
-/** Turn known failures into exit code 2 with the message; rethrow the rest. */
+/**
+ * Turn known failures (bad flags, configs, data, components not implemented) into exit code 2
+ * with the message; rethrow the rest.
+ */
 export function failure(error: unknown, io: CommandIo): number {
+  if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
+    io.err(error.message);
+    return 2;
+  }
   if (
     error instanceof ConfigValidationError || error instanceof ConfigSyntaxError ||
     error instanceof DataError
@@ -105,9 +112,6 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
     io.out(`Model saved to ${join(result.output_directory ?? "", "model")}`);
     return 0;
   } catch (error) {
-    if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
-      return io.err(error.message), 2;
-    }
     return failure(error, io);
   }
 }
@@ -124,9 +128,6 @@ export async function experimentCommand(v: Values, io: CommandIo): Promise<numbe
     io.out(`Results in ${result.output_directory}`);
     return 0;
   } catch (error) {
-    if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
-      return io.err(error.message), 2;
-    }
     return failure(error, io);
   }
 }
@@ -174,9 +175,6 @@ export async function predictCommand(v: Values, io: CommandIo): Promise<number> 
     );
     return 0;
   } catch (error) {
-    if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
-      return io.err(error.message), 2;
-    }
     return failure(error, io);
   }
 }
@@ -197,9 +195,6 @@ export async function evaluateCommand(v: Values, io: CommandIo): Promise<number>
     }
     return 0;
   } catch (error) {
-    if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
-      return io.err(error.message), 2;
-    }
     return failure(error, io);
   }
 }
@@ -219,9 +214,6 @@ export async function preprocessCommand(v: Values, io: CommandIo): Promise<numbe
     );
     return 0;
   } catch (error) {
-    if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
-      return io.err(error.message), 2;
-    }
     return failure(error, io);
   }
 }
