@@ -36,7 +36,7 @@ import {
   windowedLength,
   WindowMask,
 } from "../model/_mask.ts";
-import { maskedTransformerStack } from "../model/_mask_attention.ts";
+import { transformerStack } from "../model/_attention.ts";
 
 type Obj = Record<string, unknown>;
 type Build = (config: Obj, ctx: BuildContext) => (x: Symbolic) => Symbolic;
@@ -491,13 +491,18 @@ export const transformer: Build = (config, ctx) => (input) => {
       name: layerName(ctx, "project_to_hidden_size"),
     }).apply(x) as Symbolic;
   }
-  x = maskedTransformerStack(x, s.mask, {
-    numLayers: config.num_layers as number,
-    hiddenSize: hidden,
-    numHeads: config.num_heads as number,
-    outputSize: config.transformer_output_size as number,
-    dropout: (config.dropout as number | undefined) ?? 0,
-  }, ctx);
+  x = transformerStack(
+    x,
+    {
+      numLayers: config.num_layers as number,
+      hiddenSize: hidden,
+      numHeads: config.num_heads as number,
+      outputSize: config.transformer_output_size as number,
+      dropout: (config.dropout as number | undefined) ?? 0,
+    },
+    ctx,
+    s.mask,
+  );
   return reduceAndFc({ x, mask: s.mask }, config, ctx, fcSettings(config, "fc_", false));
 };
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "../compute/mod.ts";
+import { NEG_INF } from "./_mask.ts";
 import { type BuildContext, layerName, nextSeed, type Symbolic } from "./component.ts";
 import { applyDropout, initializer } from "./layers.ts";
 
@@ -81,7 +82,9 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
+      // Inputs: x [batch, seq, in], or [x, mask [batch, seq]] to keep padded keys out.
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const mask = Array.isArray(inputs) ? inputs[1] as tf.Tensor2D | undefined : undefined;
       const [b, t, inSize] = x.shape;
       const [wq, bq, wk, bk, wv, bv, wo, bo] = this.#w.map((w) => w.read());
       const flat = tf.reshape(x, [b * t, inSize]);
@@ -95,7 +98,8 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const q = heads(wq, bq);
       const k = heads(wk, bk);
       const v = heads(wv, bv);
-      const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh));
+      let scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)); // [b, heads, t, t]
+      if (mask) scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, mask), NEG_INF), [b, 1, 1, t]));
       const attended = tf.matMul(tf.softmax(scores, -1), v); // [b, heads, t, dh]
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b * t, this.hiddenSize]);
       const out = tf.add(tf.matMul(merged, wo as tf.Tensor2D), bo);
@@ -128,11 +132,15 @@ export interface TransformerStackSpec {
   dropout: number;
 }
 
-/** Ludwig's `TransformerStack` on [batch, seq, hidden]. */
+/**
+ * Ludwig's `TransformerStack` on [batch, seq, hidden]; with `mask` [batch, seq] (1 real, 0
+ * padding), attention never looks at padded keys, so padding changes no real step.
+ */
 export function transformerStack(
   x: Symbolic,
   spec: TransformerStackSpec,
   ctx: BuildContext,
+  mask?: Symbolic,
 ): Symbolic {
   let h = x;
   for (let i = 0; i < spec.numLayers; i++) {
@@ -141,7 +149,7 @@ export function transformerStack(
       numHeads: spec.numHeads,
       seed: nextSeed(ctx),
       name: layerName(ctx, "self_attention"),
-    }).apply(h) as Symbolic;
+    }).apply(mask ? [h, mask] : h) as Symbolic;
     attn = applyDropout(attn, spec.dropout, ctx);
     const sum1 = tf.layers.add({ name: layerName(ctx, "attention_residual") })
       .apply([h, attn]) as Symbolic;
