@@ -38,10 +38,15 @@ const ecd = {
 const heads = outputHeads(ecd, model.config, model.metadata as never);
 const optimizer = createOptimizer(model.config.trainer.optimizer, 0.001);
 const steps = Number(values.steps);
+// Rows as the trainer draws them: consecutive slices of a random permutation.
+const perm = new Int32Array(train.numRows).map((_, i) => i);
+for (let i = perm.length - 1; i > 0; i--) {
+  const j = Math.floor(Math.random() * (i + 1));
+  [perm[i], perm[j]] = [perm[j], perm[i]];
+}
 const batch = (i: number) => {
-  const r = new Int32Array(256);
-  for (let j = 0; j < 256; j++) r[j] = (i * 256 + j * 7) % train.numRows;
-  return r;
+  const start = (i * 256) % (train.numRows - 256);
+  return perm.subarray(start, start + 256);
 };
 let fwd: ((x: tf.Tensor[], training: boolean) => tf.Tensor[]) | undefined;
 try {

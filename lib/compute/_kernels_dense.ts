@@ -47,6 +47,31 @@ function reluGrad(g: Float32Array, dy: Float32Array, y: Float32Array, len: numbe
   }
 }
 
+/**
+ * The relu gradient (as {@linkcode reluGrad}) and, in the same pass, the bias gradient
+ * db[j] = Σ_i g[i, j], summed in the same order as {@linkcode columnSums}.
+ */
+function reluGradColumnSums(
+  g: Float32Array,
+  db: Float32Array,
+  dy: Float32Array,
+  y: Float32Array,
+  n: number,
+  m: number,
+): void {
+  const gi = new Int32Array(g.buffer, g.byteOffset, n * m);
+  const di = new Int32Array(dy.buffer, dy.byteOffset, n * m);
+  const yi = new Int32Array(y.buffer, y.byteOffset, n * m);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    for (let j = 0; j < m; j++) {
+      const b = yi[row + j];
+      gi[row + j] = di[row + j] & -((b | -b) >>> 31);
+      db[j] += g[row + j];
+    }
+  }
+}
+
 /** db[j] = Σ_i g[i, j] for g [n, m]. */
 function columnSums(db: Float32Array, g: Float32Array, n: number, m: number): void {
   for (let i = 0; i < n; i++) {
@@ -97,9 +122,11 @@ export function denseKernels(backendName: string, sgemm: Sgemm): KernelConfig[] 
     if (attrs?.activation === "relu") {
       const y = values(cpu, inputs.y!);
       g = scratchBuffer(n * m);
-      reluGrad(g, dy, y, n * m);
+      if (db) reluGradColumnSums(g, db, dy, y, n, m);
+      else reluGrad(g, dy, y, n * m);
+    } else if (db) {
+      columnSums(db, g, n, m);
     }
-    if (db) columnSums(db, g, n, m);
     const dx = allocFloat32(n * k, false);
     const dw = allocFloat32(k * m, false);
     const wv = values(cpu, inputs.w!);

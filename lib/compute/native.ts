@@ -32,6 +32,7 @@ import { nnKernels, shapeKernels } from "./_kernels_nn.ts";
 import { type NativeKernel, watched, withFallback } from "./_kernel_util.ts";
 import { installPoolHooks } from "./_pool.ts";
 import { installCheapSaves } from "./_engine_saves.ts";
+import { installGatherGradient } from "./_gather_grad.ts";
 
 /** The name the native backend is registered under. */
 export const NATIVE_BACKEND = "native";
@@ -119,6 +120,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
   for (const config of adamKernels(NATIVE_BACKEND)) tf.registerKernel(config);
   for (const config of denseKernels(NATIVE_BACKEND, blas.sgemm)) tf.registerKernel(config);
   installCheapSaves(NATIVE_BACKEND);
+  installGatherGradient();
   registered = {
     backend: NATIVE_BACKEND,
     blas: { path: blas.path, threads: blas.threads },

@@ -155,12 +155,16 @@ function batchLoss(
   const teacher = Object.fromEntries(heads.map((h, i) => [h.feature.name, targets[i]]));
   // The compiled forward pass: model.apply's kernels without tf.layers' per-layer bookkeeping.
   const list = withTeacherTargets(teacher, () => forwardOf(ecd.model)(inputs, true));
-  let total = tf.scalar(0);
+  // 0 + 1 × loss is the loss itself: a single head of weight 1 records no extra kernels.
+  let total: tf.Tensor | undefined;
   heads.forEach((h, i) => {
     const loss = h.loss(list[i], targets[i]);
     keep.push(tf.keep(list[i]), tf.keep(loss));
-    total = tf.add(total, tf.mul(loss, h.feature.loss.weight));
+    const weight = h.feature.loss.weight;
+    const term = weight === 1 ? loss : tf.mul(loss, weight);
+    total = total === undefined ? term : tf.add(total, term);
   });
+  total ??= tf.scalar(0);
   const reg = regularization(
     ecd.model,
     config.trainer.regularization_type,
