@@ -110,3 +110,37 @@ time(
 );
 time("relu 256x256", () => [rand([256, 256])], (x) => tf.relu(x));
 time("adam 1000x50", () => [rand([1000, 50])], (x) => tf.add(x, 1));
+// W1's dense layers (batch 256): the fused forward and gradient kernels and their sgemm calls.
+for (const [k, m] of [[210, 256], [256, 256]]) {
+  time(
+    `SonataDense relu 256x${k}x${m}`,
+    () => [rand([256, k]), rand([k, m]), rand([m])],
+    (x, w, b) =>
+      tf.engine().runKernel("SonataDense", { x, w, bias: b }, { activation: "relu" }) as tf.Tensor,
+  );
+  time(
+    `SonataDenseGrad relu 256x${k}x${m}`,
+    () => {
+      const x = rand([256, k]);
+      const w = rand([k, m]);
+      const y = tf.relu(rand([256, m]));
+      return [rand([256, m]), x, w, y];
+    },
+    (dy, x, w, y) =>
+      tf.engine().runKernel("SonataDenseGrad", { dy, x, w, y }, {
+        activation: "relu",
+        hasBias: true,
+      }) as tf.Tensor[],
+  );
+  time(`matMul 256x${k}x${m}`, () => [rand([256, k]), rand([k, m])], (a, b) => tf.matMul(a, b));
+  time(
+    `matMul dx 256x${m}x${k} (b transposed)`,
+    () => [rand([256, m]), rand([k, m])],
+    (a, b) => tf.matMul(a, b, false, true),
+  );
+  time(
+    `matMul dw ${k}x256x${m} (a transposed)`,
+    () => [rand([256, k]), rand([256, m])],
+    (a, b) => tf.matMul(a, b, true, false),
+  );
+}

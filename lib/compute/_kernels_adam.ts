@@ -11,6 +11,10 @@
 import type { KernelConfig, MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
 import { allocFloat32, type KernelArgs, output } from "./_kernel_util.ts";
 import { exclusivelyOwned } from "./_pool.ts";
+import { wasmAdam } from "./_wasm_adam.ts";
+
+/** Variables at least this long take the WebAssembly SIMD update. */
+const WASM_MIN = 64;
 
 /** The fused Adam kernel's name. */
 export const ADAM_KERNEL = "SonataAdam";
@@ -39,7 +43,16 @@ function adamUpdate({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const c2 = 1 - beta2;
   const bias1 = 1 / (1 - accBeta1);
   const bias2 = 1 / (1 - accBeta2);
-  for (let i = 0; i < n; i++) {
+  const simd = n >= WASM_MIN &&
+    wasmAdam(x, g, m, v, x1, m1, v1, {
+      learningRate: lr,
+      beta1,
+      beta2,
+      epsilon,
+      accBeta1,
+      accBeta2,
+    });
+  for (let i = 0; i < (simd ? 0 : n); i++) {
     const gi = g[i];
     const mi = m[i] * beta1 + gi * c1;
     const vi = v[i] * beta2 + gi * gi * c2;

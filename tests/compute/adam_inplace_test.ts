@@ -51,3 +51,25 @@ Deno.test({
     assert.equal(tf.memory().numTensors, before);
   },
 });
+
+Deno.test({
+  name: "fusedAdam() on native equals tf.train.adam on native bit for bit (WebAssembly SIMD)",
+  ignore: NO_BLAS !== undefined,
+  async fn() {
+    await tf.setBackend("native");
+    const run = (fused: boolean) => {
+      // 67 × 13: an odd length (the SIMD loop's last lanes are padding).
+      const w = tf.tidy(() => tf.variable(rand([67, 13], 1)));
+      const x = rand([8, 67], 2);
+      const optimizer = fused ? fusedAdam(0.01) : tf.train.adam(0.01);
+      for (let i = 0; i < 5; i++) {
+        optimizer.minimize(() => tf.matMul(x, w).square().mean() as tf.Scalar);
+      }
+      const out = new Uint32Array(w.dataSync().slice().buffer);
+      optimizer.dispose();
+      tf.dispose([w, x]);
+      return out;
+    };
+    assert.deepEqual(run(true), run(false));
+  },
+});
