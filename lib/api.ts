@@ -264,6 +264,19 @@ export class Model {
       const dir = await exists(join(options.model_load_path, "model_config.json"))
         ? options.model_load_path
         : join(options.model_load_path, "model");
+      // Weights index vocabularies: the loaded model's must be the ones this data produced.
+      const theirMetadata = await readJson<TrainingSetMetadata>(
+        join(dir, "training_set_metadata.json"),
+      );
+      for (const [name, meta] of Object.entries(preprocessed.metadata)) {
+        const a = JSON.stringify((meta as Obj).idx2str ?? null);
+        const b = JSON.stringify((theirMetadata[name] as Obj | undefined)?.idx2str ?? null);
+        if (a !== b) {
+          throw new Error(
+            `Cannot train from --model_load_path "${options.model_load_path}": feature "${name}" has another vocabulary in this data than in that model`,
+          );
+        }
+      }
       const loaded = await loadLayersModel(join(dir, "model"));
       const ours = this.#ecd.model.getWeights();
       const theirs = loaded.getWeights();

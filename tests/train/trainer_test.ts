@@ -87,3 +87,33 @@ Deno.test("skip_all_evaluation records only the running losses and evaluates not
   equal(JSON.stringify(Object.keys(result.statistics.training.y)), JSON.stringify(["loss"]));
   equal(result.statistics.training.combined.loss.length, 1);
 });
+
+Deno.test("model_load_path starts from a trained model's weights, and refuses other vocabularies", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = {
+    input_features: [{ name: "x", type: "number" }, { name: "c", type: "category" }],
+    output_features: [{ name: "y", type: "number" }],
+    trainer: { epochs: 1, batch_size: 64 },
+  };
+  const first = await (await Model.create(config)).train({
+    dataset: ROWS,
+    output_directory: dir,
+    progress: false,
+  });
+  const again = await (await Model.create(config)).train({
+    dataset: ROWS,
+    output_directory: dir,
+    model_load_path: first.output_directory,
+    progress: false,
+  });
+  ok(again.result.steps > 0);
+  const other = ROWS.map((r) => ({ ...r, c: r.c.toUpperCase() }));
+  const error = await (await Model.create(config)).train({
+    dataset: other,
+    skip_save_all: true,
+    model_load_path: first.output_directory,
+    progress: false,
+  }).then(() => undefined, (e: Error) => e);
+  ok(error && /feature "c" has another vocabulary/.test(error.message), String(error));
+  await Deno.remove(dir, { recursive: true });
+});
