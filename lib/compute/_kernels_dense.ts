@@ -22,6 +22,7 @@ import {
   output,
   scratchBuffer,
 } from "./_kernel_util.ts";
+import { wasmBiasRelu, wasmReluGradBias } from "./_wasm_dense.ts";
 
 /** The fused dense kernel's name. */
 export const DENSE_KERNEL = "SonataDense";
@@ -93,7 +94,8 @@ export function denseKernels(backendName: string, sgemm: Sgemm): KernelConfig[] 
     sgemm(false, false, n, m, k, 1, values(cpu, x), k, values(cpu, w), m, 0, y, m);
     const relu = attrs?.activation === "relu";
     if (bias && relu && m > 1) {
-      biasReluInPlace(y, [n, m], values(cpu, bias), [m]);
+      const b = values(cpu, bias);
+      if (!wasmBiasRelu(y, b, n, m)) biasReluInPlace(y, [n, m], b, [m]);
     } else {
       if (bias) {
         const b = values(cpu, bias);
@@ -122,8 +124,9 @@ export function denseKernels(backendName: string, sgemm: Sgemm): KernelConfig[] 
     if (attrs?.activation === "relu") {
       const y = values(cpu, inputs.y!);
       g = scratchBuffer(n * m);
-      if (db) reluGradColumnSums(g, db, dy, y, n, m);
-      else reluGrad(g, dy, y, n * m);
+      if (db) {
+        if (!wasmReluGradBias(g, db, dy, y, n, m)) reluGradColumnSums(g, db, dy, y, n, m);
+      } else reluGrad(g, dy, y, n * m);
     } else if (db) {
       columnSums(db, g, n, m);
     }

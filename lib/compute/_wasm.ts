@@ -1,0 +1,132 @@
+/**
+ * Private: a minimal WebAssembly assembler for the SIMD kernels (`_wasm_adam.ts`,
+ * `_wasm_dense.ts`): instruction bytes, LEB128 numbers and a one-function module with its
+ * own memory. The kernels are written as instruction lists in TypeScript, so there is no
+ * binary blob and no build step.
+ *
+ * @module
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** Core instructions (https://webassembly.github.io/spec/core/binary/instructions.html). */
+export const OP = {
+  block: 0x02,
+  loop: 0x03,
+  br: 0x0c,
+  brIf: 0x0d,
+  end: 0x0b,
+  void: 0x40,
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Const: 0x41,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Shl: 0x74,
+} as const;
+
+const SIMD = 0xfd;
+/** SIMD instructions; loads and stores assume 16-byte aligned addresses, offset 0. */
+export const V = {
+  load: [SIMD, 0x00, 4, 0],
+  store: [SIMD, 0x0b, 4, 0],
+  f32x4Splat: [SIMD, 0x13],
+  i32x4Ne: [SIMD, 0x38],
+  and: [SIMD, 0x4e],
+  f32x4Sqrt: [SIMD, 0xe3, 0x01],
+  f32x4Add: [SIMD, 0xe4, 0x01],
+  f32x4Mul: [SIMD, 0xe6, 0x01],
+  f32x4Div: [SIMD, 0xe7, 0x01],
+  f32x4Max: [SIMD, 0xe9, 0x01],
+} as const;
+
+/** Unsigned LEB128. */
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** `local.get l`. */
+export const get = (l: number): number[] => [OP.localGet, l];
+/** `local.set l`. */
+export const set = (l: number): number[] => [OP.localSet, l];
+/** `i32.const n`. */
+export const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...leb(content.length), ...content];
+}
+
+/** The exports of a module made by {@linkcode instantiate}. */
+export interface WasmKernel<F> {
+  readonly fn: F;
+  readonly memory: WebAssembly.Memory;
+}
+
+/**
+ * Instantiates a module with one exported function `fn` (parameters `params`, no result,
+ * locals `locals` as [count, type] groups, instructions `code`) and one exported memory;
+ * null when WebAssembly (or its SIMD) is unavailable.
+ */
+export function instantiate<F>(
+  params: number[],
+  locals: [number, number][],
+  code: number[],
+): WasmKernel<F> | null {
+  const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
+  const body = [locals.length, ...locals.flat(), ...code, OP.end];
+  const bytes = new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, [1, 0x60, params.length, ...params, 0]),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0, 1]),
+    ...section(7, [2, ...name("fn"), 0, 0, ...name("memory"), 2, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+  try {
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    const exports = new WebAssembly.Instance(module).exports;
+    return { fn: exports.fn as F, memory: exports.memory as WebAssembly.Memory };
+  } catch {
+    return null;
+  }
+}
+
+/** A float32 view of the kernel's memory, grown to at least `bytes`. */
+export function heapOf(kernel: WasmKernel<unknown>, bytes: number): Float32Array {
+  const have = kernel.memory.buffer.byteLength;
+  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(kernel.memory.buffer);
+}
