@@ -72,6 +72,9 @@ function code(): number[] {
   return c;
 }
 
+/** Floats per chunk (4 arrays of 32 KiB in the module's memory). */
+const CHUNK = 8192;
+
 type AdamFn = (
   n: number,
   px: number,
@@ -130,31 +133,31 @@ export function wasmAdam(
   const k = adamKernel();
   if (!k) return false;
   const n = x.length;
-  const stride = ((n + 3) & ~3) * 4;
+  // Chunks small enough that the copies in, the update and the copies out stay in cache.
+  const chunk = Math.min(n, CHUNK);
+  const stride = ((chunk + 3) & ~3) * 4;
   const heap = heapOf(k, 4 * stride);
-  const [px, pg, pm, pv] = [0, stride, 2 * stride, 3 * stride];
-  heap.set(x, px / 4);
-  heap.set(g, pg / 4);
-  heap.set(m, pm / 4);
-  heap.set(v, pv / 4);
+  const [px, pg, pm, pv] = [0, stride / 4, 2 * stride / 4, 3 * stride / 4];
   const f = Math.fround;
-  k.fn(
-    n,
-    px,
-    pg,
-    pm,
-    pv,
-    f(c.beta1),
-    f(1 - c.beta1),
-    f(c.beta2),
-    f(1 - c.beta2),
-    f(1 - f(c.accBeta1)),
-    f(1 - f(c.accBeta2)),
-    f(c.epsilon),
-    f(-c.learningRate),
-  );
-  x1.set(heap.subarray(px / 4, px / 4 + n));
-  m1.set(heap.subarray(pm / 4, pm / 4 + n));
-  v1.set(heap.subarray(pv / 4, pv / 4 + n));
+  const b1 = f(c.beta1);
+  const c1 = f(1 - c.beta1);
+  const b2 = f(c.beta2);
+  const c2 = f(1 - c.beta2);
+  const d1 = f(1 - f(c.accBeta1));
+  const d2 = f(1 - f(c.accBeta2));
+  const eps = f(c.epsilon);
+  const negLr = f(-c.learningRate);
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    const len = end - start;
+    heap.set(x.subarray(start, end), px);
+    heap.set(g.subarray(start, end), pg);
+    heap.set(m.subarray(start, end), pm);
+    heap.set(v.subarray(start, end), pv);
+    k.fn(len, 4 * px, 4 * pg, 4 * pm, 4 * pv, b1, c1, b2, c2, d1, d2, eps, negLr);
+    x1.set(heap.subarray(px, px + len), start);
+    m1.set(heap.subarray(pm, pm + len), start);
+    v1.set(heap.subarray(pv, pv + len), start);
+  }
   return true;
 }

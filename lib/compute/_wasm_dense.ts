@@ -149,17 +149,26 @@ function reluGradKernel(): WasmKernel<ReluGradFn> | null {
   return reluGrad;
 }
 
+/** Rows per chunk: chunks of ~8,192 floats keep the copies and the pass in cache. */
+function chunkRows(m: number): number {
+  return Math.max(1, Math.floor(8192 / m));
+}
+
 /** y ← max(y + b, 0) in place for y [n, m]; false when not applicable. */
 export function wasmBiasRelu(y: Float32Array, b: Float32Array, n: number, m: number): boolean {
   if (m % 4 !== 0 || m === 0 || b.length !== m) return false;
   const k = biasReluKernel();
   if (!k) return false;
-  const size = n * m;
-  const heap = heapOf(k, 4 * (size + m));
-  heap.set(y, 0);
-  heap.set(b, size);
-  k.fn(0, 4 * size, 4 * size, 4 * m);
-  y.set(heap.subarray(0, size));
+  const rows = Math.min(n, chunkRows(m));
+  const cap = rows * m;
+  const heap = heapOf(k, 4 * (cap + m));
+  heap.set(b, cap);
+  for (let r = 0; r < n; r += rows) {
+    const len = Math.min(rows, n - r) * m;
+    heap.set(y.subarray(r * m, r * m + len), 0);
+    k.fn(0, 4 * cap, 4 * len, 4 * m);
+    y.set(heap.subarray(0, len), r * m);
+  }
   return true;
 }
 
@@ -178,14 +187,19 @@ export function wasmReluGradBias(
   if (m % 4 !== 0 || m === 0) return false;
   const k = reluGradKernel();
   if (!k) return false;
-  const size = n * m;
-  // dy at 0, y at size, g at 2·size, db at 3·size.
-  const heap = heapOf(k, 4 * (3 * size + m));
-  heap.set(dy.subarray(0, size), 0);
-  heap.set(y.subarray(0, size), size);
-  heap.set(db, 3 * size);
-  k.fn(4 * 2 * size, 4 * 3 * size, 0, 4 * size, 4 * size, 4 * m);
-  g.set(heap.subarray(2 * size, 3 * size));
-  db.set(heap.subarray(3 * size, 3 * size + m));
+  const rows = Math.min(n, chunkRows(m));
+  const cap = rows * m;
+  // dy at 0, y at cap, g at 2·cap, db at 3·cap (accumulated over the chunks).
+  const heap = heapOf(k, 4 * (3 * cap + m));
+  heap.set(db, 3 * cap);
+  for (let r = 0; r < n; r += rows) {
+    const start = r * m;
+    const len = Math.min(rows, n - r) * m;
+    heap.set(dy.subarray(start, start + len), 0);
+    heap.set(y.subarray(start, start + len), cap);
+    k.fn(4 * 2 * cap, 4 * 3 * cap, 0, 4 * cap, 4 * len, 4 * m);
+    g.set(heap.subarray(2 * cap, 2 * cap + len), start);
+  }
+  db.set(heap.subarray(3 * cap, 3 * cap + m));
   return true;
 }

@@ -16,40 +16,42 @@ function values(n: number, seed: number): Float32Array {
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-Deno.test("wasmBiasRelu equals the JavaScript bias + relu pass", () => {
-  const [n, m] = [7, 12];
-  const y = values(n * m, 1);
-  const b = values(m, 2).reverse();
-  const expected = new Float32Array(n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const v = y[i * m + j] + b[j];
-      const r = (v + Math.abs(v)) * 0.5;
-      expected[i * m + j] = r === r ? r : v === -Infinity ? 0 : r;
+for (const [n, m] of [[7, 12], [70, 128]]) {
+  Deno.test(`wasmBiasRelu equals the JavaScript bias + relu pass (${n}×${m})`, () => {
+    const y = values(n * m, 1);
+    const b = values(m, 2).reverse();
+    const expected = new Float32Array(n * m);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const v = y[i * m + j] + b[j];
+        const r = (v + Math.abs(v)) * 0.5;
+        expected[i * m + j] = r === r ? r : v === -Infinity ? 0 : r;
+      }
     }
-  }
-  assert.ok(wasmBiasRelu(y, b, n, m));
-  assert.deepEqual(bits(y), bits(expected));
-  assert.equal(wasmBiasRelu(new Float32Array(6), new Float32Array(3), 2, 3), false);
-});
+    assert.ok(wasmBiasRelu(y, b, n, m));
+    assert.deepEqual(bits(y), bits(expected));
+    assert.equal(wasmBiasRelu(new Float32Array(6), new Float32Array(3), 2, 3), false);
+  });
+}
 
-Deno.test("wasmReluGradBias equals the JavaScript relu-gradient and bias-sum passes", () => {
-  const [n, m] = [9, 8];
-  const dy = values(n * m, 3);
-  const y = values(n * m, 4).map((v, i) => (i % 3 === 0 ? 0 : Math.max(v, 0)));
-  const g = new Float32Array(n * m);
-  const db = new Float32Array(m);
-  const expectedG = new Float32Array(n * m);
-  const expectedDb = new Float32Array(m);
-  const yi = new Int32Array(y.buffer);
-  const di = new Int32Array(dy.buffer);
-  const gi = new Int32Array(expectedG.buffer);
-  for (let i = 0; i < n * m; i++) {
-    const b = yi[i];
-    gi[i] = di[i] & -((b | -b) >>> 31);
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) expectedDb[j] += expectedG[i * m + j];
-  assert.ok(wasmReluGradBias(g, db, dy, y, n, m));
-  assert.deepEqual(bits(g), bits(expectedG));
-  assert.deepEqual(bits(db), bits(expectedDb));
-});
+for (const [n, m] of [[9, 8], [70, 128]]) {
+  Deno.test(`wasmReluGradBias equals the JavaScript relu-gradient and bias sums (${n}×${m})`, () => {
+    const dy = values(n * m, 3);
+    const y = values(n * m, 4).map((v, i) => (i % 3 === 0 ? 0 : Math.max(v, 0)));
+    const g = new Float32Array(n * m);
+    const db = new Float32Array(m);
+    const expectedG = new Float32Array(n * m);
+    const expectedDb = new Float32Array(m);
+    const yi = new Int32Array(y.buffer);
+    const di = new Int32Array(dy.buffer);
+    const gi = new Int32Array(expectedG.buffer);
+    for (let i = 0; i < n * m; i++) {
+      const b = yi[i];
+      gi[i] = di[i] & -((b | -b) >>> 31);
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) expectedDb[j] += expectedG[i * m + j];
+    assert.ok(wasmReluGradBias(g, db, dy, y, n, m));
+    assert.deepEqual(bits(g), bits(expectedG));
+    assert.deepEqual(bits(db), bits(expectedDb));
+  });
+}
