@@ -111,7 +111,9 @@ export function instantiate<F>(
     0,
     ...section(1, [1, 0x60, params.length, ...params, 0]),
     ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
+    // A fixed memory (min = max): growing would detach its buffer, and one detached buffer
+    // makes V8 check for detachment in every typed-array access of every later loop.
+    ...section(5, [1, 1, PAGES, PAGES]),
     ...section(7, [2, ...name("fn"), 0, 0, ...name("memory"), 2, 0]),
     ...section(10, [1, ...leb(body.length), ...body]),
   ]);
@@ -124,9 +126,20 @@ export function instantiate<F>(
   }
 }
 
-/** A float32 view of the kernel's memory, grown to at least `bytes`. */
-export function heapOf(kernel: WasmKernel<unknown>, bytes: number): Float32Array {
-  const have = kernel.memory.buffer.byteLength;
-  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(kernel.memory.buffer);
+/** Pages (64 KiB) of each kernel's memory: 256 KiB, fixed. */
+export const PAGES = 4;
+/** Bytes of each kernel's memory. */
+export const HEAP_BYTES = PAGES * 65536;
+
+const heaps = new WeakMap<WebAssembly.Memory, Float32Array>();
+
+/**
+ * A float32 view of the kernel's memory when it holds `bytes`, else null (the caller then
+ * runs its JavaScript loop). The memory never grows (see {@linkcode instantiate}).
+ */
+export function heapOf(kernel: WasmKernel<unknown>, bytes: number): Float32Array | null {
+  if (bytes > HEAP_BYTES) return null;
+  let heap = heaps.get(kernel.memory);
+  if (!heap) heaps.set(kernel.memory, heap = new Float32Array(kernel.memory.buffer));
+  return heap;
 }

@@ -137,6 +137,7 @@ export function wasmAdam(
   const chunk = Math.min(n, CHUNK);
   const stride = ((chunk + 3) & ~3) * 4;
   const heap = heapOf(k, 4 * stride);
+  if (!heap) return false;
   const [px, pg, pm, pv] = [0, stride / 4, 2 * stride / 4, 3 * stride / 4];
   const f = Math.fround;
   const b1 = f(c.beta1);

@@ -162,6 +162,7 @@ export function wasmBiasRelu(y: Float32Array, b: Float32Array, n: number, m: num
   const rows = Math.min(n, chunkRows(m));
   const cap = rows * m;
   const heap = heapOf(k, 4 * (cap + m));
+  if (!heap) return false;
   heap.set(b, cap);
   for (let r = 0; r < n; r += rows) {
     const len = Math.min(rows, n - r) * m;
@@ -191,6 +192,7 @@ export function wasmReluGradBias(
   const cap = rows * m;
   // dy at 0, y at cap, g at 2·cap, db at 3·cap (accumulated over the chunks).
   const heap = heapOf(k, 4 * (3 * cap + m));
+  if (!heap) return false;
   heap.set(db, 3 * cap);
   for (let r = 0; r < n; r += rows) {
     const start = r * m;

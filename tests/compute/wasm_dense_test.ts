@@ -55,3 +55,9 @@ for (const [n, m] of [[9, 8], [70, 128]]) {
     assert.deepEqual(bits(db), bits(expectedDb));
   });
 }
+
+Deno.test("the SIMD passes decline rows too wide for their fixed memory (it never grows)", () => {
+  const m = 20_000; // 3 rows of m floats and m sums exceed the 256 KiB memory
+  const a = new Float32Array(m);
+  assert.equal(wasmReluGradBias(new Float32Array(m), new Float32Array(m), a, a, 1, m), false);
+});
