@@ -81,7 +81,7 @@ if (fwd) {
 }
 const lossOf = (useFast: boolean) => () => {
   const out = useFast ? fwd!(inputs, true) : ecd.model.apply(inputs, { training: true });
-  const list = Array.isArray(out) ? out : [out as tf.Tensor];
+  const list = (Array.isArray(out) ? out : [out]) as tf.Tensor[];
   return heads[0].loss(list[0], targets[0]) as tf.Scalar;
 };
 time("variableGrads(apply+loss)", () => tf.tidy(() => void tf.variableGrads(lossOf(false))));
