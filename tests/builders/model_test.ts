@@ -191,3 +191,34 @@ Deno.test("a builder displays itself in Jupyter as its YAML", () => {
   equal(bundle["text/plain"], b.toYAML());
   ok(bundle["text/html"].startsWith("<pre>") && bundle["text/html"].includes("y&lt;z&gt;"));
 });
+
+Deno.test("the builder gives the config of examples/sequence_tagging/config.yaml", async () => {
+  const built = model()
+    .input(
+      feature.sequence("tokens")
+        .encoder("embed", { embedding_size: 64, reduce_output: null })
+        .preprocessing({ tokenizer: "space", lowercase: false, sequence_length: 18 }),
+    )
+    .output(
+      feature.sequence("tags")
+        .decoder("tagger", {
+          use_attention: true,
+          attention_embedding_size: 64,
+          attention_num_heads: 4,
+        })
+        .preprocessing({ tokenizer: "space", sequence_length: 18 }),
+    )
+    .combiner("sequence_concat")
+    .trainer({
+      epochs: 8,
+      batch_size: 64,
+      learning_rate: 0.003,
+      validation_field: "tags",
+      validation_metric: "token_accuracy",
+    })
+    .toConfig();
+  deepStrictEqual(
+    built,
+    await loadConfig(new URL("examples/sequence_tagging/config.yaml", ROOT).pathname),
+  );
+});
