@@ -45,8 +45,8 @@ function configErrorExit(error: unknown, io: Io): number {
   throw error;
 }
 
-type Options = Record<string, { type: "string" | "boolean"; short?: string }>;
-type Values = Record<string, string | boolean | undefined>;
+type Options = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 function parse(
   argv: string[],
@@ -279,8 +279,43 @@ Options: --config, --dataset / --training_set ..., --data_format, --random_seed,
   "preprocessCommand",
 );
 
+const initConfig: Command = {
+  summary: "Write a starting config for a dataset (types inferred)",
+  usage:
+    `Usage: sonata init_config --dataset PATH --target COLUMN [--target COLUMN ...] [--output FILE]
+
+Infers each column's feature type as Ludwig's auto-config does (ID-like and constant columns are
+left out, and said so on stderr), makes --target the output features, validates the result and
+prints it as YAML (or writes --output).
+
+Options:
+  --dataset PATH      the data (any format sonata reads)
+  --data_format F     override the format detected from the extension
+  --target COLUMN     an output column (repeat for several)
+  -o, --output FILE   write the YAML here instead of stdout
+  -h, --help`,
+  async run(argv, io) {
+    const args = parse(
+      argv,
+      {
+        dataset: { type: "string" },
+        data_format: { type: "string" },
+        target: { type: "string", multiple: true },
+        output: { type: "string", short: "o" },
+      },
+      io,
+      this.usage,
+    );
+    if (!args) return 2;
+    if (args.values.help) return io.out(this.usage), 0;
+    const { initConfigCommand } = await import("./_init_config.ts");
+    return await initConfigCommand(args.values as never, io);
+  },
+};
+
 /** The commands, by Ludwig name. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  init_config: initConfig,
   train,
   predict: predictCmd,
   evaluate: evaluateCmd,

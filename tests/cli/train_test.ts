@@ -322,3 +322,37 @@ trainer: { epochs: 3, batch_size: 16 }
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("sonata init_config infers a config that then trains", async () => {
+  const { dir, csv } = await fixture();
+  const init = capture();
+  equal(
+    await main([
+      "init_config",
+      "--dataset",
+      csv,
+      "--target",
+      "medv",
+      "--output",
+      `${dir}/auto.yaml`,
+    ], init.io),
+    0,
+    init.err.join("\n"),
+  );
+  const text = await Deno.readTextFile(`${dir}/auto.yaml`);
+  match(text, /^# yaml-language-server: \$schema=/);
+  match(text, /name: medv\n\s+type: number/);
+  match(text, /name: chas\n\s+type: binary/);
+  await Deno.writeTextFile(`${dir}/auto.yaml`, `${text}trainer: { epochs: 1, batch_size: 64 }\n`);
+  equal(
+    await main(
+      ["train", "-c", `${dir}/auto.yaml`, "--dataset", csv, "--output_directory", dir],
+      capture().io,
+    ),
+    0,
+  );
+  const bad = capture();
+  equal(await main(["init_config", "--dataset", csv, "--target", "mdev"], bad.io), 2);
+  match(bad.err.join(""), /did you mean "medv"/);
+  await Deno.remove(dir, { recursive: true });
+});
