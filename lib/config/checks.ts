@@ -549,6 +549,94 @@ const hyperoptRules: Check = (c) => {
   return issues;
 };
 
+/**
+ * Settings the config language accepts (they are Ludwig's) but Sonata cannot honour yet: a
+ * config that turns them on is rejected with the reason rather than silently ignored.
+ */
+const unsupportedSettings: Check = (c) => {
+  const issues: ConfigIssue[] = [];
+  const reject = (path: (string | number)[], what: string, why: string) =>
+    issues.push({ path, code: "not_supported", message: MESSAGES.notSupported(what, why) });
+  const t = c.trainer;
+  if (typeof t.gradient_accumulation_steps === "number" && t.gradient_accumulation_steps > 1) {
+    reject(
+      ["trainer", "gradient_accumulation_steps"],
+      "gradient accumulation",
+      "Sonata applies every batch's gradients (use a larger batch_size)",
+    );
+  }
+  if (
+    typeof t.effective_batch_size === "number" &&
+    (typeof t.batch_size !== "number" || t.effective_batch_size !== t.batch_size)
+  ) {
+    reject(
+      ["trainer", "effective_batch_size"],
+      "an effective_batch_size other than batch_size",
+      "Sonata does not accumulate gradients (set batch_size instead)",
+    );
+  }
+  if (t.bucketing_field !== null) {
+    reject(
+      ["trainer", "bucketing_field"],
+      "bucketing batches by sequence length",
+      "it is not implemented in Sonata yet",
+    );
+  }
+  if (t.enable_profiling) {
+    reject(
+      ["trainer", "enable_profiling"],
+      "enable_profiling",
+      "use deno task bench and bench/profile.ts to profile kernels",
+    );
+  }
+  if (c.preprocessing.global_max_sequence_length !== null) {
+    reject(
+      ["preprocessing", "global_max_sequence_length"],
+      "global_max_sequence_length",
+      "it is not implemented in Sonata yet",
+    );
+  }
+  const backend = c.backend as Record<string, unknown>;
+  if (backend.credentials !== null && backend.credentials !== undefined) {
+    reject(
+      ["backend", "credentials"],
+      "storage credentials",
+      "Sonata reads local files and URLs only",
+    );
+  }
+  if (backend.preprocessor_kwargs !== null && backend.preprocessor_kwargs !== undefined) {
+    reject(
+      ["backend", "preprocessor_kwargs"],
+      "preprocessor_kwargs",
+      "they size Ray's preprocessing, which Sonata does not use",
+    );
+  }
+  for (
+    const [list, features] of [["input_features", inputs(c)], [
+      "output_features",
+      outputs(c),
+    ]] as const
+  ) {
+    features.forEach((f, i) => {
+      if ((f.preprocessing as Record<string, unknown>).cache_encoder_embeddings === true) {
+        reject(
+          [list, i, "preprocessing", "cache_encoder_embeddings"],
+          "cache_encoder_embeddings",
+          "it needs a frozen pretrained encoder, which Sonata does not provide yet",
+        );
+      }
+      if (f.calibration === true) {
+        reject(
+          [list, i, "calibration"],
+          "calibration",
+          "temperature scaling is not implemented in Sonata yet",
+        );
+      }
+    });
+  }
+  return issues;
+};
+
 /** Every cross-field check, in order. */
 export const CHECKS: readonly Check[] = [
   uniqueNames,
@@ -562,6 +650,7 @@ export const CHECKS: readonly Check[] = [
   preprocessingRules,
   validationTarget,
   hyperoptRules,
+  unsupportedSettings,
 ];
 
 /** Run every check; later checks run even when earlier ones found issues. */
