@@ -600,15 +600,15 @@ const unsupportedSettings: Check = (c) => {
   if (backend.credentials !== null && backend.credentials !== undefined) {
     reject(
       ["backend", "credentials"],
-      "storage credentials",
+      "a credentials block",
       "Sonata reads local files and URLs only",
     );
   }
   if (backend.preprocessor_kwargs !== null && backend.preprocessor_kwargs !== undefined) {
     reject(
       ["backend", "preprocessor_kwargs"],
-      "preprocessor_kwargs",
-      "they size Ray's preprocessing, which Sonata does not use",
+      "a preprocessor_kwargs block",
+      "it sizes Ray's preprocessing, which Sonata does not use",
     );
   }
   for (
