@@ -250,6 +250,19 @@ function makeSgemm(lib: BlasLibrary): Sgemm {
       }
       return;
     }
+    // BLAS writes through raw pointers: a buffer shorter than the product needs would corrupt
+    // the process's heap, so check the extents (row-major) before calling.
+    const rowsA = transA ? k : m, colsA = transA ? m : k;
+    const rowsB = transB ? n : k, colsB = transB ? k : n;
+    if (
+      lda < colsA || ldb < colsB || ldc < n ||
+      a.length < (rowsA - 1) * lda + colsA || b.length < (rowsB - 1) * ldb + colsB ||
+      c.length < (m - 1) * ldc + n
+    ) {
+      throw new RangeError(
+        `Cannot call sgemm: buffers too small for ${m}×${k}·${k}×${n} (lengths a ${a.length}, b ${b.length}, c ${c.length}; ld ${lda}, ${ldb}, ${ldc})`,
+      );
+    }
     if (set) {
       const want = wide || m * n * k >= bound ? maxThreads : 1;
       if (want !== current) {
