@@ -125,6 +125,8 @@ export interface FeatureEntry {
     readonly extra: z.ZodRawShape;
     /** Default of `reduce_input` and `reduce_dependencies` for this type. */
     readonly defaultReduce: "sum" | null;
+    /** How logits become probabilities (classification outputs); absent for regression. */
+    readonly probability?: "sigmoid" | "softmax";
   };
   /** Whether values of this type form sequences (text, sequence). */
   readonly sequential?: boolean;

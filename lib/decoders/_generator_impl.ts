@@ -21,39 +21,16 @@
  *
  * @module
  */
+import { teacherTargetsOf } from "../model/teacher.ts";
 import { tf } from "../compute/mod.ts";
 import { type DecoderContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
-import { tensorName } from "../model/ecd.ts";
 
 type Obj = Record<string, unknown>;
 
 /** Recurrent cell types. */
 export type CellType = "rnn" | "gru" | "lstm";
 
-let teacherTargets: Readonly<Record<string, tf.Tensor>> | undefined;
-
-/**
- * Run `fn` with the targets of each output feature available to generator decoders for teacher
- * forcing (used by the trainer around its training forward pass).
- *
- * @param targets output feature name → targets [batch, length]
- * @param fn the forward pass
- * @returns what `fn` returns
- */
-export function withTeacherTargets<T>(
-  targets: Readonly<Record<string, tf.Tensor>>,
-  fn: () => T,
-): T {
-  const previous = teacherTargets;
-  teacherTargets = Object.fromEntries(
-    Object.entries(targets).map(([name, t]) => [tensorName(name), t]),
-  );
-  try {
-    return fn();
-  } finally {
-    teacherTargets = previous;
-  }
-}
+export { withTeacherTargets } from "../model/teacher.ts";
 
 /** Constructor arguments of {@linkcode SequenceGenerator}. */
 export interface SequenceGeneratorArgs {
@@ -171,7 +148,7 @@ export class SequenceGenerator extends tf.layers.Layer {
       const a = this.args;
       const hidden = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
       const b = hidden.shape[0];
-      const teacher = kwargs?.training === true ? teacherTargets?.[this.feature] : undefined;
+      const teacher = kwargs?.training === true ? teacherTargetsOf(this.feature) : undefined;
       const targets = teacher ? tf.cast(tf.reshape(teacher, [b, -1]), "int32") : undefined;
       const embedding = this.#embedding!.read() as tf.Tensor2D;
       const outBias = this.#outBias?.read();

@@ -228,6 +228,7 @@ export const binary = defineFeature({
       ),
       calibration: z.boolean().default(false).describe("Temperature-scale the probabilities"),
     },
+    probability: "sigmoid",
     defaultReduce: "sum",
   },
 });
@@ -274,6 +275,7 @@ export const category = defineFeature({
       top_k: z.int().min(1).default(3).describe("k of hits_at_k and the top-k predictions"),
       calibration: z.boolean().default(false).describe("Temperature-scale the probabilities"),
     },
+    probability: "softmax",
     defaultReduce: "sum",
   },
 });
@@ -293,6 +295,7 @@ export const set = defineFeature({
         "Probability above which a label is predicted",
       ),
     },
+    probability: "sigmoid",
     defaultReduce: "sum",
   },
 });
@@ -345,6 +348,7 @@ export const sequence = defineFeature({
     metrics: SEQUENCE_METRICS,
     defaultValidationMetric: "loss",
     extra: {},
+    probability: "softmax",
     defaultReduce: "sum",
   },
 });
@@ -361,6 +365,7 @@ export const text = defineFeature({
     metrics: SEQUENCE_METRICS,
     defaultValidationMetric: "loss",
     extra: {},
+    probability: "softmax",
     defaultReduce: "sum",
   },
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "../compute/mod.ts";
+import { featureEntry } from "../config/components.ts";
 import type { OutputFeatureConfig } from "../config/model.ts";
 import { paddingIdOf, sequenceLoss } from "./_sequence_losses.ts";
 
@@ -229,10 +230,9 @@ export function probabilitiesFromLogits(
       const next = tf.concat([cumulative, zeros], 1); // P(y > k)
       return tf.relu(tf.sub(above, next));
     }
-    if (outputType === "category" || outputType === "sequence" || outputType === "text") {
-      return tf.softmax(logits, -1);
-    }
-    if (outputType === "binary" || outputType === "set") return tf.sigmoid(logits);
+    const probability = featureEntry(outputType)?.output?.probability;
+    if (probability === "softmax") return tf.softmax(logits, -1);
+    if (probability === "sigmoid") return tf.sigmoid(logits);
     return undefined;
   });
 }

@@ -11,7 +11,7 @@ import { randomPermutation } from "../_util/random.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { resetDropoutSeeds } from "../model/layers.ts";
 import { forwardOf } from "../model/_fast_forward.ts";
-import { withTeacherTargets } from "../decoders/_generator_impl.ts";
+import { withTeacherTargets } from "../model/teacher.ts";
 import { batchTensor, type Columns } from "./batches.ts";
 import {
   accumulatorFor,
