@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
 import { PREDICT_FLAGS, TRAIN_FLAGS } from "./_flags.ts";
+import { SERVE_COMMANDS } from "./_serve_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
 const commands = () => import("./_train_commands.ts");
@@ -325,6 +326,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   render_config: renderConfig,
   check_install: checkInstall,
   visualize,
+  ...SERVE_COMMANDS,
 };
 
 function help(): string {
