@@ -1,5 +1,5 @@
 /**
- * `deno task bench [w1] [w2] [w3] [matmul] [--engine native] [--reference] [--stock-adam]
+ * `deno task bench [w1] [w2] [w3] [matmul] [serve] [--engine native] [--reference] [--stock-adam]
  * [--w1-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
 import { runMatMul, runW1, runW1Api, runW3 } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "matmul"];
+const ALL = ["w1", "w2", "w3", "matmul", "serve"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -88,6 +88,13 @@ for (const w of which) {
   } else if (w === "matmul") {
     const r = runMatMul(1024);
     emit({ workload: "matmul", ...r, engine: info.engine });
+  } else if (w === "serve") {
+    const { runServeBench } = await import("./serve.ts");
+    emit({
+      workload: "serve",
+      ...(await runServeBench({ engine: info.engine })),
+      engine: info.engine,
+    });
   }
 }
 

@@ -64,3 +64,58 @@ export function jsonRoundTrip<T>(value: T): T {
     return v;
   }));
 }
+
+/** `sonata predict` on `rows` (written as CSV): the predictions.csv it wrote, as records. */
+export async function cliPredictions(dir: string, rows: readonly Row[]): Promise<Row[]> {
+  const { main } = await import("../../lib/cli/main.ts");
+  const { readDataset } = await import("../../lib/data/read.ts");
+  const work = await Deno.makeTempDir({ prefix: "sonata_serve_cli_" });
+  const columns = Object.keys(rows[0]);
+  const quote = (v: unknown) => {
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  await Deno.writeTextFile(
+    `${work}/rows.csv`,
+    [columns.join(","), ...rows.map((r) => columns.map((k) => quote(r[k])).join(","))].join("\n"),
+  );
+  const err: string[] = [];
+  const code = await main(
+    ["predict", "--model_path", dir, "--dataset", `${work}/rows.csv`, "--output_directory", work],
+    { out: () => {}, err: (s) => void err.push(s) },
+  );
+  if (code !== 0) throw new Error(`sonata predict exited ${code}: ${err.join("\n")}`);
+  const written = await readDataset(`${work}/predictions.csv`);
+  const names = written.columnNames;
+  const out = Array.from(
+    { length: written.numRows },
+    (_, i) => Object.fromEntries(names.map((k) => [k, written.column(k)[i]])),
+  );
+  await Deno.remove(work, { recursive: true });
+  return out;
+}
+
+/**
+ * Whether JSON predictions equal `sonata predict`'s CSV rows exactly: same columns, arrays
+ * equal to the CSV's JSON text, labels and numbers equal, booleans as the CSV spells them.
+ */
+export function sameAsCsv(json: readonly Row[], csv: readonly Row[]): string | undefined {
+  if (json.length !== csv.length) return `${json.length} rows, CSV has ${csv.length}`;
+  for (let i = 0; i < json.length; i++) {
+    const a = Object.keys(json[i]).sort().join(",");
+    const b = Object.keys(csv[i]).sort().join(",");
+    if (a !== b) return `row ${i}: columns ${a} vs CSV ${b}`;
+    for (const [k, v] of Object.entries(json[i])) {
+      const cell = csv[i][k];
+      const same = Array.isArray(v)
+        ? JSON.stringify(v) === JSON.stringify(JSON.parse(String(cell)))
+        : typeof v === "boolean"
+        ? String(v) === String(cell).toLowerCase()
+        : typeof v === "number" && typeof cell === "string"
+        ? String(v) === cell // JS' shortest round-trip text: equal text is the equal number
+        : v === cell;
+      if (!same) return `row ${i} ${k}: ${JSON.stringify(v)} vs CSV ${JSON.stringify(cell)}`;
+    }
+  }
+  return undefined;
+}
