@@ -42,11 +42,24 @@ function positiveInt(value: unknown, flag: string, io: Io, fallback: number): nu
 }
 
 async function loadModel(path: string, io: Io) {
+  const isFile = (p: string) => Deno.stat(p).then((s) => s.isFile, () => false);
+  if (
+    !(await isFile(`${path}/model_config.json`)) &&
+    !(await isFile(`${path}/model/model_config.json`))
+  ) {
+    io.err(
+      `Cannot load model ${
+        JSON.stringify(path)
+      }: no model_config.json there or in its model/ folder`,
+    );
+    return undefined;
+  }
   const { Model } = await import("../api.ts");
   try {
     return await Model.load(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
+    const code = (error as { code?: string }).code;
+    if (error instanceof Deno.errors.NotFound || code === "ENOENT") {
       io.err(`Cannot load model ${JSON.stringify(path)}: ${(error as Error).message}`);
       return undefined;
     }
