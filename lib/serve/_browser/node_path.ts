@@ -39,6 +39,7 @@ export function resolve(...parts: string[]): string {
 /** The folder of a path. */
 export function dirname(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
+  if (trimmed === "" && path.startsWith("/")) return "/";
   const i = trimmed.lastIndexOf("/");
   if (i < 0) return ".";
   return i === 0 ? "/" : trimmed.slice(0, i);
