@@ -128,6 +128,12 @@ Options:
         maxBodyBytes,
         maxBatchRows,
         signal: controller.signal,
+        onError: (error, request) =>
+          io.err(
+            `Error answering ${request.method} ${new URL(request.url).pathname}: ${
+              (error as Error)?.stack ?? String(error)
+            }`,
+          ),
         onListen: (addr) =>
           io.err(`Serving ${v.model_path} on http://${addr.hostname}:${addr.port}/`),
       });

@@ -52,6 +52,8 @@ export interface ServeOptions extends BatcherOptions {
   maxBodyBytes?: number;
   /** Most rows of one `/batch_predict` (default 10,000). */
   maxBatchRows?: number;
+  /** Called with each server-side error (answered 500), for logging. */
+  onError?: (error: unknown, request: Request) => void;
 }
 
 /** Options of {@linkcode serveModel}. */
@@ -181,6 +183,7 @@ export function createHandler(
       const clientError = error instanceof RequestError ? error : asRequestError(error);
       if (clientError) response = errorResponse(clientError);
       else {
+        options.onError?.(error, request);
         response = json(
           { error: `internal error: ${(error as Error)?.message ?? String(error)}` },
           500,

@@ -312,3 +312,17 @@ Deno.test("CORS headers only for allowed origins", async () => {
   const star = await any(new Request("http://127.0.0.1/", { headers: { origin: "http://x.y" } }));
   equal(star.headers.get("access-control-allow-origin"), "*");
 });
+
+Deno.test("a server-side failure is a 500 with a JSON error, reported to onError", async () => {
+  const { model } = await countingModel();
+  const errors: unknown[] = [];
+  const broken: ServableModel = {
+    config: model.config,
+    predict: () => Promise.reject(new RangeError("tensor shapes disagree")),
+  };
+  const handler = createHandler(broken, { onError: (e) => void errors.push(e) });
+  const response = await handler(postJson("/predict", inputsOf(makeRows(1)[0])));
+  equal(response.status, 500);
+  match(String((await bodyOf(response)).error), /internal error: tensor shapes disagree/);
+  equal(errors.length, 1);
+});
