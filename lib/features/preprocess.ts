@@ -4,7 +4,8 @@
  *
  * Training (`preprocessForTraining`):
  * 1. read the data (`dataset`, or `training_set` / `validation_set` / `test_set`);
- * 2. look up the cache (see `cache.ts`);
+ * 2. look up the cache (see `cache.ts`; an entry whose checksums do not match is rebuilt, with a
+ *    one-line warning);
  * 3. sample (`sample_ratio`, then `sample_size`; seeded; rows keep their order) and split
  *    (`preprocessing.split`, lib/data's `splitIndices`);
  * 4. per split: parse every feature's column (the type's implementation module, loaded through
@@ -70,7 +71,13 @@ import {
 } from "./_common.ts";
 import { featureImpl, loadFeatureImpl } from "./runtime.ts";
 import { featureEntry } from "../config/components.ts";
-import { CACHE_FORMAT_VERSION, type CacheEntry, cacheKey, readCache, writeCache } from "./cache.ts";
+import {
+  CACHE_FORMAT_VERSION,
+  type CacheEntry,
+  cacheKey,
+  lookupCache,
+  writeCache,
+} from "./cache.ts";
 
 export type {
   ColumnData,
@@ -120,6 +127,18 @@ export interface PreprocessOptions {
   cacheDir?: string;
   /** Do not write the cache (Ludwig's `skip_save_processed_input`); it is still read. */
   skipSaveProcessedInput?: boolean;
+  /** Receives one-line warnings (a corrupt cache entry being rebuilt); default: stderr. */
+  onWarning?: (message: string) => void;
+}
+
+function stderrLine(message: string): void {
+  const bytes = new TextEncoder().encode(`${message}\n`);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  } catch {
+    // A closed stderr: nothing useful to do.
+  }
 }
 
 /** Options of {@linkcode preprocessForPrediction}. */
@@ -550,8 +569,14 @@ export async function preprocessForTraining(
   );
   const datasetOf = (name: "training" | "validation" | "test") => sources.dataset ?? sources[name]!;
 
-  const cached = await readCache(cacheDir, key);
-  if (cached !== undefined) {
+  const found = await lookupCache(cacheDir, key);
+  if (found.status === "corrupt") {
+    (options.onWarning ?? stderrLine)(
+      `Warning: the preprocessing cache is corrupt (${found.reason}): rebuilding it`,
+    );
+  }
+  if (found.status === "hit") {
+    const cached = found;
     const { entry } = cached;
     const raw = lazyRaw(
       Object.fromEntries(
