@@ -31,7 +31,8 @@ import {
   writeJsonAtomic,
 } from "./model/artifacts.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
-import { evaluateSplit, outputHeads, predictSplit } from "./train/evaluate.ts";
+import { tensorDtype } from "./train/batches.ts";
+import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
 import {
@@ -168,7 +169,9 @@ export async function nextRunDirectory(
 
 function columnSpecs(split: EncodedSplit): Record<string, ColumnSpec> {
   return Object.fromEntries(
-    Object.entries(split.columns).map(([name, c]) => [name, { shape: c.shape, dtype: c.dtype }]),
+    Object.entries(split.columns).map((
+      [name, c],
+    ) => [name, { shape: c.shape, dtype: tensorDtype(c.dtype) }]),
   );
 }
 
@@ -424,7 +427,7 @@ export class Model {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
-    const { split } = preprocessForPrediction(this.config, metadata, rows);
+    const { split } = await preprocessForPrediction(this.config, metadata, rows);
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
     const outputs = predictSplit(ecd, heads, split, options.batch_size ?? 1024);
     const columns = postprocessPredictions(
@@ -448,7 +451,7 @@ export class Model {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
-    const { split } = preprocessForPrediction(this.config, metadata, rows, {
+    const { split } = await preprocessForPrediction(this.config, metadata, rows, {
       includeOutputs: true,
     });
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
@@ -459,29 +462,7 @@ export class Model {
       const target = split.columns[name];
       const out = outputs[name];
       const meta = metadata[name] as Obj;
-      let input;
-      if (
-        out.probabilities && target &&
-        (head.feature.type === "binary" || head.feature.type === "category")
-      ) {
-        const n = split.numRows;
-        const predictions = new Int32Array(n);
-        if (head.classes === 1) {
-          const threshold = (head.feature.threshold as number | undefined) ?? 0.5;
-          for (let i = 0; i < n; i++) predictions[i] = out.probabilities[i] >= threshold ? 1 : 0;
-        } else {
-          for (let i = 0; i < n; i++) {
-            let best = 0;
-            for (let c = 1; c < head.classes; c++) {
-              if (
-                out.probabilities[i * head.classes + c] > out.probabilities[i * head.classes + best]
-              ) best = c;
-            }
-            predictions[i] = best;
-          }
-        }
-        input = { targets: target.data, predictions, probabilities: out.probabilities };
-      }
+      const input = statisticsInput(head, out, target?.data, split.numRows);
       const labels = (meta?.idx2str as string[] | undefined) ??
         (meta?.bool2str as string[] | undefined);
       stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);

@@ -1,12 +1,13 @@
 /**
- * Loss schemas per output feature type (reference §6). Every loss accepts `weight`, its factor in
- * the combined loss.
+ * Loss entries per output feature type (reference §6): each is a schema plus a `load()` of its
+ * implementation (a `LossImpl`: lib/train/losses/_regression.ts, _classification.ts and
+ * lib/train/_sequence_losses.ts). Every loss accepts `weight`, its factor in the combined loss.
  *
  * @module
  */
 import { z } from "zod";
 import { obj } from "./fields.ts";
-import { defineLoss } from "./registry.ts";
+import { defineLoss, type ImplLoader } from "./registry.ts";
 
 const weight = () =>
   z.number().min(0).default(1).describe("Factor of this loss in the combined loss");
@@ -32,35 +33,50 @@ const simple = <const N extends string, const F extends readonly string[]>(
   name: N,
   types: F,
   description: string,
+  load: ImplLoader,
 ) =>
   defineLoss({
     schema: obj({ type: z.literal(name), weight: weight() }, { id: `loss.${name}`, description }),
     featureTypes: types,
+    load,
   });
 
 const REGRESSION = ["number", "vector"] as const;
 
 /** Mean squared error. */
-export const meanSquaredError = simple("mean_squared_error", REGRESSION, "Mean squared error");
+export const meanSquaredError = simple(
+  "mean_squared_error",
+  REGRESSION,
+  "Mean squared error",
+  () => import("../train/losses/_regression.ts").then((m) => m.meanSquaredError),
+);
 /** Mean absolute error. */
-export const meanAbsoluteError = simple("mean_absolute_error", REGRESSION, "Mean absolute error");
+export const meanAbsoluteError = simple(
+  "mean_absolute_error",
+  REGRESSION,
+  "Mean absolute error",
+  () => import("../train/losses/_regression.ts").then((m) => m.meanAbsoluteError),
+);
 /** Mean absolute percentage error. */
 export const meanAbsolutePercentageError = simple(
   "mean_absolute_percentage_error",
   REGRESSION,
   "Mean absolute percentage error",
+  () => import("../train/losses/_regression.ts").then((m) => m.meanAbsolutePercentageError),
 );
 /** Root mean squared error. */
 export const rootMeanSquaredError = simple(
   "root_mean_squared_error",
   ["number"],
   "Root mean squared error",
+  () => import("../train/losses/_regression.ts").then((m) => m.rootMeanSquaredError),
 );
 /** Root mean squared percentage error. */
 export const rootMeanSquaredPercentageError = simple(
   "root_mean_squared_percentage_error",
   ["number"],
   "Root mean squared percentage error",
+  () => import("../train/losses/_regression.ts").then((m) => m.rootMeanSquaredPercentageError),
 );
 
 /** Huber loss: quadratic below `delta`, linear above. */
@@ -73,6 +89,7 @@ export const huber = defineLoss({
     ),
   }, { id: "loss.huber", description: "Huber loss" }),
   featureTypes: REGRESSION,
+  load: () => import("../train/losses/_regression.ts").then((m) => m.huber),
 });
 
 /** Binary cross entropy with a weight on the positive class. */
@@ -87,6 +104,8 @@ export const binaryWeightedCrossEntropy = defineLoss({
     confidence_penalty: confidencePenalty(),
   }, { id: "loss.binary_weighted_cross_entropy", description: "Weighted binary cross entropy" }),
   featureTypes: ["binary"],
+  load: () =>
+    import("../train/losses/_classification.ts").then((m) => m.binaryWeightedCrossEntropy),
 });
 
 /** Softmax cross entropy over classes. */
@@ -100,6 +119,7 @@ export const softmaxCrossEntropy = defineLoss({
     ...similarities(),
   }, { id: "loss.softmax_cross_entropy", description: "Softmax cross entropy" }),
   featureTypes: ["category", "vector"],
+  load: () => import("../train/losses/_classification.ts").then((m) => m.softmaxCrossEntropy),
 });
 
 /** CORN: conditional ordinal regression for ordered categories. */
@@ -107,6 +127,7 @@ export const corn = simple(
   "corn",
   ["category"],
   "Conditional ordinal regression (ordered classes)",
+  () => import("../train/losses/_classification.ts").then((m) => m.corn),
 );
 
 /** Sigmoid cross entropy per class (multi-label sets). */
@@ -117,6 +138,7 @@ export const sigmoidCrossEntropy = defineLoss({
     class_weights: classWeights(),
   }, { id: "loss.sigmoid_cross_entropy", description: "Sigmoid cross entropy per class" }),
   featureTypes: ["set"],
+  load: () => import("../train/losses/_classification.ts").then((m) => m.sigmoidCrossEntropy),
 });
 
 const sequenceLossShape = () => ({
@@ -135,6 +157,7 @@ export const sequenceSoftmaxCrossEntropy = defineLoss({
     description: "Softmax cross entropy over every time step",
   }),
   featureTypes: ["sequence", "text"],
+  load: () => import("../train/_sequence_losses.ts").then((m) => m.sequenceSoftmaxCrossEntropy),
 });
 
 /** Softmax cross entropy of each next token. */
@@ -144,6 +167,7 @@ export const nextTokenSoftmaxCrossEntropy = defineLoss({
     description: "Softmax cross entropy of each next token",
   }),
   featureTypes: ["sequence", "text"],
+  load: () => import("../train/_sequence_losses.ts").then((m) => m.nextTokenSoftmaxCrossEntropy),
 });
 
 /** Every loss. */

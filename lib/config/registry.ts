@@ -41,6 +41,14 @@ export type ComponentSchema = z.ZodObject<
 /** A lazily imported implementation module. */
 export type Loader = () => Promise<Record<string, unknown>>;
 
+/**
+ * A lazily imported implementation object of a feature type (a `FeatureImpl`,
+ * lib/features/_common.ts) or of a loss (a `LossImpl`, lib/train/losses/_common.ts). Typed
+ * `unknown` here so the config side never reaches those modules, not even by type; the runtime
+ * checks the shape when it loads one.
+ */
+export type ImplLoader = () => Promise<unknown>;
+
 /** What an encoder declares about itself. */
 export interface EncoderCapabilities {
   /** Rank of the encoder output for a given config: 2 = [batch, hidden], 3 = [batch, seq, hidden]. */
@@ -99,6 +107,11 @@ export interface LossEntry<S extends ComponentSchema = ComponentSchema> {
   readonly type: S["shape"]["type"]["value"];
   readonly featureTypes: readonly string[];
   readonly schema: S;
+  /**
+   * Imports the implementation: a `LossImpl` (`create(config, ctx)`, and `probabilities` when
+   * the loss's logits are not turned into probabilities by the output type's own rule).
+   */
+  readonly load?: ImplLoader;
 }
 
 /** Whether a metric is better when larger or smaller. */
@@ -127,9 +140,17 @@ export interface FeatureEntry {
     readonly defaultReduce: "sum" | null;
     /** How logits become probabilities (classification outputs); absent for regression. */
     readonly probability?: "sigmoid" | "softmax";
+    /** Whether targets are 0/1 scalars (what `oversample_minority` / `undersample_majority` need). */
+    readonly twoClass?: boolean;
   };
   /** Whether values of this type form sequences (text, sequence). */
   readonly sequential?: boolean;
+  /**
+   * Imports the type's one implementation module and resolves to its `FeatureImpl`
+   * (lib/features/_common.ts): parse, fills, fit, encode and, for outputs, postprocess, metrics
+   * and the prediction rule. Absent while only the config is supported.
+   */
+  readonly load?: ImplLoader;
 }
 
 /** A zod object schema without a `type` discriminator (preprocessing blocks). */

@@ -14,17 +14,23 @@
  */
 import type { Cell } from "../data/dataset.ts";
 import { BOOL_FALSE_STRINGS, BOOL_TRUE_STRINGS } from "../data/cells.ts";
+import { binaryOverallStats, binaryPart } from "../train/_metric_parts.ts";
 import {
   cellError,
   columnError,
   type EncodedColumn,
   type FeatureContext,
+  type FeatureImpl,
   type FeatureMetadata,
   isMissingCell,
   modeOf,
+  type OutputContext,
+  outputData,
   type Parsed,
   quoteValue,
-  type TypeHandler,
+  type RawOutput,
+  settle,
+  sigmoid,
 } from "./_common.ts";
 
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -63,25 +69,27 @@ function labelBool(label: string, fallback: string | null): boolean {
 }
 
 /** The binary handler. */
-export const binaryHandler: TypeHandler = {
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed {
-    const n = rows.length;
-    const values = new Array<unknown>(n);
-    const missing = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[rows[i]];
-      if (isMissingCell(c)) {
-        values[i] = null;
-        missing[i] = 1;
-      } else if (typeof c === "boolean" || typeof c === "string") values[i] = c;
-      else if (typeof c === "number" || typeof c === "bigint") {
-        if (typeof c === "number" && !Number.isFinite(c)) {
-          throw cellError(ctx, rows[i], `found ${c}, which is not a boolean`);
-        }
-        values[i] = c;
-      } else throw cellError(ctx, rows[i], `cannot parse ${quoteValue(c)} as a boolean`);
-    }
-    return { values, missing, rows: rows.slice() };
+export const binary: FeatureImpl = {
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+    return settle(() => {
+      const n = rows.length;
+      const values = new Array<unknown>(n);
+      const missing = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = cells[rows[i]];
+        if (isMissingCell(c)) {
+          values[i] = null;
+          missing[i] = 1;
+        } else if (typeof c === "boolean" || typeof c === "string") values[i] = c;
+        else if (typeof c === "number" || typeof c === "bigint") {
+          if (typeof c === "number" && !Number.isFinite(c)) {
+            throw cellError(ctx, rows[i], `found ${c}, which is not a boolean`);
+          }
+          values[i] = c;
+        } else throw cellError(ctx, rows[i], `cannot parse ${quoteValue(c)} as a boolean`);
+      }
+      return { values, missing, rows: rows.slice() };
+    });
   },
 
   parseFill(value: unknown, ctx: FeatureContext): unknown {
@@ -178,4 +186,34 @@ export const binaryHandler: TypeHandler = {
     }
     return { data, dtype: "float32", shape: [] };
   },
+
+  output: {
+    postprocess(out: RawOutput, { name, config, metadata }: OutputContext) {
+      const src = outputData(name, out, ["probabilities", "logits"]);
+      const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
+      const threshold = thresholdOf(config);
+      const bool2str = metadata.bool2str as string[] | undefined;
+      const labels = bool2str ?? ["False", "True"];
+      const probs = Array.from(p);
+      return {
+        [`${name}_predictions`]: probs.map((x) =>
+          bool2str ? bool2str[x >= threshold ? 1 : 0] : x >= threshold
+        ),
+        [`${name}_probabilities`]: probs.map((x) => [1 - x, x]),
+        [`${name}_probabilities_${labels[0]}`]: probs.map((x) => 1 - x),
+        [`${name}_probabilities_${labels[1]}`]: probs,
+        [`${name}_probability`]: probs.map((x) => (x > 0.5 ? x : 1 - x)),
+      };
+    },
+    metrics: binaryPart,
+    predictClasses(probabilities: Float32Array, rows: number, { config }: OutputContext) {
+      const threshold = thresholdOf(config);
+      return Int32Array.from({ length: rows }, (_, i) => probabilities[i] >= threshold ? 1 : 0);
+    },
+    overallStats: binaryOverallStats,
+  },
 };
+
+function thresholdOf(config: Readonly<Record<string, unknown>>): number {
+  return (config.threshold as number | undefined) ?? 0.5;
+}

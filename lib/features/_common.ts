@@ -1,23 +1,35 @@
 /**
- * Shared pieces of the preprocessing layer: the encoded-column types, the per-type handler
- * contract, parsed-column helpers (take, fill, bfill/ffill, mode) and the data errors.
+ * Shared pieces of the preprocessing layer: the encoded-column types, the contract of a feature
+ * type's implementation module ({@linkcode FeatureImpl}), parsed-column helpers (take, fill,
+ * bfill/ffill, mode), postprocessing helpers and the data errors.
  *
- * A handler turns a column's raw cells into a parsed column (`values` plus a `missing` mask),
- * fits Ludwig's feature metadata on the training split and encodes parsed values into a typed
- * array. The pipeline in `preprocess.ts` owns missing values, drop_row and outliers, so each
- * handler stays small.
+ * An implementation turns a column's raw cells into a parsed column (`values` plus a `missing`
+ * mask), fits Ludwig's feature metadata on the training split and encodes parsed values into a
+ * typed array; an output type also turns raw network outputs into prediction columns and names
+ * its metric part. The pipeline in `preprocess.ts` owns missing values, drop_row and outliers,
+ * so each implementation stays small.
  *
  * @module
  */
 import type { Cell } from "../data/dataset.ts";
 import { DataError, quoteValue } from "../data/errors.ts";
+import type { OverallBuilder, PartFactory } from "../train/_metric_parts.ts";
+
+/** The element type of an encoded column. */
+export type ColumnDtype = "float32" | "int32" | "uint8";
+
+/** Row-major values of an encoded column, by its dtype. */
+export type ColumnData = Float32Array | Int32Array | Uint8Array;
 
 /** One encoded feature column: row-major data with a per-row shape. */
 export interface EncodedColumn {
   /** Row-major values: `numRows × product(shape)` entries. */
-  data: Float32Array | Int32Array;
-  /** The element type, as a tensor dtype. */
-  dtype: "float32" | "int32";
+  data: ColumnData;
+  /**
+   * The element type: a tensor dtype, or `uint8` (raw bytes such as image pixels, 4× smaller
+   * than float32; batches turn them into float32 tensors of the same values).
+   */
+  dtype: ColumnDtype;
   /** The shape of one row: `[]` for a scalar, `[k]` for a vector. */
   shape: number[];
 }
@@ -69,13 +81,56 @@ export interface FeatureContext {
   vocabFile?: readonly string[];
 }
 
+/** One raw network output of an output feature (what `postprocessPredictions` reads). */
+export interface RawOutput {
+  /** Logits (binary, category, set, sequence, text). */
+  logits?: Float32Array;
+  /** Probabilities, instead of logits. */
+  probabilities?: Float32Array;
+  /** Values (number, vector). */
+  values?: Float32Array;
+  /** The full tensor shape, batch first: `[N]`, `[N, 1]`, `[N, C]`, `[N, L, V]`. */
+  shape: number[];
+}
+
+/** What an output implementation knows when it postprocesses or predicts. */
+export interface OutputContext {
+  /** Output feature name (the prefix of its prediction columns). */
+  name: string;
+  /** The resolved output feature config (threshold, top_k, clip, preprocessing, …). */
+  config: Readonly<Record<string, unknown>>;
+  /** The feature's training-set metadata (`{}` when absent). */
+  metadata: FeatureMetadata;
+}
+
 /**
- * One feature type's preprocessing. `parse` must throw a {@linkcode DataError} (through
- * {@linkcode cellError}) for an unparseable non-missing cell.
+ * The output half of a feature type's implementation: how raw outputs become Ludwig's
+ * prediction columns, which metric part computes its metrics, and (classification types with
+ * Ludwig's overall statistics) the class prediction rule.
  */
-export interface TypeHandler {
+export interface OutputImpl {
+  /** Raw logits/values of every row → prediction columns (`<name>_predictions`, …). */
+  postprocess(out: RawOutput, ctx: OutputContext): Record<string, unknown[]>;
+  /** The metric part of this type (lib/train/_metric_parts.ts). */
+  readonly metrics: PartFactory;
+  /**
+   * The predicted class of each row from its probabilities (`rows × width` values; binary:
+   * `p >= threshold`, category: argmax). Present exactly when the type has overall statistics.
+   */
+  predictClasses?(probabilities: Float32Array, rows: number, ctx: OutputContext): Int32Array;
+  /** Ludwig's overall statistics of this type in test_statistics.json. */
+  readonly overallStats?: OverallBuilder;
+}
+
+/**
+ * One feature type's implementation module (`lib/features/_<type>.ts`), reached only through
+ * its registry entry's `load()`. `parse` must reject with a {@linkcode DataError} (through
+ * {@linkcode cellError}) for an unparseable non-missing cell; it is asynchronous so a type can
+ * read files (images) or import heavy decoders lazily.
+ */
+export interface FeatureImpl {
   /** Parse the cells at `rows`. */
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed;
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed>;
   /** Parse a fill value from the config or metadata (`fill_value`, `computed_fill_value`). */
   parseFill(value: unknown, ctx: FeatureContext): unknown;
   /** The JSON form of a parsed value, stored as `computed_fill_value`. */
@@ -90,6 +145,8 @@ export interface TypeHandler {
   outliers?(parsed: Parsed, metadata: FeatureMetadata, ctx: FeatureContext): Uint8Array;
   /** Extra checks of a fill strategy (binary `fill_with_false`/`fill_with_true`). */
   strategyFill?(strategy: string, parsed: Parsed, ctx: FeatureContext): unknown;
+  /** Present for types that can be output features. */
+  readonly output?: OutputImpl;
 }
 
 /** The action verb of every preprocessing error. */
@@ -290,4 +347,77 @@ export function parseStrings(
 /** `x` as a JSON-safe finite number (float32 statistics are stored as float64 numbers). */
 export function finite(x: number): number {
   return Number.isFinite(x) ? x : 0;
+}
+
+/** The logistic function. */
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Row-wise softmax of `n` rows of `width` logits. */
+export function softmaxRows(logits: Float32Array, n: number, width: number): Float32Array {
+  const out = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < width; j++) max = Math.max(max, logits[i * width + j]);
+    let sum = 0;
+    for (let j = 0; j < width; j++) {
+      const e = Math.exp(logits[i * width + j] - max);
+      out[i * width + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < width; j++) out[i * width + j] /= sum;
+  }
+  return out;
+}
+
+/** Rows and values per row of a raw output, checked against its shape. */
+export function outputRows(
+  name: string,
+  out: RawOutput,
+  data: Float32Array,
+): { n: number; width: number } {
+  const n = out.shape[0];
+  if (!Number.isInteger(n) || n < 0 || (n === 0 ? data.length !== 0 : data.length % n !== 0)) {
+    throw new RangeError(
+      `Cannot postprocess output "${name}": shape ${
+        JSON.stringify(out.shape)
+      } does not match ${data.length} values`,
+    );
+  }
+  return { n, width: n === 0 ? 0 : data.length / n };
+}
+
+/** The first of `keys` present in a raw output. */
+export function outputData(
+  name: string,
+  out: RawOutput,
+  keys: ("logits" | "probabilities" | "values")[],
+): { kind: "logits" | "probabilities" | "values"; data: Float32Array } {
+  for (const k of keys) if (out[k] !== undefined) return { kind: k, data: out[k]! };
+  throw new TypeError(
+    `Cannot postprocess output "${name}": expected ${keys.map((k) => `"${k}"`).join(" or ")}`,
+  );
+}
+
+/** Argmax of each of `rows` rows of `width` values (ties: the first). */
+export function argmaxRows(values: Float32Array, rows: number, width: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let c = 1; c < width; c++) {
+      if (values[i * width + c] > values[i * width + best]) best = c;
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** The value of `fn()` as a promise: resolved, or rejected with what it throws. */
+export function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

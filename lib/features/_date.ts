@@ -19,10 +19,11 @@ import {
   cellError,
   type EncodedColumn,
   type FeatureContext,
+  type FeatureImpl,
   isMissingCell,
   type Parsed,
   quoteValue,
-  type TypeHandler,
+  settle,
 } from "./_common.ts";
 
 /** Length of the date vector. */
@@ -52,30 +53,32 @@ export function parseDateMs(value: unknown, format: string | null): number | und
 }
 
 /** The date handler. */
-export const dateHandler: TypeHandler = {
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed {
-    const format = (ctx.preprocessing.datetime_format as string | null | undefined) ?? null;
-    const n = rows.length;
-    const values = new Float64Array(n);
-    const missing = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[rows[i]];
-      if (isMissingCell(c)) {
-        values[i] = NaN;
-        missing[i] = 1;
-        continue;
+export const date: FeatureImpl = {
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+    return settle(() => {
+      const format = (ctx.preprocessing.datetime_format as string | null | undefined) ?? null;
+      const n = rows.length;
+      const values = new Float64Array(n);
+      const missing = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = cells[rows[i]];
+        if (isMissingCell(c)) {
+          values[i] = NaN;
+          missing[i] = 1;
+          continue;
+        }
+        const ms = parseDateMs(c, format);
+        if (ms === undefined) {
+          throw cellError(
+            ctx,
+            rows[i],
+            `cannot parse ${quoteValue(c)} as a date${format ? ` in the format "${format}"` : ""}`,
+          );
+        }
+        values[i] = ms;
       }
-      const ms = parseDateMs(c, format);
-      if (ms === undefined) {
-        throw cellError(
-          ctx,
-          rows[i],
-          `cannot parse ${quoteValue(c)} as a date${format ? ` in the format "${format}"` : ""}`,
-        );
-      }
-      values[i] = ms;
-    }
-    return { values, missing, rows: rows.slice() };
+      return { values, missing, rows: rows.slice() };
+    });
   },
 
   parseFill(value: unknown, ctx: FeatureContext): number {

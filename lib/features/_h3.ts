@@ -24,11 +24,12 @@ import {
   cellError,
   type EncodedColumn,
   type FeatureContext,
+  type FeatureImpl,
   type FeatureMetadata,
   isMissingCell,
   type Parsed,
   quoteValue,
-  type TypeHandler,
+  settle,
 } from "./_common.ts";
 
 /** Length of the h3 vector. */
@@ -90,23 +91,25 @@ export function h3Components(id: bigint, out: Int32Array, offset = 0): void {
 }
 
 /** The h3 handler. */
-export const h3Handler: TypeHandler = {
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed {
-    const n = rows.length;
-    const values = new Array<unknown>(n);
-    const missing = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[rows[i]];
-      if (isMissingCell(c)) {
-        values[i] = null;
-        missing[i] = 1;
-        continue;
+export const h3: FeatureImpl = {
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+    return settle(() => {
+      const n = rows.length;
+      const values = new Array<unknown>(n);
+      const missing = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = cells[rows[i]];
+        if (isMissingCell(c)) {
+          values[i] = null;
+          missing[i] = 1;
+          continue;
+        }
+        const id = parseH3(c);
+        if (typeof id === "string") throw cellError(ctx, rows[i], id);
+        values[i] = id;
       }
-      const id = parseH3(c);
-      if (typeof id === "string") throw cellError(ctx, rows[i], id);
-      values[i] = id;
-    }
-    return { values, missing, rows: rows.slice() };
+      return { values, missing, rows: rows.slice() };
+    });
   },
 
   parseFill(value: unknown, ctx: FeatureContext): bigint {

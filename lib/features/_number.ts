@@ -17,12 +17,17 @@ import {
   columnError,
   type EncodedColumn,
   type FeatureContext,
+  type FeatureImpl,
   type FeatureMetadata,
+  type OutputContext,
+  outputData,
   type Parsed,
   quoteValue,
+  type RawOutput,
   rethrowCell,
-  type TypeHandler,
+  settle,
 } from "./_common.ts";
+import { regressionPart } from "../train/_metric_parts.ts";
 
 /** numpy `percentile(x, q)` (linear) of sorted values. */
 export function percentile(sorted: Float64Array, q: number): number {
@@ -101,29 +106,31 @@ export function numberTransform(
 }
 
 /** The number handler. */
-export const numberHandler: TypeHandler = {
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed {
-    const n = rows.length;
-    const values = new Float64Array(n);
-    const missing = new Uint8Array(n);
-    let i = 0;
-    try {
-      for (; i < n; i++) {
-        const c = cells[rows[i]];
-        let v: number | null;
-        if (typeof c === "number") {
-          if (!Number.isFinite(c)) v = parseNumberCell(c);
-          else v = c;
-        } else v = parseNumberCell(c);
-        if (v === null) {
-          values[i] = NaN;
-          missing[i] = 1;
-        } else values[i] = v;
+export const number: FeatureImpl = {
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+    return settle(() => {
+      const n = rows.length;
+      const values = new Float64Array(n);
+      const missing = new Uint8Array(n);
+      let i = 0;
+      try {
+        for (; i < n; i++) {
+          const c = cells[rows[i]];
+          let v: number | null;
+          if (typeof c === "number") {
+            if (!Number.isFinite(c)) v = parseNumberCell(c);
+            else v = c;
+          } else v = parseNumberCell(c);
+          if (v === null) {
+            values[i] = NaN;
+            missing[i] = 1;
+          } else values[i] = v;
+        }
+      } catch (error) {
+        rethrowCell(error, ctx, rows[i]);
       }
-    } catch (error) {
-      rethrowCell(error, ctx, rows[i]);
-    }
-    return { values, missing, rows: rows.slice() };
+      return { values, missing, rows: rows.slice() };
+    });
   },
 
   parseFill(value: unknown, ctx: FeatureContext): number {
@@ -237,5 +244,29 @@ export const numberHandler: TypeHandler = {
       for (let i = 0; i < n; i++) data[i] = forward(values[i]);
     }
     return { data, dtype: "float32", shape: [] };
+  },
+
+  output: {
+    postprocess(out: RawOutput, { name, config, metadata }: OutputContext) {
+      const src = outputData(name, out, ["values", "logits"]);
+      const clip = config.clip as [number, number] | null | undefined;
+      const prep = (metadata.preprocessing ?? config.preprocessing) as Record<string, unknown>;
+      const { inverse } = numberTransform(metadata, {
+        name,
+        column: (config.column as string | undefined) ?? name,
+        type: String(config.type),
+        output: true,
+        preprocessing: prep,
+        config,
+      });
+      return {
+        [`${name}_predictions`]: Array.from(src.data, (v) => {
+          // Clipped in the model's output space, as Ludwig, then denormalized.
+          const c = clip ? Math.min(Math.max(v, clip[0]), clip[1]) : v;
+          return inverse(c);
+        }),
+      };
+    },
+    metrics: regressionPart("number"),
   },
 };

@@ -11,12 +11,17 @@
  */
 import { buildVocabulary, encodeSequences, Vocabulary } from "../data/vocabulary.ts";
 import { parseStringFill, parseText } from "./_category.ts";
-import type {
-  EncodedColumn,
-  FeatureContext,
-  FeatureMetadata,
-  Parsed,
-  TypeHandler,
+import { sequencePart } from "../train/_metric_parts.ts";
+import {
+  type EncodedColumn,
+  type FeatureContext,
+  type FeatureImpl,
+  type FeatureMetadata,
+  outputData,
+  type OutputImpl,
+  type Parsed,
+  type RawOutput,
+  softmaxRows,
 } from "./_common.ts";
 import { texts, tokenizeOptions } from "./_set.ts";
 
@@ -36,7 +41,7 @@ function symbols(ctx: FeatureContext) {
   };
 }
 
-function sequenceLike(text: boolean): TypeHandler {
+function sequenceLike(text: boolean): FeatureImpl {
   return {
     parse: parseText,
     parseFill: parseStringFill,
@@ -68,10 +73,56 @@ function sequenceLike(text: boolean): TypeHandler {
       });
       return { data: encoded.data, dtype: "int32", shape: [length] };
     },
+    output: sequenceOutput(text ? "text" : "sequence"),
   };
 }
 
-/** The sequence handler. */
-export const sequenceHandler: TypeHandler = sequenceLike(false);
-/** The text handler. */
-export const textHandler: TypeHandler = sequenceLike(true);
+function sequenceOutput(kind: "sequence" | "text"): OutputImpl {
+  return {
+    postprocess(out: RawOutput, { name, metadata }) {
+      const src = outputData(name, out, ["probabilities", "logits"]);
+      const n = out.shape[0];
+      const vocab = out.shape[out.shape.length - 1];
+      const length = n === 0 || vocab === 0 ? 0 : src.data.length / (n * vocab);
+      if (!Number.isInteger(length)) {
+        throw new RangeError(
+          `Cannot postprocess output "${name}": shape ${
+            JSON.stringify(out.shape)
+          } does not match ${src.data.length} values`,
+        );
+      }
+      const p = src.kind === "logits" ? softmaxRows(src.data, n * length, vocab) : src.data;
+      const idx2str = (metadata.idx2str as string[] | undefined) ?? [];
+      const preds: string[][] = [];
+      const probs: number[][] = [];
+      const prob: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const tokens: string[] = [];
+        const ps: number[] = [];
+        let logSum = 0;
+        for (let t = 0; t < length; t++) {
+          const base = (i * length + t) * vocab;
+          let best = 0;
+          for (let j = 1; j < vocab; j++) if (p[base + j] > p[base + best]) best = j;
+          tokens.push(idx2str[best] ?? "<UNK>");
+          ps.push(p[base + best]);
+          logSum += Math.log(p[base + best]);
+        }
+        preds.push(tokens);
+        probs.push(ps);
+        prob.push(logSum);
+      }
+      return {
+        [`${name}_predictions`]: preds,
+        [`${name}_probabilities`]: probs,
+        [`${name}_probability`]: prob,
+      };
+    },
+    metrics: sequencePart(kind),
+  };
+}
+
+/** The sequence implementation. */
+export const sequence: FeatureImpl = sequenceLike(false);
+/** The text implementation. */
+export const text: FeatureImpl = sequenceLike(true);

@@ -16,12 +16,19 @@ import {
   type VocabularyMetadata,
 } from "../data/vocabulary.ts";
 import { parseStringFill, parseText } from "./_category.ts";
-import type {
-  EncodedColumn,
-  FeatureContext,
-  FeatureMetadata,
-  Parsed,
-  TypeHandler,
+import { setPart } from "../train/_metric_parts.ts";
+import {
+  type EncodedColumn,
+  type FeatureContext,
+  type FeatureImpl,
+  type FeatureMetadata,
+  type OutputContext,
+  outputData,
+  type OutputImpl,
+  outputRows,
+  type Parsed,
+  type RawOutput,
+  sigmoid,
 } from "./_common.ts";
 
 /** Tokenizer options of a set, bag, sequence or text feature. */
@@ -43,7 +50,7 @@ export function texts(parsed: Parsed): string[] {
   return out;
 }
 
-function setLike(bag: boolean): TypeHandler {
+function setLike(bag: boolean, output?: OutputImpl): FeatureImpl {
   return {
     parse: parseText,
     parseFill: parseStringFill,
@@ -66,10 +73,39 @@ function setLike(bag: boolean): TypeHandler {
       const m = encodeSet(values, vocab, tokenizeOptions(ctx));
       return { data: Float32Array.from(m.data), dtype: "float32", shape: [m.shape[1]] };
     },
+    ...(output ? { output } : {}),
   };
 }
 
-/** The set handler. */
-export const setHandler: TypeHandler = setLike(false);
+const setOutput: OutputImpl = {
+  postprocess(out: RawOutput, { name, config, metadata }: OutputContext) {
+    const src = outputData(name, out, ["probabilities", "logits"]);
+    const { n, width } = outputRows(name, out, src.data);
+    const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
+    const idx2str = (metadata.idx2str as string[] | undefined) ?? [];
+    const threshold = (config.threshold as number | undefined) ?? 0.5;
+    const preds: string[][] = [];
+    const probs: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const labels: string[] = [];
+      const ps: number[] = [];
+      for (let j = 0; j < width; j++) {
+        const x = p[i * width + j];
+        if (x >= threshold) {
+          labels.push(idx2str[j] ?? String(j));
+          ps.push(x);
+        }
+      }
+      preds.push(labels);
+      probs.push(ps);
+    }
+    // The probabilities of the predicted labels only, as Ludwig.
+    return { [`${name}_predictions`]: preds, [`${name}_probabilities`]: probs };
+  },
+  metrics: setPart,
+};
+
+/** The set implementation. */
+export const set: FeatureImpl = setLike(false, setOutput);
 /** The bag handler. */
-export const bagHandler: TypeHandler = setLike(true);
+export const bag: FeatureImpl = setLike(true);

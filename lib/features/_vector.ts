@@ -15,12 +15,19 @@ import {
   columnError,
   type EncodedColumn,
   type FeatureContext,
+  type FeatureImpl,
   type FeatureMetadata,
   isMissingCell,
+  type OutputContext,
+  outputData,
+  outputRows,
   type Parsed,
   quoteValue,
-  type TypeHandler,
+  type RawOutput,
+  settle,
+  softmaxRows,
 } from "./_common.ts";
+import { regressionPart } from "../train/_metric_parts.ts";
 
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** A zero-length vector stands for "zeros of the feature's size". */
@@ -64,23 +71,25 @@ function parseVector(cell: unknown): Float32Array | string {
 }
 
 /** The vector handler. */
-export const vectorHandler: TypeHandler = {
-  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Parsed {
-    const n = rows.length;
-    const values = new Array<unknown>(n);
-    const missing = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = cells[rows[i]];
-      if (isMissingCell(c) || (Array.isArray(c) && c.length === 0)) {
-        values[i] = null;
-        missing[i] = 1;
-        continue;
+export const vector: FeatureImpl = {
+  parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+    return settle(() => {
+      const n = rows.length;
+      const values = new Array<unknown>(n);
+      const missing = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = cells[rows[i]];
+        if (isMissingCell(c) || (Array.isArray(c) && c.length === 0)) {
+          values[i] = null;
+          missing[i] = 1;
+          continue;
+        }
+        const v = parseVector(c);
+        if (typeof v === "string") throw cellError(ctx, rows[i], v);
+        values[i] = v;
       }
-      const v = parseVector(c);
-      if (typeof v === "string") throw cellError(ctx, rows[i], v);
-      values[i] = v;
-    }
-    return { values, missing, rows: rows.slice() };
+      return { values, missing, rows: rows.slice() };
+    });
   },
 
   parseFill(value: unknown, ctx: FeatureContext): Float32Array {
@@ -128,5 +137,20 @@ export const vectorHandler: TypeHandler = {
       data.set(v, i * size);
     }
     return { data, dtype: "float32", shape: [size] };
+  },
+
+  output: {
+    postprocess(out: RawOutput, { name, config }: OutputContext) {
+      const src = outputData(name, out, ["values", "logits"]);
+      const { n, width } = outputRows(name, out, src.data);
+      const v = config.softmax === true ? softmaxRows(src.data, n, width) : src.data;
+      return {
+        [`${name}_predictions`]: Array.from(
+          { length: n },
+          (_, i) => Array.from(v.subarray(i * width, (i + 1) * width)),
+        ),
+      };
+    },
+    metrics: regressionPart("vector"),
   },
 };

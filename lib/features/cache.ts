@@ -10,15 +10,19 @@
  * cached too (its checksum hashes the cells).
  *
  * Files in the cache folder: `<key>.training.bin`, `<key>.validation.bin`, `<key>.test.bin` and
- * `<key>.meta.json` (the training-set metadata plus the split files' sizes). Each file is
- * written to a temporary name and renamed; `meta.json` is written last, so a hit (meta.json
- * with the same key, split files of the recorded sizes) never sees a partial entry.
+ * `<key>.meta.json` (the training-set metadata, each split file's size and SHA-256, and the
+ * SHA-256 of the metadata's canonical JSON). Each file is written to a temporary name and
+ * renamed; `meta.json` is written last, so a hit never sees a partial entry. A hit needs every
+ * checksum to match: a flipped data or header byte, a truncated file or edited metadata makes
+ * {@linkcode readCache} report the entry as corrupt, and preprocessing rebuilds it with a
+ * one-line warning instead of using it.
  *
  * Split file format (little-endian): the 8 bytes `SONATA\0\x01`, a uint32 header length, the
  * UTF-8 JSON header `{ numRows, rows: {offset, length}, columns: [{name, dtype, shape, offset,
  * length}] }`, zero padding to a multiple of 8, then the data section: the source row index of
- * each encoded row (int32) and each column's row-major values (float32 or int32); offsets and
- * lengths are in bytes from the start of the data section.
+ * each encoded row (int32) and each column's row-major values (float32, int32 or uint8); offsets
+ * and lengths are in bytes from the start of the data section. {@linkcode openSplitColumns}
+ * reads a split's columns lazily from this layout (`in_memory: false`).
  *
  * @example Canonical key
  * ```ts
@@ -30,13 +34,20 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../_util/files.ts";
-import type { EncodedColumn, EncodedSplit, TrainingSetMetadata } from "./_common.ts";
+import type { ColumnSource } from "../train/batches.ts";
+import type {
+  ColumnData,
+  ColumnDtype,
+  EncodedColumn,
+  EncodedSplit,
+  TrainingSetMetadata,
+} from "./_common.ts";
 
-/** Bumped whenever encodings or the file format change. */
-export const CACHE_FORMAT_VERSION = 1;
+/** Bumped whenever encodings or the file format change (2: checksums, uint8 columns). */
+export const CACHE_FORMAT_VERSION = 2;
 
 const MAGIC = new Uint8Array([0x53, 0x4f, 0x4e, 0x41, 0x54, 0x41, 0x00, 0x01]);
 
@@ -145,23 +156,7 @@ export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Arr
  */
 export function decodeSplitFile(bytes: Uint8Array): CachedSplit {
   const bad = () => new TypeError("Cannot read cached split: not a Sonata split file");
-  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(MAGIC.length, true);
-  const header = JSON.parse(
-    new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
-  ) as {
-    numRows: number;
-    rows: { offset: number; length: number };
-    columns: {
-      name: string;
-      dtype: "float32" | "int32";
-      shape: number[];
-      offset: number;
-      length: number;
-    }[];
-  };
-  const dataStart = (MAGIC.length + 4 + headerLength + 7) & ~7;
+  const { header, dataStart } = parseHeader(bytes, bad);
   const slice = (offset: number, length: number) => {
     const start = bytes.byteOffset + dataStart + offset;
     if (dataStart + offset + length > bytes.length) throw bad();
@@ -170,14 +165,50 @@ export function decodeSplitFile(bytes: Uint8Array): CachedSplit {
   const rows = new Int32Array(slice(header.rows.offset, header.rows.length));
   const columns: Record<string, EncodedColumn> = {};
   for (const c of header.columns) {
-    const buffer = slice(c.offset, c.length);
     columns[c.name] = {
-      data: c.dtype === "int32" ? new Int32Array(buffer) : new Float32Array(buffer),
+      data: typed(c.dtype, slice(c.offset, c.length)),
       dtype: c.dtype,
       shape: c.shape,
     };
   }
   return { split: { numRows: header.numRows, columns }, rows };
+}
+
+function typed(dtype: ColumnDtype, buffer: ArrayBuffer): ColumnData {
+  if (dtype === "int32") return new Int32Array(buffer);
+  if (dtype === "uint8") return new Uint8Array(buffer);
+  return new Float32Array(buffer);
+}
+
+function parseHeader(
+  bytes: Uint8Array,
+  bad: () => Error,
+): { header: SplitHeader; dataStart: number } {
+  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(MAGIC.length, true);
+  if (MAGIC.length + 4 + headerLength > bytes.length) throw bad();
+  let header: SplitHeader;
+  try {
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+    );
+  } catch {
+    throw bad();
+  }
+  return { header, dataStart: (MAGIC.length + 4 + headerLength + 7) & ~7 };
+}
+
+interface SplitHeader {
+  numRows: number;
+  rows: { offset: number; length: number };
+  columns: {
+    name: string;
+    dtype: ColumnDtype;
+    shape: number[];
+    offset: number;
+    length: number;
+  }[];
 }
 
 function paths(dir: string, key: string) {
@@ -187,8 +218,24 @@ function paths(dir: string, key: string) {
   };
 }
 
+function sha256(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** What `<key>.meta.json` holds. */
+interface CacheMeta {
+  key: string;
+  format: number;
+  /** Split name → its file's size in bytes and SHA-256 (hex). */
+  splits: Record<string, { size: number; sha256: string }>;
+  /** SHA-256 of the canonical JSON of `metadata`. */
+  metadata_sha256: string;
+  metadata: TrainingSetMetadata;
+}
+
 /**
- * Writes a cache entry (split files first, then `<key>.meta.json`, each atomically).
+ * Writes a cache entry (split files first, then `<key>.meta.json` with their checksums, each
+ * atomically).
  *
  * @param dir The cache folder (created when needed).
  * @param key The cache key.
@@ -197,22 +244,91 @@ function paths(dir: string, key: string) {
  */
 export async function writeCache(dir: string, key: string, entry: CacheEntry): Promise<string> {
   const p = paths(dir, key);
-  const sizes: Record<string, number> = {};
+  const splits: CacheMeta["splits"] = {};
   for (const name of ["training", "validation", "test"] as const) {
     const s = entry.splits[name];
     if (s === undefined) continue;
     const bytes = encodeSplitFile(s.split, s.rows);
     await writeFileAtomic(p.split(name), bytes);
-    sizes[name] = bytes.length;
+    splits[name] = { size: bytes.length, sha256: sha256(bytes) };
   }
-  const meta = { key, format: CACHE_FORMAT_VERSION, splits: sizes, metadata: entry.metadata };
+  const meta: CacheMeta = {
+    key,
+    format: CACHE_FORMAT_VERSION,
+    splits,
+    metadata_sha256: sha256(canonicalJson(entry.metadata)),
+    metadata: entry.metadata,
+  };
   await writeFileAtomic(p.meta, JSON.stringify(meta));
   return p.meta;
 }
 
+/** The outcome of {@linkcode readCache}. */
+export type CacheLookup =
+  | { status: "hit"; entry: CacheEntry; path: string }
+  | { status: "miss" }
+  | { status: "corrupt"; path: string; reason: string };
+
 /**
- * Reads a cache entry, or `undefined` on a miss (no meta file, another key or format, a
- * missing or resized split file, an unreadable file).
+ * Looks a cache entry up. A miss: no meta file, or one of another key or format. Corrupt: a
+ * meta file that does not parse, edited metadata, or a split file that is missing, resized or
+ * whose SHA-256 differs (a flipped byte) — never used; the caller rebuilds the entry.
+ *
+ * @param dir The cache folder.
+ * @param key The cache key.
+ * @returns A hit (the entry and the meta file's path), a miss, or why the entry is corrupt.
+ */
+export async function lookupCache(dir: string, key: string): Promise<CacheLookup> {
+  const p = paths(dir, key);
+  let text: string;
+  try {
+    text = await readFile(p.meta, "utf8");
+  } catch {
+    return { status: "miss" };
+  }
+  const corrupt = (reason: string): CacheLookup => ({ status: "corrupt", path: p.meta, reason });
+  let meta: CacheMeta;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    return corrupt(`${p.meta} is not valid JSON`);
+  }
+  if (meta?.key !== key || meta.format !== CACHE_FORMAT_VERSION) return { status: "miss" };
+  if (
+    typeof meta.metadata !== "object" || meta.metadata === null ||
+    sha256(canonicalJson(meta.metadata)) !== meta.metadata_sha256
+  ) {
+    return corrupt(`the metadata in ${p.meta} does not match its checksum`);
+  }
+  const splits: Partial<Record<CachedSplitName, CachedSplit>> = {};
+  for (const [name, recorded] of Object.entries(meta.splits ?? {})) {
+    const file = p.split(name as CachedSplitName);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(file));
+    } catch {
+      return corrupt(`${file} is missing`);
+    }
+    if (bytes.length !== recorded?.size || sha256(bytes) !== recorded.sha256) {
+      return corrupt(`${file} does not match its checksum`);
+    }
+    try {
+      splits[name as CachedSplitName] = decodeSplitFile(bytes);
+    } catch {
+      return corrupt(`${file} is not a Sonata split file`);
+    }
+  }
+  if (splits.training === undefined) return corrupt(`${p.meta} lists no training split`);
+  return {
+    status: "hit",
+    entry: { metadata: meta.metadata, splits: splits as CacheEntry["splits"] },
+    path: p.meta,
+  };
+}
+
+/**
+ * Reads a cache entry, or `undefined` on a miss or a corrupt entry (see
+ * {@linkcode lookupCache}, which tells them apart).
  *
  * @param dir The cache folder.
  * @param key The cache key.
@@ -222,27 +338,116 @@ export async function readCache(
   dir: string,
   key: string,
 ): Promise<{ entry: CacheEntry; path: string } | undefined> {
-  const p = paths(dir, key);
+  const found = await lookupCache(dir, key);
+  return found.status === "hit" ? { entry: found.entry, path: found.path } : undefined;
+}
+
+/** The path of a cached split file (`<dir>/<key>.<split>.bin`). */
+export function splitFilePath(dir: string, key: string, split: CachedSplitName): string {
+  return paths(dir, key).split(split);
+}
+
+/** A split whose columns are read lazily from its split file. */
+export interface LazySplit {
+  /** Rows in every column. */
+  readonly numRows: number;
+  /** Feature name → a column source reading that column's rows from the file. */
+  readonly columns: Readonly<Record<string, ColumnSource>>;
+  /** 0-based source rows, aligned with the encoded rows. */
+  readonly rows: Int32Array;
+  /** Closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a split file for lazy reads (`in_memory: false`): only the header and the row index are
+ * read now; each `read(rows)` of a column reads those rows' bytes (consecutive rows in one
+ * read). With `sha256` the whole file is first checked against it, streaming.
+ *
+ * @param path The split file.
+ * @param options `sha256`: the checksum recorded in the meta file.
+ * @throws {TypeError} When the file is not a split file or does not match the checksum.
+ */
+export async function openSplitColumns(
+  path: string,
+  options: { sha256?: string } = {},
+): Promise<LazySplit> {
+  const bad = (detail = "not a Sonata split file") =>
+    new TypeError(`Cannot read cached split "${path}": ${detail}`);
+  const handle = await open(path, "r");
   try {
-    const meta = JSON.parse(await readFile(p.meta, "utf8")) as {
-      key: string;
-      format: number;
-      splits: Record<string, number>;
-      metadata: TrainingSetMetadata;
+    const size = (await handle.stat()).size;
+    const readAt = async (position: number, length: number): Promise<Uint8Array> => {
+      if (position + length > size) throw bad("it is shorter than its header says");
+      const buffer = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+        if (bytesRead === 0) throw bad("it is shorter than its header says");
+        done += bytesRead;
+      }
+      return buffer;
     };
-    if (meta.key !== key || meta.format !== CACHE_FORMAT_VERSION) return undefined;
-    const splits: Partial<Record<CachedSplitName, CachedSplit>> = {};
-    for (const [name, size] of Object.entries(meta.splits)) {
-      const file = p.split(name as CachedSplitName);
-      if ((await stat(file)).size !== size) return undefined;
-      splits[name as CachedSplitName] = decodeSplitFile(new Uint8Array(await readFile(file)));
+    if (options.sha256 !== undefined) {
+      const hash = createHash("sha256");
+      const chunk = 1 << 20;
+      for (let at = 0; at < size; at += chunk) {
+        hash.update(await readAt(at, Math.min(chunk, size - at)));
+      }
+      if (hash.digest("hex") !== options.sha256) throw bad("it does not match its checksum");
     }
-    if (splits.training === undefined) return undefined;
+    const prefix = await readAt(0, Math.min(size, MAGIC.length + 4));
+    if (prefix.length < MAGIC.length + 4) throw bad();
+    const headerLength = new DataView(prefix.buffer).getUint32(MAGIC.length, true);
+    const head = await readAt(0, MAGIC.length + 4 + headerLength);
+    const { header, dataStart } = parseHeader(head, bad);
+    const rows = new Int32Array(
+      (await readAt(dataStart + header.rows.offset, header.rows.length)).buffer,
+    );
+    const columns: Record<string, ColumnSource> = {};
+    for (const c of header.columns) {
+      const rowElements = c.shape.reduce((a, b) => a * b, 1);
+      const bytesPer = c.dtype === "uint8" ? 1 : 4;
+      const rowBytes = rowElements * bytesPer;
+      const base = dataStart + c.offset;
+      columns[c.name] = {
+        dtype: c.dtype,
+        shape: c.shape,
+        numRows: header.numRows,
+        async read(wanted: Int32Array): Promise<ColumnData> {
+          const out = new Uint8Array(wanted.length * rowBytes);
+          for (let i = 0; i < wanted.length;) {
+            const first = wanted[i];
+            if (!Number.isInteger(first) || first < 0 || first >= header.numRows) {
+              throw new RangeError(
+                `Cannot read rows of cached column "${c.name}": row ${first} is not in 0..${
+                  header.numRows - 1
+                }`,
+              );
+            }
+            let run = 1;
+            while (i + run < wanted.length && wanted[i + run] === first + run) run++;
+            out.set(await readAt(base + first * rowBytes, run * rowBytes), i * rowBytes);
+            i += run;
+          }
+          return typed(c.dtype, out.buffer);
+        },
+      };
+    }
+    let closed = false;
     return {
-      entry: { metadata: meta.metadata, splits: splits as CacheEntry["splits"] },
-      path: p.meta,
+      numRows: header.numRows,
+      columns,
+      rows,
+      close: async () => {
+        if (!closed) {
+          closed = true;
+          await handle.close();
+        }
+      },
     };
-  } catch {
-    return undefined;
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
 }

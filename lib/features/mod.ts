@@ -1,6 +1,8 @@
 /**
  * The feature type registry: each entry holds a type's preprocessing schemas (input and output
- * variants differ, reference §1c), its default encoder/decoder/loss and its metrics (§6).
+ * variants differ, reference §1c), its default encoder/decoder/loss, its metrics (§6), its
+ * capabilities and a `load()` of its one implementation module (`_<type>.ts`, a `FeatureImpl`:
+ * parse, fit, encode, postprocess, metric part). Nothing else registers a feature type.
  *
  * @module
  */
@@ -209,6 +211,7 @@ const SEQUENCE_METRICS: Record<string, MetricGoal> = {
 /** binary: true/false values. */
 export const binary = defineFeature({
   type: "binary",
+  load: () => import("./_binary.ts").then((m) => m.binary),
   input: { preprocessing: binaryPreprocessing(false), defaultEncoder: "passthrough" },
   output: {
     preprocessing: binaryPreprocessing(true),
@@ -229,6 +232,7 @@ export const binary = defineFeature({
       calibration: z.boolean().default(false).describe("Temperature-scale the probabilities"),
     },
     probability: "sigmoid",
+    twoClass: true,
     defaultReduce: "sum",
   },
 });
@@ -236,6 +240,7 @@ export const binary = defineFeature({
 /** number: real values. */
 export const number = defineFeature({
   type: "number",
+  load: () => import("./_number.ts").then((m) => m.number),
   input: { preprocessing: numberPreprocessing(false), defaultEncoder: "passthrough" },
   output: {
     preprocessing: numberPreprocessing(true),
@@ -259,6 +264,7 @@ export const number = defineFeature({
 /** category: one label out of a vocabulary. */
 export const category = defineFeature({
   type: "category",
+  load: () => import("./_category.ts").then((m) => m.category),
   input: { preprocessing: categoryPreprocessing(false), defaultEncoder: "dense" },
   output: {
     preprocessing: categoryPreprocessing(true),
@@ -283,6 +289,7 @@ export const category = defineFeature({
 /** set: a set of labels (multi-label). */
 export const set = defineFeature({
   type: "set",
+  load: () => import("./_set.ts").then((m) => m.set),
   input: { preprocessing: setBagPreprocessing("set", false), defaultEncoder: "embed" },
   output: {
     preprocessing: setBagPreprocessing("set", true),
@@ -303,12 +310,14 @@ export const set = defineFeature({
 /** bag: a multiset of items with counts. */
 export const bag = defineFeature({
   type: "bag",
+  load: () => import("./_set.ts").then((m) => m.bag),
   input: { preprocessing: setBagPreprocessing("bag", false), defaultEncoder: "embed" },
 });
 
 /** vector: a fixed-size vector of numbers. */
 export const vector = defineFeature({
   type: "vector",
+  load: () => import("./_vector.ts").then((m) => m.vector),
   input: { preprocessing: vectorPreprocessing(false), defaultEncoder: "dense" },
   output: {
     preprocessing: vectorPreprocessing(true),
@@ -327,18 +336,21 @@ export const vector = defineFeature({
 /** date: a date or datetime, decomposed into components. */
 export const date = defineFeature({
   type: "date",
+  load: () => import("./_date.ts").then((m) => m.date),
   input: { preprocessing: datePreprocessing(), defaultEncoder: "embed" },
 });
 
 /** h3: a hexagonal geospatial cell id. */
 export const h3 = defineFeature({
   type: "h3",
+  load: () => import("./_h3.ts").then((m) => m.h3),
   input: { preprocessing: h3Preprocessing(), defaultEncoder: "embed" },
 });
 
 /** sequence: a sequence of tokens. */
 export const sequence = defineFeature({
   type: "sequence",
+  load: () => import("./_sequence.ts").then((m) => m.sequence),
   sequential: true,
   input: { preprocessing: sequencePreprocessing("sequence", false), defaultEncoder: "embed" },
   output: {
@@ -356,6 +368,7 @@ export const sequence = defineFeature({
 /** text: free text, tokenized. */
 export const text = defineFeature({
   type: "text",
+  load: () => import("./_sequence.ts").then((m) => m.text),
   sequential: true,
   input: { preprocessing: sequencePreprocessing("text", false), defaultEncoder: "parallel_cnn" },
   output: {

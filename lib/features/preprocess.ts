@@ -4,10 +4,12 @@
  *
  * Training (`preprocessForTraining`):
  * 1. read the data (`dataset`, or `training_set` / `validation_set` / `test_set`);
- * 2. look up the cache (see `cache.ts`);
+ * 2. look up the cache (see `cache.ts`; an entry whose checksums do not match is rebuilt, with a
+ *    one-line warning);
  * 3. sample (`sample_ratio`, then `sample_size`; seeded; rows keep their order) and split
  *    (`preprocessing.split`, lib/data's `splitIndices`);
- * 4. per split: parse every feature's column (an unparseable value is a {@linkcode DataError}
+ * 4. per split: parse every feature's column (the type's implementation module, loaded through
+ *    its registry entry; parsing is asynchronous) (an unparseable value is a {@linkcode DataError}
  *    naming file, column and 1-based data row), drop the rows where any feature with
  *    `drop_row` is missing (in every feature), fill the other missing values (`fill_with_const`,
  *    `fill_with_mode`, `fill_with_mean`, `fill_with_false`/`fill_with_true`, `bfill`, `ffill`),
@@ -57,23 +59,33 @@ import {
   type EncodedColumn,
   type EncodedSplit,
   type FeatureContext,
+  type FeatureImpl,
   fillAdjacent,
   fillConstant,
   maskToIndices,
   modeOf,
   type Parsed,
+  type RawOutput,
   takeParsed,
   type TrainingSetMetadata,
-  type TypeHandler,
 } from "./_common.ts";
-import { handlerFor } from "./_handlers.ts";
-import { numberTransform } from "./_number.ts";
-import { CACHE_FORMAT_VERSION, type CacheEntry, cacheKey, readCache, writeCache } from "./cache.ts";
+import { featureImpl, loadFeatureImpl } from "./runtime.ts";
+import { featureEntry } from "../config/components.ts";
+import {
+  CACHE_FORMAT_VERSION,
+  type CacheEntry,
+  cacheKey,
+  lookupCache,
+  writeCache,
+} from "./cache.ts";
 
 export type {
+  ColumnData,
+  ColumnDtype,
   EncodedColumn,
   EncodedSplit,
   FeatureMetadata,
+  RawOutput,
   TrainingSetMetadata,
 } from "./_common.ts";
 
@@ -115,24 +127,24 @@ export interface PreprocessOptions {
   cacheDir?: string;
   /** Do not write the cache (Ludwig's `skip_save_processed_input`); it is still read. */
   skipSaveProcessedInput?: boolean;
+  /** Receives one-line warnings (a corrupt cache entry being rebuilt); default: stderr. */
+  onWarning?: (message: string) => void;
+}
+
+function stderrLine(message: string): void {
+  const bytes = new TextEncoder().encode(`${message}\n`);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  } catch {
+    // A closed stderr: nothing useful to do.
+  }
 }
 
 /** Options of {@linkcode preprocessForPrediction}. */
 export interface PredictionOptions {
   /** Also encode the output features (for evaluation); default false. */
   includeOutputs?: boolean;
-}
-
-/** One raw network output of {@linkcode postprocessPredictions}. */
-export interface RawOutput {
-  /** Logits (binary, category, set, sequence, text). */
-  logits?: Float32Array;
-  /** Probabilities, instead of logits. */
-  probabilities?: Float32Array;
-  /** Values (number, vector). */
-  values?: Float32Array;
-  /** The full tensor shape, batch first: `[N]`, `[N, 1]`, `[N, C]`, `[N, L, V]`. */
-  shape: number[];
 }
 
 interface FeatureSpec {
@@ -142,13 +154,13 @@ interface FeatureSpec {
   output: boolean;
   preprocessing: Record<string, unknown>;
   config: Readonly<Record<string, unknown>>;
-  handler: TypeHandler;
+  handler: FeatureImpl;
   vocabFile?: readonly string[];
 }
 
-function featureSpecs(config: ModelConfig, outputs: boolean): FeatureSpec[] {
+async function featureSpecs(config: ModelConfig, outputs: boolean): Promise<FeatureSpec[]> {
   const specs: FeatureSpec[] = [];
-  const add = (f: { name: string; type: string; column?: string }, output: boolean) => {
+  const add = async (f: { name: string; type: string; column?: string }, output: boolean) => {
     const feature = f as unknown as Record<string, unknown> & { name: string; type: string };
     specs.push({
       name: f.name,
@@ -159,11 +171,11 @@ function featureSpecs(config: ModelConfig, outputs: boolean): FeatureSpec[] {
         (feature.preprocessing ?? {}) as Record<string, unknown>,
       ),
       config: feature,
-      handler: handlerFor(f.type, f.name),
+      handler: await loadFeatureImpl(f.type, `Cannot preprocess feature "${f.name}"`),
     });
   };
-  for (const f of config.input_features) add(f, false);
-  if (outputs) { for (const f of config.output_features) add(f, true); }
+  for (const f of config.input_features) await add(f, false);
+  if (outputs) { for (const f of config.output_features) await add(f, true); }
   return specs;
 }
 
@@ -195,7 +207,7 @@ const CONST_STRATEGIES = new Set([
 
 /** Computes the fill value of a strategy on training data (JSON form), or undefined. */
 function computeFill(
-  handler: TypeHandler,
+  handler: FeatureImpl,
   strategy: string,
   parsed: Parsed,
   ctx: FeatureContext,
@@ -241,7 +253,7 @@ function computeFill(
 
 /** Applies a missing-value strategy to the entries flagged in `parsed.missing`. */
 function applyStrategy(
-  handler: TypeHandler,
+  handler: FeatureImpl,
   strategy: string,
   fill: unknown,
   parsed: Parsed,
@@ -272,13 +284,13 @@ interface SplitOutcome {
  * Preprocesses the rows `rows` of `dataset`. With `metadata` undefined it fits the metadata
  * (training split) and stores it in `fitted`.
  */
-function processSplit(
+async function processSplit(
   specs: FeatureSpec[],
   dataset: Dataset,
   rows: Int32Array,
   metadata: TrainingSetMetadata | undefined,
   fitted: TrainingSetMetadata,
-): SplitOutcome {
+): Promise<SplitOutcome> {
   const file = sourceFile(dataset.source);
   const fitting = metadata === undefined;
   // 1. Parse.
@@ -289,10 +301,10 @@ function processSplit(
       fitting ? spec.preprocessing : metadataPreprocessing(metadata, spec),
     )
   );
-  let parsed = specs.map((spec, k) => {
+  let parsed = await Promise.all(specs.map((spec, k) => {
     const cells = dataset.column(spec.column);
     return spec.handler.parse(cells, rows, contexts[k]);
-  });
+  }));
   // 2. drop_row across every feature.
   const n = rows.length;
   let keep: Uint8Array | undefined;
@@ -390,9 +402,7 @@ export function takeRows(split: EncodedSplit, idx: Int32Array): EncodedSplit {
   const columns: Record<string, EncodedColumn> = {};
   for (const [name, c] of Object.entries(split.columns)) {
     const width = c.shape.reduce((a, b) => a * b, 1);
-    const data = c.dtype === "int32"
-      ? new Int32Array(idx.length * width)
-      : new Float32Array(idx.length * width);
+    const data = new (c.data.constructor as new (n: number) => typeof c.data)(idx.length * width);
     for (let i = 0; i < idx.length; i++) {
       data.set(c.data.subarray(idx[i] * width, (idx[i] + 1) * width), i * width);
     }
@@ -428,7 +438,7 @@ function balance(
   const { oversample_minority: over, undersample_majority: under } = config.preprocessing;
   if (!over && !under) return training;
   const target = config.output_features[0];
-  if (target.type !== "binary") {
+  if (featureEntry(target.type)?.output?.twoClass !== true) {
     throw new TypeError(
       `Cannot balance data: "oversample_minority" and "undersample_majority" need a binary first output feature, "${target.name}" is ${target.type}`,
     );
@@ -535,7 +545,7 @@ export async function preprocessForTraining(
   } else {
     throw new TypeError(`Cannot preprocess data: pass "dataset" or "training_set"`);
   }
-  const specs = featureSpecs(config, true);
+  const specs = await featureSpecs(config, true);
   const checksums: Record<string, string> = {};
   for (const [role, ds] of Object.entries(sources)) checksums[role] = await ds!.checksum();
   const key = await cacheKey({
@@ -559,8 +569,14 @@ export async function preprocessForTraining(
   );
   const datasetOf = (name: "training" | "validation" | "test") => sources.dataset ?? sources[name]!;
 
-  const cached = await readCache(cacheDir, key);
-  if (cached !== undefined) {
+  const found = await lookupCache(cacheDir, key);
+  if (found.status === "corrupt") {
+    (options.onWarning ?? stderrLine)(
+      `Warning: the preprocessing cache is corrupt (${found.reason}): rebuilding it`,
+    );
+  }
+  if (found.status === "hit") {
+    const cached = found;
     const { entry } = cached;
     const raw = lazyRaw(
       Object.fromEntries(
@@ -619,7 +635,7 @@ export async function preprocessForTraining(
 
   // Fit on training, encode every split.
   const metadata: TrainingSetMetadata = {};
-  const trainingOut = processSplit(
+  const trainingOut = await processSplit(
     specs,
     datasetOf("training"),
     parts.training!,
@@ -638,7 +654,7 @@ export async function preprocessForTraining(
   for (const name of ["validation", "test"] as const) {
     const rows = parts[name];
     if (rows === undefined || rows.length === 0) continue;
-    const out = processSplit(specs, datasetOf(name), rows, metadata, {});
+    const out = await processSplit(specs, datasetOf(name), rows, metadata, {});
     if (out.split.numRows > 0) outcomes[name] = out;
   }
 
@@ -698,59 +714,24 @@ export async function preprocessForTraining(
  * });
  * const train = Dataset.fromColumns({ c: ["a", "a", "b"], y: [1, 0, 1] });
  * const { metadata } = await preprocessForTraining(config, { dataset: train }, { skipSaveProcessedInput: true });
- * const { split } = preprocessForPrediction(config, metadata, Dataset.fromColumns({ c: ["a", "zzz"] }));
+ * const { split } = await preprocessForPrediction(
+ *   config,
+ *   metadata,
+ *   Dataset.fromColumns({ c: ["a", "zzz"] }),
+ * );
  * assertEquals([...split.columns.c.data], [1, 0]); // "<UNK>" is index 0
  * ```
  */
-export function preprocessForPrediction(
+export async function preprocessForPrediction(
   config: ModelConfig,
   metadata: TrainingSetMetadata,
   dataset: Dataset,
   options: PredictionOptions = {},
-): { split: EncodedSplit; keptRows: Int32Array } {
-  const specs = featureSpecs(config, options.includeOutputs === true);
+): Promise<{ split: EncodedSplit; keptRows: Int32Array }> {
+  const specs = await featureSpecs(config, options.includeOutputs === true);
   const rows = Int32Array.from({ length: dataset.numRows }, (_, i) => i);
-  const out = processSplit(specs, dataset, rows, metadata, {});
+  const out = await processSplit(specs, dataset, rows, metadata, {});
   return { split: out.split, keptRows: out.rows };
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-function softmaxRows(logits: Float32Array, n: number, width: number): Float32Array {
-  const out = new Float32Array(n * width);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let j = 0; j < width; j++) max = Math.max(max, logits[i * width + j]);
-    let sum = 0;
-    for (let j = 0; j < width; j++) {
-      const e = Math.exp(logits[i * width + j] - max);
-      out[i * width + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < width; j++) out[i * width + j] /= sum;
-  }
-  return out;
-}
-
-function rowsOf(name: string, out: RawOutput, data: Float32Array): { n: number; width: number } {
-  const n = out.shape[0];
-  if (!Number.isInteger(n) || n < 0 || (n === 0 ? data.length !== 0 : data.length % n !== 0)) {
-    throw new RangeError(
-      `Cannot postprocess output "${name}": shape ${
-        JSON.stringify(out.shape)
-      } does not match ${data.length} values`,
-    );
-  }
-  return { n, width: n === 0 ? 0 : data.length / n };
-}
-
-function need(name: string, out: RawOutput, keys: ("logits" | "probabilities" | "values")[]) {
-  for (const k of keys) if (out[k] !== undefined) return { kind: k, data: out[k]! };
-  throw new TypeError(
-    `Cannot postprocess output "${name}": expected ${keys.map((k) => `"${k}"`).join(" or ")}`,
-  );
 }
 
 /**
@@ -766,7 +747,8 @@ function need(name: string, out: RawOutput, keys: ("logits" | "probabilities" | 
  * | sequence, text | `<name>_predictions` (token per position), `<name>_probabilities` (max probability per position), `<name>_probability` (sum of their logs) |
  *
  * Logits go through a sigmoid (binary, set) or softmax (category, sequence, text) first;
- * `probabilities` may be given instead.
+ * `probabilities` may be given instead. Each row of the table is the `output.postprocess` of
+ * that type's implementation module.
  *
  * @param config The resolved config.
  * @param metadata The training-set metadata.
@@ -800,150 +782,20 @@ export function postprocessPredictions(
     const out = outputs[feature.name];
     if (out === undefined) continue;
     const meta = metadata[feature.name] ?? {};
-    const name = feature.name;
-    const f = feature as unknown as Record<string, unknown>;
-    switch (feature.type) {
-      case "binary": {
-        const src = need(name, out, ["probabilities", "logits"]);
-        const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
-        const threshold = (f.threshold as number | undefined) ?? 0.5;
-        const bool2str = meta.bool2str as string[] | undefined;
-        const labels = bool2str ?? ["False", "True"];
-        const probs = Array.from(p);
-        result[`${name}_predictions`] = probs.map((x) =>
-          bool2str ? bool2str[x >= threshold ? 1 : 0] : x >= threshold
-        );
-        result[`${name}_probabilities`] = probs.map((x) => [1 - x, x]);
-        result[`${name}_probabilities_${labels[0]}`] = probs.map((x) => 1 - x);
-        result[`${name}_probabilities_${labels[1]}`] = probs;
-        result[`${name}_probability`] = probs.map((x) => (x > 0.5 ? x : 1 - x));
-        break;
-      }
-      case "category": {
-        const src = need(name, out, ["probabilities", "logits"]);
-        const { n, width } = rowsOf(name, out, src.data);
-        const p = src.kind === "logits" ? softmaxRows(src.data, n, width) : src.data;
-        const idx2str = (meta.idx2str as string[] | undefined) ??
-          Array.from({ length: width }, (_, i) => String(i));
-        const topK = Math.min((f.top_k as number | undefined) ?? 3, width);
-        const preds: string[] = [];
-        const probsCol: number[][] = [];
-        const prob: number[] = [];
-        const top: string[][] = [];
-        for (let i = 0; i < n; i++) {
-          const row = Array.from(p.subarray(i * width, (i + 1) * width));
-          const order = row.map((_, j) => j).sort((a, b) => row[b] - row[a] || a - b);
-          preds.push(idx2str[order[0]] ?? "<UNK>");
-          probsCol.push(row);
-          prob.push(row[order[0]]);
-          top.push(order.slice(0, topK).map((j) => idx2str[j] ?? "<UNK>"));
-        }
-        result[`${name}_predictions`] = preds;
-        result[`${name}_probabilities`] = probsCol;
-        result[`${name}_probability`] = prob;
-        idx2str.forEach((label, j) => {
-          if (j < width) result[`${name}_probabilities_${label}`] = probsCol.map((r) => r[j]);
-        });
-        result[`${name}_predictions_top_k`] = top;
-        break;
-      }
-      case "number": {
-        const src = need(name, out, ["values", "logits"]);
-        const clip = f.clip as [number, number] | null | undefined;
-        const prep = (meta.preprocessing ?? feature.preprocessing) as Record<string, unknown>;
-        const { inverse } = numberTransform(meta, {
-          name,
-          column: feature.column ?? name,
-          type: "number",
-          output: true,
-          preprocessing: prep,
-          config: f,
-        });
-        result[`${name}_predictions`] = Array.from(src.data, (v) => {
-          const c = clip ? Math.min(Math.max(v, clip[0]), clip[1]) : v;
-          return inverse(c);
-        });
-        break;
-      }
-      case "set": {
-        const src = need(name, out, ["probabilities", "logits"]);
-        const { n, width } = rowsOf(name, out, src.data);
-        const p = src.kind === "logits" ? src.data.map(sigmoid) : src.data;
-        const idx2str = (meta.idx2str as string[] | undefined) ?? [];
-        const threshold = (f.threshold as number | undefined) ?? 0.5;
-        const preds: string[][] = [];
-        const probs: number[][] = [];
-        for (let i = 0; i < n; i++) {
-          const labels: string[] = [];
-          const ps: number[] = [];
-          for (let j = 0; j < width; j++) {
-            const x = p[i * width + j];
-            if (x >= threshold) {
-              labels.push(idx2str[j] ?? String(j));
-              ps.push(x);
-            }
-          }
-          preds.push(labels);
-          probs.push(ps);
-        }
-        result[`${name}_predictions`] = preds;
-        result[`${name}_probabilities`] = probs;
-        break;
-      }
-      case "vector": {
-        const src = need(name, out, ["values", "logits"]);
-        const { n, width } = rowsOf(name, out, src.data);
-        const v = f.softmax === true ? softmaxRows(src.data, n, width) : src.data;
-        result[`${name}_predictions`] = Array.from(
-          { length: n },
-          (_, i) => Array.from(v.subarray(i * width, (i + 1) * width)),
-        );
-        break;
-      }
-      case "sequence":
-      case "text": {
-        const src = need(name, out, ["probabilities", "logits"]);
-        const n = out.shape[0];
-        const vocab = out.shape[out.shape.length - 1];
-        const length = n === 0 || vocab === 0 ? 0 : src.data.length / (n * vocab);
-        if (!Number.isInteger(length)) {
-          throw new RangeError(
-            `Cannot postprocess output "${name}": shape ${
-              JSON.stringify(out.shape)
-            } does not match ${src.data.length} values`,
-          );
-        }
-        const p = src.kind === "logits" ? softmaxRows(src.data, n * length, vocab) : src.data;
-        const idx2str = (meta.idx2str as string[] | undefined) ?? [];
-        const preds: string[][] = [];
-        const probs: number[][] = [];
-        const prob: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const tokens: string[] = [];
-          const ps: number[] = [];
-          let logSum = 0;
-          for (let t = 0; t < length; t++) {
-            const base = (i * length + t) * vocab;
-            let best = 0;
-            for (let j = 1; j < vocab; j++) if (p[base + j] > p[base + best]) best = j;
-            tokens.push(idx2str[best] ?? "<UNK>");
-            ps.push(p[base + best]);
-            logSum += Math.log(p[base + best]);
-          }
-          preds.push(tokens);
-          probs.push(ps);
-          prob.push(logSum);
-        }
-        result[`${name}_predictions`] = preds;
-        result[`${name}_probabilities`] = probs;
-        result[`${name}_probability`] = prob;
-        break;
-      }
-      default:
-        throw new TypeError(
-          `Cannot postprocess output "${name}": type "${feature.type}" is not supported`,
-        );
+    const impl = featureImpl(feature.type, `Cannot postprocess output "${feature.name}"`).output;
+    if (impl === undefined) {
+      throw new TypeError(
+        `Cannot postprocess output "${feature.name}": type "${feature.type}" is not an output type`,
+      );
     }
+    Object.assign(
+      result,
+      impl.postprocess(out, {
+        name: feature.name,
+        config: feature as unknown as Record<string, unknown>,
+        metadata: meta,
+      }),
+    );
   }
   return result;
 }

@@ -22,6 +22,7 @@
  * @module
  */
 import { tf } from "../compute/mod.ts";
+import type { LossImpl } from "./losses/_common.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export interface SequenceLossOptions {
 }
 
 /** The padding index of a sequence/text output's metadata (Ludwig's `<PAD>`, index 2). */
-export function paddingIdOf(metadata: Obj): number {
+export function paddingIdOf(metadata: Readonly<Obj>): number {
   if (typeof metadata.pad_idx === "number") return metadata.pad_idx;
   const idx2str = metadata.idx2str as string[] | undefined;
   const prep = (metadata.preprocessing ?? {}) as Obj;
@@ -117,7 +118,7 @@ export function firstOccurrenceMask(targets: tf.Tensor): tf.Tensor {
  * assert.ok(value < 0.001);
  * ```
  */
-export function sequenceLoss(loss: Obj, options: SequenceLossOptions): SequenceLossFn {
+export function sequenceLoss(loss: Readonly<Obj>, options: SequenceLossOptions): SequenceLossFn {
   const v = options.vocabSize;
   const shift = loss.type === "next_token_softmax_cross_entropy";
   const weights = weightVector(loss.class_weights, options);
@@ -183,3 +184,21 @@ export function sequenceLoss(loss: Obj, options: SequenceLossOptions): SequenceL
     return out;
   };
 }
+
+function sequenceImpl(): LossImpl {
+  return {
+    create: (loss, { feature, classes, metadata }) =>
+      sequenceLoss(loss, {
+        feature,
+        vocabSize: classes,
+        paddingId: paddingIdOf(metadata),
+        idx2str: metadata.idx2str as string[] | undefined,
+      }),
+  };
+}
+
+/** `sequence_softmax_cross_entropy` (its registry entry's implementation). */
+export const sequenceSoftmaxCrossEntropy: LossImpl = sequenceImpl();
+
+/** `next_token_softmax_cross_entropy` (its registry entry's implementation). */
+export const nextTokenSoftmaxCrossEntropy: LossImpl = sequenceImpl();

@@ -11,7 +11,13 @@ import { forwardOf } from "../model/_fast_forward.ts";
 import { batchRanges, batchTensor, type Column, type Columns } from "./batches.ts";
 import { createLoss, type LossFn, probabilitiesFromLogits } from "./losses.ts";
 import { paddingIdOf } from "./_sequence_losses.ts";
-import { createMetricAccumulator, type MetricAccumulator, type MetricBatch } from "./metrics.ts";
+import {
+  createMetricAccumulator,
+  type MetricAccumulator,
+  type MetricBatch,
+  type TestStatisticsInput,
+} from "./metrics.ts";
+import { featureImpl } from "../features/runtime.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -83,7 +89,7 @@ export function rowSize(head: OutputHead): number {
 export function metricBatch(
   logits: Float32Array,
   probabilities: Float32Array | undefined,
-  targets: Float32Array | Int32Array,
+  targets: Float32Array | Int32Array | Uint8Array,
   loss: number,
   shape?: readonly number[],
 ): MetricBatch {
@@ -180,4 +186,25 @@ export function evaluateSplit(
 
 function rangeOf(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * What `testStatistics` reads for one output head over a split: targets, the type's class
+ * predictions (its `predictClasses` rule: binary threshold, category argmax) and the
+ * probabilities; undefined for types without overall statistics or without probabilities.
+ */
+export function statisticsInput(
+  head: OutputHead,
+  outputs: FeatureOutputs,
+  targets: ArrayLike<number> | undefined,
+  numRows: number,
+): TestStatisticsInput | undefined {
+  const impl = featureImpl(head.feature.type).output;
+  if (!impl?.predictClasses || !outputs.probabilities || !targets) return undefined;
+  const predictions = impl.predictClasses(outputs.probabilities, numRows, {
+    name: head.feature.name,
+    config: head.feature as unknown as Obj,
+    metadata: head.metadata,
+  });
+  return { targets, predictions, probabilities: outputs.probabilities };
 }

@@ -105,7 +105,7 @@ Deno.test("binary missing-value strategies", async (t) => {
 Deno.test("binary prediction maps unseen labels and postprocessing restores labels", async () => {
   const cfg = config(num, [{ name: "b", type: "binary", threshold: 0.6 }]);
   const r = await train(cfg, { b: ["yes", "no", "no", "yes", "yes"], n: N });
-  const p = preprocessForPrediction(
+  const p = await preprocessForPrediction(
     cfg,
     r.metadata,
     Dataset.fromColumns({ n: [1, 2, 3], b: ["no", "YES", "y"] }),

@@ -74,7 +74,7 @@ Deno.test("category missing values", async (t) => {
 Deno.test("unseen categories at prediction map to <UNK> or the most frequent value", async () => {
   const cfg = config([{ name: "c", type: "category" }], out);
   const withUnk = await train(cfg, { c: ["a", null, "b", "a", "b", "c"], y: Y });
-  const p = preprocessForPrediction(
+  const p = await preprocessForPrediction(
     cfg,
     withUnk.metadata,
     Dataset.fromColumns({ c: ["b", "new", null] }),
@@ -83,7 +83,7 @@ Deno.test("unseen categories at prediction map to <UNK> or the most frequent val
   const b = (withUnk.metadata.c.idx2str as string[]).indexOf("b");
   assert.deepEqual(Array.from(p.split.columns.c.data), [b, unk, unk]);
   const noUnk = await train(cfg, { c: ["a", "b", "b", "a", "b", "c"], y: Y });
-  const q = preprocessForPrediction(cfg, noUnk.metadata, Dataset.fromColumns({ c: ["new"] }));
+  const q = await preprocessForPrediction(cfg, noUnk.metadata, Dataset.fromColumns({ c: ["new"] }));
   assert.deepEqual(Array.from(q.split.columns.c.data), [0]); // "b", the most frequent
 });
 
@@ -111,7 +111,7 @@ Deno.test("set and bag encode multi-hot and counts", async (t) => {
     assert.deepEqual(r.training.columns.s.shape, [4]);
     assert.deepEqual(values(r, "s").slice(0, 12), [1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0]);
     assert.deepEqual(values(r, "s").slice(16, 24), [0, 0, 0, 1, 1, 0, 0, 0]);
-    const p = preprocessForPrediction(
+    const p = await preprocessForPrediction(
       config([{ name: "s", type: "set" }], out),
       r.metadata,
       Dataset.fromColumns({ s: ["q x"] }),

@@ -116,7 +116,11 @@ Deno.test("number missing-value strategies", async (t) => {
       preprocessing: { missing_value_strategy: "fill_with_mean", normalization: null },
     }], out);
     const r = await train(cfg, { x, y: Y });
-    const p = preprocessForPrediction(cfg, r.metadata, Dataset.fromColumns({ x: [null, 100] }));
+    const p = await preprocessForPrediction(
+      cfg,
+      r.metadata,
+      Dataset.fromColumns({ x: [null, 100] }),
+    );
     assert.deepEqual(Array.from(p.split.columns.x.data), [4, 100]);
     assert.deepEqual(Array.from(p.keptRows), [0, 1]);
   });
@@ -169,7 +173,7 @@ Deno.test("number outliers are replaced by the outlier strategy", async (t) => {
       },
     }], out);
     const r = await train(cfg, { x: base, y });
-    const p = preprocessForPrediction(cfg, r.metadata, Dataset.fromColumns({ x: [50, 80] }));
+    const p = await preprocessForPrediction(cfg, r.metadata, Dataset.fromColumns({ x: [50, 80] }));
     assert.deepEqual(Array.from(p.split.columns.x.data), [50, 10]);
   });
 });

@@ -28,7 +28,7 @@ Deno.test("drop_row drops a row in every feature and keeps raw rows aligned", as
   assert.deepEqual(r.raw.training.column("c"), ["p", null, "q"]);
   // Metadata is fitted on the kept rows only: "q" at row 2 was dropped, so "p" and "q" tie 1:1.
   assert.deepEqual(r.metadata.c.idx2str, ["p", "<UNK>", "q"]);
-  const p = preprocessForPrediction(
+  const p = await preprocessForPrediction(
     cfg,
     r.metadata,
     Dataset.fromColumns({ a: [null, 2], c: ["q", "p"] }),
@@ -202,14 +202,14 @@ Deno.test("metadata round trip gives identical prediction arrays", async () => {
     await writeMetadata(`${dir}/training_set_metadata.json`, r.metadata);
     const back = await readMetadata(`${dir}/training_set_metadata.json`);
     const dataset = Dataset.fromColumns(data);
-    const a = preprocessForPrediction(cfg, r.metadata, dataset, { includeOutputs: true });
-    const b = preprocessForPrediction(cfg, back, dataset, { includeOutputs: true });
+    const a = await preprocessForPrediction(cfg, r.metadata, dataset, { includeOutputs: true });
+    const b = await preprocessForPrediction(cfg, back, dataset, { includeOutputs: true });
     assert.deepEqual(b.split, a.split);
     for (const [name, col] of Object.entries(r.training.columns)) {
       assert.deepEqual(a.split.columns[name], col, name);
     }
     const { y: _y, ...inputsOnly } = data;
-    const noOutputs = preprocessForPrediction(cfg, back, Dataset.fromColumns(inputsOnly));
+    const noOutputs = await preprocessForPrediction(cfg, back, Dataset.fromColumns(inputsOnly));
     assert.equal(noOutputs.split.columns.y, undefined);
   });
 });

@@ -15,7 +15,11 @@ Deno.test("sequence features encode <SOS> tokens <EOS> padded with <PAD>", async
   assert.deepEqual(r.training.columns.s.shape, [4]);
   assert.equal(r.training.columns.s.dtype, "int32");
   assert.deepEqual(values(r, "s"), [1, 5, 4, 0, 1, 4, 0, 2, 1, 3, 0, 2]);
-  const p = preprocessForPrediction(cfg, r.metadata, Dataset.fromColumns({ s: ["a zz b b b"] }));
+  const p = await preprocessForPrediction(
+    cfg,
+    r.metadata,
+    Dataset.fromColumns({ s: ["a zz b b b"] }),
+  );
   assert.deepEqual(Array.from(p.split.columns.s.data), [1, 5, 3, 4]);
 });
 
