@@ -73,12 +73,12 @@ export class BrowserModel {
   }
 
   /** Predict raw rows (records keyed by column); returns Ludwig's prediction columns. */
-  predict(
+  async predict(
     rows: readonly Row[],
     options: { batch_size?: number } = {},
   ): Promise<BrowserPredictions> {
     const dataset = Dataset.fromRecords(rows as Row[]);
-    const { split } = preprocessForPrediction(this.config, this.metadata, dataset);
+    const { split } = await preprocessForPrediction(this.config, this.metadata, dataset);
     const heads = outputHeads(this.#ecd, this.config, this.metadata as Record<string, Row>);
     const outputs = predictSplit(this.#ecd, heads, split, options.batch_size ?? 1024);
     const columns = postprocessPredictions(
@@ -91,7 +91,7 @@ export class BrowserModel {
       { length: split.numRows },
       (_, i) => Object.fromEntries(names.map((k) => [k, columns[k][i]])),
     );
-    return Promise.resolve({ columns, rows: out });
+    return { columns, rows: out };
   }
 }
 
