@@ -19,9 +19,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import { pythonSplit } from "./tokenizers.ts";
-import type { Vocabulary } from "./vocabulary.ts";
-import { DataError, quoteValue } from "./errors.ts";
+import { pythonSplit } from "../data/tokenizers.ts";
+import type { Vocabulary } from "../data/vocabulary.ts";
+import { DataError, quoteValue } from "../data/errors.ts";
 
 const ACTION = "Cannot load embeddings";
 
@@ -69,7 +69,7 @@ const CACHE = new Map<string, CacheEntry>();
  *
  * @example Clear
  * ```ts
- * import { clearEmbeddingsCache } from "./embeddings.ts";
+ * import { clearEmbeddingsCache } from "./glove.ts";
  * clearEmbeddingsCache();
  * ```
  */
@@ -252,7 +252,7 @@ async function parseGloVe(
  * @example Load a tiny file
  * ```ts
  * import { assertEquals } from "../_util/_assert.ts";
- * import { loadGloVe } from "./embeddings.ts";
+ * import { loadGloVe } from "./glove.ts";
  * const path = await Deno.makeTempFile({ suffix: ".txt" });
  * await Deno.writeTextFile(path, "the 0.1 0.2\ncat 0.3 0.4\n");
  * const table = await loadGloVe(path);
@@ -363,7 +363,7 @@ function mulberry32(seed: number): () => number {
  * @example Align a tiny file to a vocabulary
  * ```ts
  * import { assertEquals } from "../_util/_assert.ts";
- * import { loadPretrainedEmbeddings } from "./embeddings.ts";
+ * import { loadPretrainedEmbeddings } from "./glove.ts";
  * const path = await Deno.makeTempFile({ suffix: ".txt" });
  * await Deno.writeTextFile(path, "the 1 2\ncat 3 4\n");
  * const emb = await loadPretrainedEmbeddings(path, ["<PAD>", "cat", "the"]);
