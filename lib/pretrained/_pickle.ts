@@ -168,7 +168,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
         u64();
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1) throw fail(`the pickle stops with ${stack.length} values on its stack`);
+        if (stack.length !== 1) {
+          throw fail(`the pickle stops with ${stack.length} values on its stack`);
+        }
         return pop();
       case 0x28: // MARK
         stack.push(MARK);
@@ -217,7 +219,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       case 0x65: { // APPENDS
         const items = popMark();
         const list = top();
-        if (!Array.isArray(list) || list instanceof PickleTuple) throw fail("APPENDS to a non-list");
+        if (!Array.isArray(list) || list instanceof PickleTuple) {
+          throw fail("APPENDS to a non-list");
+        }
         list.push(...items);
         break;
       }
@@ -315,7 +319,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       case 0x52: { // REDUCE
         const args = pop(), fn = pop();
         if (typeof fn !== "function") throw fail(`REDUCE at byte ${at} on something not callable`);
-        if (!Array.isArray(args)) throw fail(`REDUCE at byte ${at} with arguments that are not a tuple`);
+        if (!Array.isArray(args)) {
+          throw fail(`REDUCE at byte ${at} with arguments that are not a tuple`);
+        }
         stack.push((fn as PickleCallable)(args));
         break;
       }

@@ -27,7 +27,9 @@ export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
       if (offset < 0 || length < 0 || offset + length > bytes.byteLength) {
         return Promise.reject(
           new WeightsError(
-            `the file ends early: needed bytes ${offset}–${offset + length}, it has ${bytes.byteLength}`,
+            `the file ends early: needed bytes ${offset}–${
+              offset + length
+            }, it has ${bytes.byteLength}`,
             { file: name },
           ),
         );

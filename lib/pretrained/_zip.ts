@@ -63,8 +63,7 @@ export function isZip(head: Uint8Array): boolean {
  */
 export async function openZip(source: ByteSource): Promise<ZipArchive> {
   const file = source.name;
-  const fail = (detail: string, entry?: string) =>
-    new WeightsError(detail, { file, entry });
+  const fail = (detail: string, entry?: string) => new WeightsError(detail, { file, entry });
   const tailLength = Math.min(source.size, 22 + 65535);
   const tail = await source.read(source.size - tailLength, tailLength);
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
@@ -141,11 +140,15 @@ export async function openZip(source: ByteSource): Promise<ZipArchive> {
       if (entry === undefined) throw fail("the archive has no such entry", name);
       const local = await source.read(entry.localHeaderOffset, 30);
       const lv = new DataView(local.buffer, local.byteOffset, 30);
-      if (lv.getUint32(0, true) !== 0x04034b50) throw fail("the entry's local header is corrupt", name);
+      if (lv.getUint32(0, true) !== 0x04034b50) {
+        throw fail("the entry's local header is corrupt", name);
+      }
       const start = entry.localHeaderOffset + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
       if (start + entry.compressedSize > source.size) {
         throw fail(
-          `the data ends early: the entry needs bytes up to ${start + entry.compressedSize}, the file has ${source.size}` +
+          `the data ends early: the entry needs bytes up to ${
+            start + entry.compressedSize
+          }, the file has ${source.size}` +
             " (a truncated file)",
           name,
         );

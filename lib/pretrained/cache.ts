@@ -225,7 +225,9 @@ export async function downloadFile(
     response = await doFetch(url, { signal: options.signal, headers: options.headers });
   } catch (error) {
     throw new WeightsError(
-      `cannot reach ${url} (${(error as Error).message}); when offline, place the file at "${path}"`,
+      `cannot reach ${url} (${
+        (error as Error).message
+      }); when offline, place the file at "${path}"`,
       { file: path, action, cause: error },
     );
   }
@@ -269,7 +271,9 @@ export async function downloadFile(
     const digest = hash.digest("hex");
     if (options.sha256Prefix !== undefined && !digest.startsWith(options.sha256Prefix)) {
       throw new WeightsError(
-        `the SHA-256 of the download is ${digest.slice(0, 16)}…, expected one starting with "${options.sha256Prefix}"`,
+        `the SHA-256 of the download is ${
+          digest.slice(0, 16)
+        }…, expected one starting with "${options.sha256Prefix}"`,
         { file: path, action },
       );
     }
@@ -354,7 +358,11 @@ export function huggingFaceHubCache(options: CacheOptions = {}): string {
   const hf = env("HF_HOME");
   if (hf !== undefined && hf !== "") return join(hf, "hub");
   const xdg = env("XDG_CACHE_HOME");
-  return join(xdg !== undefined && xdg !== "" ? xdg : join(home(env), ".cache"), "huggingface", "hub");
+  return join(
+    xdg !== undefined && xdg !== "" ? xdg : join(home(env), ".cache"),
+    "huggingface",
+    "hub",
+  );
 }
 
 /** Options of {@linkcode resolveHuggingFaceModel}. */
@@ -398,7 +406,7 @@ export async function resolveHuggingFaceModel(
   if (await isDirectory(nameOrPath)) return nameOrPath;
   if (!REPO_ID.test(nameOrPath)) {
     throw new WeightsError(
-      "neither a folder nor a Hugging Face model name (such as \"bert-base-uncased\" or \"org/name\")",
+      'neither a folder nor a Hugging Face model name (such as "bert-base-uncased" or "org/name")',
       { file: nameOrPath, action },
     );
   }
@@ -485,7 +493,9 @@ export async function downloadHuggingFaceFile(
   try {
     headers = await downloadFile(url, staging, {
       ...options,
-      headers: token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${token}` },
+      headers: token === undefined
+        ? options.headers
+        : { ...options.headers, authorization: `Bearer ${token}` },
     });
     const commit = headers.get("x-repo-commit") ?? revision;
     if (!/^[\w.-]+$/.test(commit)) {

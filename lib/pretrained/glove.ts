@@ -20,7 +20,6 @@
  */
 import { resolve } from "node:path";
 import { pythonSplit } from "../data/tokenizers.ts";
-import type { Vocabulary } from "../data/vocabulary.ts";
 import { DataError, quoteValue } from "../data/errors.ts";
 
 const ACTION = "Cannot load embeddings";
@@ -354,7 +353,7 @@ function mulberry32(seed: number): () => number {
  * the found vectors plus seeded uniform noise in [-0.01, 0.01).
  *
  * @param path The GloVe file.
- * @param vocab A {@linkcode Vocabulary} or its `idx2str` list.
+ * @param vocab A vocabulary (`lib/data/vocabulary.ts`) or its `idx2str` list.
  * @param options `seed`, `embeddingSize`, `malformed`, `cache`.
  * @returns The matrix, its shape and which words were missing.
  * @throws {DataError} The file is malformed, has another size than `embeddingSize`,
@@ -376,11 +375,13 @@ function mulberry32(seed: number): () => number {
  */
 export async function loadPretrainedEmbeddings(
   path: string,
-  vocab: Vocabulary | readonly string[],
+  vocab: { readonly idx2str: readonly string[] } | readonly string[],
   options: PretrainedEmbeddingsOptions = {},
 ): Promise<PretrainedEmbeddings> {
   const { seed = 42, embeddingSize, malformed, cache } = options;
-  const idx2str = Array.isArray(vocab) ? vocab as readonly string[] : (vocab as Vocabulary).idx2str;
+  const idx2str = Array.isArray(vocab)
+    ? vocab as readonly string[]
+    : (vocab as { readonly idx2str: readonly string[] }).idx2str;
   const table = await loadGloVe(path, { only: idx2str, malformed, cache });
   const d = table.embeddingSize;
   if (embeddingSize !== undefined && embeddingSize !== d) {

@@ -25,7 +25,10 @@ import { type DType, type NamedTensors, type RawTensor, sizeOf, WeightsError } f
  * assertEquals([t.shape, [...t.data]], [[3, 2], [1, 4, 2, 5, 3, 6]]);
  * ```
  */
-export function transpose<D extends DType>(tensor: RawTensor<D>, perm: readonly number[]): RawTensor<D> {
+export function transpose<D extends DType>(
+  tensor: RawTensor<D>,
+  perm: readonly number[],
+): RawTensor<D> {
   const rank = tensor.shape.length;
   const seen = new Set(perm);
   if (perm.length !== rank || seen.size !== rank || perm.some((p) => !(p >= 0 && p < rank))) {
@@ -104,7 +107,10 @@ export function convTorchToTf<D extends DType>(tensor: RawTensor<D>): RawTensor<
  * assertEquals([t.shape, [...t.data]], [[1, 1, 2, 2], [0, 1, 2, 3]]);
  * ```
  */
-export function depthwiseTorchToTf<D extends DType>(tensor: RawTensor<D>, channels?: number): RawTensor<D> {
+export function depthwiseTorchToTf<D extends DType>(
+  tensor: RawTensor<D>,
+  channels?: number,
+): RawTensor<D> {
   expectRank(tensor, 4, "depthwise kernel");
   const [o, one, h, w] = tensor.shape;
   const c = channels ?? o;
@@ -369,13 +375,16 @@ export function compareWeights(
  */
 export function formatMismatch(report: WeightsMismatch, limit = 5): string {
   const list = (items: string[]) =>
-    items.slice(0, limit).join(", ") + (items.length > limit ? `, … (${items.length - limit} more)` : "");
+    items.slice(0, limit).join(", ") +
+    (items.length > limit ? `, … (${items.length - limit} more)` : "");
   const lines: string[] = [];
   if (report.missing.length > 0) {
     lines.push(`${report.missing.length} missing: ${list(report.missing.map((n) => `"${n}"`))}`);
   }
   if (report.unexpected.length > 0) {
-    lines.push(`${report.unexpected.length} unexpected: ${list(report.unexpected.map((n) => `"${n}"`))}`);
+    lines.push(
+      `${report.unexpected.length} unexpected: ${list(report.unexpected.map((n) => `"${n}"`))}`,
+    );
   }
   if (report.shapeMismatch.length > 0) {
     const items = report.shapeMismatch.map((m) =>
@@ -412,7 +421,9 @@ export function assertWeightsMatch(
   if (options.allowUnexpected) report.unexpected = [];
   if (report.missing.length + report.unexpected.length + report.shapeMismatch.length === 0) return;
   throw new WeightsError(
-    `the weights do not match the model:\n  ${formatMismatch(report, options.limit).replaceAll("\n", "\n  ")}`,
+    `the weights do not match the model:\n  ${
+      formatMismatch(report, options.limit).replaceAll("\n", "\n  ")
+    }`,
     { file, action: "Cannot load weights" },
   );
 }

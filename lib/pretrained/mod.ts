@@ -37,8 +37,8 @@ export {
   type NamedTensors,
   type RawTensor,
   sizeOf,
-  type TensorData,
   tensorBytes,
+  type TensorData,
   toFloat32,
   WeightsError,
   type WeightsErrorOptions,
@@ -52,7 +52,13 @@ export {
   type SafetensorsFile,
   writeSafetensors,
 } from "./safetensors.ts";
-export { decodeTorch, openTorch, readTorch, type TorchFile, type TorchTensorInfo } from "./torch.ts";
+export {
+  decodeTorch,
+  openTorch,
+  readTorch,
+  type TorchFile,
+  type TorchTensorInfo,
+} from "./torch.ts";
 export {
   decodeTfjsWeights,
   readTfjsModel,
@@ -81,10 +87,10 @@ export {
 } from "./layout.ts";
 export {
   type CacheOptions,
-  type DownloadOptions,
-  type DownloadProgress,
   downloadFile,
   downloadHuggingFaceFile,
+  type DownloadOptions,
+  type DownloadProgress,
   type EnvLookup,
   hashPrefixOf,
   type HuggingFaceDownloadOptions,
@@ -106,4 +112,3 @@ export {
   type PretrainedEmbeddings,
   type PretrainedEmbeddingsOptions,
 } from "./glove.ts";
-export type { Vocabulary } from "../data/vocabulary.ts";

@@ -114,13 +114,18 @@ async function parseHeader(source: ByteSource): Promise<SafetensorsFile> {
       !Array.isArray(offsets) || offsets.length !== 2 ||
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[1] < offsets[0]
     ) {
-      throw fail(`data_offsets ${JSON.stringify(offsets)} are not [begin, end] with begin <= end`, name);
+      throw fail(
+        `data_offsets ${JSON.stringify(offsets)} are not [begin, end] with begin <= end`,
+        name,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const expected = sizeOf(shape) * DTYPE_SIZE[dtype as DType];
     if (end - begin !== expected) {
       throw fail(
-        `data_offsets [${begin}, ${end}] hold ${end - begin} bytes, the shape [${shape}] of ${dtype}` +
+        `data_offsets [${begin}, ${end}] hold ${
+          end - begin
+        } bytes, the shape [${shape}] of ${dtype}` +
           ` needs ${expected}`,
         name,
       );

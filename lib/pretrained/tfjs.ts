@@ -10,7 +10,13 @@
  */
 import { dirname, join } from "node:path";
 import { stat } from "node:fs/promises";
-import { float16ToFloat32, type NamedTensors, type RawTensor, sizeOf, WeightsError } from "./tensor.ts";
+import {
+  float16ToFloat32,
+  type NamedTensors,
+  type RawTensor,
+  sizeOf,
+  WeightsError,
+} from "./tensor.ts";
 
 /** One weight of a TF.js weights manifest. */
 export interface TfjsWeightSpec {
@@ -161,9 +167,12 @@ export function decodeTfjsWeights(
 ): NamedTensors {
   const checked = checkManifest(manifest, file);
   if (groups.length !== checked.length) {
-    throw new WeightsError(`${groups.length} weight groups given for ${checked.length} in the manifest`, {
-      file,
-    });
+    throw new WeightsError(
+      `${groups.length} weight groups given for ${checked.length} in the manifest`,
+      {
+        file,
+      },
+    );
   }
   const out: NamedTensors = new Map();
   checked.forEach((group, g) => {
@@ -173,7 +182,9 @@ export function decodeTfjsWeights(
       const length = sizeOf(spec.shape) * bytesPer(spec, file);
       if (at + length > bytes.length) {
         throw new WeightsError(
-          `the weights of group ${g} (${group.paths.join(", ")}) end early: the tensor needs bytes` +
+          `the weights of group ${g} (${
+            group.paths.join(", ")
+          }) end early: the tensor needs bytes` +
             ` ${at}–${at + length}, the shards hold ${bytes.length}`,
           { file, tensor: spec.name },
         );
@@ -186,7 +197,9 @@ export function decodeTfjsWeights(
     }
     if (at !== bytes.length) {
       throw new WeightsError(
-        `the shards of group ${g} (${group.paths.join(", ")}) hold ${bytes.length} bytes, the manifest` +
+        `the shards of group ${g} (${
+          group.paths.join(", ")
+        }) hold ${bytes.length} bytes, the manifest` +
           ` describes ${at}`,
         { file },
       );
@@ -246,10 +259,13 @@ export async function readTfjsModel(path: string): Promise<TfjsModel> {
       try {
         parts.push(await Deno.readFile(join(dir, shard)));
       } catch (error) {
-        throw new WeightsError(`cannot read the weight shard "${shard}": ${(error as Error).message}`, {
-          file,
-          cause: error,
-        });
+        throw new WeightsError(
+          `cannot read the weight shard "${shard}": ${(error as Error).message}`,
+          {
+            file,
+            cause: error,
+          },
+        );
       }
     }
     const total = parts.reduce((s, b) => s + b.length, 0);

@@ -143,9 +143,15 @@ function flatten(
   if (value instanceof TensorRef) {
     tensors.set(prefix, value);
   } else if (value instanceof Map) {
-    for (const [k, v] of value) flatten(v, prefix === "" ? String(k) : `${prefix}.${k}`, tensors, values);
-  } else if (Array.isArray(value) && value.some((v) => v instanceof TensorRef || v instanceof Map)) {
-    value.forEach((v, i) => flatten(v, prefix === "" ? String(i) : `${prefix}.${i}`, tensors, values));
+    for (const [k, v] of value) {
+      flatten(v, prefix === "" ? String(k) : `${prefix}.${k}`, tensors, values);
+    }
+  } else if (
+    Array.isArray(value) && value.some((v) => v instanceof TensorRef || v instanceof Map)
+  ) {
+    value.forEach((v, i) =>
+      flatten(v, prefix === "" ? String(i) : `${prefix}.${i}`, tensors, values)
+    );
   } else {
     values.set(prefix, value);
   }
@@ -216,7 +222,10 @@ async function openTorchSource(source: ByteSource): Promise<TorchFile> {
   if (zip.entries.has(`${prefix}byteorder`)) {
     const order = new TextDecoder().decode(await zip.read(`${prefix}byteorder`)).trim();
     if (order !== "little" && order !== "big") {
-      throw new WeightsError(`unknown byte order "${order}"`, { file, entry: `${prefix}byteorder` });
+      throw new WeightsError(`unknown byte order "${order}"`, {
+        file,
+        entry: `${prefix}byteorder`,
+      });
     }
     bigEndian = order === "big";
   }
@@ -299,7 +308,9 @@ async function openTorchSource(source: ByteSource): Promise<TorchFile> {
   };
   const read = async (name: string): Promise<RawTensor> => {
     const t = tensors.get(name);
-    if (t === undefined) throw new WeightsError("no such tensor in the file", { file, tensor: name });
+    if (t === undefined) {
+      throw new WeightsError("no such tensor in the file", { file, tensor: name });
+    }
     const storage = await loadStorage(t.storage, name);
     return { dtype: t.storage.dtype, shape: [...t.shape], data: gather(storage, t) } as RawTensor;
   };

@@ -18,7 +18,10 @@ export const EXPECTED: Record<string, unknown> = JSON.parse(
 );
 
 /** Assert that tensors hold exactly the expected names, dtypes, shapes and every value. */
-export function assertTensors(tensors: NamedTensors, expected: Record<string, ExpectedTensor>): void {
+export function assertTensors(
+  tensors: NamedTensors,
+  expected: Record<string, ExpectedTensor>,
+): void {
   deepStrictEqual([...tensors.keys()].sort(), Object.keys(expected).sort());
   for (const [name, e] of Object.entries(expected)) {
     const t = tensors.get(name)!;
@@ -31,7 +34,10 @@ export function assertTensors(tensors: NamedTensors, expected: Record<string, Ex
     deepStrictEqual(values.length, e.values.length, name);
     for (let i = 0; i < values.length; i++) {
       // float32 values round-trip exactly through float64 JSON; others are exact too.
-      ok(Math.fround(values[i]) === Math.fround(e.values[i]), `${name}[${i}]: ${values[i]} vs ${e.values[i]}`);
+      ok(
+        Math.fround(values[i]) === Math.fround(e.values[i]),
+        `${name}[${i}]: ${values[i]} vs ${e.values[i]}`,
+      );
     }
   }
 }

@@ -16,7 +16,8 @@ export const NSFWJS_VERSION = "4.4.0";
 
 /** The package's `dist/models/mobilenet_v2` folder in the Deno npm cache, or `null`. */
 export async function nsfwjsModelDir(): Promise<string | null> {
-  const denoDir = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
+  const denoDir = Deno.env.get("DENO_DIR") ??
+    join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
   const candidates = [
     join(denoDir, "npm", "registry.npmjs.org", "nsfwjs", NSFWJS_VERSION),
     join(Deno.cwd(), "node_modules", ".deno", `nsfwjs@${NSFWJS_VERSION}`, "node_modules", "nsfwjs"),
@@ -89,7 +90,10 @@ export async function writeNsfwjsModelFolder(dir: string): Promise<boolean> {
   const manifest = model.modelJson.weightsManifest as { paths: string[] }[];
   manifest[0].paths = ["group1-shard1of1.bin"];
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify({ format: "layers-model", ...model.modelJson }));
+  await Deno.writeTextFile(
+    join(dir, "model.json"),
+    JSON.stringify({ format: "layers-model", ...model.modelJson }),
+  );
   await Deno.writeFile(join(dir, "group1-shard1of1.bin"), model.weights);
   return true;
 }

@@ -13,7 +13,14 @@ import {
   type RawTensor,
   WeightsError,
 } from "../../lib/pretrained/tensor.ts";
-import { assertTensors, EXPECTED, type ExpectedTensor, FIXTURES, removeCopy, tempCopy } from "./_fixtures.ts";
+import {
+  assertTensors,
+  EXPECTED,
+  type ExpectedTensor,
+  FIXTURES,
+  removeCopy,
+  tempCopy,
+} from "./_fixtures.ts";
 
 const FILE = `${FIXTURES}tensors.safetensors`;
 
@@ -102,7 +109,9 @@ Deno.test("openSafetensors() reads only the header of a large file", async () =>
 });
 
 function withHeader(header: unknown, data = new Uint8Array(0)): Uint8Array {
-  const json = new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
+  const json = new TextEncoder().encode(
+    typeof header === "string" ? header : JSON.stringify(header),
+  );
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
@@ -125,7 +134,10 @@ Deno.test("safetensors: corrupt files get errors naming the file and tensor", as
     try {
       await rejects(openSafetensors(path), (error: Error) => {
         ok(error instanceof WeightsError);
-        ok(error.message.includes(path) && error.message.includes('tensor "scalar"'), error.message);
+        ok(
+          error.message.includes(path) && error.message.includes('tensor "scalar"'),
+          error.message,
+        );
         ok(error.message.includes("truncated"), error.message);
         return true;
       });
@@ -133,7 +145,10 @@ Deno.test("safetensors: corrupt files get errors naming the file and tensor", as
       await removeCopy(path);
     }
   });
-  await t.step("shorter than 8 bytes", () => rejectsWith(new Uint8Array(3), "shorter than the 8-byte"));
+  await t.step(
+    "shorter than 8 bytes",
+    () => rejectsWith(new Uint8Array(3), "shorter than the 8-byte"),
+  );
   await t.step("header longer than the file", async () => {
     const bytes = withHeader({});
     new DataView(bytes.buffer).setBigUint64(0, 1n << 40n, true);
@@ -172,8 +187,10 @@ Deno.test("safetensors: corrupt files get errors naming the file and tensor", as
       }, new Uint8Array(8)),
       "overlap",
     ));
-  await t.step("metadata not strings", () =>
-    rejectsWith(withHeader({ __metadata__: { a: 1 } }), '"__metadata__" key "a"'));
+  await t.step(
+    "metadata not strings",
+    () => rejectsWith(withHeader({ __metadata__: { a: 1 } }), '"__metadata__" key "a"'),
+  );
   await t.step("an unknown tensor name", async () => {
     const file = await openSafetensors(FILE);
     try {
@@ -182,8 +199,14 @@ Deno.test("safetensors: corrupt files get errors naming the file and tensor", as
       file.close();
     }
   });
-  await t.step("a missing file", () =>
-    rejects(openSafetensors(`${FIXTURES}missing.safetensors`), /missing\.safetensors": the file does not exist/));
+  await t.step(
+    "a missing file",
+    () =>
+      rejects(
+        openSafetensors(`${FIXTURES}missing.safetensors`),
+        /missing\.safetensors": the file does not exist/,
+      ),
+  );
 });
 
 Deno.test("encodeSafetensors() rejects data that does not match the shape", () => {

@@ -1,6 +1,10 @@
 import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:assert/strict";
 import { ready, tf } from "../../lib/compute/mod.ts";
-import { decodeTfjsWeights, readTfjsModel, type TfjsManifestGroup } from "../../lib/pretrained/tfjs.ts";
+import {
+  decodeTfjsWeights,
+  readTfjsModel,
+  type TfjsManifestGroup,
+} from "../../lib/pretrained/tfjs.ts";
 import { float32ToFloat16, WeightsError } from "../../lib/pretrained/tensor.ts";
 import { nsfwjsModelDir, writeNsfwjsModelFolder } from "./_nsfwjs.ts";
 
@@ -27,8 +31,18 @@ const MANIFEST: TfjsManifestGroup[] = [
   {
     paths: ["group2-shard1of1.bin"],
     weights: [
-      { name: "q8", shape: [3], dtype: "float32", quantization: { dtype: "uint8", scale: 0.25, min: -1 } },
-      { name: "q16", shape: [2], dtype: "float32", quantization: { dtype: "uint16", scale: 0.5, min: 2 } },
+      {
+        name: "q8",
+        shape: [3],
+        dtype: "float32",
+        quantization: { dtype: "uint8", scale: 0.25, min: -1 },
+      },
+      {
+        name: "q16",
+        shape: [2],
+        dtype: "float32",
+        quantization: { dtype: "uint16", scale: 0.5, min: 2 },
+      },
       { name: "f16", shape: [2], dtype: "float32", quantization: { dtype: "float16" } },
       {
         name: "qint",
@@ -40,7 +54,11 @@ const MANIFEST: TfjsManifestGroup[] = [
   },
 ];
 
-const GROUP1 = concat(new Float32Array([1, -2, 3.5, 4]), new Int32Array([7, -8, 9]), new Uint8Array([1, 0]));
+const GROUP1 = concat(
+  new Float32Array([1, -2, 3.5, 4]),
+  new Int32Array([7, -8, 9]),
+  new Uint8Array([1, 0]),
+);
 function group2(): Uint8Array {
   return concat(
     new Uint8Array([0, 4, 8]),
@@ -68,7 +86,8 @@ Deno.test("decodeTfjsWeights() decodes plain and quantized weights", () => {
 Deno.test("decodeTfjsWeights() names the weight and group when bytes are missing or extra", () => {
   throws(
     () => decodeTfjsWeights(MANIFEST, [GROUP1.subarray(0, 20), group2()], "m/model.json"),
-    (e: Error) => e instanceof WeightsError && e.message.includes('"m/model.json": tensor "ids"') &&
+    (e: Error) =>
+      e instanceof WeightsError && e.message.includes('"m/model.json": tensor "ids"') &&
       e.message.includes("end early"),
   );
   throws(
@@ -76,7 +95,10 @@ Deno.test("decodeTfjsWeights() names the weight and group when bytes are missing
     /group 0 .* hold 34 bytes, the manifest describes 30/,
   );
   throws(
-    () => decodeTfjsWeights([{ paths: ["a"], weights: [{ name: "s", shape: [1], dtype: "string" }] }], [new Uint8Array(4)]),
+    () =>
+      decodeTfjsWeights([{ paths: ["a"], weights: [{ name: "s", shape: [1], dtype: "string" }] }], [
+        new Uint8Array(4),
+      ]),
     /tensor "s": unsupported dtype "string"/,
   );
   throws(() => decodeTfjsWeights(MANIFEST, [GROUP1]), /1 weight groups given for 2/);
@@ -85,11 +107,14 @@ Deno.test("decodeTfjsWeights() names the weight and group when bytes are missing
 Deno.test("readTfjsModel() reads a folder with sharded groups", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({
-      format: "layers-model",
-      modelTopology: { class_name: "Sequential" },
-      weightsManifest: MANIFEST,
-    }));
+    await Deno.writeTextFile(
+      `${dir}/model.json`,
+      JSON.stringify({
+        format: "layers-model",
+        modelTopology: { class_name: "Sequential" },
+        weightsManifest: MANIFEST,
+      }),
+    );
     await Deno.writeFile(`${dir}/group1-shard1of2.bin`, GROUP1.subarray(0, 10));
     await Deno.writeFile(`${dir}/group1-shard2of2.bin`, GROUP1.subarray(10));
     await Deno.writeFile(`${dir}/group2-shard1of1.bin`, group2());
@@ -101,7 +126,10 @@ Deno.test("readTfjsModel() reads a folder with sharded groups", async () => {
     ]);
     assertEquals([...model.tensors.get("dense/kernel")!.data], [1, -2, 3.5, 4]);
     await Deno.remove(`${dir}/group2-shard1of1.bin`);
-    await rejects(readTfjsModel(`${dir}/model.json`), /cannot read the weight shard "group2-shard1of1\.bin"/);
+    await rejects(
+      readTfjsModel(`${dir}/model.json`),
+      /cannot read the weight shard "group2-shard1of1\.bin"/,
+    );
     await Deno.writeTextFile(`${dir}/model.json`, "{}");
     await rejects(readTfjsModel(dir), /has no "weightsManifest"/);
   } finally {
@@ -123,7 +151,12 @@ Deno.test({
       const names = [...model.tensors.keys()];
       assertEquals(names.slice(0, 3), ["Conv1/kernel", "Conv_1/kernel", "Conv_1_bn/gamma"]);
       assertEquals(model.tensors.get("Conv1/kernel")!.shape, [3, 3, 3, 32]);
-      assertEquals(model.tensors.get("expanded_conv_depthwise/depthwise_kernel")!.shape, [3, 3, 32, 1]);
+      assertEquals(model.tensors.get("expanded_conv_depthwise/depthwise_kernel")!.shape, [
+        3,
+        3,
+        32,
+        1,
+      ]);
       const kernel = model.tensors.get("Conv1/kernel")!.data as Float32Array;
       assertEquals(Number(kernel[0].toFixed(6)), -0.220003);
       // The sum computed independently in Python from the base64 shard (uint8 * scale + min).

@@ -4,7 +4,14 @@ import { PickleDict, PickleTuple, unpickle } from "../../lib/pretrained/_pickle.
 import { bytesSource } from "../../lib/pretrained/_source.ts";
 import { crc32, openZip } from "../../lib/pretrained/_zip.ts";
 import { WeightsError } from "../../lib/pretrained/tensor.ts";
-import { assertTensors, EXPECTED, type ExpectedTensor, FIXTURES, removeCopy, tempCopy } from "./_fixtures.ts";
+import {
+  assertTensors,
+  EXPECTED,
+  type ExpectedTensor,
+  FIXTURES,
+  removeCopy,
+  tempCopy,
+} from "./_fixtures.ts";
 
 type Expected = Record<string, ExpectedTensor>;
 
@@ -59,14 +66,20 @@ Deno.test("readTorch() rejects a pickle that calls os.system, without executing 
   await rejects(readTorch(`${FIXTURES}malicious.pth`), (error: Error) => {
     ok(error instanceof WeightsError);
     ok(/global "(posix|os)\.system", which is not allowed/.test(error.message), error.message);
-    ok(error.message.includes("malicious.pth") && error.message.includes('entry "malicious/data.pkl"'));
+    ok(
+      error.message.includes("malicious.pth") &&
+        error.message.includes('entry "malicious/data.pkl"'),
+    );
     return true;
   });
   await rejects(Deno.stat(marker), Deno.errors.NotFound);
 });
 
 Deno.test("readTorch() rejects the legacy format and other files clearly", async () => {
-  await rejects(readTorch(`${FIXTURES}legacy.pth`), /legacy \(pre-1\.6\) torch\.save format is not supported/);
+  await rejects(
+    readTorch(`${FIXTURES}legacy.pth`),
+    /legacy \(pre-1\.6\) torch\.save format is not supported/,
+  );
   await rejects(readTorch(`${FIXTURES}expected.json`), /not a PyTorch zip archive/);
   await rejects(readTorch(`${FIXTURES}nope.pth`), /nope\.pth": the file does not exist/);
 });
@@ -89,7 +102,8 @@ Deno.test("readTorch(): truncated and corrupt archives get located errors", asyn
     const zip = await openZip(bytesSource(original, "x"));
     const entry = zip.entries.get("state_dict/data/0")!;
     const local = new DataView(original.buffer, entry.localHeaderOffset);
-    const start = entry.localHeaderOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+    const start = entry.localHeaderOffset + 30 + local.getUint16(26, true) +
+      local.getUint16(28, true);
     const path = await tempCopy("state_dict.pth", (b) => {
       const c = b.slice();
       c[start + 1] ^= 0xff;
@@ -100,7 +114,10 @@ Deno.test("readTorch(): truncated and corrupt archives get located errors", asyn
       try {
         const name = [...file.entries].find(([, e]) => e.storageKey === "0")![0];
         await rejects(file.read(name), (error: Error) => {
-          ok(error.message.includes('entry "state_dict/data/0": the CRC-32 check failed'), error.message);
+          ok(
+            error.message.includes('entry "state_dict/data/0": the CRC-32 check failed'),
+            error.message,
+          );
           return true;
         });
       } finally {
@@ -111,7 +128,10 @@ Deno.test("readTorch(): truncated and corrupt archives get located errors", asyn
     }
   });
   await t.step("bytes that are not an archive", async () => {
-    await rejects(decodeTorch(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), "cut.pth"), /cut\.pth": the zip archive has no end-of-directory record/);
+    await rejects(
+      decodeTorch(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), "cut.pth"),
+      /cut\.pth": the zip archive has no end-of-directory record/,
+    );
   });
 });
 
@@ -135,7 +155,28 @@ Deno.test("unpickle() reads plain data of protocols 2 to 5", () => {
     [0x7d, 0x94, 0x28],
     [0x8c, 1],
     "a",
-    [0x94, 0x5d, 0x94, 0x28, 0x4b, 1, 0x4a, 0xfe, 0xff, 0xff, 0xff, 0x47, 0x40, 0x0c, 0, 0, 0, 0, 0, 0],
+    [
+      0x94,
+      0x5d,
+      0x94,
+      0x28,
+      0x4b,
+      1,
+      0x4a,
+      0xfe,
+      0xff,
+      0xff,
+      0xff,
+      0x47,
+      0x40,
+      0x0c,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ],
     [0x4e, 0x88, 0x65],
     [0x8c, 1],
     "b",
@@ -158,19 +199,41 @@ Deno.test("unpickle() rejects globals and opcodes outside the allowlist", async 
     });
   await t.step("STACK_GLOBAL builtins.eval", () =>
     rejectsWith(
-      pickle([0x80, 4, 0x8c, 8], "builtins", [0x8c, 4], "eval", [0x93, 0x8c, 1], "1", [0x85, 0x52, 0x2e]),
+      pickle([0x80, 4, 0x8c, 8], "builtins", [0x8c, 4], "eval", [0x93, 0x8c, 1], "1", [
+        0x85,
+        0x52,
+        0x2e,
+      ]),
       /global "builtins\.eval", which is not allowed/,
     ));
-  await t.step("GLOBAL subprocess.Popen", () =>
-    rejectsWith(pickle([0x80, 2], "csubprocess\nPopen\n", [0x2e]), /"subprocess\.Popen"/));
-  await t.step("INST", () =>
-    rejectsWith(pickle([0x80, 2, 0x28], "ios\nsystem\n", [0x2e]), /opcode INST .* not allowed/));
-  await t.step("NEWOBJ", () =>
-    rejectsWith(pickle([0x80, 2, 0x4e, 0x29, 0x81, 0x2e]), /opcode NEWOBJ .* not allowed/));
+  await t.step(
+    "GLOBAL subprocess.Popen",
+    () => rejectsWith(pickle([0x80, 2], "csubprocess\nPopen\n", [0x2e]), /"subprocess\.Popen"/),
+  );
+  await t.step(
+    "INST",
+    () =>
+      rejectsWith(pickle([0x80, 2, 0x28], "ios\nsystem\n", [0x2e]), /opcode INST .* not allowed/),
+  );
+  await t.step(
+    "NEWOBJ",
+    () => rejectsWith(pickle([0x80, 2, 0x4e, 0x29, 0x81, 0x2e]), /opcode NEWOBJ .* not allowed/),
+  );
   await t.step("protocol 0", () => rejectsWith(pickle("I1\n."), /protocol 2 or later/));
-  await t.step("protocol 6", () => rejectsWith(pickle([0x80, 6, 0x4e, 0x2e]), /unsupported pickle protocol 6/));
-  await t.step("truncated", () => rejectsWith(pickle([0x80, 2, 0x58, 9, 0, 0, 0, 0x61]), /ends early/));
-  await t.step("BUILD on a non-dict", () =>
-    rejectsWith(pickle([0x80, 2, 0x5d, 0x7d, 0x62, 0x2e]), /BUILD .* not allowed/));
-  await t.step("a memo never stored", () => rejectsWith(pickle([0x80, 2, 0x68, 5, 0x2e]), /memo 5/));
+  await t.step(
+    "protocol 6",
+    () => rejectsWith(pickle([0x80, 6, 0x4e, 0x2e]), /unsupported pickle protocol 6/),
+  );
+  await t.step(
+    "truncated",
+    () => rejectsWith(pickle([0x80, 2, 0x58, 9, 0, 0, 0, 0x61]), /ends early/),
+  );
+  await t.step(
+    "BUILD on a non-dict",
+    () => rejectsWith(pickle([0x80, 2, 0x5d, 0x7d, 0x62, 0x2e]), /BUILD .* not allowed/),
+  );
+  await t.step(
+    "a memo never stored",
+    () => rejectsWith(pickle([0x80, 2, 0x68, 5, 0x2e]), /memo 5/),
+  );
 });
