@@ -143,13 +143,32 @@ async function parseHeader(source: ByteSource): Promise<SafetensorsFile> {
       byteRange: [dataStart + begin, dataStart + end],
     });
   }
-  const sorted = [...entries].sort((a, b) => a[1].byteRange[0] - b[1].byteRange[0]);
-  for (let i = 1; i < sorted.length; i++) {
-    const [prevName, prev] = sorted[i - 1];
+  // As the reference implementation: the tensors tile the data block, without overlaps, holes
+  // or trailing bytes.
+  const sorted = [...entries].sort((a, b) =>
+    a[1].byteRange[0] - b[1].byteRange[0] || a[1].byteRange[1] - b[1].byteRange[1]
+  );
+  let covered = dataStart;
+  for (let i = 0; i < sorted.length; i++) {
     const [name, entry] = sorted[i];
-    if (entry.byteRange[0] < prev.byteRange[1]) {
-      throw fail(`its bytes overlap those of tensor "${prevName}"`, name);
+    if (entry.byteRange[0] < covered) {
+      throw fail(`its bytes overlap those of tensor "${sorted[i - 1][0]}"`, name);
     }
+    if (entry.byteRange[0] > covered) {
+      throw fail(
+        `the data block has unused bytes ${covered - dataStart}–${
+          entry.byteRange[0] - dataStart
+        } before this tensor`,
+        name,
+      );
+    }
+    covered = entry.byteRange[1];
+  }
+  if (covered !== source.size) {
+    throw fail(
+      `the data block holds ${dataLength} bytes, its tensors use ${covered - dataStart}` +
+        " (trailing bytes: a corrupt file)",
+    );
   }
   const read = async (name: string): Promise<RawTensor> => {
     const entry = entries.get(name);

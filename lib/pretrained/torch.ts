@@ -206,16 +206,19 @@ async function openTorchSource(source: ByteSource): Promise<TorchFile> {
     throw new WeightsError("not a PyTorch zip archive (torch.save format)", { file });
   }
   const zip: ZipArchive = await openZip(source);
-  const pkl = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pkl === undefined) {
-    const torchScript = [...zip.entries.keys()].some((n) => /^[^/]+\/constants\.pkl$/.test(n));
+  const names = [...zip.entries.keys()];
+  if (names.some((n) => /^[^/]+\/(constants\.pkl$|code\/)/.test(n))) {
     throw new WeightsError(
-      torchScript
-        ? "this is a TorchScript archive (torch.jit.save), not a state_dict: save" +
-          " model.state_dict() with torch.save instead"
-        : "the archive has no <name>/data.pkl entry (not a torch.save file)",
+      "this is a TorchScript archive (torch.jit.save), not a state_dict: save" +
+        " model.state_dict() with torch.save instead",
       { file },
     );
+  }
+  const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n));
+  if (pkl === undefined) {
+    throw new WeightsError("the archive has no <name>/data.pkl entry (not a torch.save file)", {
+      file,
+    });
   }
   const prefix = pkl.slice(0, -"data.pkl".length);
   let bigEndian = false;

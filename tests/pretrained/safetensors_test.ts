@@ -187,6 +187,20 @@ Deno.test("safetensors: corrupt files get errors naming the file and tensor", as
       }, new Uint8Array(8)),
       "overlap",
     ));
+  await t.step("a hole between tensors", () =>
+    rejectsWith(
+      withHeader({
+        a: { dtype: "F32", shape: [1], data_offsets: [0, 4] },
+        b: { dtype: "F32", shape: [1], data_offsets: [8, 12] },
+      }, new Uint8Array(12)),
+      'tensor "b"',
+      "unused bytes 4–8",
+    ));
+  await t.step("trailing bytes", () =>
+    rejectsWith(
+      withHeader({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array(6)),
+      "holds 6 bytes, its tensors use 4",
+    ));
   await t.step(
     "metadata not strings",
     () => rejectsWith(withHeader({ __metadata__: { a: 1 } }), '"__metadata__" key "a"'),

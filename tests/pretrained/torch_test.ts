@@ -237,3 +237,17 @@ Deno.test("unpickle() rejects globals and opcodes outside the allowlist", async 
     () => rejectsWith(pickle([0x80, 2, 0x68, 5, 0x2e]), /memo 5/),
   );
 });
+
+Deno.test("readTorch() reads an archive written with byteorder big", async () => {
+  assertTensors(
+    await readTorch(`${FIXTURES}big_endian.pth`),
+    EXPECTED["big_endian.pth"] as Expected,
+  );
+});
+
+Deno.test("readTorch() rejects a TorchScript archive with a hint", async () => {
+  await rejects(
+    readTorch(`${FIXTURES}torchscript.pt`),
+    /torchscript\.pt": this is a TorchScript archive \(torch\.jit\.save\), not a state_dict: save model\.state_dict\(\) with torch\.save instead/,
+  );
+});
