@@ -12,6 +12,8 @@ export interface ByteSource {
   readonly name: string;
   /** The total length in bytes. */
   readonly size: number;
+  /** Whether `read` returns fresh memory (a file) rather than a view of shared bytes. */
+  readonly fresh: boolean;
   /** Read exactly `length` bytes at `offset` (an error if they are not all there). */
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Release the file handle, if any. */
@@ -23,6 +25,7 @@ export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
   return {
     name,
     size: bytes.byteLength,
+    fresh: false,
     read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > bytes.byteLength) {
         return Promise.reject(
@@ -78,6 +81,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
   return {
     name: path,
     size,
+    fresh: true,
     read(offset, length) {
       // Reads share one file position: run them one after another.
       const next = queue.then(() => readAt(offset, length));

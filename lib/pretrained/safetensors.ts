@@ -174,7 +174,8 @@ async function parseHeader(source: ByteSource): Promise<SafetensorsFile> {
     const entry = entries.get(name);
     if (entry === undefined) throw fail("no such tensor in the file", name);
     const [begin, end] = entry.byteRange;
-    const bytes = (await source.read(begin, end - begin)).slice();
+    const raw = await source.read(begin, end - begin);
+    const bytes = source.fresh ? raw : raw.slice();
     return { dtype: entry.dtype, shape: [...entry.shape], data: fromBytes(entry.dtype, bytes) };
   };
   return {

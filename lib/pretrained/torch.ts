@@ -292,7 +292,10 @@ async function openTorchSource(source: ByteSource): Promise<TorchFile> {
             tensor,
           });
         }
-        const bytes = (await zip.read(entry)).slice();
+        // Tensors are gathered into their own arrays below, so the storage may stay a view;
+        // only a byte swap, done in place, needs a private copy.
+        const raw = await zip.read(entry);
+        const bytes = bigEndian ? raw.slice() : raw;
         const size = DTYPE_SIZE[ref.dtype];
         if (bytes.length !== ref.numel * size) {
           throw new WeightsError(
