@@ -254,3 +254,91 @@ Deno.test("readTorch() rejects a TorchScript archive with a hint", async () => {
     /torchscript\.pt": this is a TorchScript archive \(torch\.jit\.save\), not a state_dict: save model\.state_dict\(\) with torch\.save instead/,
   );
 });
+
+/** Re-write an archive's entries as a zip64 archive (as writers do past 4 GiB), by hand. */
+function zip64Of(entries: { name: string; data: Uint8Array }[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const u8 = (n: number, f: (v: DataView) => void) => {
+    const b = new Uint8Array(n);
+    f(new DataView(b.buffer));
+    return b;
+  };
+  for (const { name, data } of entries) {
+    const nameBytes = enc.encode(name);
+    const crc = crc32(data);
+    const local = u8(30 + nameBytes.length + 20, (v) => {
+      v.setUint32(0, 0x04034b50, true);
+      v.setUint16(4, 45, true);
+      v.setUint32(14, crc, true);
+      v.setUint32(18, 0xffffffff, true);
+      v.setUint32(22, 0xffffffff, true);
+      v.setUint16(26, nameBytes.length, true);
+      v.setUint16(28, 20, true);
+      v.setUint16(30 + nameBytes.length, 1, true);
+      v.setUint16(32 + nameBytes.length, 16, true);
+      v.setBigUint64(34 + nameBytes.length, BigInt(data.length), true);
+      v.setBigUint64(42 + nameBytes.length, BigInt(data.length), true);
+    });
+    local.set(nameBytes, 30);
+    const record = u8(46 + nameBytes.length + 28, (v) => {
+      v.setUint32(0, 0x02014b50, true);
+      v.setUint16(4, 45, true);
+      v.setUint16(6, 45, true);
+      v.setUint32(16, crc, true);
+      v.setUint32(20, 0xffffffff, true);
+      v.setUint32(24, 0xffffffff, true);
+      v.setUint16(28, nameBytes.length, true);
+      v.setUint16(30, 28, true);
+      v.setUint32(42, 0xffffffff, true);
+      const e = 46 + nameBytes.length;
+      v.setUint16(e, 1, true);
+      v.setUint16(e + 2, 24, true);
+      v.setBigUint64(e + 4, BigInt(data.length), true);
+      v.setBigUint64(e + 12, BigInt(data.length), true);
+      v.setBigUint64(e + 20, BigInt(offset), true);
+    });
+    record.set(nameBytes, 46);
+    central.push(record);
+    parts.push(local, data);
+    offset += local.length + data.length;
+  }
+  const dirSize = central.reduce((s, c) => s + c.length, 0);
+  const eocd64 = u8(56, (v) => {
+    v.setUint32(0, 0x06064b50, true);
+    v.setBigUint64(4, 44n, true);
+    v.setBigUint64(24, BigInt(entries.length), true);
+    v.setBigUint64(32, BigInt(entries.length), true);
+    v.setBigUint64(40, BigInt(dirSize), true);
+    v.setBigUint64(48, BigInt(offset), true);
+  });
+  const locator = u8(20, (v) => {
+    v.setUint32(0, 0x07064b50, true);
+    v.setBigUint64(8, BigInt(offset + dirSize), true);
+    v.setUint32(16, 1, true);
+  });
+  const eocd = u8(22, (v) => {
+    v.setUint32(0, 0x06054b50, true);
+    v.setUint16(8, 0xffff, true);
+    v.setUint16(10, 0xffff, true);
+    v.setUint32(12, 0xffffffff, true);
+    v.setUint32(16, 0xffffffff, true);
+  });
+  const all = [...parts, ...central, eocd64, locator, eocd];
+  const out = new Uint8Array(all.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of all) out.set(p, at), at += p.length;
+  return out;
+}
+
+Deno.test("readTorch() reads zip64 archives (sizes and offsets in zip64 records)", async () => {
+  const original = await Deno.readFile(`${FIXTURES}protocol5.pth`);
+  const zip = await openZip(bytesSource(original, "protocol5.pth"));
+  const entries = [];
+  for (const name of zip.entries.keys()) {
+    entries.push({ name, data: (await zip.read(name)).slice() });
+  }
+  const file = await decodeTorch(zip64Of(entries), "zip64.pth");
+  assertTensors(await file.readAll(), EXPECTED["protocol5.pth"] as Expected);
+});
