@@ -25,6 +25,7 @@
  *
  * @module
  */
+export { DataError } from "../data/errors.ts";
 export {
   bfloat16ToFloat32,
   type DType,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DataError } from "../data/errors.ts";
 
 /** The element types the readers understand (safetensors' names). */
 export type DType = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
@@ -95,7 +96,8 @@ export interface WeightsErrorOptions extends ErrorOptions {
 
 /**
  * An error in a weights file, or in matching its tensors to a model: names the file and, when
- * known, the tensor. The message reads `<action> "<file>": tensor "<name>": <detail>`.
+ * known, the tensor. The message reads `<action> "<file>": tensor "<name>": <detail>`. It is a
+ * {@linkcode DataError} (a user's input is at fault), so the CLI reports it without a stack.
  *
  * @example Render a message
  * ```ts
@@ -105,15 +107,11 @@ export interface WeightsErrorOptions extends ErrorOptions {
  * assertEquals(error.message, 'Cannot read weights "m.safetensors": tensor "w": the data ends early');
  * ```
  */
-export class WeightsError extends TypeError {
-  /** The file, if any. */
-  declare readonly file?: string;
+export class WeightsError extends DataError {
   /** The tensor, if any. */
   declare readonly tensor?: string;
   /** The archive entry, if any. */
   declare readonly entry?: string;
-  /** The message without its action and location prefix. */
-  readonly detail: string;
 
   /**
    * Creates a weights error.
@@ -122,6 +120,7 @@ export class WeightsError extends TypeError {
    * @param options The file, tensor, action and cause.
    */
   constructor(detail: string, options: WeightsErrorOptions = {}) {
+    super(detail, { file: options.file, cause: options.cause });
     const action = options.action ?? "Cannot read weights";
     const subject = options.file === undefined ? "" : ` "${options.file}"`;
     const where = options.tensor !== undefined
@@ -129,10 +128,8 @@ export class WeightsError extends TypeError {
       : options.entry !== undefined
       ? `entry "${options.entry}": `
       : "";
-    super(`${action}${subject}: ${where}${detail}`, options.cause ? { cause: options.cause } : {});
+    this.message = `${action}${subject}: ${where}${detail}`;
     this.name = "WeightsError";
-    this.detail = detail;
-    if (options.file !== undefined) this.file = options.file;
     if (options.tensor !== undefined) this.tensor = options.tensor;
     if (options.entry !== undefined) this.entry = options.entry;
   }

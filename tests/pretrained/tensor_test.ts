@@ -7,6 +7,7 @@ import {
   toFloat32,
   WeightsError,
 } from "../../lib/pretrained/tensor.ts";
+import { DataError } from "../../lib/data/errors.ts";
 
 Deno.test("float16: every finite half value survives float32 and back", () => {
   const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
@@ -67,4 +68,13 @@ Deno.test("WeightsError names the file and tensor or entry", () => {
   );
   assertEquals(new WeightsError("bad").message, "Cannot read weights: bad");
   ok(new WeightsError("x") instanceof TypeError);
+  // A DataError, so the CLI reports it as a user's mistake (exit code 2, no stack).
+  const error = new WeightsError("bad", { file: "f", tensor: "t" });
+  ok(error instanceof DataError);
+  assertEquals([error.file, error.tensor, error.detail, error.name], [
+    "f",
+    "t",
+    "bad",
+    "WeightsError",
+  ]);
 });
