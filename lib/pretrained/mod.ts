@@ -67,7 +67,12 @@ export {
   type TfjsModel,
   type TfjsWeightSpec,
 } from "./tfjs.ts";
-export { detectWeightsFormat, readWeights, type WeightsFormat } from "./read.ts";
+export {
+  detectWeightsFormat,
+  readShardedWeights,
+  readWeights,
+  type WeightsFormat,
+} from "./read.ts";
 export {
   assertWeightsMatch,
   COMMON_PREFIXES,

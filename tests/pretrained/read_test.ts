@@ -36,3 +36,47 @@ Deno.test("readWeights() reads torch and safetensors files alike", async () => {
     EXPECTED["tensors.safetensors"] as Record<string, ExpectedTensor>,
   );
 });
+
+Deno.test("readWeights() reads a sharded checkpoint through its index", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(
+      `${FIXTURES}tensors.safetensors`,
+      `${dir}/model-00001-of-00002.safetensors`,
+    );
+    await Deno.copyFile(`${FIXTURES}checkpoint.pth`, `${dir}/model-00002-of-00002.bin`);
+    const expected = {
+      ...(EXPECTED["tensors.safetensors"] as Record<string, ExpectedTensor>),
+      ...(EXPECTED["checkpoint.pth"] as Record<string, ExpectedTensor>),
+    };
+    const weightMap = Object.fromEntries(
+      Object.keys(expected).map((name) => [
+        name,
+        name.startsWith("model.") ? "model-00002-of-00002.bin" : "model-00001-of-00002.safetensors",
+      ]),
+    );
+    const index = `${dir}/model.safetensors.index.json`;
+    await Deno.writeTextFile(
+      index,
+      JSON.stringify({ metadata: { total_size: 1 }, weight_map: weightMap }),
+    );
+    assertEquals(await detectWeightsFormat(index), "sharded");
+    const tensors = await readWeights(index);
+    assertTensors(tensors, expected);
+    assertEquals([...tensors.keys()], Object.keys(weightMap));
+    await Deno.writeTextFile(
+      index,
+      JSON.stringify({ weight_map: { ...weightMap, ghost: "model-00002-of-00002.bin" } }),
+    );
+    await rejects(
+      readWeights(index),
+      /tensor "ghost": the index puts it in "model-00002-of-00002\.bin", which does not hold it/,
+    );
+    await Deno.writeTextFile(index, JSON.stringify({ weights: {} }));
+    await rejects(readWeights(index), /has no "weight_map"/);
+    await Deno.writeTextFile(index, JSON.stringify({ weight_map: { x: "gone.safetensors" } }));
+    await rejects(readWeights(index), /gone\.safetensors": the path does not exist/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
