@@ -11,7 +11,7 @@ import { tf } from "../compute/mod.ts";
 import { combinerEntry, decoderEntry, encoderEntry } from "../config/components.ts";
 import type { Loader } from "../config/registry.ts";
 import type { InputFeatureConfig, ModelConfig, OutputFeatureConfig } from "../config/model.ts";
-import { loadPretrainedEmbeddings } from "../data/embeddings.ts";
+import { loadPretrainedEmbeddings } from "../pretrained/glove.ts";
 import {
   type BuildContext,
   type CombinerImpl,

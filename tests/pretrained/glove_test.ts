@@ -4,7 +4,7 @@ import {
   clearEmbeddingsCache,
   loadGloVe,
   loadPretrainedEmbeddings,
-} from "../../lib/data/embeddings.ts";
+} from "../../lib/pretrained/glove.ts";
 import { DataError } from "../../lib/data/errors.ts";
 import { buildVocabulary } from "../../lib/data/vocabulary.ts";
 

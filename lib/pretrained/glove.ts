@@ -19,9 +19,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { pythonSplit } from "./tokenizers.ts";
-import type { Vocabulary } from "./vocabulary.ts";
-import { DataError, quoteValue } from "./errors.ts";
+import { pythonSplit } from "../data/tokenizers.ts";
+import { DataError, quoteValue } from "../data/errors.ts";
 
 const ACTION = "Cannot load embeddings";
 
@@ -69,7 +68,7 @@ const CACHE = new Map<string, CacheEntry>();
  *
  * @example Clear
  * ```ts
- * import { clearEmbeddingsCache } from "./embeddings.ts";
+ * import { clearEmbeddingsCache } from "./glove.ts";
  * clearEmbeddingsCache();
  * ```
  */
@@ -252,7 +251,7 @@ async function parseGloVe(
  * @example Load a tiny file
  * ```ts
  * import { assertEquals } from "../_util/_assert.ts";
- * import { loadGloVe } from "./embeddings.ts";
+ * import { loadGloVe } from "./glove.ts";
  * const path = await Deno.makeTempFile({ suffix: ".txt" });
  * await Deno.writeTextFile(path, "the 0.1 0.2\ncat 0.3 0.4\n");
  * const table = await loadGloVe(path);
@@ -354,7 +353,7 @@ function mulberry32(seed: number): () => number {
  * the found vectors plus seeded uniform noise in [-0.01, 0.01).
  *
  * @param path The GloVe file.
- * @param vocab A {@linkcode Vocabulary} or its `idx2str` list.
+ * @param vocab A vocabulary (`lib/data/vocabulary.ts`) or its `idx2str` list.
  * @param options `seed`, `embeddingSize`, `malformed`, `cache`.
  * @returns The matrix, its shape and which words were missing.
  * @throws {DataError} The file is malformed, has another size than `embeddingSize`,
@@ -363,7 +362,7 @@ function mulberry32(seed: number): () => number {
  * @example Align a tiny file to a vocabulary
  * ```ts
  * import { assertEquals } from "../_util/_assert.ts";
- * import { loadPretrainedEmbeddings } from "./embeddings.ts";
+ * import { loadPretrainedEmbeddings } from "./glove.ts";
  * const path = await Deno.makeTempFile({ suffix: ".txt" });
  * await Deno.writeTextFile(path, "the 1 2\ncat 3 4\n");
  * const emb = await loadPretrainedEmbeddings(path, ["<PAD>", "cat", "the"]);
@@ -376,11 +375,13 @@ function mulberry32(seed: number): () => number {
  */
 export async function loadPretrainedEmbeddings(
   path: string,
-  vocab: Vocabulary | readonly string[],
+  vocab: { readonly idx2str: readonly string[] } | readonly string[],
   options: PretrainedEmbeddingsOptions = {},
 ): Promise<PretrainedEmbeddings> {
   const { seed = 42, embeddingSize, malformed, cache } = options;
-  const idx2str = Array.isArray(vocab) ? vocab as readonly string[] : (vocab as Vocabulary).idx2str;
+  const idx2str = Array.isArray(vocab)
+    ? vocab as readonly string[]
+    : (vocab as { readonly idx2str: readonly string[] }).idx2str;
   const table = await loadGloVe(path, { only: idx2str, malformed, cache });
   const d = table.embeddingSize;
   if (embeddingSize !== undefined && embeddingSize !== d) {
