@@ -31,6 +31,10 @@ export function didYouMean(suggestion: string | undefined): string {
 /** Messages, keyed by issue code. */
 export const MESSAGES = {
   unknownKey: () => "unrecognized key",
+  missingKey: (key: string, expected: string, typo?: string) =>
+    `missing required key ${quote(key)}${
+      typo === undefined ? "" : ` (found ${quote(typo)}: a misspelling of ${quote(key)}?)`
+    }: expected ${expected}`,
   unknownType: (kind: string, options: readonly string[]) =>
     `expected a ${kind} type, one of ${oneOf(options)}`,
   notAvailable: (kind: string, name: string, available: readonly string[]) =>
