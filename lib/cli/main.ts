@@ -362,7 +362,13 @@ Commands:
 ${lines.join("\n")}
 
 Run "sonata COMMAND --help" for a command's options. Add --debug to any command to see the stack
-trace of an unexpected error.`;
+trace of an unexpected error.
+
+Limits (environment variables, in bytes; 0 lifts a limit):
+  SONATA_MAX_CONFIG_BYTES        largest config file or --config_str (default 4 MiB)
+  SONATA_MAX_DECOMPRESSED_BYTES  largest a .gz dataset may decompress to (default: 200 times
+                                 its size, at least 256 MiB)
+  SONATA_MAX_CELL_BYTES          longest CSV record, so cell (default 64 MiB)`;
 }
 
 /** Run the CLI with `argv` (without the program name); returns the exit code. */
