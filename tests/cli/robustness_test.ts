@@ -228,3 +228,38 @@ Deno.test("an unexpected error is one line and a --debug hint; --debug prints th
   match(debug.err, /^\s+at /m);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a trained model with a truncated weights file or a missing file: one line, no trace", async () => {
+  const { dir, csv, config } = await fixture();
+  const train = await sonata("train", "-c", config, "--dataset", csv, "--output_directory", dir);
+  equal(train.code, 0, train.err);
+  const run = `${dir}/experiment_run`;
+  const weights = `${run}/model/model/weights.bin`;
+  const bytes = await Deno.readFile(weights);
+  await Deno.writeFile(weights, bytes.subarray(0, bytes.length - 4));
+  const truncated = await sonata("predict", "-m", run, "--dataset", csv);
+  equal(truncated.code, 2, truncated.err);
+  match(
+    truncated.err,
+    /weights\.bin" is truncated or corrupted: \d+ bytes where .*model\.json" describes \d+/,
+  );
+  assertOneLine(truncated.err, "truncated");
+  await Deno.writeFile(weights, bytes);
+  await Deno.remove(`${run}/model/input_columns.json`);
+  const missing = await sonata(
+    "predict",
+    "-m",
+    run,
+    "--dataset",
+    csv,
+    "--output_directory",
+    `${dir}/p`,
+  );
+  equal(missing.code, 1, missing.err);
+  match(
+    missing.err,
+    /Cannot use ".*input_columns\.json": no such file or folder\n\(rerun with --debug/,
+  );
+  assertOneLine(missing.err, "missing file");
+  await Deno.remove(dir, { recursive: true });
+});
