@@ -73,3 +73,9 @@ export {
   Report,
   trainingReport,
 } from "./lib/viz/rich.ts";
+// The built-in registry tables (BuiltinEncoder, BuiltinFeature ... are derived from them).
+export { COMBINERS } from "./lib/combiners/mod.ts";
+export { DECODERS } from "./lib/decoders/mod.ts";
+export { ENCODERS } from "./lib/encoders/mod.ts";
+export { FEATURES } from "./lib/features/mod.ts";
+export { LOSSES } from "./lib/config/losses.ts";
