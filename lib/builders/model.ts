@@ -139,7 +139,7 @@ export class ModelBuilder {
   }
 
   /** The config as written, in JSON. */
-  toJSON(): Obj {
+  toJSON(): Record<string, unknown> {
     return this.toObject();
   }
 
