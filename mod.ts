@@ -43,9 +43,25 @@ export {
 } from "./lib/api.ts";
 export type { TrainCallbacks, TrainingStatistics, TrainResult } from "./lib/train/trainer.ts";
 export { DataError } from "./lib/data/errors.ts";
-export { Dataset } from "./lib/data/dataset.ts";
-export { readDataset } from "./lib/data/read.ts";
-export { engineInfo, listEngines, ready } from "./lib/compute/mod.ts";
+export { type Cell, Dataset } from "./lib/data/dataset.ts";
+export {
+  DATA_FORMATS,
+  type DataFormat,
+  type DataSource,
+  readDataset,
+  type ReadOptions,
+} from "./lib/data/read.ts";
+export {
+  type ComputeEngine,
+  type ComputeOption,
+  type EngineInfo,
+  engineInfo,
+  ENGINES,
+  type EngineStatus,
+  listEngines,
+  ready,
+  type ReadyOptions,
+} from "./lib/compute/public.ts";
 export {
   describeDataset,
   display,
@@ -57,3 +73,9 @@ export {
   Report,
   trainingReport,
 } from "./lib/viz/rich.ts";
+// The built-in registry tables (BuiltinEncoder, BuiltinFeature ... are derived from them).
+export { COMBINERS } from "./lib/combiners/mod.ts";
+export { DECODERS } from "./lib/decoders/mod.ts";
+export { ENCODERS } from "./lib/encoders/mod.ts";
+export { FEATURES } from "./lib/features/mod.ts";
+export { LOSSES } from "./lib/config/losses.ts";

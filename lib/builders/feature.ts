@@ -101,7 +101,7 @@ export class FeatureBuilder<T extends string> {
   }
 
   /** The feature as a config object (a copy). */
-  toObject(): Obj {
+  toObject(): Record<string, unknown> {
     return structuredClone(this.#state) as Obj;
   }
 }

@@ -22,6 +22,7 @@
 export { feature, FeatureBuilder, type Reduce } from "./feature.ts";
 export {
   type BackendOptions,
+  type BuiltinCombiner,
   type CombinerOptions,
   type CombinerType,
   type DefaultsBlock,

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { COMBINERS } from "../combiners/mod.ts";
 import type { BackendSchema } from "../config/backend.ts";
 import type { HyperoptSchema } from "../config/hyperopt.ts";
@@ -25,31 +24,37 @@ import type {
   LossOptions,
   LossType,
   Namespaced,
+  SchemaInput,
 } from "./types.ts";
 
 type Obj = Record<string, unknown>;
-type Combiners = (typeof COMBINERS)[number];
+/** A built-in combiner's registry entry. */
+export type BuiltinCombiner = (typeof COMBINERS)[number];
 
 /** Combiner names. */
-export type CombinerType = Combiners["type"];
+export type CombinerType = BuiltinCombiner["type"];
 /** Options of combiner `N`. */
 export type CombinerOptions<N extends string> = N extends Namespaced ? Record<string, unknown>
-  : Omit<z.input<Extract<Combiners, { type: N }>["schema"]>, "type">;
+  : Omit<SchemaInput<Extract<BuiltinCombiner, { type: N }>["schema"]>, "type">;
 
 /** Trainer options as a person writes them. */
-export type TrainerOptions = z.input<typeof TrainerSchema>;
+export type TrainerOptions = SchemaInput<typeof TrainerSchema>;
 /** Global preprocessing options. */
-export type PreprocessingOptions = z.input<typeof GlobalPreprocessingSchema>;
+export type PreprocessingOptions = SchemaInput<typeof GlobalPreprocessingSchema>;
 /** Hyperopt options. */
-export type HyperoptOptions = z.input<typeof HyperoptSchema>;
+export type HyperoptOptions = SchemaInput<typeof HyperoptSchema>;
 /** Backend options. */
-export type BackendOptions = z.input<typeof BackendSchema>;
+export type BackendOptions = SchemaInput<typeof BackendSchema>;
 
 /** The `defaults.<type>` block of feature type `T`. */
 export interface DefaultsBlock<T extends string> {
+  /** Input preprocessing defaults of the type. */
   preprocessing?: InputPreprocessing<T>;
+  /** The default encoder of the type. */
   encoder?: { [N in EncoderType<T>]: { type: N } & EncoderOptions<T, N> }[EncoderType<T>];
+  /** The default decoder of the type. */
   decoder?: { [N in DecoderType<T>]: { type: N } & DecoderOptions<T, N> }[DecoderType<T>];
+  /** The default loss of the type. */
   loss?: { [N in LossType<T>]: { type: N } & LossOptions<T, N> }[LossType<T>];
 }
 
@@ -73,12 +78,12 @@ export class ModelBuilder {
   }
 
   /** Add an input feature. */
-  input(f: FeatureBuilder<string> | Obj): ModelBuilder {
+  input(f: FeatureBuilder<string> | Record<string, unknown>): ModelBuilder {
     return this.#append("input_features", f);
   }
 
   /** Add an output feature. */
-  output(f: FeatureBuilder<string> | Obj): ModelBuilder {
+  output(f: FeatureBuilder<string> | Record<string, unknown>): ModelBuilder {
     return this.#append("output_features", f);
   }
 
@@ -119,7 +124,7 @@ export class ModelBuilder {
   }
 
   /** The config as written (before defaults), a copy. */
-  toObject(): Obj {
+  toObject(): Record<string, unknown> {
     return structuredClone(this.#state) as Obj;
   }
 
@@ -134,7 +139,7 @@ export class ModelBuilder {
   }
 
   /** The config as written, in JSON. */
-  toJSON(): Obj {
+  toJSON(): Record<string, unknown> {
     return this.toObject();
   }
 
@@ -166,6 +171,6 @@ export function model(): ModelBuilder {
 }
 
 /** A builder holding an existing config (as written or resolved). */
-export function fromConfig(config: Obj | ModelConfig): ModelBuilder {
+export function fromConfig(config: Record<string, unknown> | ModelConfig): ModelBuilder {
   return new ModelBuilder(structuredClone(config) as Obj);
 }

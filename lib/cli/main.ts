@@ -11,7 +11,13 @@
 import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
-import { PREDICT_FLAGS, TRAIN_FLAGS } from "./_flags.ts";
+import {
+  flagProblems,
+  modelFolderProblem,
+  outputDirectoryProblem,
+  PREDICT_FLAGS,
+  TRAIN_FLAGS,
+} from "./_flags.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
@@ -180,6 +186,22 @@ Run "sonata visualize --help" for the visualizations and their flags.`,
   },
 };
 
+/** Problems with the flags found before any work starts: values, names, folders. */
+async function flagPreflight(values: Values): Promise<string[]> {
+  const problems = flagProblems(values);
+  for (const flag of ["model_path", "model_load_path"]) {
+    const dir = values[flag];
+    if (typeof dir !== "string") continue;
+    const problem = await modelFolderProblem(dir, flag);
+    if (problem) problems.push(problem);
+  }
+  if (typeof values.output_directory === "string") {
+    const problem = await outputDirectoryProblem(values.output_directory, "output_directory");
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
 function trainingCommand(
   summary: string,
   usage: string,
@@ -193,6 +215,8 @@ function trainingCommand(
       const args = parse(argv, flags, io, usage);
       if (!args) return 2;
       if (args.values.help) return io.out(usage), 0;
+      const problems = await flagPreflight(args.values);
+      if (problems.length) return io.err(problems.join("\n")), 2;
       const run = (await commands())[name] as (v: Values, io: Io) => Promise<number>;
       return await run(args.values, io);
     },
@@ -339,12 +363,20 @@ Sonata: declarative deep learning for Deno, speaking Ludwig's config language.
 Commands:
 ${lines.join("\n")}
 
-Run "sonata COMMAND --help" for a command's options.`;
+Run "sonata COMMAND --help" for a command's options. Add --debug to any command to see the stack
+trace of an unexpected error.
+
+Limits (environment variables, in bytes; 0 lifts a limit):
+  SONATA_MAX_CONFIG_BYTES        largest config file or --config_str (default 4 MiB)
+  SONATA_MAX_DECOMPRESSED_BYTES  largest a .gz dataset may decompress to (default: 200 times
+                                 its size, at least 256 MiB)
+  SONATA_MAX_CELL_BYTES          longest CSV record, so cell (default 64 MiB)`;
 }
 
 /** Run the CLI with `argv` (without the program name); returns the exit code. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes("--debug");
+  const [name, ...rest] = argv.filter((a) => a !== "--debug");
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(help());
     return name === undefined ? 2 : 0;
@@ -359,7 +391,57 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     );
     return 2;
   }
-  return await command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (debug) {
+      io.err(error instanceof Error ? (error.stack ?? String(error)) : String(error));
+      return 1;
+    }
+    io.err(`${describeError(error)}\n(rerun with --debug for the stack trace)`);
+    return 1;
+  }
+}
+
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or folder",
+  NotFound: "no such file or folder",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  NotADirectory: "a part of the path is a file, not a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  PermissionDenied: "permission denied",
+  EISDIR: "it is a folder, not a file",
+  IsADirectory: "it is a folder, not a file",
+  EEXIST: "it already exists",
+  AlreadyExists: "it already exists",
+  ENOSPC: "no space left on the device",
+  EROFS: "the file system is read-only",
+};
+
+/**
+ * One line for an error no command turned into a message: file-system errors name the path and
+ * what is wrong; others give their name and the first line of their message.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { describeError } from "./main.ts";
+ * const error = Object.assign(new Error("ENOENT: no such file or directory, open '/x/y.json'"), {
+ *   code: "ENOENT",
+ *   path: "/x/y.json",
+ * });
+ * assertEquals(describeError(error), 'Cannot use "/x/y.json": no such file or folder');
+ * ```
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `Error: ${String(error).split("\n")[0]}`;
+  const e = error as Error & { code?: unknown; path?: unknown };
+  const kind = FILE_ERRORS[String(e.code)] ?? FILE_ERRORS[e.name];
+  const path = typeof e.path === "string" ? e.path : /'([^']+)'\s*$/.exec(e.message)?.[1];
+  if (kind && path) return `Cannot use ${JSON.stringify(path)}: ${kind}`;
+  const first = e.message.split("\n")[0];
+  return `${e.name}: ${first}`;
 }
 
 if (import.meta.main) {

@@ -17,7 +17,7 @@ import {
   featureEntry,
 } from "./components.ts";
 import type { ConfigIssue } from "./errors.ts";
-import { MESSAGES, oneOf, quote } from "./messages.ts";
+import { MESSAGES, quote, UNSUPPORTED } from "./messages.ts";
 import type { ModelConfig } from "./model.ts";
 import { OPTIMIZERS } from "./trainer.ts";
 
@@ -82,9 +82,7 @@ const tiedExists: Check = (c) => {
       issues.push({
         path,
         code: "invalid_reference",
-        message: `tied feature ${quote(tied)} has type ${quote(target.type)}: expected type ${
-          quote(f.type)
-        }`,
+        message: MESSAGES.tiedType(tied, target.type, f.type),
       });
     }
   });
@@ -105,7 +103,7 @@ const dependencies: Check = (c) => {
           path: ["output_features", i, "dependencies", j],
           code: "missing_reference",
           message: d === f.name
-            ? `output feature ${quote(d)} cannot depend on itself`
+            ? MESSAGES.selfDependency(d)
             : MESSAGES.missingReference("output feature", d, names.length <= 12 ? names : []),
           suggestion: d === f.name ? undefined : suggestName(d, names),
         });
@@ -173,7 +171,7 @@ const trainerRules: Check = (c) => {
     issues.push({
       path: ["trainer", "effective_batch_size"],
       code: "invalid_value",
-      expected: `a multiple of trainer.batch_size (${t.batch_size})`,
+      expected: MESSAGES.multipleOfBatchSize(t.batch_size),
       received: quote(t.effective_batch_size),
     });
   }
@@ -186,9 +184,7 @@ const trainerRules: Check = (c) => {
         path: ["trainer", "bucketing_field"],
         code: "missing_reference",
         message: f
-          ? `input feature ${
-            quote(f.name)
-          } is not a sequence: bucketing needs a text or sequence input`
+          ? MESSAGES.bucketingNeedsSequence(f.name)
           : MESSAGES.missingReference("input feature", t.bucketing_field, seq),
         suggestion: f ? undefined : suggestName(t.bucketing_field, names),
       });
@@ -237,9 +233,7 @@ const combinerNeeds: Check = (c) => {
           issues.push({
             path: ["combiner", key, j],
             code: "invalid_value",
-            message: `input feature ${
-              quote(n)
-            } is in both entity_1 and entity_2: expected each feature in one entity`,
+            message: MESSAGES.inBothEntities(n),
           });
         } else seen.set(n, key);
       });
@@ -249,9 +243,7 @@ const combinerNeeds: Check = (c) => {
       issues.push({
         path: ["combiner"],
         code: "invalid_value",
-        message: `input features ${
-          missing.map(quote).join(", ")
-        } are in neither entity_1 nor entity_2: expected every input feature in one entity`,
+        message: MESSAGES.inNeitherEntity(missing),
       });
     }
   }
@@ -278,9 +270,7 @@ const combinerNeeds: Check = (c) => {
       issues.push({
         path: ["combiner", "type"],
         code: "invalid_value",
-        message: `combiner ${
-          quote(combiner.type)
-        } needs a text or sequence input feature: found none`,
+        message: MESSAGES.combinerNeedsSequenceInput(combiner.type),
       });
     } else {
       for (const f of reduced) {
@@ -288,11 +278,7 @@ const combinerNeeds: Check = (c) => {
         issues.push({
           path: ["input_features", i, "encoder", "reduce_output"],
           code: "invalid_value",
-          message: `combiner ${
-            quote(combiner.type)
-          } needs the sequence itself: expected reduce_output null, received ${
-            quote((f.encoder as Obj).reduce_output)
-          }`,
+          message: MESSAGES.combinerNeedsUnreduced(combiner.type, (f.encoder as Obj).reduce_output),
         });
       }
     }
@@ -314,9 +300,7 @@ const decoderNeeds: Check = (c) => {
       issues.push({
         path: ["output_features", i, "decoder", "type"],
         code: "invalid_value",
-        message: `decoder ${
-          quote(dec.type)
-        } needs a sequence-shaped combiner output: use a sequence_concat or sequence combiner, or a combiner with reduce_output null`,
+        message: MESSAGES.decoderNeedsSequence(dec.type),
       });
     }
   });
@@ -336,7 +320,7 @@ const preprocessingRules: Check = (c) => {
       issues.push({
         path: ["input_features", i, "preprocessing", "sequence_length"],
         code: "too_big",
-        expected: `a length <= max_sequence_length (${max})`,
+        expected: MESSAGES.atMostMaxSequenceLength(max),
         received: quote(sl),
       });
     }
@@ -364,12 +348,8 @@ const validationTarget: Check = (c) => {
           path: ["trainer", "validation_metric"],
           code: owners.length ? "ambiguous" : "invalid_value",
           message: owners.length
-            ? `validation_metric ${quote(t.validation_metric)} is reported by output features ${
-              owners.map((f) => quote(f.name)).join(" and ")
-            }: set trainer.validation_field`
-            : `validation_metric ${
-              quote(t.validation_metric)
-            } is not reported by any output feature`,
+            ? MESSAGES.ambiguousMetric(t.validation_metric, owners.map((f) => f.name))
+            : MESSAGES.unreportedMetric(t.validation_metric),
         }];
       }
       t.validation_field = owners[0].name;
@@ -380,7 +360,7 @@ const validationTarget: Check = (c) => {
     return t.validation_metric === "loss" ? [] : [{
       path: ["trainer", "validation_metric"],
       code: "invalid_value",
-      expected: `"loss" (the only metric of validation_field "combined")`,
+      expected: MESSAGES.onlyLossForCombined("validation_field"),
       received: quote(t.validation_metric),
     }];
   }
@@ -403,7 +383,7 @@ const validationTarget: Check = (c) => {
   return metrics.includes(t.validation_metric) ? [] : [{
     path: ["trainer", "validation_metric"],
     code: "invalid_value",
-    expected: `a metric of output feature ${quote(field.name)}: one of ${oneOf(metrics)}`,
+    expected: MESSAGES.metricOf(field.name, metrics),
     received: quote(t.validation_metric),
     suggestion: suggestName(t.validation_metric, metrics),
   }];
@@ -483,7 +463,7 @@ const hyperoptRules: Check = (c) => {
         issues.push({
           path: p,
           code: "missing_reference",
-          message: `parameter path ${quote(path)} does not exist in the config`,
+          message: MESSAGES.unknownParameterPath(path),
         });
       }
       continue;
@@ -494,9 +474,7 @@ const hyperoptRules: Check = (c) => {
       issues.push({
         path: p,
         code: "missing_reference",
-        message: `parameter path ${quote(path)} starts with ${
-          quote(head)
-        }: expected a config section or a feature name`,
+        message: MESSAGES.unknownParameterHead(path, head),
         suggestion: suggestName(head, options),
       });
       continue;
@@ -510,7 +488,7 @@ const hyperoptRules: Check = (c) => {
       issues.push({
         path: p,
         code: "missing_reference",
-        message: `parameter path ${quote(path)} does not exist in feature ${quote(f.name)}`,
+        message: MESSAGES.unknownParameterPath(path, f.name),
       });
     }
   }
@@ -529,7 +507,7 @@ const hyperoptRules: Check = (c) => {
       issues.push({
         path: ["hyperopt", "metric"],
         code: "invalid_value",
-        expected: `a metric of output feature ${quote(f.name)}: one of ${oneOf(metricsOf(f))}`,
+        expected: MESSAGES.metricOf(f.name, metricsOf(f)),
         received: quote(h.metric),
         suggestion: suggestName(h.metric, metricsOf(f)),
       });
@@ -538,7 +516,7 @@ const hyperoptRules: Check = (c) => {
     issues.push({
       path: ["hyperopt", "metric"],
       code: "invalid_value",
-      expected: `"loss" (the only metric of output_feature "combined")`,
+      expected: MESSAGES.onlyLossForCombined("output_feature"),
       received: quote(h.metric),
     });
   }
@@ -561,8 +539,7 @@ const unsupportedSettings: Check = (c) => {
   if (typeof t.gradient_accumulation_steps === "number" && t.gradient_accumulation_steps > 1) {
     reject(
       ["trainer", "gradient_accumulation_steps"],
-      "gradient accumulation",
-      "Sonata applies every batch's gradients (use a larger batch_size)",
+      ...UNSUPPORTED.gradient_accumulation_steps,
     );
   }
   if (
@@ -571,44 +548,38 @@ const unsupportedSettings: Check = (c) => {
   ) {
     reject(
       ["trainer", "effective_batch_size"],
-      "an effective_batch_size other than batch_size",
-      "Sonata does not accumulate gradients (set batch_size instead)",
+      ...UNSUPPORTED.effective_batch_size,
     );
   }
   if (t.bucketing_field !== null) {
     reject(
       ["trainer", "bucketing_field"],
-      "bucketing batches by sequence length",
-      "it is not implemented in Sonata yet",
+      ...UNSUPPORTED.bucketing_field,
     );
   }
   if (t.enable_profiling) {
     reject(
       ["trainer", "enable_profiling"],
-      "enable_profiling",
-      "use deno task bench and bench/profile.ts to profile kernels",
+      ...UNSUPPORTED.enable_profiling,
     );
   }
   if (c.preprocessing.global_max_sequence_length !== null) {
     reject(
       ["preprocessing", "global_max_sequence_length"],
-      "global_max_sequence_length",
-      "it is not implemented in Sonata yet",
+      ...UNSUPPORTED.global_max_sequence_length,
     );
   }
   const backend = c.backend as Record<string, unknown>;
   if (backend.credentials !== null && backend.credentials !== undefined) {
     reject(
       ["backend", "credentials"],
-      "a credentials block",
-      "Sonata reads local files and URLs only",
+      ...UNSUPPORTED.credentials,
     );
   }
   if (backend.preprocessor_kwargs !== null && backend.preprocessor_kwargs !== undefined) {
     reject(
       ["backend", "preprocessor_kwargs"],
-      "a preprocessor_kwargs block",
-      "it sizes Ray's preprocessing, which Sonata does not use",
+      ...UNSUPPORTED.preprocessor_kwargs,
     );
   }
   for (
@@ -621,15 +592,13 @@ const unsupportedSettings: Check = (c) => {
       if ((f.preprocessing as Record<string, unknown>).cache_encoder_embeddings === true) {
         reject(
           [list, i, "preprocessing", "cache_encoder_embeddings"],
-          "cache_encoder_embeddings",
-          "it needs a frozen pretrained encoder, which Sonata does not provide yet",
+          ...UNSUPPORTED.cache_encoder_embeddings,
         );
       }
       if (f.calibration === true) {
         reject(
           [list, i, "calibration"],
-          "calibration",
-          "temperature scaling is not implemented in Sonata yet",
+          ...UNSUPPORTED.calibration,
         );
       }
     });

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { envLimit, firstInvalidUtf8Line, formatBytes, warn } from "../_util/guard.ts";
 import { runChecks } from "./checks.ts";
 import { type ConfigIssue, ConfigSyntaxError, ConfigValidationError } from "./errors.ts";
 import { type ModelConfig, modelConfigSchema } from "./model.ts";
@@ -26,6 +27,54 @@ export interface ResolvedConfig {
   source?: string;
 }
 
+/**
+ * The largest config accepted, in bytes (Ludwig configs are a few KB); the environment variable
+ * `SONATA_MAX_CONFIG_BYTES` overrides it (`0` for no limit).
+ */
+export const MAX_CONFIG_BYTES = 4 * 2 ** 20;
+
+function configLimit(): number {
+  return envLimit("SONATA_MAX_CONFIG_BYTES", MAX_CONFIG_BYTES);
+}
+
+function tooLarge(bytes: number, limit: number, source?: string): ConfigSyntaxError {
+  return new ConfigSyntaxError(
+    `the config is ${formatBytes(bytes)}, over the limit of ${
+      formatBytes(limit)
+    } (set SONATA_MAX_CONFIG_BYTES to raise it)`,
+    { source },
+  );
+}
+
+/** Decode config bytes; bytes that are not UTF-8 become U+FFFD, with one warning naming the line. */
+function decodeConfig(bytes: Uint8Array, source: string): string {
+  const limit = configLimit();
+  if (bytes.length > limit) throw tooLarge(bytes.length, limit, source);
+  const line = firstInvalidUtf8Line(bytes);
+  if (line !== undefined) {
+    warn(
+      `${
+        JSON.stringify(source)
+      } line ${line}: bytes that are not UTF-8 were replaced by U+FFFD (save the config as UTF-8)`,
+    );
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+async function readConfigFile(path: string | URL, source: string): Promise<string> {
+  const limit = configLimit();
+  const size = (await stat(path)).size;
+  if (size > limit) throw tooLarge(size, limit, source);
+  return decodeConfig(new Uint8Array(await readFile(path)), source);
+}
+
+function checkTextSize(text: string, source?: string): string {
+  const limit = configLimit();
+  // UTF-16 length bounds the UTF-8 size from below: cheap, and exact for ASCII.
+  if (text.length > limit) throw tooLarge(new TextEncoder().encode(text).length, limit, source);
+  return text;
+}
+
 function looksLikeText(s: string): boolean {
   return s.includes("\n") || /^\s*[{[]/.test(s) || /^\s*[A-Za-z_]+\s*:/.test(s);
 }
@@ -38,7 +87,7 @@ export async function readConfigSource(
     const url = source instanceof URL ? source : new URL(source);
     if (url.protocol === "file:") {
       return {
-        value: parseConfigText(await readFile(url, "utf8"), url.pathname),
+        value: parseConfigText(await readConfigFile(url, url.pathname), url.pathname),
         source: url.pathname,
       };
     }
@@ -46,14 +95,21 @@ export async function readConfigSource(
     if (!response.ok) {
       throw new ConfigSyntaxError(`cannot fetch: HTTP ${response.status}`, { source: url.href });
     }
-    return { value: parseConfigText(await response.text(), url.href), source: url.href };
+    const declared = Number(response.headers.get("content-length") ?? NaN);
+    if (declared > configLimit()) {
+      await response.body?.cancel();
+      throw tooLarge(declared, configLimit(), url.href);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { value: parseConfigText(decodeConfig(bytes, url.href), url.href), source: url.href };
   }
   if (typeof source === "string") {
-    if (looksLikeText(source)) return { value: parseConfigText(source) };
+    if (looksLikeText(source)) return { value: parseConfigText(checkTextSize(source)) };
     let text: string;
     try {
-      text = await readFile(source, "utf8");
+      text = await readConfigFile(source, source);
     } catch (error) {
+      if (error instanceof ConfigSyntaxError) throw error;
       const code = (error as { code?: string }).code;
       throw new ConfigSyntaxError(
         code === "ENOENT" ? "no such file" : `cannot read: ${(error as Error).message}`,

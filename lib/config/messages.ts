@@ -31,6 +31,10 @@ export function didYouMean(suggestion: string | undefined): string {
 /** Messages, keyed by issue code. */
 export const MESSAGES = {
   unknownKey: () => "unrecognized key",
+  missingKey: (key: string, expected: string, typo?: string) =>
+    `missing required key ${quote(key)}${
+      typo === undefined ? "" : ` (found ${quote(typo)}: a misspelling of ${quote(key)}?)`
+    }: expected ${expected}`,
   unknownType: (kind: string, options: readonly string[]) =>
     `expected a ${kind} type, one of ${oneOf(options)}`,
   notAvailable: (kind: string, name: string, available: readonly string[]) =>
@@ -47,4 +51,81 @@ export const MESSAGES = {
     `output feature dependencies form a cycle: ${names.map(quote).join(" -> ")}`,
   mutuallyExclusive: (a: string, b: string) => `${a} and ${b} are mutually exclusive: set one`,
   syntax: (detail: string) => `invalid syntax: ${detail}`,
+  tiedType: (tied: string, type: string, expected: string) =>
+    `tied feature ${quote(tied)} has type ${quote(type)}: expected type ${quote(expected)}`,
+  selfDependency: (name: string) => `output feature ${quote(name)} cannot depend on itself`,
+  multipleOfBatchSize: (batchSize: unknown) => `a multiple of trainer.batch_size (${batchSize})`,
+  bucketingNeedsSequence: (name: string) =>
+    `input feature ${quote(name)} is not a sequence: bucketing needs a text or sequence input`,
+  inBothEntities: (name: string) =>
+    `input feature ${
+      quote(name)
+    } is in both entity_1 and entity_2: expected each feature in one entity`,
+  inNeitherEntity: (names: readonly string[]) =>
+    `input features ${
+      names.map(quote).join(", ")
+    } are in neither entity_1 nor entity_2: expected every input feature in one entity`,
+  combinerNeedsSequenceInput: (type: string) =>
+    `combiner ${quote(type)} needs a text or sequence input feature: found none`,
+  combinerNeedsUnreduced: (type: string, reduceOutput: unknown) =>
+    `combiner ${quote(type)} needs the sequence itself: expected reduce_output null, received ${
+      quote(reduceOutput)
+    }`,
+  decoderNeedsSequence: (type: string) =>
+    `decoder ${
+      quote(type)
+    } needs a sequence-shaped combiner output: use a sequence_concat or sequence combiner, or a combiner with reduce_output null`,
+  atMostMaxSequenceLength: (max: number) => `a length <= max_sequence_length (${max})`,
+  ambiguousMetric: (metric: string, owners: readonly string[]) =>
+    `validation_metric ${quote(metric)} is reported by output features ${
+      owners.map(quote).join(" and ")
+    }: set trainer.validation_field`,
+  unreportedMetric: (metric: string) =>
+    `validation_metric ${quote(metric)} is not reported by any output feature`,
+  onlyLossForCombined: (key: "validation_field" | "output_feature") =>
+    `"loss" (the only metric of ${key} "combined")`,
+  metricOf: (feature: string, metrics: readonly string[]) =>
+    `a metric of output feature ${quote(feature)}: one of ${oneOf(metrics)}`,
+  unknownParameterPath: (path: string, feature?: string) =>
+    `parameter path ${quote(path)} does not exist in ${
+      feature === undefined ? "the config" : `feature ${quote(feature)}`
+    }`,
+  unknownParameterHead: (path: string, head: string) =>
+    `parameter path ${quote(path)} starts with ${
+      quote(head)
+    }: expected a config section or a feature name`,
 } as const;
+
+/**
+ * Settings Sonata accepts in the language but cannot honour yet: what the setting is, and why it
+ * is refused (rendered by {@linkcode MESSAGES}.notSupported).
+ */
+export const UNSUPPORTED: Readonly<Record<string, readonly [what: string, why: string]>> = {
+  gradient_accumulation_steps: [
+    "gradient accumulation",
+    "Sonata applies every batch's gradients (use a larger batch_size)",
+  ],
+  effective_batch_size: [
+    "an effective_batch_size other than batch_size",
+    "Sonata does not accumulate gradients (set batch_size instead)",
+  ],
+  bucketing_field: ["bucketing batches by sequence length", "it is not implemented in Sonata yet"],
+  enable_profiling: [
+    "enable_profiling",
+    "use deno task bench and bench/profile.ts to profile kernels",
+  ],
+  global_max_sequence_length: [
+    "global_max_sequence_length",
+    "it is not implemented in Sonata yet",
+  ],
+  credentials: ["a credentials block", "Sonata reads local files and URLs only"],
+  preprocessor_kwargs: [
+    "a preprocessor_kwargs block",
+    "it sizes Ray's preprocessing, which Sonata does not use",
+  ],
+  cache_encoder_embeddings: [
+    "cache_encoder_embeddings",
+    "it needs a frozen pretrained encoder, which Sonata does not provide yet",
+  ],
+  calibration: ["calibration", "temperature scaling is not implemented in Sonata yet"],
+};

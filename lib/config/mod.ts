@@ -33,11 +33,19 @@ export {
   formatPath,
   renderIssues,
 } from "./errors.ts";
-export { type ModelConfig, type ModelConfigInput, modelConfigSchema } from "./model.ts";
+export {
+  type ComponentConfig,
+  type DefaultsConfig,
+  type InputFeatureConfig,
+  type ModelConfig,
+  type ModelConfigInput,
+  modelConfigSchema,
+  type OutputFeatureConfig,
+} from "./model.ts";
 export { parseConfigText, toYAML } from "./parse.ts";
 export { upgradeConfig, type UpgradeNote } from "./upgrade.ts";
 export { normalizeConfig } from "./normalize.ts";
-export { CHECKS, metricsOf } from "./checks.ts";
+export { type Check, CHECKS, metricsOf } from "./checks.ts";
 export { configJsonSchema } from "./json_schema.ts";
 export * from "./components.ts";
 export * from "./registry.ts";

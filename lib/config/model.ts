@@ -200,37 +200,61 @@ export type ComponentConfig = { readonly type: string } & Readonly<Record<string
 
 /** A resolved input feature. The components' own fields are typed by their registry schemas. */
 export interface InputFeatureConfig {
+  /** The feature name (unique across the config). */
   readonly name: string;
+  /** The feature type. */
   readonly type: string;
+  /** The dataset column read (defaults to the name). */
   readonly column: string;
+  /** The column of the preprocessed data, once preprocessing named it. */
   readonly proc_column?: string;
+  /** Whether the feature takes part in the model. */
   readonly active: boolean;
+  /** The input feature whose encoder weights this one shares, or null. */
   readonly tied: string | null;
+  /** Preprocessing parameters, defaults filled. */
   readonly preprocessing: Readonly<Record<string, unknown>>;
+  /** The encoder block. */
   readonly encoder: ComponentConfig;
 }
 
 /** A resolved output feature. */
 export interface OutputFeatureConfig {
+  /** The feature name (unique across the config). */
   readonly name: string;
+  /** The feature type. */
   readonly type: string;
+  /** The dataset column read (defaults to the name). */
   readonly column: string;
+  /** The column of the preprocessed data, once preprocessing named it. */
   readonly proc_column?: string;
+  /** Whether the feature takes part in the model. */
   readonly active: boolean;
+  /** Preprocessing parameters, defaults filled. */
   readonly preprocessing: Readonly<Record<string, unknown>>;
+  /** The decoder block. */
   readonly decoder: ComponentConfig;
+  /** The loss block, with its weight. */
   readonly loss: ComponentConfig & { readonly weight: number };
+  /** How the combiner output is reduced before the decoder, or null. */
   readonly reduce_input: string | null;
+  /** Output features whose outputs feed this one. */
   readonly dependencies: readonly string[];
+  /** How dependency outputs are reduced, or null. */
   readonly reduce_dependencies: string | null;
+  /** Output-level options of the feature type (threshold, top_k, ...). */
   readonly [extra: string]: unknown;
 }
 
 /** The `defaults.<type>` block, resolved. */
 export interface DefaultsConfig {
+  /** Preprocessing parameters, defaults filled. */
   readonly preprocessing?: Readonly<Record<string, unknown>>;
+  /** The encoder block. */
   readonly encoder?: ComponentConfig;
+  /** The decoder block. */
   readonly decoder?: ComponentConfig;
+  /** The loss block, with its weight. */
   readonly loss?: ComponentConfig;
 }
 

@@ -51,7 +51,7 @@ function textLowercaseDefault(ludwigVersion: unknown): boolean | undefined {
 }
 
 /** Normalize a config object in place (it must be a private copy). */
-export function normalizeConfig(config: Obj): void {
+export function normalizeConfig(config: Record<string, unknown>): void {
   const defaults = isObj(config.defaults) ? config.defaults : {};
   for (const [type, block] of Object.entries(defaults)) {
     if (!isObj(block)) continue;

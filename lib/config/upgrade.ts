@@ -389,7 +389,7 @@ export const CURRENT_LUDWIG_LAYOUT = "0.8";
  * Upgrade a config object in place from the layout of its `ludwig_version` (all migrations when
  * absent) and return notes of what changed.
  */
-export function upgradeConfig(config: Obj): UpgradeNote[] {
+export function upgradeConfig(config: Record<string, unknown>): UpgradeNote[] {
   const notes: UpgradeNote[] = [];
   const from = typeof config.ludwig_version === "string" ? config.ludwig_version : undefined;
   for (const m of MIGRATIONS) {

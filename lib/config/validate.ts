@@ -77,16 +77,31 @@ function decodeMarker(issue: ZodIssue): ConfigIssue[] | undefined {
     case "unknown_type": {
       const input = issue.input;
       const last = path[path.length - 1];
-      const received = typeof last === "string" && typeof input === "object" && input !== null &&
-          !Array.isArray(input) && last in input
-        ? (input as Record<string, unknown>)[last]
-        : input;
+      const container = typeof last === "string" && typeof input === "object" && input !== null &&
+          !Array.isArray(input)
+        ? input as Record<string, unknown>
+        : undefined;
+      const received = container ? container[last as string] : input;
       const ludwigOnly = payload.ludwigOnly as string[] ?? [];
       if (typeof received === "string" && ludwigOnly.includes(received)) {
         return [{
           path,
           code: "not_available",
           message: MESSAGES.notAvailable(payload.kind, received, payload.options),
+        }];
+      }
+      if (received === undefined && container) {
+        const typo = closestString(last as string, Object.keys(container));
+        return [{
+          path,
+          code: "missing",
+          message: MESSAGES.missingKey(
+            last as string,
+            `${article(payload.kind)}${/ type$/.test(payload.kind) ? "" : " type"}, one of ${
+              oneOf(payload.options)
+            }`,
+            typo,
+          ),
         }];
       }
       if (received === undefined) {

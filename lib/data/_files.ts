@@ -6,6 +6,7 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
+import { envLimit, formatBytes } from "../_util/guard.ts";
 import { DataError } from "./errors.ts";
 
 /** A path given to a reader, as a string (URLs are converted). */
@@ -28,7 +29,7 @@ export function fileError(error: unknown, file: string): unknown {
   return error;
 }
 
-async function statFile(file: string): Promise<void> {
+async function statFile(file: string): Promise<number> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(file);
@@ -36,6 +37,25 @@ async function statFile(file: string): Promise<void> {
     throw fileError(error, file);
   }
   if (info.isDirectory) throw new DataError("expected a file, found a directory", { file });
+  return info.size;
+}
+
+/** The smallest decompressed size a `.gz` file may always reach (256 MiB). */
+export const MIN_DECOMPRESSED_LIMIT = 256 * 2 ** 20;
+
+/** How many times its compressed size a `.gz` file may decompress to, above 256 MiB. */
+export const MAX_GZIP_RATIO = 200;
+
+/**
+ * The decompressed-size limit of a `.gz` file of `size` bytes: the environment variable
+ * `SONATA_MAX_DECOMPRESSED_BYTES` (bytes; `0` for none), else the larger of 256 MiB and 200
+ * times the compressed size (a gzip bomb expands about 1000 times; real tables 3 to 30 times).
+ */
+export function decompressedLimit(size: number): number {
+  return envLimit(
+    "SONATA_MAX_DECOMPRESSED_BYTES",
+    Math.max(MIN_DECOMPRESSED_LIMIT, MAX_GZIP_RATIO * size),
+  );
 }
 
 /** Whether a path names a gzip-compressed file. */
@@ -51,7 +71,8 @@ export async function streamFile(
   file: string,
   onChunk: (chunk: Uint8Array) => boolean | void,
 ): Promise<{ checksum?: string; bytes: number }> {
-  await statFile(file);
+  const size = await statFile(file);
+  const limit = isGzip(file) ? decompressedLimit(size) : Infinity;
   let handle: Deno.FsFile;
   try {
     handle = await Deno.open(file, { read: true });
@@ -75,10 +96,20 @@ export async function streamFile(
     )
     : raw;
   const reader = stream.getReader();
+  let decompressed = 0;
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
+      decompressed += value.length;
+      if (decompressed > limit) {
+        throw new DataError(
+          `decompresses to more than ${formatBytes(limit)} from ${
+            formatBytes(size)
+          } (a gzip bomb?); set SONATA_MAX_DECOMPRESSED_BYTES to a larger number of bytes, or 0 for no limit`,
+          { file },
+        );
+      }
       if (onChunk(value) === false) {
         await reader.cancel();
         return { bytes };

@@ -10,6 +10,7 @@
 import * as arrow from "apache-arrow";
 import { type Cell, makeField } from "./_columns.ts";
 import { pathString, streamFile } from "./_files.ts";
+import { envLimit, formatBytes, warn } from "../_util/guard.ts";
 import { Dataset, missingColumnError } from "./dataset.ts";
 import { DataError } from "./errors.ts";
 
@@ -59,6 +60,92 @@ const CR = 13;
 const QUOTE = 34;
 
 /**
+ * The longest CSV record (and so cell) read, 64 MiB of text: past it a file is refused (an
+ * unterminated quote would otherwise read the rest of the file into one cell). The environment
+ * variable `SONATA_MAX_CELL_BYTES` overrides it (`0` for no limit).
+ */
+export const MAX_CELL_BYTES = 64 * 2 ** 20;
+
+/**
+ * Notices bytes that are not UTF-8 (replacement characters the bytes did not spell as EF BF BD)
+ * and the 1-based file line of the first.
+ */
+class Utf8Watch {
+  #tail: Uint8Array = new Uint8Array(0);
+  #lines = 0;
+  /** The line of the first bytes that are not UTF-8, once found. */
+  line?: number;
+  /** Whether decoding replaced bytes that are not UTF-8. */
+  invalid = false;
+
+  check(chunk: Uint8Array, text: string): void {
+    if (!this.invalid && text.includes("\uFFFD")) this.#inspect(chunk, text);
+    this.#tail = chunk.subarray(Math.max(0, chunk.length - 2));
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.#lines++;
+  }
+
+  #inspect(chunk: Uint8Array, text: string): void {
+    let decoded = 0;
+    for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) decoded++;
+    const bytes = new Uint8Array(this.#tail.length + chunk.length);
+    bytes.set(this.#tail);
+    bytes.set(chunk, this.#tail.length);
+    let spelled = 0;
+    for (let i = 0; i + 2 < bytes.length; i++) {
+      if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) spelled++;
+    }
+    if (decoded <= spelled) return;
+    this.invalid = true;
+    // The line: skip the continuation bytes of a character begun in the previous chunk, and
+    // let a streaming decoder hold a character cut at the chunk's end.
+    let start = 0;
+    while (start < 3 && start < chunk.length && (chunk[start] & 0xc0) === 0x80) start++;
+    let line = this.#lines + 1;
+    for (let i = start; i <= chunk.length; i++) {
+      if (i === chunk.length || chunk[i] === 0x0a) {
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(chunk.subarray(start, i), {
+            stream: i === chunk.length,
+          });
+        } catch {
+          this.line = line;
+          return;
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+  }
+}
+
+/** Warn once about bytes that are not UTF-8, naming the line and, when known, column and row. */
+function warnInvalidUtf8(
+  parsed: ReturnType<CsvParser["end"]>,
+  file: string,
+  line: number | undefined,
+): void {
+  const detail =
+    "bytes that are not UTF-8 were replaced by U+FFFD (convert the file to UTF-8, e.g. with iconv)";
+  const at = line === undefined ? "" : ` line ${line}`;
+  if (line === 1) {
+    const bad = parsed.header.find((n) => n.includes("\uFFFD"));
+    return warn(
+      `${JSON.stringify(file)}${at} (the header)${
+        bad ? `, column ${JSON.stringify(bad)}` : ""
+      }: ${detail}`,
+    );
+  }
+  // Without quoted line breaks, line L holds data row L - 2.
+  const row = line === undefined ? -1 : line - 2;
+  const column = parsed.columns.find(({ cells }) => cells[row]?.includes("\uFFFD"));
+  warn(
+    `${JSON.stringify(file)}${at}${
+      column ? `, column ${JSON.stringify(column.name)} row ${row}` : ""
+    }: ${detail}`,
+  );
+}
+
+/**
  * An incremental RFC 4180 parser: `push` text chunks, then `end`. Holds back only the
  * unfinished last record between chunks.
  */
@@ -75,6 +162,7 @@ class CsvParser {
   #keep?: Int32Array;
   #cells: (string | null)[][] = [];
   #rows = 0;
+  #maxRecord = envLimit("SONATA_MAX_CELL_BYTES", MAX_CELL_BYTES);
 
   constructor(options: CsvOptions, file?: string) {
     const delimiter = options.delimiter ?? ",";
@@ -102,6 +190,14 @@ class CsvParser {
   push(text: string): void {
     this.#buffer = this.#buffer.length > 0 ? this.#buffer + text : text;
     this.#parse(false);
+    if (this.#buffer.length > this.#maxRecord) {
+      throw new DataError(
+        `a record starting on this line is longer than ${
+          formatBytes(this.#maxRecord)
+        } (an unterminated quote?); set SONATA_MAX_CELL_BYTES to a larger number of bytes, or 0 for no limit`,
+        { file: this.#file, line: this.#line },
+      );
+    }
   }
 
   end(): { header: string[]; columns: { name: string; cells: (string | null)[] }[]; rows: number } {
@@ -347,13 +443,22 @@ export async function readCsv(path: string | URL, options: CsvOptions = {}): Pro
   const file = pathString(path);
   const parser = new CsvParser(options, file);
   const decoder = new TextDecoder();
+  const utf8 = new Utf8Watch();
   const { checksum } = await streamFile(file, (chunk) => {
-    parser.push(decoder.decode(chunk, { stream: true }));
+    const text = decoder.decode(chunk, { stream: true });
+    utf8.check(chunk, text);
+    parser.push(text);
     return !parser.done;
   });
-  if (!parser.done) parser.push(decoder.decode());
+  if (!parser.done) {
+    const rest = decoder.decode();
+    if (rest.includes("\uFFFD")) utf8.invalid = true; // a sequence cut off at the end
+    parser.push(rest);
+  }
   const whole = checksum !== undefined && options.columns === undefined;
-  return toDataset(parser.end(), file, whole ? checksum : undefined);
+  const parsed = parser.end();
+  if (utf8.invalid) warnInvalidUtf8(parsed, file, utf8.line);
+  return toDataset(parsed, file, whole ? checksum : undefined);
 }
 
 /**

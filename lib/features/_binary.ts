@@ -68,6 +68,24 @@ function labelBool(label: string, fallback: string | null): boolean {
   return label === fallback;
 }
 
+/** A value that is neither of the two the training data had, nor a boolean string: refused. */
+function thirdValue(
+  ctx: FeatureContext,
+  parsed: Parsed,
+  i: number,
+  value: string,
+  metadata: FeatureMetadata,
+): never {
+  const known = Object.keys((metadata.str2bool as Record<string, boolean> | undefined) ?? {});
+  throw cellError(
+    ctx,
+    parsed.rows[i],
+    `found ${quoteValue(value)}, a value the training data did not have (${
+      known.length ? `it had ${known.map((k) => quoteValue(k)).join(" and ")}` : "it had booleans"
+    }): a binary column holds two values`,
+  );
+}
+
 /** The binary handler. */
 export const binary: FeatureImpl = {
   parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
@@ -163,7 +181,7 @@ export const binary: FeatureImpl = {
     return { str2bool, bool2str, fallback_true_label: fallback };
   },
 
-  encode(parsed: Parsed, metadata: FeatureMetadata): EncodedColumn {
+  encode(parsed: Parsed, metadata: FeatureMetadata, ctx: FeatureContext): EncodedColumn {
     const n = parsed.values.length;
     const data = new Float32Array(n);
     const str2bool = metadata.str2bool as Record<string, boolean> | undefined;
@@ -177,10 +195,11 @@ export const binary: FeatureImpl = {
           ? str2bool[s]
           : isConventional(s)
           ? conventionalValue(s)
-          : labelBool(s, fallback);
+          : conventionalBool(s) ??
+            (s === fallback ? true : thirdValue(ctx, parsed, i, v, metadata));
       } else if (typeof v === "string" && !isConventional(v)) {
         // A label in a column fitted as conventional: map it like Ludwig's str2bool.
-        b = conventionalBool(v) ?? false;
+        b = conventionalBool(v) ?? thirdValue(ctx, parsed, i, v, metadata);
       } else b = conventionalValue(v);
       data[i] = b ? 1 : 0;
     }

@@ -9,6 +9,10 @@
  *
  * @module
  */
+import {
+  precisionRecallCurve as sharedPrecisionRecallCurve,
+  rocCurve as sharedRocCurve,
+} from "../train/_classification_stats.ts";
 
 /** A matrix of class probabilities: one row per example, one column per class. */
 export type Probabilities = readonly (readonly number[])[];
@@ -407,23 +411,10 @@ export interface RocCurve {
   thresholds: number[];
 }
 
-/** Cumulative false and true positives at each distinct score, highest score first. */
-function binaryCounts(labels: readonly boolean[], scores: readonly number[]) {
+/** Booleans as the 0/1 targets of the shared curve implementation, after a length check. */
+function binaryTargets(labels: readonly boolean[], scores: readonly number[]): number[] {
   checkLengths("the curve", scores.length, labels.length);
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  const fps: number[] = [], tps: number[] = [], thresholds: number[] = [];
-  let tp = 0, fp = 0;
-  order.forEach((idx, j) => {
-    if (labels[idx]) tp++;
-    else fp++;
-    const next = order[j + 1];
-    if (next === undefined || scores[next] !== scores[idx]) {
-      fps.push(fp);
-      tps.push(tp);
-      thresholds.push(scores[idx]);
-    }
-  });
-  return { fps, tps, thresholds };
+  return labels.map((l) => (l ? 1 : 0));
 }
 
 /**
@@ -440,24 +431,11 @@ function binaryCounts(labels: readonly boolean[], scores: readonly number[]) {
  * ```
  */
 export function rocCurve(labels: readonly boolean[], scores: readonly number[]): RocCurve {
-  const { fps, tps, thresholds } = binaryCounts(labels, scores);
-  // Drop points on straight segments (second differences of both counts are zero).
-  const keep: number[] = [];
-  for (let i = 0; i < fps.length; i++) {
-    if (i === 0 || i === fps.length - 1) keep.push(i);
-    else {
-      const d2f = fps[i + 1] - 2 * fps[i] + fps[i - 1];
-      const d2t = tps[i + 1] - 2 * tps[i] + tps[i - 1];
-      if (d2f !== 0 || d2t !== 0) keep.push(i);
-    }
-  }
-  const f = [0, ...keep.map((i) => fps[i])];
-  const t = [0, ...keep.map((i) => tps[i])];
-  const totalF = f[f.length - 1], totalT = t[t.length - 1];
+  const roc = sharedRocCurve(binaryTargets(labels, scores), scores);
   return {
-    falsePositiveRate: f.map((v) => (totalF > 0 ? v / totalF : NaN)),
-    truePositiveRate: t.map((v) => (totalT > 0 ? v / totalT : NaN)),
-    thresholds: [Infinity, ...keep.map((i) => thresholds[i])],
+    falsePositiveRate: roc.false_positive_rate,
+    truePositiveRate: roc.true_positive_rate,
+    thresholds: roc.thresholds,
   };
 }
 
@@ -488,15 +466,7 @@ export function precisionRecallCurve(
   labels: readonly boolean[],
   scores: readonly number[],
 ): PrecisionRecallCurve {
-  const { fps, tps, thresholds } = binaryCounts(labels, scores);
-  const totalT = tps[tps.length - 1];
-  const precision = tps.map((t, i) => (t + fps[i] > 0 ? t / (t + fps[i]) : 0));
-  const recall = tps.map((t) => (totalT > 0 ? t / totalT : 1));
-  return {
-    precisions: [...precision.reverse(), 1],
-    recalls: [...recall.reverse(), 0],
-    thresholds: [...thresholds].reverse(),
-  };
+  return sharedPrecisionRecallCurve(binaryTargets(labels, scores), scores);
 }
 
 /**
