@@ -12,7 +12,7 @@ Deno.test("a third value in a binary column outside the training data is an erro
   const labels = await train(cfg, { b: ["spam", "ham", "spam", "ham", "ham"], n: N });
   const bools = await train(cfg, { b: [true, false, true, false, true], n: N });
   for (const [r, third] of [[labels, "eggs"], [bools, "maybe"]] as const) {
-    assert.throws(
+    await assert.rejects(
       () =>
         preprocessForPrediction(
           cfg,
@@ -35,7 +35,7 @@ Deno.test("a third value in a binary column outside the training data is an erro
     );
   }
   // Boolean strings and the two known labels still map.
-  const p = preprocessForPrediction(
+  const p = await preprocessForPrediction(
     cfg,
     labels.metadata,
     Dataset.fromColumns({ n: [1, 2, 3], b: ["ham", "spam", "ham"] }),
