@@ -89,3 +89,88 @@ export const ImagePreprocessingSchema = obj({
 export type ImagePreprocessingConfig = z.output<typeof ImagePreprocessingSchema>;
 /** The image preprocessing section as users write it. */
 export type ImagePreprocessingConfigInput = z.input<typeof ImagePreprocessingSchema>;
+
+/** The augmentation operations (Ludwig 0.7's image augmentation types). */
+export const AUGMENTATION_OPERATIONS = [
+  obj({ type: z.literal("random_horizontal_flip") }, {
+    id: "augmentation.random_horizontal_flip",
+    description: "Flip left-right with probability 0.5",
+  }),
+  obj({ type: z.literal("random_vertical_flip") }, {
+    id: "augmentation.random_vertical_flip",
+    description: "Flip top-bottom with probability 0.5",
+  }),
+  obj({
+    type: z.literal("random_rotate"),
+    degree: z.number().min(0).max(180).default(15).describe(
+      "Largest rotation angle in degrees: the angle is drawn uniformly in (-degree, degree)",
+    ),
+  }, {
+    id: "augmentation.random_rotate",
+    description: "Rotate about the center (nearest pixel, zero fill) with probability 0.5",
+  }),
+  obj({
+    type: z.literal("random_blur"),
+    kernel_size: z.int().min(1).default(3).refine((k) => k % 2 === 1, {
+      message: "kernel_size must be odd",
+    }).describe("Side of the square Gaussian kernel (odd)"),
+  }, { id: "augmentation.random_blur", description: "Gaussian blur with probability 0.5" }),
+  obj({
+    type: z.literal("random_brightness"),
+    min: z.number().min(0).default(0.5).describe("Smallest brightness factor"),
+    max: z.number().min(0).default(2).describe("Largest brightness factor"),
+  }, {
+    id: "augmentation.random_brightness",
+    description: "Scale pixel values by a factor drawn in [min, max], with probability 0.5",
+  }),
+  obj({
+    type: z.literal("random_contrast"),
+    min: z.number().min(0).default(0.5).describe("Smallest contrast factor"),
+    max: z.number().min(0).default(2).describe("Largest contrast factor"),
+  }, {
+    id: "augmentation.random_contrast",
+    description:
+      "Blend with the mean gray level by a factor drawn in [min, max], with probability 0.5",
+  }),
+] as const;
+
+/** One augmentation operation, discriminated by `type`. */
+export const AugmentationOperationSchema = z.discriminatedUnion("type", AUGMENTATION_OPERATIONS)
+  .refine((op) => !("min" in op) || op.min <= op.max, {
+    message: "min must not exceed max",
+    path: ["min"],
+  });
+
+/** Ludwig's pipeline for `augmentation: true`. */
+export const DEFAULT_AUGMENTATION = [
+  { type: "random_horizontal_flip" },
+  { type: "random_rotate", degree: 15 },
+] as const;
+
+/**
+ * The image input feature's `augmentation`: `false` (none, the default), `true` (Ludwig's
+ * default pipeline: horizontal flip and rotation by up to 15 degrees) or a list of operations
+ * applied in order. The output is always the resolved list.
+ *
+ * @example Resolve `true`
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { AugmentationSchema } from "./image_schema.ts";
+ * assertEquals(AugmentationSchema.parse(true), [
+ *   { type: "random_horizontal_flip" },
+ *   { type: "random_rotate", degree: 15 },
+ * ]);
+ * assertEquals(AugmentationSchema.parse([{ type: "random_blur" }]), [{ type: "random_blur", kernel_size: 3 }]);
+ * ```
+ */
+export const AugmentationSchema = z.union([z.boolean(), z.array(AugmentationOperationSchema)])
+  .default(false)
+  .transform((value): AugmentationOperation[] =>
+    value === true ? DEFAULT_AUGMENTATION.map((op) => ({ ...op })) : value === false ? [] : value
+  )
+  .describe(
+    "Training-time augmentation: false, true (horizontal flip and rotation up to 15 degrees) or a list of operations",
+  );
+
+/** A resolved augmentation operation. */
+export type AugmentationOperation = z.output<typeof AugmentationOperationSchema>;
