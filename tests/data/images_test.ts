@@ -333,6 +333,19 @@ Deno.test("decodeImageColumn() converts channels and resizes, or reports what di
   const rgba = await encode(pattern(4, 4, 4), "png");
   const out = await decodeImageColumn([gray, rgba], fixedShape(4, 4, 3), { column: "image" });
   assert.equal(out.data.length, 2 * 4 * 4 * 3);
+  const grayResized = await decodeImageColumn([gray, rgba], fixedShape(5, 3, 1), {
+    column: "image",
+  });
+  assert.equal(grayResized.data.length, 2 * 5 * 3);
+  const rgbaResized = await decodeImageColumn([rgba], fixedShape(6, 6, 4), { column: "image" });
+  assert.equal(rgbaResized.channels, 4);
+  assert.equal(rgbaResized.data.length, 6 * 6 * 4);
+  const flatGray = await decodeImageColumn(
+    [await encode({ data: new Uint8Array(16).fill(77), height: 4, width: 4, channels: 1 }, "png")],
+    fixedShape(7, 9, 1),
+    { column: "image" },
+  );
+  assert.ok(flatGray.data.every((v) => v === 77));
   const crop = await decodeImageColumn(
     [gray],
     fixedShape(4, 4, 1, { resize_method: "crop_or_pad" }),

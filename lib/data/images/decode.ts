@@ -43,7 +43,7 @@ export interface ImageTarget {
  * import { assertEquals } from "../../_util/_assert.ts";
  * import { decodeImage } from "./decode.ts";
  * const png = await sharp(new Uint8Array([0, 255]), { raw: { width: 2, height: 1, channels: 1 } })
- *   .png().toBuffer();
+ *   .toColourspace("b-w").png().toBuffer();
  * const image = await decodeImage(new Uint8Array(png));
  * assertEquals([image.height, image.width, image.channels], [1, 2, 1]);
  * ```
@@ -227,9 +227,11 @@ export async function interpolate(
   const { channels } = image;
   const out = await sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: channels as 1 | 2 | 3 | 4 },
-  }).resize(width, height, { fit: "fill", kernel: "linear" }).raw().toBuffer({
-    resolveWithObject: true,
-  });
+  }).resize(width, height, { fit: "fill", kernel: "linear" })
+    // sharp writes sRGB unless told otherwise: keep 1- and 2-channel images gray.
+    .toColourspace(channels <= 2 ? "b-w" : "srgb").raw().toBuffer({
+      resolveWithObject: true,
+    });
   if (out.info.channels !== channels) {
     throw new TypeError(
       `resizing changed the channel count from ${channels} to ${out.info.channels}`,
