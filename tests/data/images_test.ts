@@ -140,6 +140,18 @@ Deno.test("decodeImage() takes a GIF's first frame, as RGB when it is opaque", a
   assert.deepEqual([image.height, image.width, image.channels], [4, 4, 3]);
   assert.deepEqual(Array.from(image.data.subarray(0, 3)), [255, 0, 0]);
   assert.deepEqual(Array.from(image.data.subarray(45, 48)), [0, 0, 255]);
+  // An animated GIF of two 4x4 frames (red, then green): only the first frame comes back.
+  const frames = new Uint8Array(2 * 16 * 3);
+  for (let p = 0; p < 32; p++) frames.set(p < 16 ? [255, 0, 0] : [0, 255, 0], p * 3);
+  const animated = await sharp(frames, { raw: { width: 4, height: 8, channels: 3, pageHeight: 4 } })
+    .gif({ loop: 0 })
+    .toBuffer();
+  assert.equal((await sharp(animated).metadata()).pages, 2);
+  const first = await decodeImage(new Uint8Array(animated));
+  assert.deepEqual([first.height, first.width, first.channels], [4, 4, 3]);
+  for (let p = 0; p < 16; p++) {
+    assert.deepEqual(Array.from(first.data.subarray(p * 3, p * 3 + 3)), [255, 0, 0]);
+  }
 });
 
 Deno.test("decodeImage() rejects corrupt bytes with a reason", async () => {
