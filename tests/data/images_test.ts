@@ -421,6 +421,13 @@ Deno.test("decodeImageColumn() gives identical bytes with 1 and 3 workers, and l
   });
   assert.equal(one.length, 23);
   assert.deepEqual(three.data, one.data);
+  const shared = await decodeImageColumn(cells, shape, {
+    column: "image",
+    numProcesses: 2,
+    shared: true,
+  });
+  assert.ok(shared.data.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(shared.data), Array.from(one.data));
   const bad = [...cells];
   bad[13] = new TextEncoder().encode("corrupt");
   bad[17] = new TextEncoder().encode("corrupt");

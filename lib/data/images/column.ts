@@ -78,6 +78,11 @@ export interface DecodeImageColumnOptions extends ImageColumnContext {
   missingFill?: number;
   /** Images per job sent to a worker (default 64). */
   jobSize?: number;
+  /**
+   * Allocate the result in a `SharedArrayBuffer`, so that the prefetcher's workers
+   * (`lib/train/prefetch.ts`) read it without a copy.
+   */
+  shared?: boolean;
 }
 
 /** A decoded image column: `length × height × width × channels` bytes, HWC per image. */
@@ -310,7 +315,9 @@ export async function decodeImageColumn(
   const sourceOptions = baseOptions(options);
   const size = target.height * target.width * target.channels;
   const n = cells.length;
-  const data = new Uint8Array(n * size);
+  const data = options.shared
+    ? new Uint8Array(new SharedArrayBuffer(n * size))
+    : new Uint8Array(n * size);
   const jobSize = Math.max(1, options.jobSize ?? 64);
   const processes = Math.max(1, Math.min(options.numProcesses ?? 1, Math.ceil(n / jobSize)));
   let firstFailure: { row: number; detail: string } | undefined;
