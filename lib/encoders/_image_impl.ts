@@ -76,14 +76,24 @@ const LOWEST = -3.4028234663852886e38;
 export class ImagePad extends tf.layers.Layer {
   /** Serialization name. */
   static className = "SonataImagePad";
+  /** Rows added above. */
   readonly top: number;
+  /** Rows added below. */
   readonly bottom: number;
+  /** Columns added on the left. */
   readonly left: number;
+  /** Columns added on the right. */
   readonly right: number;
+  /** Constant fill or reflection. */
   readonly mode: "constant" | "reflect";
+  /** The constant of `constant` mode. */
   readonly value: number;
 
-  /** @param args Pixels per side, the mode and the constant (the lowest float for max pooling). */
+  /**
+   * Creates the layer.
+   *
+   * @param args Pixels per side, the mode and the constant (the lowest float for max pooling).
+   */
   constructor(args: {
     top: number;
     bottom: number;
@@ -102,6 +112,7 @@ export class ImagePad extends tf.layers.Layer {
     this.value = args.value ?? 0;
   }
 
+  /** See `tf.layers.Layer`. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     return [
@@ -112,6 +123,7 @@ export class ImagePad extends tf.layers.Layer {
     ];
   }
 
+  /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
@@ -124,6 +136,7 @@ export class ImagePad extends tf.layers.Layer {
     });
   }
 
+  /** See `tf.layers.Layer`. */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
@@ -608,18 +621,25 @@ export function mlpMixer(
 export class VitEmbeddings extends tf.layers.Layer {
   /** Serialization name. */
   static className = "SonataVitEmbeddings";
+  /** Standard deviation of the truncated normal initializer. */
   readonly stddev: number;
+  /** Initializer (and dropout) seed. */
   readonly seed: number;
   #cls?: tf.LayerVariable;
   #positions?: tf.LayerVariable;
 
-  /** @param args Initializer standard deviation and seed. */
+  /**
+   * Creates the layer.
+   *
+   * @param args Initializer standard deviation and seed.
+   */
   constructor(args: { stddev: number; seed: number; name?: string }) {
     super(args);
     this.stddev = args.stddev;
     this.seed = args.seed;
   }
 
+  /** See `tf.layers.Layer`. */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const n = s[1] as number;
@@ -635,11 +655,13 @@ export class VitEmbeddings extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** See `tf.layers.Layer`. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     return [s[0], (s[1] as number) + 1, s[2]];
   }
 
+  /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
@@ -648,6 +670,7 @@ export class VitEmbeddings extends tf.layers.Layer {
     });
   }
 
+  /** See `tf.layers.Layer`. */
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), stddev: this.stddev, seed: this.seed };
   }
@@ -658,14 +681,22 @@ tf.serialization.registerClass(VitEmbeddings);
 export class VitSelfAttention extends tf.layers.Layer {
   /** Serialization name. */
   static className = "SonataVitSelfAttention";
+  /** Attention heads. */
   readonly numHeads: number;
+  /** Dropout rate of the attention probabilities. */
   readonly rate: number;
+  /** Standard deviation of the truncated normal initializer. */
   readonly stddev: number;
+  /** Initializer (and dropout) seed. */
   readonly seed: number;
   #w: tf.LayerVariable[] = [];
   #calls = 0;
 
-  /** @param args Heads, attention dropout, initializer standard deviation and seed. */
+  /**
+   * Creates the layer.
+   *
+   * @param args Heads, attention dropout, initializer standard deviation and seed.
+   */
   constructor(
     args: { numHeads: number; rate: number; stddev: number; seed: number; name?: string },
   ) {
@@ -676,6 +707,7 @@ export class VitSelfAttention extends tf.layers.Layer {
     this.seed = args.seed;
   }
 
+  /** See `tf.layers.Layer`. */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const d = s[2] as number;
@@ -690,6 +722,7 @@ export class VitSelfAttention extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Obj): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
@@ -725,6 +758,7 @@ export class VitSelfAttention extends tf.layers.Layer {
     });
   }
 
+  /** See `tf.layers.Layer`. */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
@@ -742,11 +776,13 @@ export class FirstToken extends tf.layers.Layer {
   /** Serialization name. */
   static className = "SonataFirstToken";
 
+  /** See `tf.layers.Layer`. */
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     return [s[0], s[2]];
   }
 
+  /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
