@@ -1,5 +1,5 @@
 /**
- * `deno run -A bench/augment.ts [--rows 10000] [--workers 1] [--train] [--engine auto]`
+ * `deno run -A bench/augment.ts [--rows 10000] [--workers 1] [--train] [--rounds 2] [--engine auto]`
  *
  * Image batch preparation on W3-shaped data (10,000 images 28×28×1, batch 128; see
  * `../shared/bench/WORKLOADS.md`): one epoch of gather → [0, 1] → augment through
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1" },
     train: { type: "boolean", default: false },
     engine: { type: "string", default: "auto" },
+    rounds: { type: "string", default: "2" },
   },
 });
 const rows = Number(values.rows);
@@ -143,8 +144,14 @@ if (values.train) {
     return (performance.now() - t0) / 1000;
   };
   await trainEpoch([], 0); // warm-up
-  const plain = await trainEpoch([], 1);
-  const augmented = await trainEpoch(PIPELINES.default, 2);
+  // Alternate the two so that drift of a shared machine hits both; report every run and the best.
+  const plain: number[] = [];
+  const augmented: number[] = [];
+  for (let round = 0; round < Number(values.rounds); round++) {
+    plain.push(await trainEpoch([], 1 + 2 * round));
+    augmented.push(await trainEpoch(PIPELINES.default, 2 + 2 * round));
+  }
+  const best = (xs: number[]) => Math.min(...xs);
   print({
     bench: "w3_epoch_with_prefetch",
     engine: info.engine,
@@ -153,6 +160,6 @@ if (values.train) {
     workers,
     seconds_no_augmentation: plain,
     seconds_augmentation_default: augmented,
-    overhead: augmented / plain - 1,
+    overhead_of_best: best(augmented) / best(plain) - 1,
   });
 }
