@@ -41,7 +41,16 @@ export {
   type TrainOptions,
   VERSION,
 } from "./lib/api.ts";
-export type { TrainCallbacks, TrainingStatistics, TrainResult } from "./lib/train/trainer.ts";
+export type {
+  CheckpointLogs,
+  StepInfo,
+  TrainCallbacks,
+  TrainerState,
+  TrainingCallback,
+  TrainingContext,
+  TrainingStatistics,
+  TrainResult,
+} from "./lib/train/callbacks.ts";
 export { DataError } from "./lib/data/errors.ts";
 export { Dataset } from "./lib/data/dataset.ts";
 export { readDataset } from "./lib/data/read.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { engineInfo, ready, tf } from "./compute/mod.ts";
 import { ModelBuilder } from "./builders/model.ts";
@@ -24,36 +24,37 @@ import {
   type TrainingSetMetadata,
 } from "./features/preprocess.ts";
 import {
+  claimRunDirectory,
+  exists,
   jsonSafe,
   loadLayersModel,
+  loadWeightsFrom,
   readJson,
+  resumableRunDirectory,
+  runDescription,
+  VERSION,
   writeFolderAtomic,
   writeJsonAtomic,
+  writeRunArtifacts,
 } from "./model/artifacts.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
 import { evaluateSplit, outputHeads, predictSplit } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
-import {
-  inJupyter,
-  notebookProgress,
-  withEvaluationDisplay,
-  withPredictionsDisplay,
-  withTrainingDisplay,
-} from "./viz/rich.ts";
+import { resultDisplay as display } from "./_util/result_display.ts";
+import { checkpointSaver, loadTrainingCheckpoint } from "./train/checkpoint.ts";
 import {
   type TrainCallbacks,
   trainEcd,
   type TrainerState,
+  type TrainingCallback,
   type TrainingStatistics,
-  type TrainOptions as TrainEcdOptions,
   type TrainResult,
 } from "./train/trainer.ts";
 
 type Obj = Record<string, unknown>;
 
-/** Sonata's version (also written into descriptions). */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Data for training: one dataset split by the config, or explicit splits. */
 export interface TrainData {
@@ -85,7 +86,13 @@ export interface TrainOptions extends TrainData {
   skip_save_all?: boolean;
   /** Progress on the terminal (default: true). */
   progress?: boolean;
-  callbacks?: TrainCallbacks;
+  /**
+   * Training callbacks: a list of {@linkcode TrainingCallback}s, run after the built-in
+   * policies at each event (return `"stop"` or set `ctx.stopTraining` to end training with the
+   * best weights kept, as a hyperopt scheduler prunes a trial), or progress callbacks of the
+   * older {@linkcode TrainCallbacks} shape.
+   */
+  callbacks?: readonly TrainingCallback[] | TrainCallbacks;
   /** Stop after this many steps, leaving a resumable checkpoint (used to test resuming). */
   stop_after_steps?: number;
 }
@@ -139,6 +146,38 @@ function rawOutputs(
   );
 }
 
+/**
+ * A row whose probabilities are not finite (NaN, ±Infinity) gets no prediction: every column of
+ * that output feature is null in that row, never a label chosen from NaN.
+ */
+function withoutNonFinite(
+  columns: Record<string, unknown[]>,
+  outputs: Record<string, { probabilities?: Float32Array }>,
+  n: number,
+): Record<string, unknown[]> {
+  for (const [name, o] of Object.entries(outputs)) {
+    const p = o.probabilities;
+    if (!p || n === 0) continue;
+    const width = p.length / n;
+    const bad: number[] = [];
+    for (let r = 0; r < n; r++) {
+      for (let j = r * width; j < (r + 1) * width; j++) {
+        if (!Number.isFinite(p[j])) {
+          bad.push(r);
+          break;
+        }
+      }
+    }
+    if (bad.length === 0) continue;
+    for (const key of Object.keys(columns)) {
+      const rest = key.startsWith(`${name}_`) ? key.slice(name.length + 1) : "";
+      if (!/^(predictions|probabilit)/.test(rest)) continue;
+      for (const r of bad) columns[key][r] = null;
+    }
+  }
+  return columns;
+}
+
 function rowsOf(columns: Record<string, unknown[]>): Obj[] {
   const names = Object.keys(columns);
   const n = names.length ? columns[names[0]].length : 0;
@@ -148,22 +187,29 @@ function rowsOf(columns: Record<string, unknown[]>): Obj[] {
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false);
-}
-
-/** Ludwig's run folder: `<out>/<experiment>_<model>`, then `_1`, `_2` ... when taken. */
+/**
+ * Ludwig's run folder: `<out>/<experiment>_<model>`, then `_1`, `_2` ... when taken; claimed
+ * (created) atomically, so concurrent runs get distinct folders.
+ */
 export async function nextRunDirectory(
   outputDirectory: string,
   experiment: string,
   model: string,
 ): Promise<string> {
-  const base = join(outputDirectory, `${experiment}_${model}`);
-  if (!(await exists(base))) return base;
-  for (let i = 1;; i++) {
-    const candidate = `${base}_${i}`;
-    if (!(await exists(candidate))) return candidate;
-  }
+  return await claimRunDirectory(outputDirectory, experiment, model);
+}
+
+// Rich display is the display module's (lib/viz/rich.ts registers it): results pass through.
+function showTraining<T extends object>(result: T): T {
+  return display()?.training(result) ?? result;
+}
+
+function showEvaluation<T extends object>(result: T, metadata?: Readonly<Obj>): T {
+  return display()?.evaluation(result, metadata) ?? result;
+}
+
+function showPredictions<T extends object>(result: T): T {
+  return display()?.predictions(result) ?? result;
 }
 
 function columnSpecs(split: EncodedSplit): Record<string, ColumnSpec> {
@@ -233,21 +279,15 @@ export class Model {
     const engine = await this.#engine();
     const seed = options.random_seed ?? 42;
     const skipAll = options.skip_save_all ?? false;
-    let runDir: string | undefined;
-    let resume: TrainEcdOptions["resume"];
-    if (options.model_resume_path) {
-      runDir = options.model_resume_path;
-      const ckpt = join(runDir, "training_checkpoints", "latest");
-      if (!(await exists(join(ckpt, "state.json")))) {
-        throw new Error(`Cannot resume from "${runDir}": no checkpoint at ${ckpt}`);
-      }
-    } else if (!skipAll) {
-      runDir = await nextRunDirectory(
+    const runDir = options.model_resume_path
+      ? await resumableRunDirectory(options.model_resume_path)
+      : skipAll
+      ? undefined
+      : await claimRunDirectory(
         options.output_directory ?? "results",
         options.experiment_name ?? "api_experiment",
         options.model_name ?? "run",
       );
-    }
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
       skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,
@@ -261,90 +301,14 @@ export class Model {
       seed,
     );
     if (options.model_load_path && !options.model_resume_path) {
-      const dir = await exists(join(options.model_load_path, "model_config.json"))
-        ? options.model_load_path
-        : join(options.model_load_path, "model");
-      // Weights index vocabularies: the loaded model's must be the ones this data produced.
-      const theirMetadata = await readJson<TrainingSetMetadata>(
-        join(dir, "training_set_metadata.json"),
-      );
-      for (const [name, meta] of Object.entries(preprocessed.metadata)) {
-        const a = JSON.stringify((meta as Obj).idx2str ?? null);
-        const b = JSON.stringify((theirMetadata[name] as Obj | undefined)?.idx2str ?? null);
-        if (a !== b) {
-          throw new Error(
-            `Cannot train from --model_load_path "${options.model_load_path}": feature "${name}" has another vocabulary in this data than in that model`,
-          );
-        }
-      }
-      const loaded = await loadLayersModel(join(dir, "model"));
-      const ours = this.#ecd.model.getWeights();
-      const theirs = loaded.getWeights();
-      const same = ours.length === theirs.length &&
-        ours.every((w, i) => w.shape.join() === theirs[i].shape.join());
-      if (!same) {
-        loaded.dispose();
-        throw new Error(
-          `Cannot train from --model_load_path "${options.model_load_path}": its weights do not match this config's model (different features, vocabularies or sizes)`,
-        );
-      }
-      this.#ecd.model.setWeights(theirs);
-      loaded.dispose();
+      await loadWeightsFrom(options.model_load_path, this.#ecd.model, preprocessed.metadata);
     }
-    if (options.model_resume_path) {
-      const ckpt = join(options.model_resume_path, "training_checkpoints", "latest");
-      const saved = await loadLayersModel(join(ckpt, "model"));
-      this.#ecd.model.setWeights(saved.getWeights());
-      saved.dispose();
-      const state = await readJson<TrainerState>(join(ckpt, "state.json"));
-      const opt = await readJson<
-        { name: string; shape: number[]; dtype: string; values: number[] }[]
-      >(
-        join(ckpt, "optimizer.json"),
-      );
-      resume = {
-        state,
-        optimizerWeights: opt.map((w) => ({
-          name: w.name,
-          tensor: tf.tensor(w.values, w.shape, w.dtype as "float32"),
-        })),
-      };
-    }
-    if (runDir) await mkdir(runDir, { recursive: true });
-    const modelDir = runDir ? join(runDir, "model") : undefined;
-    const saveCheckpoint = modelDir && !(options.skip_save_progress ?? skipAll)
-      ? async (state: TrainerState, optimizer: tf.Optimizer, improved: boolean) => {
-        const weights = await optimizer.getWeights();
-        const opt = await Promise.all(weights.map(async (w) => ({
-          name: w.name,
-          shape: w.tensor.shape,
-          dtype: w.tensor.dtype,
-          values: Array.from(await w.tensor.data() as Float32Array),
-        })));
-        await writeFolderAtomic(
-          join(runDir!, "training_checkpoints", "latest"),
-          { "state.json": state, "optimizer.json": opt, "model_config.json": this.config },
-          { model: this.#ecd!.model },
-        );
-        if (improved) {
-          await writeFolderAtomic(join(runDir!, "training_checkpoints", "best"), {}, {
-            model: this.#ecd!.model,
-          });
-        }
-      }
+    const resume = options.model_resume_path
+      ? await loadTrainingCheckpoint<TrainerState>(options.model_resume_path, this.#ecd.model)
       : undefined;
-    const progressOptions = {
-      validationField: this.config.trainer.validation_field ?? undefined,
-      validationMetric: this.config.trainer.validation_metric ?? undefined,
-    };
-    const callbacks = combineCallbacks(
-      options.progress === false
-        ? undefined
-        : inJupyter()
-        ? notebookProgress(progressOptions)
-        : terminalProgress(progressOptions),
-      options.callbacks,
-    );
+    const saveCheckpoint = runDir && !(options.skip_save_progress ?? skipAll)
+      ? checkpointSaver(runDir, this.#ecd.model, this.config)
+      : undefined;
     const result = await trainEcd(
       this.#ecd,
       this.config,
@@ -354,45 +318,54 @@ export class Model {
         validation: preprocessed.validation,
         test: preprocessed.test,
       },
-      { seed, callbacks, saveCheckpoint, resume, stopAfterSteps: options.stop_after_steps },
-    );
-    tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
-    tf.dispose(resume?.bestWeights ?? []);
+      {
+        seed,
+        progress: this.#progress(options),
+        callbacks: Array.isArray(options.callbacks) ? options.callbacks : undefined,
+        saveCheckpoint,
+        resume,
+        stopAfterSteps: options.stop_after_steps,
+      },
+    ).finally(() => {
+      tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
+      tf.dispose(resume?.bestWeights ?? []);
+    });
     if (runDir && !skipAll) {
-      const checksum = await preprocessed.raw.training.checksum().catch(() => undefined);
-      const description = {
-        sonata_version: VERSION,
-        tfjs_version: tf.version.tfjs,
-        compute_engine: engine,
-        backend: tf.getBackend(),
-        random_seed: seed,
-        dataset_checksum: checksum,
-        cache_key: preprocessed.cache.key,
-        batch_size: result.batchSize,
-        learning_rate: result.learningRate,
-        steps: result.steps,
-        best_step: result.bestStep,
-        stopped_early: result.stoppedEarly,
-        interrupted: result.interrupted,
-        config: this.config,
-      };
-      const files: Record<string, unknown> = { "description.json": description };
-      if (!(options.skip_save_training_statistics ?? false)) {
-        files["training_statistics.json"] = result.statistics;
-      }
-      for (const [name, value] of Object.entries(files)) {
-        await writeJsonAtomic(join(runDir, name), value);
-      }
+      await writeRunArtifacts(runDir, {
+        description: runDescription({
+          engine,
+          seed,
+          datasetChecksum: await preprocessed.raw.training.checksum().catch(() => undefined),
+          cacheKey: preprocessed.cache.key,
+          result,
+          config: this.config,
+        }),
+        statistics: options.skip_save_training_statistics ? undefined : result.statistics,
+      });
       if (!result.interrupted && !(options.skip_save_model ?? false)) {
-        await this.save(modelDir!, result.statistics);
+        await this.save(join(runDir, "model"), result.statistics);
       }
     }
-    return withTrainingDisplay({
+    return showTraining({
       train_stats: result.statistics,
       preprocessed_data: preprocessed,
       output_directory: runDir,
       result,
     });
+  }
+
+  /** Progress callbacks: none, the display module's (notebooks), or the terminal's. */
+  #progress(options: TrainOptions): TrainCallbacks | undefined {
+    const user = Array.isArray(options.callbacks) ? undefined : options.callbacks as TrainCallbacks;
+    if (options.progress === false) return user;
+    const progressOptions = {
+      validationField: this.config.trainer.validation_field ?? undefined,
+      validationMetric: this.config.trainer.validation_metric ?? undefined,
+    };
+    return combineCallbacks(
+      display()?.progress(progressOptions) ?? terminalProgress(progressOptions),
+      user,
+    );
   }
 
   #require(): { ecd: EcdModel; metadata: TrainingSetMetadata } {
@@ -427,16 +400,16 @@ export class Model {
     const { split } = preprocessForPrediction(this.config, metadata, rows);
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
     const outputs = predictSplit(ecd, heads, split, options.batch_size ?? 1024);
-    const columns = postprocessPredictions(
-      this.config,
-      metadata,
-      rawOutputs(outputs, split.numRows),
+    const columns = withoutNonFinite(
+      postprocessPredictions(this.config, metadata, rawOutputs(outputs, split.numRows)),
+      outputs,
+      split.numRows,
     );
     const predictions = { columns, rows: rowsOf(columns) };
     if (options.output_directory && !options.skip_save_predictions) {
       await writePredictions(options.output_directory, columns, options.output_format);
     }
-    return withPredictionsDisplay({ predictions, output_directory: options.output_directory });
+    return showPredictions({ predictions, output_directory: options.output_directory });
   }
 
   /** Evaluate on labelled rows: Ludwig's test statistics and the predictions. */
@@ -487,10 +460,10 @@ export class Model {
       stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);
     }
     stats.combined = metrics.combined;
-    const columns = postprocessPredictions(
-      this.config,
-      metadata,
-      rawOutputs(outputs, split.numRows),
+    const columns = withoutNonFinite(
+      postprocessPredictions(this.config, metadata, rawOutputs(outputs, split.numRows)),
+      outputs,
+      split.numRows,
     );
     const predictions = { columns, rows: rowsOf(columns) };
     if (options.output_directory) {
@@ -501,7 +474,7 @@ export class Model {
         await writePredictions(options.output_directory, columns, options.output_format);
       }
     }
-    return withEvaluationDisplay(
+    return showEvaluation(
       { test_statistics: stats, predictions, output_directory: options.output_directory },
       metadata,
     );
@@ -523,7 +496,7 @@ export class Model {
       ? raw[split]!
       : raw.validation ?? raw.training;
     const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
-    return withEvaluationDisplay({
+    return showEvaluation({
       test_statistics: evaluated.test_statistics,
       train_stats: trained.train_stats,
       preprocessed_data: trained.preprocessed_data,
@@ -594,7 +567,7 @@ export async function train(
   options: TrainOptions,
 ): Promise<TrainingResults & { model: Model }> {
   const model = await Model.create(config);
-  return withTrainingDisplay({ ...(await model.train(options)), model });
+  return showTraining({ ...(await model.train(options)), model });
 }
 
 /** Train then evaluate (functional shortcut of `Model.experiment`). */
