@@ -171,7 +171,9 @@ async function readBytes(file: string): Promise<Uint8Array> {
   } catch (error) {
     throw new CheckpointError(
       file,
-      error instanceof Deno.errors.NotFound ? "is missing" : `cannot be read (${error})`,
+      error instanceof Deno.errors.NotFound || (error as { code?: string }).code === "ENOENT"
+        ? "is missing"
+        : `cannot be read (${(error as Error).message})`,
     );
   }
 }
