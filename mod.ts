@@ -30,9 +30,12 @@ export * from "./lib/config/mod.ts";
 export * from "./lib/builders/mod.ts";
 export {
   evaluate,
+  type EvaluationResults,
   experiment,
+  type ExperimentResults,
   Model,
   predict,
+  type PredictionResults,
   type Predictions,
   type PredictOptions,
   train,
@@ -42,7 +45,9 @@ export {
   VERSION,
 } from "./lib/api.ts";
 export type {
+  CallbackResult,
   CheckpointLogs,
+  SplitMetrics,
   StepInfo,
   TrainCallbacks,
   TrainerState,
@@ -51,6 +56,10 @@ export type {
   TrainingStatistics,
   TrainResult,
 } from "./lib/train/callbacks.ts";
+export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
+export type { EcdModel } from "./lib/model/ecd.ts";
+export type { DataSource } from "./lib/data/read.ts";
+export type { PreprocessResult, TrainingSetMetadata } from "./lib/features/preprocess.ts";
 export { DataError } from "./lib/data/errors.ts";
 export { Dataset } from "./lib/data/dataset.ts";
 export { readDataset } from "./lib/data/read.ts";

@@ -58,9 +58,13 @@ export { VERSION };
 
 /** Data for training: one dataset split by the config, or explicit splits. */
 export interface TrainData {
+  /** One dataset, split per `preprocessing.split`. */
   dataset?: DataSource;
+  /** The training split (with `validation_set`/`test_set`, instead of `dataset`). */
   training_set?: DataSource;
+  /** The validation split. */
   validation_set?: DataSource;
+  /** The test split. */
   test_set?: DataSource;
   /** Overrides the format detected from file extensions. */
   data_format?: string;
@@ -70,7 +74,9 @@ export interface TrainData {
 export interface TrainOptions extends TrainData {
   /** Where experiments are written (default "results"). */
   output_directory?: string;
+  /** The run folder's first part (default "api_experiment"). */
   experiment_name?: string;
+  /** The run folder's second part (default "run"). */
   model_name?: string;
   /** Random seed of splits, shuffling, initialization and dropout (default 42). */
   random_seed?: number;
@@ -78,9 +84,13 @@ export interface TrainOptions extends TrainData {
   model_resume_path?: string;
   /** Start from the weights of a trained model (same architecture): its folder. */
   model_load_path?: string;
+  /** Do not write `model/` (checkpoints and statistics still are). */
   skip_save_model?: boolean;
+  /** Do not write training checkpoints (the run cannot be resumed). */
   skip_save_progress?: boolean;
+  /** Do not write `training_statistics.json`. */
   skip_save_training_statistics?: boolean;
+  /** Do not write the preprocessing cache. */
   skip_save_processed_input?: boolean;
   /** Write nothing at all (in-memory training). */
   skip_save_all?: boolean;
@@ -99,21 +109,31 @@ export interface TrainOptions extends TrainData {
 
 /** What {@linkcode Model.train} returns (tuple-unpackable like Ludwig's). */
 export interface TrainingResults {
+  /** Every evaluation's metrics. */
   train_stats: TrainingStatistics;
+  /** The preprocessed splits, metadata and raw rows. */
   preprocessed_data: PreprocessResult;
+  /** The run folder (absent with `skip_save_all`). */
   output_directory?: string;
+  /** Steps, best step, batch size, learning rate and how training ended. */
   result: TrainResult;
 }
 
 /** Options of {@linkcode Model.predict} and {@linkcode Model.evaluate}. */
 export interface PredictOptions {
+  /** Overrides the format detected from file extensions. */
   data_format?: string;
   /** Which rows: full (default), training, validation, test (the config's split). */
   split?: "full" | "training" | "validation" | "test";
+  /** Rows per forward pass (default 1024). */
   batch_size?: number;
+  /** Where predictions (and evaluation statistics) are written. */
   output_directory?: string;
+  /** Do not write the predictions file. */
   skip_save_predictions?: boolean;
+  /** Do not write `test_statistics.json`. */
   skip_save_eval_stats?: boolean;
+  /** Seed of the split (`split` other than full; default 42). */
   random_seed?: number;
   /** File format of saved predictions: csv (default) or parquet. */
   output_format?: "csv" | "parquet";
@@ -121,8 +141,36 @@ export interface PredictOptions {
 
 /** Predictions: Ludwig's columns by name, and the same as rows. */
 export interface Predictions {
+  /** Prediction columns by name (`<feature>_predictions`, `<feature>_probability` …). */
   columns: Record<string, unknown[]>;
-  rows: Obj[];
+  /** The same, as one record per row. */
+  rows: Record<string, unknown>[];
+}
+
+/** What {@linkcode Model.predict} returns. */
+export interface PredictionResults {
+  /** The predictions. */
+  predictions: Predictions;
+  /** Where they were written, if anywhere. */
+  output_directory?: string;
+}
+
+/** What {@linkcode Model.evaluate} returns. */
+export interface EvaluationResults extends PredictionResults {
+  /** Ludwig's test statistics, per output feature and `combined`. */
+  test_statistics: Record<string, Record<string, unknown>>;
+}
+
+/** What {@linkcode Model.experiment} returns. */
+export interface ExperimentResults {
+  /** Ludwig's test statistics of the evaluated split. */
+  test_statistics: Record<string, Record<string, unknown>>;
+  /** Every evaluation's metrics during training. */
+  train_stats: TrainingStatistics;
+  /** The preprocessed splits, metadata and raw rows. */
+  preprocessed_data: PreprocessResult;
+  /** The run folder (absent with `skip_save_all`). */
+  output_directory?: string;
 }
 
 /** Network outputs in the form postprocessing reads (probabilities for classifiers). */
@@ -393,7 +441,7 @@ export class Model {
   async predict(
     dataset: DataSource,
     options: PredictOptions = {},
-  ): Promise<{ predictions: Predictions; output_directory?: string }> {
+  ): Promise<PredictionResults> {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
@@ -413,11 +461,7 @@ export class Model {
   }
 
   /** Evaluate on labelled rows: Ludwig's test statistics and the predictions. */
-  async evaluate(dataset: DataSource, options: PredictOptions = {}): Promise<{
-    test_statistics: Record<string, Obj>;
-    predictions: Predictions;
-    output_directory?: string;
-  }> {
+  async evaluate(dataset: DataSource, options: PredictOptions = {}): Promise<EvaluationResults> {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
@@ -483,12 +527,7 @@ export class Model {
   /** Train, then evaluate on the test split (or the validation split when there is no test). */
   async experiment(
     options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
-  ): Promise<{
-    test_statistics: Record<string, Obj>;
-    train_stats: TrainingStatistics;
-    preprocessed_data: PreprocessResult;
-    output_directory?: string;
-  }> {
+  ): Promise<ExperimentResults> {
     const trained = await this.train(options);
     const split = options.eval_split ?? "test";
     const raw = trained.preprocessed_data.raw;
@@ -574,13 +613,17 @@ export async function train(
 export async function experiment(
   config: ConfigSource | ModelConfig | ModelBuilder,
   options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
-) {
+): Promise<ExperimentResults & { model: Model }> {
   const model = await Model.create(config);
   return { ...(await model.experiment(options)), model };
 }
 
 /** Predict with a saved model folder. */
-export async function predict(modelDir: string, dataset: DataSource, options: PredictOptions = {}) {
+export async function predict(
+  modelDir: string,
+  dataset: DataSource,
+  options: PredictOptions = {},
+): Promise<PredictionResults> {
   return await (await Model.load(modelDir)).predict(dataset, options);
 }
 
@@ -589,6 +632,6 @@ export async function evaluate(
   modelDir: string,
   dataset: DataSource,
   options: PredictOptions = {},
-) {
+): Promise<EvaluationResults> {
   return await (await Model.load(modelDir)).evaluate(dataset, options);
 }

@@ -28,33 +28,53 @@ export type SplitMetrics = Record<string, Record<string, number>>;
 
 /** A resumable snapshot of training. */
 export interface TrainerState {
+  /** Optimizer steps done. */
   step: number;
+  /** Epochs done. */
   epoch: number;
+  /** Batches done in the current epoch. */
   batchInEpoch: number;
+  /** The current batch size (grows on plateaus with `increase_batch_size_on_plateau`). */
   batchSize: number;
+  /** The best value of the validation metric so far (null before any evaluation). */
   bestMetric: number | null;
   /** The selection split's combined loss at the best step (breaks ties of `bestMetric`). */
   bestLoss?: number | null;
+  /** The step of the best evaluation. */
   bestStep: number;
+  /** Evaluations since the best one (early stop counts these). */
   roundsWithoutImprovement: number;
+  /** Batch-size increases made so far. */
   batchSizeIncreases: number;
+  /** Evaluations since the batch-growth metric last improved. */
   plateauRounds: number;
+  /** The batch-growth metric's best value so far. */
   lastIncreaseMetric: number | null;
   /** Steps since the last checkpoint (checkpoints also fall at each epoch's end). */
   stepsSinceCheckpoint: number;
+  /** Every evaluation's metrics so far. */
   statistics: TrainingStatistics;
+  /** The learning-rate schedule's plateau state. */
   scheduleState?: ScheduleState;
 }
 
 /** Progress after a step (also the base of the other logs). */
 export interface StepInfo {
+  /** Optimizer steps done. */
   readonly step: number;
+  /** Steps of the whole run. */
   readonly totalSteps: number;
+  /** Epochs done. */
   readonly epoch: number;
+  /** Epochs of the whole run. */
   readonly epochs: number;
+  /** The last step's total loss. */
   readonly loss: number;
+  /** The last step's learning rate. */
   readonly learningRate: number;
+  /** The current batch size. */
   readonly batchSize: number;
+  /** Seconds since training started (this call). */
   readonly elapsedSeconds: number;
 }
 
@@ -62,8 +82,11 @@ export interface StepInfo {
 export interface CheckpointLogs extends StepInfo {
   /** All statistics so far (this evaluation is the last value of each list). */
   readonly statistics: TrainingStatistics;
+  /** This evaluation's training metrics (running metrics unless `evaluate_training_set`). */
   readonly training: SplitMetrics;
+  /** This evaluation's validation metrics, when there is a validation split. */
   readonly validation?: SplitMetrics;
+  /** This evaluation's test metrics, when there is a test split. */
   readonly test?: SplitMetrics;
   /** Whether these weights are the best so far (set by the best-weights policy). */
   improved: boolean;
@@ -71,12 +94,19 @@ export interface CheckpointLogs extends StepInfo {
 
 /** What training produced. */
 export interface TrainResult {
+  /** Every evaluation's metrics. */
   readonly statistics: TrainingStatistics;
+  /** The final batch size (after `batch_size: auto` and growth on plateaus). */
   readonly batchSize: number;
+  /** The base learning rate (after `learning_rate: auto`). */
   readonly learningRate: number;
+  /** Optimizer steps done. */
   readonly steps: number;
+  /** Epochs done. */
   readonly epochs: number;
+  /** The step whose weights the model holds (the best evaluation). */
   readonly bestStep: number;
+  /** The validation metric's best value (null without evaluation). */
   readonly bestMetric: number | null;
   /** Whether training ended before its budget (early stop or a callback's stop). */
   readonly stoppedEarly: boolean;
@@ -88,12 +118,17 @@ export interface TrainResult {
 
 /** The loop's state as callbacks see it; policies change it. */
 export interface TrainingContext {
+  /** The model being trained. */
   readonly model: EcdModel;
   /** The resumable state (step, epoch, best metric, statistics …), updated in place. */
   readonly state: TrainerState;
+  /** The optimizer (its weights are checkpointed). */
   readonly optimizer: tf.Optimizer;
+  /** The learning-rate schedule. */
   readonly schedule: LearningRateSchedule;
+  /** Steps of the whole run. */
   readonly totalSteps: number;
+  /** Epochs of the whole run. */
   readonly epochs: number;
   /** The current batch size; a policy may grow it (it applies from the next epoch). */
   batchSize: number;
@@ -138,13 +173,17 @@ export async function dispatch(
 
 /** Progress callbacks in the older shape (what `terminalProgress` and notebooks return). */
 export interface TrainCallbacks {
+  /** Before the first step. */
   onTrainStart?(
     info: { totalSteps: number; stepsPerEpoch: number; batchSize: number; learningRate: number },
   ): void;
+  /** After each step. */
   onStep?(info: StepInfo): void;
+  /** After each evaluation; `improved` says these weights are the best so far. */
   onCheckpoint?(
     info: StepInfo & { statistics: TrainingStatistics; improved: boolean },
   ): void | Promise<void>;
+  /** After the last step. */
   onTrainEnd?(result: TrainResult): void;
 }
 
