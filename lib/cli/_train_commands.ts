@@ -33,7 +33,9 @@ export function failure(error: unknown, io: CommandIo): number {
     io.err(error.message);
     return 2;
   }
-  if (error instanceof Error && /^Cannot (build|train|resume|predict)/.test(error.message)) {
+  if (
+    error instanceof Error && /^Cannot (build|train|resume|predict|load|save)/.test(error.message)
+  ) {
     io.err(error.message);
     return 2;
   }

@@ -183,6 +183,11 @@ export const VERSION = "0.1.0";
  */
 export async function resumableRunDirectory(runDir: string): Promise<string> {
   const ckpt = join(runDir, "training_checkpoints", "latest");
+  if (await exists(join(ckpt, "state.json")) && !(await exists(join(ckpt, "checkpoint.json")))) {
+    throw new Error(
+      `Cannot resume from "${runDir}": its checkpoint ${ckpt} has the JSON format of Sonata before binary checkpoints; train it again`,
+    );
+  }
   if (!(await exists(join(ckpt, "checkpoint.json")))) {
     throw new Error(`Cannot resume from "${runDir}": no checkpoint at ${ckpt}`);
   }

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { tf } from "../compute/mod.ts";
-import { writeFolderAtomic } from "../model/artifacts.ts";
+import { jsonSafe, writeFolderAtomic } from "../model/artifacts.ts";
 
 /** A tensor's entry in the manifest. */
 export interface TensorEntry {
@@ -142,7 +142,7 @@ export async function writeCheckpoint(
   }
   const files: Record<string, Uint8Array> = { [TENSORS]: bin };
   for (const [name, value] of Object.entries(extraFiles)) {
-    files[name] = new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+    files[name] = new TextEncoder().encode(`${JSON.stringify(value, jsonSafe, 2)}\n`);
   }
   const body: CheckpointManifest = {
     format: "sonata-checkpoint",
@@ -289,7 +289,11 @@ export function checkpointSaver(
   config: unknown,
 ): (state: ResumableState, optimizer: tf.Optimizer, improved: boolean) => Promise<void> {
   const root = join(runDir, "training_checkpoints");
+  let first = true;
   return async (state, optimizer, improved) => {
+    // What an earlier, killed run of this folder left half-written.
+    if (first) await cleanupPartialWrites(root);
+    first = false;
     const weights = modelWeights(model);
     if (improved) {
       const best: BestState = { step: state.step, bestMetric: state.bestMetric };
