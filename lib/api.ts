@@ -336,6 +336,22 @@ export class Model {
         options.experiment_name ?? "api_experiment",
         options.model_name ?? "run",
       );
+    try {
+      return await this.#trainIn(runDir, options, engine, seed);
+    } catch (error) {
+      // A folder claimed for this run and still empty (it failed before writing) goes away.
+      if (runDir && !options.model_resume_path) await Deno.remove(runDir).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #trainIn(
+    runDir: string | undefined,
+    options: TrainOptions,
+    engine: string,
+    seed: number,
+  ): Promise<TrainingResults> {
+    const skipAll = options.skip_save_all ?? false;
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
       skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,

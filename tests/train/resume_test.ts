@@ -203,3 +203,17 @@ Deno.test("callbacks of the older progress shape still receive every event", asy
   });
   deepStrictEqual(events, ["start 3", "step", "step", "step", "checkpoint 3", "end"]);
 });
+
+Deno.test("a run that fails before writing anything leaves no empty run folder", async () => {
+  await withDir(async (dir) => {
+    const model = await Model.create({ ...CONFIG, trainer: { epochs: 1 } });
+    await rejects(
+      model.train({
+        dataset: ROWS.map(({ x, c }) => ({ x, c })),
+        output_directory: dir,
+        progress: false,
+      }),
+    );
+    deepStrictEqual([...Deno.readDirSync(dir)], []);
+  });
+});
