@@ -157,7 +157,7 @@ Deno.test("a 3000×64 embedding model's run folder holds tensors only in binary 
         preprocessing: { most_common: 5000 },
       }],
       output_features: [{ name: "y", type: "number" }],
-      trainer: { epochs: 1, batch_size: 512 },
+      trainer: { train_steps: 1, batch_size: 32 },
     });
     const { output_directory } = await model.train({
       dataset: rows,
