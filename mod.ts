@@ -30,9 +30,12 @@ export * from "./lib/config/mod.ts";
 export * from "./lib/builders/mod.ts";
 export {
   evaluate,
+  type EvaluationResults,
   experiment,
+  type ExperimentResults,
   Model,
   predict,
+  type PredictionResults,
   type Predictions,
   type PredictOptions,
   train,
@@ -41,7 +44,22 @@ export {
   type TrainOptions,
   VERSION,
 } from "./lib/api.ts";
-export type { TrainCallbacks, TrainingStatistics, TrainResult } from "./lib/train/trainer.ts";
+export type {
+  CallbackResult,
+  CheckpointLogs,
+  SplitMetrics,
+  StepInfo,
+  TrainCallbacks,
+  TrainerState,
+  TrainingCallback,
+  TrainingContext,
+  TrainingStatistics,
+  TrainResult,
+} from "./lib/train/callbacks.ts";
+export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
+export type { EcdModel } from "./lib/model/ecd.ts";
+export type { DataSource } from "./lib/data/read.ts";
+export type { PreprocessResult, TrainingSetMetadata } from "./lib/features/preprocess.ts";
 export { DataError } from "./lib/data/errors.ts";
 export { type Cell, Dataset } from "./lib/data/dataset.ts";
 export {

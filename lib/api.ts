@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { engineInfo, ready, tf } from "./compute/mod.ts";
 import { ModelBuilder } from "./builders/model.ts";
@@ -24,43 +24,48 @@ import {
   type TrainingSetMetadata,
 } from "./features/preprocess.ts";
 import {
+  claimRunDirectory,
+  exists,
   jsonSafe,
   loadLayersModel,
+  loadWeightsFrom,
   readJson,
+  resumableRunDirectory,
+  runDescription,
+  VERSION,
   writeFolderAtomic,
   writeJsonAtomic,
+  writeRunArtifacts,
 } from "./model/artifacts.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
-import {
-  inJupyter,
-  notebookProgress,
-  withEvaluationDisplay,
-  withPredictionsDisplay,
-  withTrainingDisplay,
-} from "./viz/rich.ts";
+import { resultDisplay as display } from "./_util/result_display.ts";
+import { checkpointSaver, loadTrainingCheckpoint } from "./train/checkpoint.ts";
 import {
   type TrainCallbacks,
   trainEcd,
   type TrainerState,
+  type TrainingCallback,
   type TrainingStatistics,
-  type TrainOptions as TrainEcdOptions,
   type TrainResult,
 } from "./train/trainer.ts";
 
 type Obj = Record<string, unknown>;
 
-/** Sonata's version (also written into descriptions). */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Data for training: one dataset split by the config, or explicit splits. */
 export interface TrainData {
+  /** One dataset, split per `preprocessing.split`. */
   dataset?: DataSource;
+  /** The training split (with `validation_set`/`test_set`, instead of `dataset`). */
   training_set?: DataSource;
+  /** The validation split. */
   validation_set?: DataSource;
+  /** The test split. */
   test_set?: DataSource;
   /** Overrides the format detected from file extensions. */
   data_format?: string;
@@ -70,7 +75,9 @@ export interface TrainData {
 export interface TrainOptions extends TrainData {
   /** Where experiments are written (default "results"). */
   output_directory?: string;
+  /** The run folder's first part (default "api_experiment"). */
   experiment_name?: string;
+  /** The run folder's second part (default "run"). */
   model_name?: string;
   /** Random seed of splits, shuffling, initialization and dropout (default 42). */
   random_seed?: number;
@@ -78,36 +85,56 @@ export interface TrainOptions extends TrainData {
   model_resume_path?: string;
   /** Start from the weights of a trained model (same architecture): its folder. */
   model_load_path?: string;
+  /** Do not write `model/` (checkpoints and statistics still are). */
   skip_save_model?: boolean;
+  /** Do not write training checkpoints (the run cannot be resumed). */
   skip_save_progress?: boolean;
+  /** Do not write `training_statistics.json`. */
   skip_save_training_statistics?: boolean;
+  /** Do not write the preprocessing cache. */
   skip_save_processed_input?: boolean;
   /** Write nothing at all (in-memory training). */
   skip_save_all?: boolean;
   /** Progress on the terminal (default: true). */
   progress?: boolean;
-  callbacks?: TrainCallbacks;
+  /**
+   * Training callbacks: a list of {@linkcode TrainingCallback}s, run after the built-in
+   * policies at each event (return `"stop"` or set `ctx.stopTraining` to end training with the
+   * best weights kept, as a hyperopt scheduler prunes a trial), or progress callbacks of the
+   * older {@linkcode TrainCallbacks} shape.
+   */
+  callbacks?: readonly TrainingCallback[] | TrainCallbacks;
   /** Stop after this many steps, leaving a resumable checkpoint (used to test resuming). */
   stop_after_steps?: number;
 }
 
 /** What {@linkcode Model.train} returns (tuple-unpackable like Ludwig's). */
 export interface TrainingResults {
+  /** Every evaluation's metrics. */
   train_stats: TrainingStatistics;
+  /** The preprocessed splits, metadata and raw rows. */
   preprocessed_data: PreprocessResult;
+  /** The run folder (absent with `skip_save_all`). */
   output_directory?: string;
+  /** Steps, best step, batch size, learning rate and how training ended. */
   result: TrainResult;
 }
 
 /** Options of {@linkcode Model.predict} and {@linkcode Model.evaluate}. */
 export interface PredictOptions {
+  /** Overrides the format detected from file extensions. */
   data_format?: string;
   /** Which rows: full (default), training, validation, test (the config's split). */
   split?: "full" | "training" | "validation" | "test";
+  /** Rows per forward pass (default 1024). */
   batch_size?: number;
+  /** Where predictions (and evaluation statistics) are written. */
   output_directory?: string;
+  /** Do not write the predictions file. */
   skip_save_predictions?: boolean;
+  /** Do not write `test_statistics.json`. */
   skip_save_eval_stats?: boolean;
+  /** Seed of the split (`split` other than full; default 42). */
   random_seed?: number;
   /** File format of saved predictions: csv (default) or parquet. */
   output_format?: "csv" | "parquet";
@@ -115,8 +142,36 @@ export interface PredictOptions {
 
 /** Predictions: Ludwig's columns by name, and the same as rows. */
 export interface Predictions {
+  /** Prediction columns by name (`<feature>_predictions`, `<feature>_probability` …). */
   columns: Record<string, unknown[]>;
-  rows: Obj[];
+  /** The same, as one record per row. */
+  rows: Record<string, unknown>[];
+}
+
+/** What {@linkcode Model.predict} returns. */
+export interface PredictionResults {
+  /** The predictions. */
+  predictions: Predictions;
+  /** Where they were written, if anywhere. */
+  output_directory?: string;
+}
+
+/** What {@linkcode Model.evaluate} returns. */
+export interface EvaluationResults extends PredictionResults {
+  /** Ludwig's test statistics, per output feature and `combined`. */
+  test_statistics: Record<string, Record<string, unknown>>;
+}
+
+/** What {@linkcode Model.experiment} returns. */
+export interface ExperimentResults {
+  /** Ludwig's test statistics of the evaluated split. */
+  test_statistics: Record<string, Record<string, unknown>>;
+  /** Every evaluation's metrics during training. */
+  train_stats: TrainingStatistics;
+  /** The preprocessed splits, metadata and raw rows. */
+  preprocessed_data: PreprocessResult;
+  /** The run folder (absent with `skip_save_all`). */
+  output_directory?: string;
 }
 
 /** Network outputs in the form postprocessing reads (probabilities for classifiers). */
@@ -140,6 +195,38 @@ function rawOutputs(
   );
 }
 
+/**
+ * A row whose probabilities are not finite (NaN, ±Infinity) gets no prediction: every column of
+ * that output feature is null in that row, never a label chosen from NaN.
+ */
+function withoutNonFinite(
+  columns: Record<string, unknown[]>,
+  outputs: Record<string, { probabilities?: Float32Array }>,
+  n: number,
+): Record<string, unknown[]> {
+  for (const [name, o] of Object.entries(outputs)) {
+    const p = o.probabilities;
+    if (!p || n === 0) continue;
+    const width = p.length / n;
+    const bad: number[] = [];
+    for (let r = 0; r < n; r++) {
+      for (let j = r * width; j < (r + 1) * width; j++) {
+        if (!Number.isFinite(p[j])) {
+          bad.push(r);
+          break;
+        }
+      }
+    }
+    if (bad.length === 0) continue;
+    for (const key of Object.keys(columns)) {
+      const rest = key.startsWith(`${name}_`) ? key.slice(name.length + 1) : "";
+      if (!/^(predictions|probabilit)/.test(rest)) continue;
+      for (const r of bad) columns[key][r] = null;
+    }
+  }
+  return columns;
+}
+
 function rowsOf(columns: Record<string, unknown[]>): Obj[] {
   const names = Object.keys(columns);
   const n = names.length ? columns[names[0]].length : 0;
@@ -149,22 +236,29 @@ function rowsOf(columns: Record<string, unknown[]>): Obj[] {
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false);
-}
-
-/** Ludwig's run folder: `<out>/<experiment>_<model>`, then `_1`, `_2` ... when taken. */
+/**
+ * Ludwig's run folder: `<out>/<experiment>_<model>`, then `_1`, `_2` ... when taken; claimed
+ * (created) atomically, so concurrent runs get distinct folders.
+ */
 export async function nextRunDirectory(
   outputDirectory: string,
   experiment: string,
   model: string,
 ): Promise<string> {
-  const base = join(outputDirectory, `${experiment}_${model}`);
-  if (!(await exists(base))) return base;
-  for (let i = 1;; i++) {
-    const candidate = `${base}_${i}`;
-    if (!(await exists(candidate))) return candidate;
-  }
+  return await claimRunDirectory(outputDirectory, experiment, model);
+}
+
+// Rich display is the display module's (lib/viz/rich.ts registers it): results pass through.
+function showTraining<T extends object>(result: T): T {
+  return display()?.training(result) ?? result;
+}
+
+function showEvaluation<T extends object>(result: T, metadata?: Readonly<Obj>): T {
+  return display()?.evaluation(result, metadata) ?? result;
+}
+
+function showPredictions<T extends object>(result: T): T {
+  return display()?.predictions(result) ?? result;
 }
 
 function columnSpecs(split: EncodedSplit): Record<string, ColumnSpec> {
@@ -236,21 +330,31 @@ export class Model {
     const engine = await this.#engine();
     const seed = options.random_seed ?? 42;
     const skipAll = options.skip_save_all ?? false;
-    let runDir: string | undefined;
-    let resume: TrainEcdOptions["resume"];
-    if (options.model_resume_path) {
-      runDir = options.model_resume_path;
-      const ckpt = join(runDir, "training_checkpoints", "latest");
-      if (!(await exists(join(ckpt, "state.json")))) {
-        throw new Error(`Cannot resume from "${runDir}": no checkpoint at ${ckpt}`);
-      }
-    } else if (!skipAll) {
-      runDir = await nextRunDirectory(
+    const runDir = options.model_resume_path
+      ? await resumableRunDirectory(options.model_resume_path)
+      : skipAll
+      ? undefined
+      : await claimRunDirectory(
         options.output_directory ?? "results",
         options.experiment_name ?? "api_experiment",
         options.model_name ?? "run",
       );
+    try {
+      return await this.#trainIn(runDir, options, engine, seed);
+    } catch (error) {
+      // A folder claimed for this run and still empty (it failed before writing) goes away.
+      if (runDir && !options.model_resume_path) await Deno.remove(runDir).catch(() => {});
+      throw error;
     }
+  }
+
+  async #trainIn(
+    runDir: string | undefined,
+    options: TrainOptions,
+    engine: string,
+    seed: number,
+  ): Promise<TrainingResults> {
+    const skipAll = options.skip_save_all ?? false;
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
       skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,
@@ -264,90 +368,14 @@ export class Model {
       seed,
     );
     if (options.model_load_path && !options.model_resume_path) {
-      const dir = await exists(join(options.model_load_path, "model_config.json"))
-        ? options.model_load_path
-        : join(options.model_load_path, "model");
-      // Weights index vocabularies: the loaded model's must be the ones this data produced.
-      const theirMetadata = await readJson<TrainingSetMetadata>(
-        join(dir, "training_set_metadata.json"),
-      );
-      for (const [name, meta] of Object.entries(preprocessed.metadata)) {
-        const a = JSON.stringify((meta as Obj).idx2str ?? null);
-        const b = JSON.stringify((theirMetadata[name] as Obj | undefined)?.idx2str ?? null);
-        if (a !== b) {
-          throw new Error(
-            `Cannot train from --model_load_path "${options.model_load_path}": feature "${name}" has another vocabulary in this data than in that model`,
-          );
-        }
-      }
-      const loaded = await loadLayersModel(join(dir, "model"));
-      const ours = this.#ecd.model.getWeights();
-      const theirs = loaded.getWeights();
-      const same = ours.length === theirs.length &&
-        ours.every((w, i) => w.shape.join() === theirs[i].shape.join());
-      if (!same) {
-        loaded.dispose();
-        throw new Error(
-          `Cannot train from --model_load_path "${options.model_load_path}": its weights do not match this config's model (different features, vocabularies or sizes)`,
-        );
-      }
-      this.#ecd.model.setWeights(theirs);
-      loaded.dispose();
+      await loadWeightsFrom(options.model_load_path, this.#ecd.model, preprocessed.metadata);
     }
-    if (options.model_resume_path) {
-      const ckpt = join(options.model_resume_path, "training_checkpoints", "latest");
-      const saved = await loadLayersModel(join(ckpt, "model"));
-      this.#ecd.model.setWeights(saved.getWeights());
-      saved.dispose();
-      const state = await readJson<TrainerState>(join(ckpt, "state.json"));
-      const opt = await readJson<
-        { name: string; shape: number[]; dtype: string; values: number[] }[]
-      >(
-        join(ckpt, "optimizer.json"),
-      );
-      resume = {
-        state,
-        optimizerWeights: opt.map((w) => ({
-          name: w.name,
-          tensor: tf.tensor(w.values, w.shape, w.dtype as "float32"),
-        })),
-      };
-    }
-    if (runDir) await mkdir(runDir, { recursive: true });
-    const modelDir = runDir ? join(runDir, "model") : undefined;
-    const saveCheckpoint = modelDir && !(options.skip_save_progress ?? skipAll)
-      ? async (state: TrainerState, optimizer: tf.Optimizer, improved: boolean) => {
-        const weights = await optimizer.getWeights();
-        const opt = await Promise.all(weights.map(async (w) => ({
-          name: w.name,
-          shape: w.tensor.shape,
-          dtype: w.tensor.dtype,
-          values: Array.from(await w.tensor.data() as Float32Array),
-        })));
-        await writeFolderAtomic(
-          join(runDir!, "training_checkpoints", "latest"),
-          { "state.json": state, "optimizer.json": opt, "model_config.json": this.config },
-          { model: this.#ecd!.model },
-        );
-        if (improved) {
-          await writeFolderAtomic(join(runDir!, "training_checkpoints", "best"), {}, {
-            model: this.#ecd!.model,
-          });
-        }
-      }
+    const resume = options.model_resume_path
+      ? await loadTrainingCheckpoint<TrainerState>(options.model_resume_path, this.#ecd.model)
       : undefined;
-    const progressOptions = {
-      validationField: this.config.trainer.validation_field ?? undefined,
-      validationMetric: this.config.trainer.validation_metric ?? undefined,
-    };
-    const callbacks = combineCallbacks(
-      options.progress === false
-        ? undefined
-        : inJupyter()
-        ? notebookProgress(progressOptions)
-        : terminalProgress(progressOptions),
-      options.callbacks,
-    );
+    const saveCheckpoint = runDir && !(options.skip_save_progress ?? skipAll)
+      ? checkpointSaver(runDir, this.#ecd.model, this.config)
+      : undefined;
     const result = await trainEcd(
       this.#ecd,
       this.config,
@@ -357,45 +385,54 @@ export class Model {
         validation: preprocessed.validation,
         test: preprocessed.test,
       },
-      { seed, callbacks, saveCheckpoint, resume, stopAfterSteps: options.stop_after_steps },
-    );
-    tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
-    tf.dispose(resume?.bestWeights ?? []);
+      {
+        seed,
+        progress: this.#progress(options),
+        callbacks: Array.isArray(options.callbacks) ? options.callbacks : undefined,
+        saveCheckpoint,
+        resume,
+        stopAfterSteps: options.stop_after_steps,
+      },
+    ).finally(() => {
+      tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);
+      tf.dispose(resume?.bestWeights ?? []);
+    });
     if (runDir && !skipAll) {
-      const checksum = await preprocessed.raw.training.checksum().catch(() => undefined);
-      const description = {
-        sonata_version: VERSION,
-        tfjs_version: tf.version.tfjs,
-        compute_engine: engine,
-        backend: tf.getBackend(),
-        random_seed: seed,
-        dataset_checksum: checksum,
-        cache_key: preprocessed.cache.key,
-        batch_size: result.batchSize,
-        learning_rate: result.learningRate,
-        steps: result.steps,
-        best_step: result.bestStep,
-        stopped_early: result.stoppedEarly,
-        interrupted: result.interrupted,
-        config: this.config,
-      };
-      const files: Record<string, unknown> = { "description.json": description };
-      if (!(options.skip_save_training_statistics ?? false)) {
-        files["training_statistics.json"] = result.statistics;
-      }
-      for (const [name, value] of Object.entries(files)) {
-        await writeJsonAtomic(join(runDir, name), value);
-      }
+      await writeRunArtifacts(runDir, {
+        description: runDescription({
+          engine,
+          seed,
+          datasetChecksum: await preprocessed.raw.training.checksum().catch(() => undefined),
+          cacheKey: preprocessed.cache.key,
+          result,
+          config: this.config,
+        }),
+        statistics: options.skip_save_training_statistics ? undefined : result.statistics,
+      });
       if (!result.interrupted && !(options.skip_save_model ?? false)) {
-        await this.save(modelDir!, result.statistics);
+        await this.save(join(runDir, "model"), result.statistics);
       }
     }
-    return withTrainingDisplay({
+    return showTraining({
       train_stats: result.statistics,
       preprocessed_data: preprocessed,
       output_directory: runDir,
       result,
     });
+  }
+
+  /** Progress callbacks: none, the display module's (notebooks), or the terminal's. */
+  #progress(options: TrainOptions): TrainCallbacks | undefined {
+    const user = Array.isArray(options.callbacks) ? undefined : options.callbacks as TrainCallbacks;
+    if (options.progress === false) return user;
+    const progressOptions = {
+      validationField: this.config.trainer.validation_field ?? undefined,
+      validationMetric: this.config.trainer.validation_metric ?? undefined,
+    };
+    return combineCallbacks(
+      display()?.progress(progressOptions) ?? terminalProgress(progressOptions),
+      user,
+    );
   }
 
   #require(): { ecd: EcdModel; metadata: TrainingSetMetadata } {
@@ -423,31 +460,27 @@ export class Model {
   async predict(
     dataset: DataSource,
     options: PredictOptions = {},
-  ): Promise<{ predictions: Predictions; output_directory?: string }> {
+  ): Promise<PredictionResults> {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
     const { split } = await preprocessForPrediction(this.config, metadata, rows);
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
     const outputs = predictSplit(ecd, heads, split, options.batch_size ?? 1024);
-    const columns = postprocessPredictions(
-      this.config,
-      metadata,
-      rawOutputs(outputs, split.numRows),
+    const columns = withoutNonFinite(
+      postprocessPredictions(this.config, metadata, rawOutputs(outputs, split.numRows)),
+      outputs,
+      split.numRows,
     );
     const predictions = { columns, rows: rowsOf(columns) };
     if (options.output_directory && !options.skip_save_predictions) {
       await writePredictions(options.output_directory, columns, options.output_format);
     }
-    return withPredictionsDisplay({ predictions, output_directory: options.output_directory });
+    return showPredictions({ predictions, output_directory: options.output_directory });
   }
 
   /** Evaluate on labelled rows: Ludwig's test statistics and the predictions. */
-  async evaluate(dataset: DataSource, options: PredictOptions = {}): Promise<{
-    test_statistics: Record<string, Obj>;
-    predictions: Predictions;
-    output_directory?: string;
-  }> {
+  async evaluate(dataset: DataSource, options: PredictOptions = {}): Promise<EvaluationResults> {
     await this.#engine();
     const { ecd, metadata } = this.#require();
     const rows = await this.#rows(dataset, options);
@@ -468,10 +501,10 @@ export class Model {
       stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);
     }
     stats.combined = metrics.combined;
-    const columns = postprocessPredictions(
-      this.config,
-      metadata,
-      rawOutputs(outputs, split.numRows),
+    const columns = withoutNonFinite(
+      postprocessPredictions(this.config, metadata, rawOutputs(outputs, split.numRows)),
+      outputs,
+      split.numRows,
     );
     const predictions = { columns, rows: rowsOf(columns) };
     if (options.output_directory) {
@@ -482,7 +515,7 @@ export class Model {
         await writePredictions(options.output_directory, columns, options.output_format);
       }
     }
-    return withEvaluationDisplay(
+    return showEvaluation(
       { test_statistics: stats, predictions, output_directory: options.output_directory },
       metadata,
     );
@@ -491,12 +524,7 @@ export class Model {
   /** Train, then evaluate on the test split (or the validation split when there is no test). */
   async experiment(
     options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
-  ): Promise<{
-    test_statistics: Record<string, Obj>;
-    train_stats: TrainingStatistics;
-    preprocessed_data: PreprocessResult;
-    output_directory?: string;
-  }> {
+  ): Promise<ExperimentResults> {
     const trained = await this.train(options);
     const split = options.eval_split ?? "test";
     const raw = trained.preprocessed_data.raw;
@@ -504,7 +532,7 @@ export class Model {
       ? raw[split]!
       : raw.validation ?? raw.training;
     const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
-    return withEvaluationDisplay({
+    return showEvaluation({
       test_statistics: evaluated.test_statistics,
       train_stats: trained.train_stats,
       preprocessed_data: trained.preprocessed_data,
@@ -575,20 +603,24 @@ export async function train(
   options: TrainOptions,
 ): Promise<TrainingResults & { model: Model }> {
   const model = await Model.create(config);
-  return withTrainingDisplay({ ...(await model.train(options)), model });
+  return showTraining({ ...(await model.train(options)), model });
 }
 
 /** Train then evaluate (functional shortcut of `Model.experiment`). */
 export async function experiment(
   config: ConfigSource | ModelConfig | ModelBuilder,
   options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
-) {
+): Promise<ExperimentResults & { model: Model }> {
   const model = await Model.create(config);
   return { ...(await model.experiment(options)), model };
 }
 
 /** Predict with a saved model folder. */
-export async function predict(modelDir: string, dataset: DataSource, options: PredictOptions = {}) {
+export async function predict(
+  modelDir: string,
+  dataset: DataSource,
+  options: PredictOptions = {},
+): Promise<PredictionResults> {
   return await (await Model.load(modelDir)).predict(dataset, options);
 }
 
@@ -597,6 +629,6 @@ export async function evaluate(
   modelDir: string,
   dataset: DataSource,
   options: PredictOptions = {},
-) {
+): Promise<EvaluationResults> {
   return await (await Model.load(modelDir)).evaluate(dataset, options);
 }

@@ -33,7 +33,9 @@ export function failure(error: unknown, io: CommandIo): number {
     io.err(error.message);
     return 2;
   }
-  if (error instanceof Error && /^Cannot (build|train|resume|predict)/.test(error.message)) {
+  if (
+    error instanceof Error && /^Cannot (build|train|resume|predict|load|save)/.test(error.message)
+  ) {
     io.err(error.message);
     return 2;
   }
@@ -108,8 +110,13 @@ function summary(stats: Record<string, Record<string, unknown>>): string {
 export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
   try {
     const model = await modelFor(v);
-    const result = await model.train(trainOptions(v));
-    io.out(`Model saved to ${join(result.output_directory ?? "", "model")}`);
+    const options = trainOptions(v);
+    const result = await model.train(options);
+    if (options.skip_save_model || result.result.interrupted) {
+      io.out(`Results in ${result.output_directory} (model not saved)`);
+    } else {
+      io.out(`Model saved to ${join(result.output_directory ?? "", "model")}`);
+    }
     return 0;
   } catch (error) {
     return failure(error, io);

@@ -146,33 +146,3 @@ export async function readFileBytes(
   }
   return { bytes, checksum: checksum! };
 }
-
-/**
- * Writes a file atomically: the data goes to a temporary file in the same directory, which is
- * then renamed over the target, so readers never see a half-written file.
- */
-export async function writeFileAtomic(
-  file: string,
-  write: (handle: Deno.FsFile) => Promise<void>,
-): Promise<void> {
-  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
-  const dir = slash >= 0 ? file.slice(0, slash) || "/" : ".";
-  const base = slash >= 0 ? file.slice(slash + 1) : file;
-  const temp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  let handle: Deno.FsFile | undefined;
-  try {
-    handle = await Deno.open(temp, { write: true, createNew: true });
-    await write(handle);
-    handle.close();
-    handle = undefined;
-    await Deno.rename(temp, file);
-  } catch (error) {
-    try {
-      handle?.close();
-    } catch {
-      // already closed
-    }
-    await Deno.remove(temp).catch(() => {});
-    throw fileError(error, file);
-  }
-}

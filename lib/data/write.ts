@@ -8,7 +8,18 @@
 import * as arrow from "apache-arrow";
 import { type BasicType, type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { type Cell, isJsonField, stringifyJson } from "./_columns.ts";
-import { pathString, writeFileAtomic } from "./_files.ts";
+import { writeFileAtomic as writeAtomic } from "../_util/files.ts";
+import { fileError, pathString } from "./_files.ts";
+
+/** The atomic write of `lib/_util/files.ts`, without creating folders, with data errors. */
+async function writeFileAtomic(
+  file: string,
+  write: (handle: Deno.FsFile) => Promise<void>,
+): Promise<void> {
+  await writeAtomic(file, write, { createParents: false }).catch((error) => {
+    throw fileError(error, file);
+  });
+}
 import type { Dataset } from "./dataset.ts";
 
 /** Options of {@linkcode writeCsv}. */

@@ -1,7 +1,10 @@
 /**
  * The training loop (reference §3): batches, learning rate schedule, optimizer, gradient
- * clipping, regularization, evaluation at checkpoints, early stopping, best-model selection,
- * batch size growth on plateaus, `batch_size: auto`, resumable checkpoints and progress.
+ * clipping, regularization, evaluation at checkpoints and `batch_size: auto`. One optimizer
+ * update is {@linkcode createTrainStep}'s `trainStep(batch)` (the seam where distributed
+ * training all-reduces gradients); every policy — best weights, early stop, learning-rate
+ * reduction and batch growth on plateaus, checkpoint saving, progress — is a
+ * {@linkcode TrainingCallback} (`./callbacks.ts`, `./policies.ts`), and so are a user's.
  *
  * @module
  */
@@ -14,6 +17,19 @@ import { forwardOf } from "../model/_fast_forward.ts";
 import { withTeacherTargets } from "../model/teacher.ts";
 import { batchTensor, type Columns } from "./batches.ts";
 import {
+  type CheckpointLogs,
+  dispatch,
+  progressCallback,
+  type SplitMetrics,
+  type StepInfo,
+  type TrainCallbacks,
+  type TrainerState,
+  type TrainingCallback,
+  type TrainingContext,
+  type TrainingStatistics,
+  type TrainResult,
+} from "./callbacks.ts";
+import {
   accumulatorFor,
   evaluateSplit,
   inputTensors,
@@ -23,72 +39,44 @@ import {
 } from "./evaluate.ts";
 import { probabilitiesFromLogits } from "./losses.ts";
 import { metricGoal } from "./metrics.ts";
-import { clipGradients, createOptimizer, type Optimizer } from "./optimizers.ts";
-import { autoLearningRate, createSchedule, type ScheduleState } from "./schedule.ts";
+import {
+  clipGradients,
+  createOptimizer,
+  type GradientClippingConfig,
+  type Optimizer,
+} from "./optimizers.ts";
+import {
+  batchGrowthPolicy,
+  bestWeightsPolicy,
+  checkpointPolicy,
+  earlyStoppingPolicy,
+  reduceLearningRatePolicy,
+  type SaveCheckpoint,
+} from "./policies.ts";
+import { autoLearningRate, createSchedule } from "./schedule.ts";
 
 type Obj = Record<string, unknown>;
 
-/** Per split, per feature (and `combined`), per metric: one value per checkpoint. */
-export type TrainingStatistics = Record<
-  "training" | "validation" | "test",
-  Record<string, Record<string, number[]>>
->;
-
-/** Progress reported to callbacks. */
-export interface StepInfo {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly loss: number;
-  readonly learningRate: number;
-  readonly batchSize: number;
-  readonly elapsedSeconds: number;
-}
-
-/** Callbacks (notebooks update live displays from these). */
-export interface TrainCallbacks {
-  onTrainStart?(
-    info: { totalSteps: number; stepsPerEpoch: number; batchSize: number; learningRate: number },
-  ): void;
-  onStep?(info: StepInfo): void;
-  onCheckpoint?(
-    info: StepInfo & { statistics: TrainingStatistics; improved: boolean },
-  ): void | Promise<void>;
-  onTrainEnd?(result: TrainResult): void;
-}
-
-/** A resumable snapshot of training. */
-export interface TrainerState {
-  step: number;
-  epoch: number;
-  batchInEpoch: number;
-  batchSize: number;
-  bestMetric: number | null;
-  bestStep: number;
-  roundsWithoutImprovement: number;
-  batchSizeIncreases: number;
-  plateauRounds: number;
-  lastIncreaseMetric: number | null;
-  /** Steps since the last checkpoint (checkpoints also fall at each epoch's end). */
-  stepsSinceCheckpoint: number;
-  statistics: TrainingStatistics;
-  scheduleState?: ScheduleState;
-}
+export type {
+  CheckpointLogs,
+  StepInfo,
+  TrainCallbacks,
+  TrainerState,
+  TrainingCallback,
+  TrainingContext,
+  TrainingStatistics,
+  TrainResult,
+};
 
 /** Options of {@linkcode trainEcd}. */
 export interface TrainOptions {
   readonly seed: number;
-  readonly callbacks?: TrainCallbacks;
-  /**
-   * Called at each checkpoint with the state to persist for resuming; `improved` says the
-   * model's current weights are the best so far (persist them too).
-   */
-  readonly saveCheckpoint?: (
-    state: TrainerState,
-    optimizer: tf.Optimizer,
-    improved: boolean,
-  ) => Promise<void>;
+  /** Progress callbacks (terminal, notebook) in the older shape. */
+  readonly progress?: TrainCallbacks;
+  /** Callbacks run after the built-in policies, in order (a hyperopt scheduler prunes here). */
+  readonly callbacks?: readonly TrainingCallback[];
+  /** Persists each checkpoint; `improved` says the current weights are the best so far. */
+  readonly saveCheckpoint?: SaveCheckpoint;
   /** Resume from this state (its weights must already be in the model). */
   readonly resume?: {
     state: TrainerState;
@@ -98,20 +86,49 @@ export interface TrainOptions {
   };
   /** Stop after this many steps of this call (tests of interruption). */
   readonly stopAfterSteps?: number;
+  /** All-reduces gradients before clipping and the update (distributed training). */
+  readonly reduceGradients?: GradientReducer;
 }
 
-/** What training produced. */
-export interface TrainResult {
-  readonly statistics: TrainingStatistics;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly steps: number;
-  readonly epochs: number;
-  readonly bestStep: number;
-  readonly bestMetric: number | null;
-  readonly stoppedEarly: boolean;
-  readonly interrupted: boolean;
+/** Rows of a split to train one step on. */
+export interface TrainBatch {
+  readonly columns: Columns;
+  readonly rows: ArrayLike<number>;
 }
+
+/** One output feature's tensors of a step, kept until {@linkcode StepOutput.dispose}. */
+export interface StepFeatureOutput {
+  /** The network output (logits, or values for regression). */
+  readonly logits: tf.Tensor;
+  /** The feature's loss (a scalar). */
+  readonly loss: tf.Tensor;
+  /** The batch's targets. */
+  readonly target: tf.Tensor;
+}
+
+/** What one {@linkcode TrainStep} did. */
+export interface StepOutput {
+  /** The total loss (weighted feature losses + regularization + auxiliary losses). */
+  readonly loss: number;
+  /** Per output feature, by name (empty when the step was created with `keepOutputs: false`). */
+  readonly outputs: Readonly<Record<string, StepFeatureOutput>>;
+  /** Releases the kept tensors. */
+  dispose(): void;
+}
+
+/** Reduces (e.g. all-reduces across workers) the gradients of a step, by variable name. */
+export type GradientReducer = (grads: tf.NamedTensorMap) => Promise<tf.NamedTensorMap>;
+
+/** Options of {@linkcode createTrainStep}. */
+export interface TrainStepOptions {
+  readonly gradientClipping?: Partial<GradientClippingConfig>;
+  readonly reduceGradients?: GradientReducer;
+  /** Keep each feature's logits, loss and targets for running metrics (default true). */
+  readonly keepOutputs?: boolean;
+}
+
+/** One optimizer update on a batch. */
+export type TrainStep = (batch: TrainBatch) => Promise<StepOutput>;
 
 function emptyStats(): TrainingStatistics {
   return { training: {}, validation: {}, test: {} };
@@ -142,28 +159,40 @@ function regularization(
   return tf.mul(lambda, tf.addN(terms)) as tf.Scalar;
 }
 
+function permutation(n: number, seed: number, epoch: number, shuffleRows: boolean): Int32Array {
+  return shuffleRows
+    ? randomPermutation(n, (seed * 1_000_003 + epoch) % 4_294_967_296)
+    : Int32Array.from({ length: n }, (_, i) => i);
+}
+
 /** Loss of a batch: Σ weight × feature loss + regularization + auxiliary model losses. */
 function batchLoss(
   ecd: EcdModel,
   heads: readonly OutputHead[],
   config: ModelConfig,
   inputs: tf.Tensor[],
-  targets: tf.Tensor[],
-  keep: tf.Tensor[],
+  targets: Readonly<Record<string, tf.Tensor>>,
+  keep: Record<string, StepFeatureOutput> | undefined,
 ): tf.Scalar {
   // Targets travel beside the forward pass for decoders that teacher-force (generator).
-  const teacher = Object.fromEntries(heads.map((h, i) => [h.feature.name, targets[i]]));
   // The compiled forward pass: model.apply's kernels without tf.layers' per-layer bookkeeping.
-  const list = withTeacherTargets(teacher, () => forwardOf(ecd.model)(inputs, true));
+  const list = withTeacherTargets(targets, () => forwardOf(ecd.model)(inputs, true));
+  const byName: Record<string, tf.Tensor> = {};
+  ecd.outputNames.forEach((name, i) => byName[name] = list[i]);
   // 0 + 1 × loss is the loss itself: a single head of weight 1 records no extra kernels.
   let total: tf.Tensor | undefined;
-  heads.forEach((h, i) => {
-    const loss = h.loss(list[i], targets[i]);
-    keep.push(tf.keep(list[i]), tf.keep(loss));
+  for (const h of heads) {
+    const name = h.feature.name;
+    const logits = byName[name];
+    const target = targets[name];
+    const loss = h.loss(logits, target);
+    if (keep) {
+      keep[name] = { logits: tf.keep(logits), loss: tf.keep(loss), target: tf.keep(target) };
+    }
     const weight = h.feature.loss.weight;
     const term = weight === 1 ? loss : tf.mul(loss, weight);
     total = total === undefined ? term : tf.add(total, term);
-  });
+  }
   total ??= tf.scalar(0);
   const reg = regularization(
     ecd.model,
@@ -176,10 +205,56 @@ function batchLoss(
   return total as tf.Scalar;
 }
 
-function permutation(n: number, seed: number, epoch: number, shuffleRows: boolean): Int32Array {
-  return shuffleRows
-    ? randomPermutation(n, (seed * 1_000_003 + epoch) % 4_294_967_296)
-    : Int32Array.from({ length: n }, (_, i) => i);
+/**
+ * The training step: forward pass, loss, gradients, `reduceGradients` (the all-reduce seam of
+ * distributed training), clipping, optimizer update. The optimizer's learning rate is the
+ * caller's to set before each step.
+ */
+export function createTrainStep(
+  ecd: EcdModel,
+  heads: readonly OutputHead[],
+  config: ModelConfig,
+  optimizer: tf.Optimizer,
+  options: TrainStepOptions = {},
+): TrainStep {
+  const keepOutputs = options.keepOutputs ?? true;
+  return async function trainStep(batch: TrainBatch): Promise<StepOutput> {
+    const outputs: Record<string, StepFeatureOutput> = {};
+    const { value, grads } = tf.tidy(() => {
+      const inputs = inputTensors(ecd, batch.columns, batch.rows);
+      const targets: Record<string, tf.Tensor> = {};
+      for (const h of heads) {
+        const column = batch.columns.columns[h.feature.name];
+        if (!column) throw new TypeError(`Missing preprocessed output column "${h.feature.name}"`);
+        const target = batchTensor(column, batch.rows);
+        targets[h.feature.name] = keepOutputs ? tf.keep(target) : target;
+      }
+      return tf.variableGrads(() =>
+        batchLoss(ecd, heads, config, inputs, targets, keepOutputs ? outputs : undefined)
+      );
+    });
+    let reduced = grads;
+    if (options.reduceGradients) {
+      reduced = await options.reduceGradients(grads);
+      for (const [name, g] of Object.entries(grads)) if (reduced[name] !== g) g.dispose();
+    }
+    tf.tidy(() => {
+      optimizer.applyGradients(
+        options.gradientClipping ? clipGradients(reduced, options.gradientClipping) : reduced,
+      );
+    });
+    tf.dispose(Object.values(reduced));
+    const loss = value.dataSync()[0];
+    // A single head of weight 1: the total is that head's (kept) loss tensor itself.
+    if (!Object.values(outputs).some((o) => o.loss === value)) value.dispose();
+    return {
+      loss,
+      outputs,
+      dispose: () => {
+        for (const o of Object.values(outputs)) tf.dispose([o.logits, o.loss, o.target]);
+      },
+    };
+  };
 }
 
 /**
@@ -200,6 +275,10 @@ async function tuneBatchSize(
   );
   const snapshot = ecd.model.getWeights().map((w) => w.clone());
   const optimizer = createOptimizer(config.trainer.optimizer, learningRate);
+  const trainStep = createTrainStep(ecd, heads, config, optimizer, {
+    gradientClipping: config.trainer.gradient_clipping,
+    keepOutputs: false,
+  });
   let best = 1;
   let bestThroughput = 0;
   for (let size = 1; size <= cap; size *= 2) {
@@ -207,16 +286,7 @@ async function tuneBatchSize(
     const times: number[] = [];
     for (let trial = 0; trial < 5; trial++) {
       const start = performance.now();
-      tf.tidy(() => {
-        const inputs = inputTensors(ecd, train, rows);
-        const targets = heads.map((h) => batchTensor(train.columns[h.feature.name], rows));
-        const keep: tf.Tensor[] = [];
-        const { grads } = tf.variableGrads(() =>
-          batchLoss(ecd, heads, config, inputs, targets, keep)
-        );
-        optimizer.applyGradients(grads);
-        tf.dispose(keep);
-      });
+      (await trainStep({ columns: train, rows })).dispose();
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
@@ -246,15 +316,15 @@ export async function trainEcd(
   if (train.numRows === 0) throw new RangeError("Cannot train: the training split has no rows");
   const learningRate = t.learning_rate === "auto" ? autoLearningRate(config) : t.learning_rate;
   const resumeState = options.resume?.state;
-  let batchSize = resumeState?.batchSize ??
+  const initialBatchSize = resumeState?.batchSize ??
     (t.batch_size === "auto"
       ? await tuneBatchSize(ecd, heads, config, train, learningRate)
       : t.batch_size);
   const evalBatchSize = typeof t.eval_batch_size === "number"
     ? t.eval_batch_size
-    : Math.max(batchSize, 1024);
+    : Math.max(initialBatchSize, 1024);
   const epochStepsFor = (size: number) => Math.ceil(train.numRows / size);
-  let stepsPerEpoch = epochStepsFor(batchSize);
+  let stepsPerEpoch = epochStepsFor(initialBatchSize);
   const totalSteps = t.train_steps ?? t.epochs * stepsPerEpoch;
   const epochs = t.train_steps ? Math.ceil(t.train_steps / stepsPerEpoch) : t.epochs;
   const stepsPerCheckpoint = () =>
@@ -263,15 +333,13 @@ export async function trainEcd(
       : t.checkpoints_per_epoch > 0
       ? Math.max(1, Math.floor(stepsPerEpoch / t.checkpoints_per_epoch))
       : stepsPerEpoch;
+  const fieldType = config.output_features.find((f) => f.name === t.validation_field)?.type;
   const schedule = createSchedule(t.learning_rate_scheduler, {
     baseLearningRate: learningRate,
     totalSteps,
     stepsPerCheckpoint: stepsPerCheckpoint(),
     stepsPerEpoch,
-    goal: metricGoal(
-      t.learning_rate_scheduler.reduce_eval_metric,
-      config.output_features.find((f) => f.name === t.validation_field)?.type,
-    ),
+    goal: metricGoal(t.learning_rate_scheduler.reduce_eval_metric, fieldType),
   });
   const optimizer = createOptimizer(t.optimizer, learningRate);
   if (options.resume?.optimizerWeights) await optimizer.setWeights(options.resume.optimizerWeights);
@@ -280,8 +348,9 @@ export async function trainEcd(
     step: 0,
     epoch: 0,
     batchInEpoch: 0,
-    batchSize,
+    batchSize: initialBatchSize,
     bestMetric: null,
+    bestLoss: null,
     bestStep: 0,
     roundsWithoutImprovement: 0,
     batchSizeIncreases: 0,
@@ -294,23 +363,49 @@ export async function trainEcd(
   resetDropoutSeeds(options.seed + state.step);
 
   const selectionSplit = data.validation && data.validation.numRows > 0 ? "validation" : "training";
-  const field = t.validation_field!;
-  const metric = t.validation_metric!;
-  const fieldType = config.output_features.find((f) => f.name === field)?.type;
-  const goal = metricGoal(metric, fieldType);
-  const better = (a: number, b: number | null) =>
-    b === null || (goal === "maximize" ? a > b : a < b);
-  let bestWeights: tf.Tensor[] | undefined = options.resume?.bestWeights?.map((w) => w.clone());
+  const callbacks: TrainingCallback[] = [
+    bestWeightsPolicy({
+      split: selectionSplit,
+      field: t.validation_field!,
+      metric: t.validation_metric!,
+      goal: metricGoal(t.validation_metric!, fieldType),
+      initial: options.resume?.bestWeights,
+    }),
+    reduceLearningRatePolicy(config),
+    batchGrowthPolicy(config),
+    ...(options.progress
+      ? [progressCallback(options.progress, () => stepsPerEpoch, learningRate)]
+      : []),
+    ...(options.saveCheckpoint ? [checkpointPolicy(options.saveCheckpoint)] : []),
+    earlyStoppingPolicy(t.early_stop),
+    ...(options.callbacks ?? []),
+  ];
+  const ctx: TrainingContext & { interrupted: boolean } = {
+    model: ecd,
+    state,
+    optimizer,
+    schedule,
+    totalSteps,
+    epochs,
+    batchSize: initialBatchSize,
+    stopTraining: false,
+    interrupted: false,
+  };
+  // Training metrics without `evaluate_training_set` come from the steps' outputs.
+  const keepOutputs = t.skip_all_evaluation || !t.evaluate_training_set;
+  const trainStep = createTrainStep(ecd, heads, config, optimizer, {
+    gradientClipping: t.gradient_clipping,
+    reduceGradients: options.reduceGradients,
+    keepOutputs,
+  });
   const running = heads.map(accumulatorFor);
+  const runningLosses = heads.map(() => 0);
   let runningCombined = 0;
   let runningBatches = 0;
   const started = performance.now();
-  let stoppedEarly = false;
-  let interrupted = false;
   let stepsThisCall = 0;
   let lastLoss = NaN;
 
-  options.callbacks?.onTrainStart?.({ totalSteps, stepsPerEpoch, batchSize, learningRate });
   const info = (): StepInfo => ({
     step: state.step,
     totalSteps,
@@ -318,167 +413,131 @@ export async function trainEcd(
     epochs,
     loss: lastLoss,
     learningRate: schedule.learningRate(Math.max(0, state.step - 1)),
-    batchSize,
+    batchSize: ctx.batchSize,
     elapsedSeconds: (performance.now() - started) / 1000,
   });
 
-  // skip_all_evaluation: no metrics and no evaluation at all, only the running losses.
-  const runningLosses = heads.map(() => 0);
-  const checkpoint = async () => {
-    const runningLossOnly = (): Record<string, Record<string, number>> =>
-      Object.fromEntries([
+  const accumulate = (out: StepOutput) => {
+    if (t.skip_all_evaluation) {
+      // skip_all_evaluation: no metrics and no evaluation at all, only the running losses.
+      heads.forEach((h, i) => runningLosses[i] += out.outputs[h.feature.name].loss.dataSync()[0]);
+    } else if (!t.evaluate_training_set) {
+      heads.forEach((h, i) => {
+        const { logits, loss, target } = out.outputs[h.feature.name];
+        const probs = tf.tidy(() =>
+          probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes)
+        );
+        running[i].update(metricBatch(
+          logits.dataSync() as Float32Array,
+          probs ? probs.dataSync() as Float32Array : undefined,
+          target.dataSync() as Float32Array | Int32Array,
+          loss.dataSync()[0],
+          h.shape,
+        ));
+        probs?.dispose();
+      });
+    } else return;
+    runningCombined += out.loss;
+    runningBatches++;
+  };
+
+  const trainingMetrics = (): SplitMetrics => {
+    const combined = ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const;
+    const metrics: SplitMetrics = t.skip_all_evaluation
+      ? Object.fromEntries([
         ...heads.map((h, i) =>
           [h.feature.name, { loss: runningLosses[i] / Math.max(1, runningBatches) }] as const
         ),
-        ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const,
-      ]);
-    const trainingMetrics: Record<string, Record<string, number>> = t.skip_all_evaluation
-      ? runningLossOnly()
+        combined,
+      ])
       : t.evaluate_training_set
       ? evaluateSplit(ecd, heads, train, evalBatchSize).metrics
       : Object.fromEntries([
         ...heads.map((h, i) => [h.feature.name, running[i].compute()] as const),
-        ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const,
+        combined,
       ]);
     running.forEach((r) => r.reset());
     runningLosses.fill(0);
     runningCombined = 0;
     runningBatches = 0;
-    record(state.statistics.training, trainingMetrics);
-    let validationMetrics: Record<string, Record<string, number>> | undefined;
-    if (!t.skip_all_evaluation && data.validation && data.validation.numRows > 0) {
-      validationMetrics = evaluateSplit(ecd, heads, data.validation, evalBatchSize).metrics;
-      record(state.statistics.validation, validationMetrics);
-    }
-    if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
-      record(state.statistics.test, evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics);
-    }
-    // Without evaluation (skip_all_evaluation) nothing is selected: the final weights stay.
-    const selected = (selectionSplit === "validation" ? validationMetrics : trainingMetrics)
-      ?.[field]?.[metric];
-    const value = selected !== undefined && Number.isFinite(selected) ? selected : NaN;
-    const improved = !Number.isNaN(value) && better(value, state.bestMetric);
-    if (improved) {
-      state.bestMetric = value;
-      state.bestStep = state.step;
-      state.roundsWithoutImprovement = 0;
-      tf.dispose(bestWeights ?? []);
-      bestWeights = ecd.model.getWeights().map((w) => w.clone());
-    } else state.roundsWithoutImprovement++;
-    // Learning-rate reduction on plateau watches its own split and metric.
-    const s = t.learning_rate_scheduler;
-    const plateauSource = s.reduce_eval_split === "training"
-      ? trainingMetrics
-      : s.reduce_eval_split === "validation"
-      ? validationMetrics
-      : undefined;
-    const plateauValue = plateauSource?.[field]?.[s.reduce_eval_metric] ??
-      plateauSource?.combined?.[s.reduce_eval_metric];
-    if (plateauValue !== undefined) schedule.onEvaluation(plateauValue, state.step);
-    // Batch size growth on plateau.
-    if (t.increase_batch_size_on_plateau > state.batchSizeIncreases) {
-      const source = t.increase_batch_size_eval_split === "validation"
-        ? validationMetrics
-        : trainingMetrics;
-      const v = source?.[field]?.[t.increase_batch_size_eval_metric] ??
-        source?.combined?.[t.increase_batch_size_eval_metric];
-      if (v !== undefined) {
-        const g = metricGoal(t.increase_batch_size_eval_metric, fieldType);
-        const improvedHere = state.lastIncreaseMetric === null ||
-          (g === "maximize" ? v > state.lastIncreaseMetric : v < state.lastIncreaseMetric);
-        if (improvedHere) {
-          state.lastIncreaseMetric = v;
-          state.plateauRounds = 0;
-        } else if (++state.plateauRounds >= t.increase_batch_size_on_plateau_patience) {
-          const next = Math.min(
-            t.max_batch_size,
-            Math.round(batchSize * t.increase_batch_size_on_plateau_rate),
-          );
-          if (next > batchSize) {
-            batchSize = next;
-            state.batchSize = next;
-            state.batchSizeIncreases++;
-          }
-          state.plateauRounds = 0;
-        }
-      }
-    }
-    state.scheduleState = schedule.getState();
-    await options.callbacks?.onCheckpoint?.({ ...info(), statistics: state.statistics, improved });
-    if (options.saveCheckpoint) {
-      await options.saveCheckpoint(structuredClone(state), optimizer, improved);
-    }
-    // Ludwig: stop after `early_stop` evaluations without improvement (0 or -1: never).
-    if (t.early_stop > 0 && state.roundsWithoutImprovement >= t.early_stop) stoppedEarly = true;
+    return metrics;
   };
 
-  while (state.step < totalSteps && !stoppedEarly) {
+  /** Evaluate, record, and run every callback's `onCheckpoint`. */
+  const checkpoint = async (): Promise<CheckpointLogs> => {
+    const training = trainingMetrics();
+    record(state.statistics.training, training);
+    let validation: SplitMetrics | undefined;
+    if (!t.skip_all_evaluation && data.validation && data.validation.numRows > 0) {
+      validation = evaluateSplit(ecd, heads, data.validation, evalBatchSize).metrics;
+      record(state.statistics.validation, validation);
+    }
+    let test: SplitMetrics | undefined;
+    if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
+      test = evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics;
+      record(state.statistics.test, test);
+    }
+    const logs: CheckpointLogs = {
+      ...info(),
+      statistics: state.statistics,
+      training,
+      validation,
+      test,
+      improved: false,
+    };
+    await dispatch(callbacks, ctx, (c) => c.onCheckpoint?.(ctx, logs));
+    return logs;
+  };
+
+  let interrupted = false;
+  await dispatch(callbacks, ctx, (c) => c.onTrainBegin?.(ctx));
+  while (state.step < totalSteps && !ctx.stopTraining) {
+    const batchSize = ctx.batchSize;
     const perm = permutation(train.numRows, options.seed, state.epoch, t.should_shuffle);
     stepsPerEpoch = epochStepsFor(batchSize);
+    if (state.batchInEpoch === 0) {
+      await dispatch(callbacks, ctx, (c) => c.onEpochBegin?.(ctx, state.epoch));
+      if (ctx.stopTraining) break;
+    }
     for (let b = state.batchInEpoch; b < stepsPerEpoch && state.step < totalSteps; b++) {
       const rows = perm.subarray(b * batchSize, Math.min(train.numRows, (b + 1) * batchSize));
-      optimizerLearningRate(optimizer, schedule.learningRate(state.step));
-      const keep: tf.Tensor[] = [];
-      const lossValue = tf.tidy(() => {
-        const inputs = inputTensors(ecd, train, rows);
-        const targets = heads.map((h) => batchTensor(train.columns[h.feature.name], rows));
-        keep.push(...targets.map((x) => tf.keep(x)));
-        const { value, grads } = tf.variableGrads(() =>
-          batchLoss(ecd, heads, config, inputs, targets, keep)
-        );
-        optimizer.applyGradients(clipGradients(grads, t.gradient_clipping));
-        return value.dataSync()[0];
-      });
-      lastLoss = lossValue;
-      if (t.skip_all_evaluation) {
-        heads.forEach((_, i) => runningLosses[i] += keep[heads.length + 2 * i + 1].dataSync()[0]);
-        runningCombined += lossValue;
-        runningBatches++;
-      } else if (!t.evaluate_training_set) {
-        const targets = keep.slice(0, heads.length);
-        heads.forEach((h, i) => {
-          const logits = keep[heads.length + 2 * i];
-          const lossT = keep[heads.length + 2 * i + 1];
-          const probs = tf.tidy(() =>
-            probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes)
-          );
-          running[i].update(metricBatch(
-            logits.dataSync() as Float32Array,
-            probs ? probs.dataSync() as Float32Array : undefined,
-            targets[i].dataSync() as Float32Array | Int32Array,
-            lossT.dataSync()[0],
-            h.shape,
-          ));
-          probs?.dispose();
-        });
-        runningCombined += lossValue;
-        runningBatches++;
+      (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
+      const out = await trainStep({ columns: train, rows });
+      lastLoss = out.loss;
+      try {
+        accumulate(out);
+      } finally {
+        out.dispose();
       }
-      tf.dispose(keep);
-      if (!Number.isFinite(lossValue)) {
+      if (!Number.isFinite(lastLoss)) {
         throw new RangeError(
           `Training diverged at step ${
             state.step + 1
-          }: the loss is ${lossValue}; lower the learning rate`,
+          }: the loss is ${lastLoss}; lower the learning rate`,
         );
       }
       state.step++;
       state.batchInEpoch = b + 1;
       stepsThisCall++;
       state.stepsSinceCheckpoint++;
-      options.callbacks?.onStep?.(info());
+      const stepInfo = info();
+      await dispatch(callbacks, ctx, (c) => c.onBatchEnd?.(ctx, stepInfo));
       if (
         state.stepsSinceCheckpoint >= stepsPerCheckpoint() || state.step === totalSteps ||
         state.batchInEpoch === stepsPerEpoch
       ) {
-        if (state.batchInEpoch === stepsPerEpoch) {
+        const epochEnded = state.batchInEpoch === stepsPerEpoch;
+        if (epochEnded) {
           state.epoch++;
           state.batchInEpoch = 0;
         }
         state.stepsSinceCheckpoint = 0;
-        if (!t.skip_all_evaluation || state.step === totalSteps) await checkpoint();
-        if (stoppedEarly) break;
+        const logs = !t.skip_all_evaluation || state.step === totalSteps
+          ? await checkpoint()
+          : { ...info(), statistics: state.statistics, training: {}, improved: false };
+        if (epochEnded) await dispatch(callbacks, ctx, (c) => c.onEpochEnd?.(ctx, logs));
       }
+      if (ctx.stopTraining) break;
       if (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps) {
         interrupted = true;
         break;
@@ -490,26 +549,21 @@ export async function trainEcd(
     state.epoch++;
     state.batchInEpoch = 0;
   }
-  if (bestWeights && !interrupted) {
-    ecd.model.setWeights(bestWeights);
-  }
-  tf.dispose(bestWeights ?? []);
-  optimizer.dispose();
+  ctx.interrupted = interrupted;
   const result: TrainResult = {
     statistics: state.statistics,
-    batchSize,
+    batchSize: ctx.batchSize,
     learningRate,
     steps: state.step,
     epochs: state.epoch,
     bestStep: state.bestStep,
     bestMetric: state.bestMetric,
-    stoppedEarly,
+    stoppedEarly: ctx.stopTraining,
+    stopReason: ctx.stopTraining ? ctx.stopReason ?? "stopped by a callback" : undefined,
     interrupted,
   };
-  options.callbacks?.onTrainEnd?.(result);
+  // The best-weights policy (first in the list) restores the best weights here.
+  for (const c of callbacks) await c.onTrainEnd?.(ctx, result);
+  optimizer.dispose();
   return result;
-}
-
-function optimizerLearningRate(optimizer: Optimizer, lr: number): void {
-  optimizer.setLearningRate(lr);
 }

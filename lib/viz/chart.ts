@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../_util/files.ts";
 
 /** A Vega-Lite v5 specification as plain JSON data. */
 export interface VegaLiteSpec {
@@ -492,26 +493,5 @@ async function assertFontsAvailable(): Promise<void> {
       "Cannot render chart text to PNG: no font found by fontconfig: install one " +
         "(Debian/Ubuntu: apt-get install fonts-dejavu-core) or save as .svg or .html",
     );
-  }
-}
-
-/**
- * Write bytes to `path` atomically: into a temporary file beside it, then rename over it.
- * Creates missing parent directories.
- *
- * @param path The destination file.
- * @param bytes The content.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const { dirname, basename, join } = await import("node:path");
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
   }
 }

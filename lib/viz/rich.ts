@@ -25,7 +25,8 @@ import { ModelBuilder } from "../builders/model.ts";
 import { toYAML } from "../config/parse.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { inferTypes } from "../data/infer.ts";
-import type { StepInfo, TrainCallbacks, TrainResult } from "../train/trainer.ts";
+import { registerResultDisplay } from "../_util/result_display.ts";
+import type { StepInfo, TrainCallbacks, TrainResult } from "../train/callbacks.ts";
 import { Chart } from "./chart.ts";
 import { confusionMatrix } from "./confusion.ts";
 import { rocCurvesFromTestStatistics } from "./curves.ts";
@@ -743,3 +744,14 @@ export function notebookProgress(options: NotebookProgressOptions = {}): TrainCa
     },
   };
 }
+
+// The Model facade (lib/api.ts) does not import this module: it displays through this hook,
+// registered when this module is imported (mod.ts does).
+registerResultDisplay({
+  training: (result) => withTrainingDisplay(result as unknown as TrainingResultLike) as never,
+  evaluation: (result, metadata) =>
+    withEvaluationDisplay(result as unknown as EvaluationResultLike, metadata) as never,
+  predictions: (result) =>
+    withPredictionsDisplay(result as unknown as { predictions: { rows: readonly Obj[] } }) as never,
+  progress: (options) => inJupyter() ? notebookProgress(options) : undefined,
+});

@@ -356,3 +356,40 @@ Deno.test("sonata init_config infers a config that then trains", async () => {
   match(bad.err.join(""), /did you mean "medv"/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("--skip_save_model says the model was not saved (issue 17 #11)", async () => {
+  const { dir, csv, config } = await fixture();
+  const run = capture();
+  const args = ["train", "-c", config, "--dataset", csv, "--output_directory", `${dir}/out`];
+  equal(await main([...args, "--skip_save_model"], run.io), 0);
+  const out = run.out.join("\n");
+  ok(!/Model saved/.test(out), out);
+  match(out, /Results in .*experiment_run \(model not saved\)/);
+  ok(!(await Deno.stat(`${dir}/out/experiment_run/model`).then(() => true, () => false)));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a corrupted checkpoint makes --model_resume_path exit 2 naming the file", async () => {
+  const { dir, csv, config } = await fixture();
+  const out = `${dir}/out`;
+  equal(
+    await main(["train", "-c", config, "--dataset", csv, "--output_directory", out], capture().io),
+    0,
+  );
+  const bin = `${out}/experiment_run/training_checkpoints/latest/tensors.bin`;
+  const bytes = await Deno.readFile(bin);
+  await Deno.writeFile(bin, bytes.subarray(0, bytes.length - 8));
+  const resume = capture();
+  equal(
+    await main([
+      "train",
+      "--model_resume_path",
+      `${out}/experiment_run`,
+      "--dataset",
+      csv,
+    ], resume.io),
+    2,
+  );
+  match(resume.err.join(""), /checkpoint file .*latest\/tensors\.bin is truncated/);
+  await Deno.remove(dir, { recursive: true });
+});
