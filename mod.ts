@@ -58,7 +58,6 @@ export type {
 } from "./lib/train/callbacks.ts";
 export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
 export type { EcdModel } from "./lib/model/ecd.ts";
-export type { DataSource } from "./lib/data/read.ts";
 export type { PreprocessResult, TrainingSetMetadata } from "./lib/features/preprocess.ts";
 export { DataError } from "./lib/data/errors.ts";
 export { type Cell, Dataset } from "./lib/data/dataset.ts";

@@ -1,5 +1,6 @@
 // The training loop's seams: user callbacks that stop training, the validation-loss tie-break
 // of best-model selection, and trainStep's gradient-reduce hook.
+import { tensorDtype } from "../../lib/train/batches.ts";
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { Model, type TrainingCallback } from "../../mod.ts";
 import { tf } from "../../lib/compute/mod.ts";
@@ -113,7 +114,9 @@ Deno.test("trainStep runs the gradient-reduce hook between the gradients and the
     skipSaveProcessedInput: true,
   });
   const columns = Object.fromEntries(
-    Object.entries(pre.training.columns).map(([n, c]) => [n, { shape: c.shape, dtype: c.dtype }]),
+    Object.entries(pre.training.columns).map((
+      [n, c],
+    ) => [n, { shape: c.shape, dtype: tensorDtype(c.dtype) }]),
   );
   const ecd = await buildEcd(config, pre.metadata as Record<string, Obj>, columns, 1);
   const heads = outputHeads(ecd, config, pre.metadata as Record<string, Obj>);
