@@ -14,6 +14,10 @@ import {
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
+import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.comparator>;
 import { fcSpec, fcStack, initializer } from "../model/layers.ts";
 import { flattenAndConcat } from "./_common.ts";
 
@@ -73,7 +77,7 @@ export class EntityComparison extends tf.layers.Layer {
 tf.serialization.registerClass(EntityComparison);
 
 /** Build the comparator combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const entity1 = config.entity_1 as string[];
   const entity2 = config.entity_2 as string[];
   const byName = new Map(inputs.map((i) => [i.name, i]));
@@ -116,3 +120,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
     name: layerName(ctx, "compare"),
   }).apply([e1, e2]) as Symbolic;
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.comparator> = immediate(combine);

@@ -15,6 +15,10 @@ import {
   layerName,
   type Symbolic,
 } from "../model/component.ts";
+import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.sequenceConcat>;
 import { reduceSequence } from "../model/reduce.ts";
 
 type Obj = Record<string, unknown>;
@@ -124,7 +128,7 @@ export function concatOnSequence(
 }
 
 /** Build the sequence_concat combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const h = concatOnSequence(
     inputs,
     config.main_sequence_feature as string | null,
@@ -133,3 +137,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
   );
   return reduceSequence(h, config.reduce_output, ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.sequenceConcat> = immediate(combine);

@@ -31,6 +31,10 @@ import {
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
+import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabnet>;
 import { applyDropout, GhostBatchNorm, initializer } from "../model/layers.ts";
 import { entmax15, entmaxBisect, sparsemax } from "../model/_sparsemax.ts";
 import { flattenAndConcat } from "./_common.ts";
@@ -360,7 +364,7 @@ function featureTransformer(
 }
 
 /** Build the TabNet combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const s: TabNetSettings = {
     size: config.size as number,
     outputSize: config.output_size as number,
@@ -446,3 +450,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
   }
   return out;
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.tabnet> = immediate(combine);

@@ -23,6 +23,10 @@ import {
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
+import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabtransformer>;
 import { fcStack, initializer } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
@@ -85,7 +89,7 @@ export class FeatureNameEmbedding extends tf.layers.Layer {
 tf.serialization.registerClass(FeatureNameEmbedding);
 
 /** Build the tabtransformer combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "tabtransformer": it received no input features');
   }
@@ -155,3 +159,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
     : tf.layers.concatenate({ axis: -1, name: layerName(ctx, "concat") }).apply(parts) as Symbolic;
   return fcStack(joined, transformerFcSpec(config), ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.tabtransformer> = immediate(combine);

@@ -10,6 +10,10 @@
  * @module
  */
 import type { BuildContext, CombinerInput, Symbolic } from "../model/component.ts";
+import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.transformer>;
 import { fcStack } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
@@ -18,7 +22,7 @@ import { flatten, project, stackTokens, transformerFcSpec } from "./_common.ts";
 type Obj = Record<string, unknown>;
 
 /** Build the transformer combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "transformer": it received no input features');
   }
@@ -38,3 +42,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
   h = reduceSequence(h, config.reduce_output, ctx);
   return fcStack(h, transformerFcSpec(config), ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.transformer> = immediate(combine);

@@ -410,3 +410,10 @@ export function fcStack(x: Symbolic, spec: FcStackSpec, ctx: BuildContext): Symb
   }
   return h;
 }
+
+/** TF.js identifier of a recurrent activation name (Ludwig's `hard_sigmoid` is `hardSigmoid`). */
+export function recurrentActivationName(
+  name: "sigmoid" | "tanh" | "relu" | "hard_sigmoid",
+): "sigmoid" | "tanh" | "relu" | "hardSigmoid" {
+  return name === "hard_sigmoid" ? "hardSigmoid" : name;
+}
