@@ -154,6 +154,17 @@ function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
 }
 
 /**
+ * Make the variables of layers built with `trainable: false` (frozen embeddings) untrainable:
+ * TF.js creates them trainable and only hides them from `layer.trainableWeights`, so a gradient
+ * step over all trainable variables (`tf.variableGrads(f)` without a list) would still move them.
+ */
+function freezeUntrainable(model: tf.LayersModel): void {
+  for (const layer of allLayers(model)) {
+    if (!layer.trainable) layer.trainable = false;
+  }
+}
+
+/**
  * Set the initial weights registered in a build's {@linkcode WeightsStore} on the built model.
  * Errors name the layer, the weight and where the values came from.
  */
@@ -341,6 +352,7 @@ export async function buildEcd(
   const model = tf.model({ inputs, outputs, name: "ecd" });
   try {
     applyInitialWeights(model, shared.weights);
+    freezeUntrainable(model);
   } catch (e) {
     model.dispose();
     throw e;
