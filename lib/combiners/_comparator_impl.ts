@@ -9,17 +9,19 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import { fcSpec, fcStack, initializer } from "../model/layers.ts";
+import { flattenAndConcat } from "./_common.ts";
 import type * as entries from "./mod.ts";
 
 type Config = ConfigOf<typeof entries.comparator>;
-import { fcSpec, fcStack, initializer } from "../model/layers.ts";
-import { flattenAndConcat } from "./_common.ts";
 
 type Obj = Record<string, unknown>;
 

@@ -7,15 +7,17 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import { fcSpec, fcStack } from "../model/layers.ts";
 import type * as entries from "./mod.ts";
 
 type Config = ConfigOf<typeof entries.concat>;
-import { fcSpec, fcStack } from "../model/layers.ts";
 
 /** Build the combiner on the encoder outputs. */
 function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {

@@ -9,16 +9,18 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import { fcSpec, fcStack } from "../model/layers.ts";
+import { flatten, project } from "./_common.ts";
 import type * as entries from "./mod.ts";
 
 type Config = ConfigOf<typeof entries.projectAggregate>;
-import { fcSpec, fcStack } from "../model/layers.ts";
-import { flatten, project } from "./_common.ts";
 
 type Obj = Record<string, unknown>;
 

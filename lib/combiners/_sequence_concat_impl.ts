@@ -11,15 +11,17 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
+import { reduceSequence } from "../model/reduce.ts";
 import type * as entries from "./mod.ts";
 
 type Config = ConfigOf<typeof entries.sequenceConcat>;
-import { reduceSequence } from "../model/reduce.ts";
 
 type Obj = Record<string, unknown>;
 

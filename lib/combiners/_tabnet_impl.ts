@@ -26,18 +26,20 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
-import type * as entries from "./mod.ts";
-
-type Config = ConfigOf<typeof entries.tabnet>;
 import { applyDropout, GhostBatchNorm, initializer } from "../model/layers.ts";
 import { entmax15, entmaxBisect, sparsemax } from "../model/_sparsemax.ts";
 import { flattenAndConcat } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabnet>;
 
 type Obj = Record<string, unknown>;
 

@@ -18,19 +18,21 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
-import type * as entries from "./mod.ts";
-
-type Config = ConfigOf<typeof entries.tabtransformer>;
 import { fcStack, initializer } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
 import { flatten, project, stackTokens, transformerFcSpec } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabtransformer>;
 
 type Obj = Record<string, unknown>;
 

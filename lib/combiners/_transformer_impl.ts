@@ -9,15 +9,21 @@
  *
  * @module
  */
-import type { BuildContext, CombinerInput, Symbolic } from "../model/component.ts";
-import { type CombinerBuildOf, type ConfigOf, immediate } from "../model/component.ts";
-import type * as entries from "./mod.ts";
-
-type Config = ConfigOf<typeof entries.transformer>;
+import {
+  type BuildContext,
+  type CombinerBuildOf,
+  type CombinerInput,
+  type ConfigOf,
+  immediate,
+  type Symbolic,
+} from "../model/component.ts";
 import { fcStack } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
 import { flatten, project, stackTokens, transformerFcSpec } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.transformer>;
 
 type Obj = Record<string, unknown>;
 

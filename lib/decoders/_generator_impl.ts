@@ -205,7 +205,8 @@ export class SequenceGenerator extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const { name: _name, ...rest } = this.args;
-    return { ...super.getConfig(), ...(rest as unknown as tf.serialization.ConfigDict) };
+    const own: tf.serialization.ConfigDict = { ...rest };
+    return { ...super.getConfig(), ...own };
   }
 
   /** Rebuild from {@linkcode getConfig}'s output. */
@@ -213,7 +214,30 @@ export class SequenceGenerator extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config as unknown as SequenceGeneratorArgs);
+    const int = (key: string) => {
+      const v = config[key];
+      if (typeof v !== "number") {
+        throw new TypeError(`Cannot load layer ${config.name}: ${key} is not a number`);
+      }
+      return v;
+    };
+    const cellType = config.cellType;
+    if (cellType !== "rnn" && cellType !== "gru" && cellType !== "lstm") {
+      throw new TypeError(`Cannot load layer ${config.name}: unknown cellType ${cellType}`);
+    }
+    const args: SequenceGeneratorArgs = {
+      cellType,
+      numLayers: int("numLayers"),
+      vocabSize: int("vocabSize"),
+      maxSequenceLength: int("maxSequenceLength"),
+      startId: int("startId"),
+      stopId: int("stopId"),
+      paddingId: int("paddingId"),
+      useBias: config.useBias !== false,
+      seed: int("seed"),
+      name: String(config.name),
+    };
+    return new cls(args);
   }
 }
 tf.serialization.registerClass(SequenceGenerator);

@@ -20,11 +20,13 @@
 import { tf } from "../compute/mod.ts";
 import { SPECIAL_SYMBOL_INDEX } from "../data/vocabulary.ts";
 import {
+  booleanField,
   type BuildContext,
   type EncoderBuildOf,
   layerName,
   nextSeed,
   numberField,
+  objectsField,
   recordField,
   stringField,
   stringsField,
@@ -199,16 +201,16 @@ function masked(x: Symbolic, mask: Symbolic, ctx: BuildContext): Symbolic {
 /** Settings of the FC stack after the reduction; CNN encoders default to [512, 256]. */
 function fcSettings(config: Obj, prefix: "" | "fc_", defaultLayers: boolean): FcStackSpec {
   // `fc_layers` wins over `num_fc_layers` (Ludwig rejects configs that set both).
-  let layers = (config.fc_layers as Obj[] | null | undefined) ?? null;
-  const num = config.num_fc_layers as number | null | undefined;
+  let layers = objectsField(config, "fc_layers") ?? null;
+  const num = numberField(config, "num_fc_layers");
   if (!layers && (num === null || num === undefined) && defaultLayers) {
     layers = [{ output_size: 512 }, { output_size: 256 }];
   }
   return {
     layers,
     numLayers: num ?? 0,
-    outputSize: (config.output_size as number | undefined) ?? 256,
-    useBias: (config.use_bias as boolean | undefined) ?? true,
+    outputSize: numberField(config, "output_size") ?? 256,
+    useBias: booleanField(config, "use_bias") ?? true,
     weightsInitializer: config.weights_initializer ?? "xavier_uniform",
     biasInitializer: config.bias_initializer ?? "zeros",
     norm: config.norm ?? null,
@@ -216,7 +218,7 @@ function fcSettings(config: Obj, prefix: "" | "fc_", defaultLayers: boolean): Fc
     activation: config[`${prefix}activation`] === undefined
       ? "relu"
       : config[`${prefix}activation`],
-    dropout: (config[`${prefix}dropout`] as number | undefined) ?? 0,
+    dropout: numberField(config, `${prefix}dropout`) ?? 0,
   };
 }
 
@@ -388,7 +390,7 @@ function recurrent(x: Symbolic, config: Obj, ctx: BuildContext): Symbolic {
   const args = {
     units: config.state_size as number,
     activation: config.activation as "tanh",
-    useBias: (config.use_bias as boolean | undefined) ?? true,
+    useBias: booleanField(config, "use_bias") ?? true,
     kernelInitializer: initializer(config.weights_initializer ?? "xavier_uniform", nextSeed(ctx)),
     recurrentInitializer: initializer(config.recurrent_initializer ?? "orthogonal", nextSeed(ctx)),
     biasInitializer: initializer(config.bias_initializer ?? "zeros", nextSeed(ctx)),
@@ -466,7 +468,7 @@ export const parallelCnn: Build<"parallelCnn"> = withEmbeddings(
   (config, ctx, pretrained) => (input) => {
     const s = sequenceInput(input, config, ctx, pretrained);
     const defaults = convDefaults(config, { padding: "same", pool_padding: "same" });
-    const specs = (config.conv_layers as Obj[] | null | undefined) ??
+    const specs = config.conv_layers ??
       (config.num_conv_layers
         ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
         : WIDTHS.map((w) => ({ filter_size: w })));
@@ -480,7 +482,7 @@ export const stackedCnn: Build<"stackedCnn"> = withEmbeddings(
   (config, ctx, pretrained) => (input) => {
     let s = sequenceInput(input, config, ctx, pretrained);
     const defaults = convDefaults(config);
-    const specs = (config.conv_layers as Obj[] | null | undefined) ??
+    const specs = config.conv_layers ??
       (config.num_conv_layers
         ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
         : [
@@ -500,9 +502,9 @@ export const stackedCnn: Build<"stackedCnn"> = withEmbeddings(
 export const stackedParallelCnn: Build<"stackedParallelCnn"> = withEmbeddings(
   (config, ctx, pretrained) => (input) => {
     let s = sequenceInput(input, config, ctx, pretrained);
-    const blocks = (config.stacked_layers as Obj[][] | null | undefined) ??
+    const blocks = config.stacked_layers ??
       Array.from(
-        { length: (config.num_stacked_layers as number | null | undefined) ?? 3 },
+        { length: config.num_stacked_layers ?? 3 },
         () => WIDTHS.map((w) => ({ filter_size: w })),
       );
     blocks.forEach((block, i) => {
@@ -533,7 +535,7 @@ export const cnnrnn: Build<"cnnrnn"> = withEmbeddings((config, ctx, pretrained) 
     activation: config.conv_activation,
     dropout: config.conv_dropout,
   });
-  const specs = (config.conv_layers as Obj[] | null | undefined) ??
+  const specs = config.conv_layers ??
     (config.num_conv_layers
       ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
       : [{ pool_size: 3 }, { pool_size: null }]);
@@ -562,7 +564,7 @@ export const transformer: Build<"transformer"> = withEmbeddings(
         hiddenSize: hidden,
         numHeads: config.num_heads as number,
         outputSize: config.transformer_output_size as number,
-        dropout: (config.dropout as number | undefined) ?? 0,
+        dropout: config.dropout ?? 0,
       },
       ctx,
       s.mask,
@@ -574,7 +576,7 @@ export const transformer: Build<"transformer"> = withEmbeddings(
 /** The IDF of every vocabulary index, from metadata `str2idf` (or the config's). */
 function idfVector(config: Obj, ctx: BuildContext, size: number): Float32Array {
   const str2idf = (ctx.metadata?.str2idf ?? config.str2idf) as Record<string, number> | null;
-  const idx2str = (ctx.metadata?.idx2str ?? config.vocab) as string[] | null | undefined;
+  const idx2str = stringsField(ctx.metadata, "idx2str") ?? stringsField(config, "vocab");
   if (!str2idf || !idx2str) {
     throw new TypeError(
       `Cannot build the tf_idf encoder of "${ctx.scope}": its metadata has no str2idf ` +

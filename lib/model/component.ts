@@ -240,3 +240,21 @@ export function immediate<A extends unknown[], F>(
 ): (...args: A) => Promise<F> {
   return (...args) => Promise.resolve(build(...args));
 }
+
+/** A boolean field of a config or metadata, or undefined when absent or not a boolean. */
+export function booleanField(
+  obj: Readonly<Record<string, unknown>> | undefined,
+  key: string,
+): boolean | undefined {
+  const v = obj?.[key];
+  return typeof v === "boolean" ? v : undefined;
+}
+
+/** An array-of-objects field of a config (`fc_layers`, `conv_layers`), or undefined. */
+export function objectsField(
+  obj: Readonly<Record<string, unknown>> | undefined,
+  key: string,
+): Record<string, unknown>[] | undefined {
+  const v = obj?.[key];
+  return Array.isArray(v) ? v as Record<string, unknown>[] : undefined;
+}

@@ -145,8 +145,7 @@ function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   const walk = (layers: readonly tf.layers.Layer[]) => {
     for (const l of layers) {
       out.push(l);
-      const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
-      if (Array.isArray(inner)) walk(inner);
+      if (l instanceof tf.LayersModel) walk(l.layers);
     }
   };
   walk(model.layers);
