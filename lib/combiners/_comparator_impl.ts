@@ -80,8 +80,8 @@ tf.serialization.registerClass(EntityComparison);
 
 /** Build the comparator combiner on the encoder outputs. */
 function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
-  const entity1 = config.entity_1 as string[];
-  const entity2 = config.entity_2 as string[];
+  const entity1 = config.entity_1;
+  const entity2 = config.entity_2;
   const byName = new Map(inputs.map((i) => [i.name, i]));
   const pick = (names: string[], key: string) =>
     names.map((name) => {

@@ -29,7 +29,7 @@ function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Sy
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "project_aggregate": it received no input features');
   }
-  const size = config.projection_size as number;
+  const size = config.projection_size;
   const projected = inputs.map((input) =>
     project(flatten(input, ctx), size, ctx, `project_${input.name}`)
   );

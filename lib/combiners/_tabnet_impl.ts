@@ -368,21 +368,21 @@ function featureTransformer(
 /** Build the TabNet combiner on the encoder outputs. */
 function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const s: TabNetSettings = {
-    size: config.size as number,
-    outputSize: config.output_size as number,
-    numSteps: config.num_steps as number,
-    numTotalBlocks: config.num_total_blocks as number,
+    size: config.size,
+    outputSize: config.output_size,
+    numSteps: config.num_steps,
+    numTotalBlocks: config.num_total_blocks,
     numSharedBlocks: Math.min(
-      config.num_shared_blocks as number,
-      config.num_total_blocks as number,
+      config.num_shared_blocks,
+      config.num_total_blocks,
     ),
-    relaxationFactor: config.relaxation_factor as number,
-    epsilon: config.bn_epsilon as number,
-    momentum: 1 - (config.bn_momentum as number),
+    relaxationFactor: config.relaxation_factor,
+    epsilon: config.bn_epsilon,
+    momentum: 1 - (config.bn_momentum),
     virtualBatchSize: (config.bn_virtual_bs as number | null) ?? null,
     entmaxMode: config.entmax_mode as EntmaxMode,
-    entmaxAlpha: config.entmax_alpha as number,
-    sparsity: config.sparsity as number,
+    entmaxAlpha: config.entmax_alpha,
+    sparsity: config.sparsity,
   };
   const x = flattenAndConcat(inputs, ctx, "tabnet");
   const d = x.shape[1] as number;

@@ -95,7 +95,7 @@ function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Sy
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "tabtransformer": it received no input features');
   }
-  const hidden = config.hidden_size as number;
+  const hidden = config.hidden_size;
   const embedName = config.embed_input_feature_name as "add" | number | null;
   if (typeof embedName === "number" && embedName >= hidden) {
     throw new RangeError(
@@ -123,11 +123,11 @@ function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Sy
       }).apply(h) as Symbolic;
     }
     h = transformerStack(h, {
-      numLayers: config.num_layers as number,
+      numLayers: config.num_layers,
       hiddenSize: hidden,
-      numHeads: config.num_heads as number,
-      outputSize: config.transformer_output_size as number,
-      dropout: config.dropout as number,
+      numHeads: config.num_heads,
+      outputSize: config.transformer_output_size,
+      dropout: config.dropout,
     }, ctx);
     tokens = reduceMode === null ? h : reduceSequence(h, reduceMode, ctx);
   }

@@ -32,17 +32,17 @@ function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Sy
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "transformer": it received no input features');
   }
-  const hidden = config.hidden_size as number;
+  const hidden = config.hidden_size;
   const projected = inputs.map((input) =>
     project(flatten(input, ctx), hidden, ctx, `project_${input.name}`)
   );
   let h = stackTokens(projected, ctx);
   h = transformerStack(h, {
-    numLayers: config.num_layers as number,
+    numLayers: config.num_layers,
     hiddenSize: hidden,
-    numHeads: config.num_heads as number,
-    outputSize: config.transformer_output_size as number,
-    dropout: config.dropout as number,
+    numHeads: config.num_heads,
+    outputSize: config.transformer_output_size,
+    dropout: config.dropout,
   }, ctx);
   if (config.reduce_output === null || config.reduce_output === "none") return h;
   h = reduceSequence(h, config.reduce_output, ctx);

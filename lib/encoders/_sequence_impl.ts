@@ -470,7 +470,7 @@ export const parallelCnn: Build<"parallelCnn"> = withEmbeddings(
     const defaults = convDefaults(config, { padding: "same", pool_padding: "same" });
     const specs = config.conv_layers ??
       (config.num_conv_layers
-        ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
+        ? Array.from({ length: config.num_conv_layers }, () => ({}))
         : WIDTHS.map((w) => ({ filter_size: w })));
     const out = parallelConv(s, specs.map((l) => convLayer(l, defaults)), ctx);
     return reduceAndFc(out, config, ctx, fcSettings(config, "", true));
@@ -483,16 +483,14 @@ export const stackedCnn: Build<"stackedCnn"> = withEmbeddings(
     let s = sequenceInput(input, config, ctx, pretrained);
     const defaults = convDefaults(config);
     const specs = config.conv_layers ??
-      (config.num_conv_layers
-        ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
-        : [
-          { filter_size: 7, pool_size: 3 },
-          { filter_size: 7, pool_size: 3 },
-          { filter_size: 3, pool_size: null },
-          { filter_size: 3, pool_size: null },
-          { filter_size: 3, pool_size: null },
-          { filter_size: 3, pool_size: 3 },
-        ]);
+      (config.num_conv_layers ? Array.from({ length: config.num_conv_layers }, () => ({})) : [
+        { filter_size: 7, pool_size: 3 },
+        { filter_size: 7, pool_size: 3 },
+        { filter_size: 3, pool_size: null },
+        { filter_size: 3, pool_size: null },
+        { filter_size: 3, pool_size: null },
+        { filter_size: 3, pool_size: 3 },
+      ]);
     for (const spec of specs) s = conv1d(s, convLayer(spec, defaults), ctx);
     return reduceAndFc(s, config, ctx, fcSettings(config, "", true));
   },
@@ -524,7 +522,7 @@ export const stackedParallelCnn: Build<"stackedParallelCnn"> = withEmbeddings(
 /** `rnn`: stacked recurrent layers (rnn, lstm, gru), optionally bidirectional. */
 export const rnn: Build<"rnn"> = withEmbeddings((config, ctx, pretrained) => (input) => {
   const s = sequenceInput(input, config, ctx, pretrained);
-  const out = recurrentStack(s, config, config.num_layers as number, ctx);
+  const out = recurrentStack(s, config, config.num_layers, ctx);
   return reduceAndFc(out, config, ctx, fcSettings(config, "fc_", false));
 });
 
@@ -537,10 +535,10 @@ export const cnnrnn: Build<"cnnrnn"> = withEmbeddings((config, ctx, pretrained) 
   });
   const specs = config.conv_layers ??
     (config.num_conv_layers
-      ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
+      ? Array.from({ length: config.num_conv_layers }, () => ({}))
       : [{ pool_size: 3 }, { pool_size: null }]);
   for (const spec of specs) s = conv1d(s, convLayer(spec, defaults), ctx);
-  const out = recurrentStack(s, config, config.num_rec_layers as number, ctx);
+  const out = recurrentStack(s, config, config.num_rec_layers, ctx);
   return reduceAndFc(out, config, ctx, fcSettings(config, "fc_", false));
 });
 
@@ -548,7 +546,7 @@ export const cnnrnn: Build<"cnnrnn"> = withEmbeddings((config, ctx, pretrained) 
 export const transformer: Build<"transformer"> = withEmbeddings(
   (config, ctx, pretrained) => (input) => {
     const s = sequenceInput(input, config, ctx, pretrained, true);
-    const hidden = config.hidden_size as number;
+    const hidden = config.hidden_size;
     let x = s.x;
     if (config.should_embed === false || x.shape[2] !== hidden) {
       x = tf.layers.dense({
@@ -560,10 +558,10 @@ export const transformer: Build<"transformer"> = withEmbeddings(
     x = transformerStack(
       x,
       {
-        numLayers: config.num_layers as number,
+        numLayers: config.num_layers,
         hiddenSize: hidden,
-        numHeads: config.num_heads as number,
-        outputSize: config.transformer_output_size as number,
+        numHeads: config.num_heads,
+        outputSize: config.transformer_output_size,
         dropout: config.dropout ?? 0,
       },
       ctx,
