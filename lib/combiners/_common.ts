@@ -6,10 +6,12 @@
  */
 import { tf } from "../compute/mod.ts";
 import {
+  booleanField,
   type BuildContext,
   type CombinerInput,
   layerName,
   nextSeed,
+  numberField,
   type Symbolic,
 } from "../model/component.ts";
 import { fcSpec, type FcStackSpec, initializer } from "../model/layers.ts";
@@ -69,7 +71,7 @@ export function transformerFcSpec(config: Obj): FcStackSpec {
   return {
     ...fcSpec(config),
     activation: config.fc_activation === undefined ? "relu" : config.fc_activation,
-    dropout: (config.fc_dropout as number | undefined) ?? 0,
-    residual: (config.fc_residual as boolean | undefined) ?? false,
+    dropout: numberField(config, "fc_dropout") ?? 0,
+    residual: booleanField(config, "fc_residual") ?? false,
   };
 }

@@ -9,13 +9,19 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
 } from "../model/component.ts";
 import { fcSpec, fcStack, initializer } from "../model/layers.ts";
 import { flattenAndConcat } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.comparator>;
 
 type Obj = Record<string, unknown>;
 
@@ -73,9 +79,9 @@ export class EntityComparison extends tf.layers.Layer {
 tf.serialization.registerClass(EntityComparison);
 
 /** Build the comparator combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
-  const entity1 = config.entity_1 as string[];
-  const entity2 = config.entity_2 as string[];
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+  const entity1 = config.entity_1;
+  const entity2 = config.entity_2;
   const byName = new Map(inputs.map((i) => [i.name, i]));
   const pick = (names: string[], key: string) =>
     names.map((name) => {
@@ -116,3 +122,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
     name: layerName(ctx, "compare"),
   }).apply([e1, e2]) as Symbolic;
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.comparator> = immediate(combine);

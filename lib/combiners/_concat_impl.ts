@@ -7,18 +7,20 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   type Symbolic,
 } from "../model/component.ts";
 import { fcSpec, fcStack } from "../model/layers.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.concat>;
 
 /** Build the combiner on the encoder outputs. */
-export function build(
-  config: Record<string, unknown>,
-  ctx: BuildContext,
-  inputs: CombinerInput[],
-): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const flat = inputs.map(({ name, tensor }) => {
     if (tensor.shape.length === 2) return tensor;
     if (!config.flatten_inputs) {
@@ -37,3 +39,6 @@ export function build(
     : tf.layers.concatenate({ axis: -1, name: layerName(ctx, "concat") }).apply(flat) as Symbolic;
   return fcStack(joined, fcSpec(config), ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.concat> = immediate(combine);

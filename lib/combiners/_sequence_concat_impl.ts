@@ -11,11 +11,17 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   type Symbolic,
 } from "../model/component.ts";
 import { reduceSequence } from "../model/reduce.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.sequenceConcat>;
 
 type Obj = Record<string, unknown>;
 
@@ -124,7 +130,7 @@ export function concatOnSequence(
 }
 
 /** Build the sequence_concat combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const h = concatOnSequence(
     inputs,
     config.main_sequence_feature as string | null,
@@ -133,3 +139,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
   );
   return reduceSequence(h, config.reduce_output, ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.sequenceConcat> = immediate(combine);

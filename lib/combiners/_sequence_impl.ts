@@ -4,67 +4,55 @@
  * encoder gets `should_embed: false` (its input is already a sequence of vectors, not token ids),
  * `embedding_size` = Σ hidden, `max_sequence_length` = seq and the combiner's `reduce_output`.
  *
- * The sequence encoders' implementations are loaded when this module loads, so `build()` stays
- * synchronous; an encoder without an implementation is an error at build time.
+ * The encoder is built through the build context's encoder resolver (`ctx.encoders`), which
+ * loads its implementation lazily; an encoder without an implementation is an error at build time.
  *
  * @module
  */
-import { encoderEntry, encodersFor } from "../config/components.ts";
-import type { BuildContext, CombinerInput, EncoderImpl, Symbolic } from "../model/component.ts";
+import { encoderEntry } from "../config/components.ts";
+import type {
+  BuildContext,
+  CombinerBuildOf,
+  CombinerInput,
+  ConfigOf,
+  EncoderImpl,
+  Symbolic,
+} from "../model/component.ts";
 import { concatOnSequence } from "./_sequence_concat_impl.ts";
+import type * as entries from "./mod.ts";
 
 type Obj = Record<string, unknown>;
+type Config = ConfigOf<typeof entries.sequence>;
 
-/** The sequence encoder implementations that exist, by type (loaded with this module). */
-const LOADED = new Map<string, EncoderImpl>(
-  await Promise.all(
-    encodersFor("sequence").filter((e) => e.load).map(async (e) =>
-      [e.type, await e.load!() as unknown as EncoderImpl] as const
-    ),
-  ),
-);
-
-/** The implementation of a sequence encoder type, or an Error saying why there is none. */
-function sequenceEncoder(type: string): EncoderImpl {
+/** Why a sequence encoder type cannot be built, or undefined when it can. */
+function unavailable(type: string): Error | undefined {
   const entry = encoderEntry("sequence", type);
   if (!entry) {
-    throw new TypeError(
+    return new TypeError(
       `Cannot build combiner "sequence": unknown sequence encoder ${JSON.stringify(type)}`,
     );
   }
   if (!entry.load) {
-    throw new Error(
+    return new Error(
       `Cannot build combiner "sequence": sequence encoder ${
         JSON.stringify(type)
       } is not implemented yet`,
     );
   }
-  const impl = LOADED.get(type);
-  if (!impl) {
-    throw new Error(
-      `Cannot build combiner "sequence": sequence encoder ${JSON.stringify(type)} was registered ` +
-        `after the sequence combiner was loaded`,
-    );
-  }
-  return impl;
+  return undefined;
 }
 
 /**
  * Build with a given encoder implementation (what {@linkcode build} does with the registry's;
  * tests pass their own).
  */
-export function buildWith(
-  config: Obj,
+export async function buildWith(
+  config: Config,
   ctx: BuildContext,
   inputs: CombinerInput[],
   encoder: EncoderImpl,
-): Symbolic {
-  const combined = concatOnSequence(
-    inputs,
-    config.main_sequence_feature as string | null,
-    ctx,
-    "sequence",
-  );
+): Promise<Symbolic> {
+  const combined = concatOnSequence(inputs, config.main_sequence_feature, ctx, "sequence");
   const [, steps, hidden] = combined.shape as [null, number, number];
   const encoderConfig: Obj = {
     ...(config.encoder as Obj),
@@ -73,15 +61,21 @@ export function buildWith(
     embedding_size: hidden,
     max_sequence_length: steps,
   };
-  const apply = encoder.build(encoderConfig, {
+  const apply = await encoder.build(encoderConfig as Parameters<EncoderImpl["build"]>[0], {
     ...ctx,
     metadata: { ...ctx.metadata, max_sequence_length: steps, embedding_size: hidden },
   });
   return apply(combined);
 }
 
-/** Build the sequence combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
-  const type = (config.encoder as Obj).type as string;
-  return buildWith(config, ctx, inputs, sequenceEncoder(type));
-}
+/** Build the sequence combiner on the encoder outputs; the encoder comes from `ctx.encoders`. */
+export const build: CombinerBuildOf<typeof entries.sequence> = async (config, ctx, inputs) => {
+  const type = config.encoder.type;
+  const why = unavailable(type);
+  if (why) throw why;
+  const resolved: EncoderImpl = {
+    build: (encoderConfig, encoderCtx) =>
+      ctx.encoders("sequence", { ...encoderConfig, type }, encoderCtx),
+  };
+  return await buildWith(config, ctx, inputs, resolved);
+};

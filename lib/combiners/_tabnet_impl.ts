@@ -26,7 +26,10 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
@@ -34,6 +37,9 @@ import {
 import { applyDropout, GhostBatchNorm, initializer } from "../model/layers.ts";
 import { entmax15, entmaxBisect, sparsemax } from "../model/_sparsemax.ts";
 import { flattenAndConcat } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabnet>;
 
 type Obj = Record<string, unknown>;
 
@@ -360,23 +366,23 @@ function featureTransformer(
 }
 
 /** Build the TabNet combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   const s: TabNetSettings = {
-    size: config.size as number,
-    outputSize: config.output_size as number,
-    numSteps: config.num_steps as number,
-    numTotalBlocks: config.num_total_blocks as number,
+    size: config.size,
+    outputSize: config.output_size,
+    numSteps: config.num_steps,
+    numTotalBlocks: config.num_total_blocks,
     numSharedBlocks: Math.min(
-      config.num_shared_blocks as number,
-      config.num_total_blocks as number,
+      config.num_shared_blocks,
+      config.num_total_blocks,
     ),
-    relaxationFactor: config.relaxation_factor as number,
-    epsilon: config.bn_epsilon as number,
-    momentum: 1 - (config.bn_momentum as number),
+    relaxationFactor: config.relaxation_factor,
+    epsilon: config.bn_epsilon,
+    momentum: 1 - (config.bn_momentum),
     virtualBatchSize: (config.bn_virtual_bs as number | null) ?? null,
     entmaxMode: config.entmax_mode as EntmaxMode,
-    entmaxAlpha: config.entmax_alpha as number,
-    sparsity: config.sparsity as number,
+    entmaxAlpha: config.entmax_alpha,
+    sparsity: config.sparsity,
   };
   const x = flattenAndConcat(inputs, ctx, "tabnet");
   const d = x.shape[1] as number;
@@ -446,3 +452,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
   }
   return out;
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.tabnet> = immediate(combine);

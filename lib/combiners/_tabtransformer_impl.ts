@@ -18,7 +18,10 @@
 import { tf } from "../compute/mod.ts";
 import {
   type BuildContext,
+  type CombinerBuildOf,
   type CombinerInput,
+  type ConfigOf,
+  immediate,
   layerName,
   nextSeed,
   type Symbolic,
@@ -27,6 +30,9 @@ import { fcStack, initializer } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
 import { flatten, project, stackTokens, transformerFcSpec } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.tabtransformer>;
 
 type Obj = Record<string, unknown>;
 
@@ -85,11 +91,11 @@ export class FeatureNameEmbedding extends tf.layers.Layer {
 tf.serialization.registerClass(FeatureNameEmbedding);
 
 /** Build the tabtransformer combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "tabtransformer": it received no input features');
   }
-  const hidden = config.hidden_size as number;
+  const hidden = config.hidden_size;
   const embedName = config.embed_input_feature_name as "add" | number | null;
   if (typeof embedName === "number" && embedName >= hidden) {
     throw new RangeError(
@@ -117,11 +123,11 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
       }).apply(h) as Symbolic;
     }
     h = transformerStack(h, {
-      numLayers: config.num_layers as number,
+      numLayers: config.num_layers,
       hiddenSize: hidden,
-      numHeads: config.num_heads as number,
-      outputSize: config.transformer_output_size as number,
-      dropout: config.dropout as number,
+      numHeads: config.num_heads,
+      outputSize: config.transformer_output_size,
+      dropout: config.dropout,
     }, ctx);
     tokens = reduceMode === null ? h : reduceSequence(h, reduceMode, ctx);
   }
@@ -155,3 +161,6 @@ export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): 
     : tf.layers.concatenate({ axis: -1, name: layerName(ctx, "concat") }).apply(parts) as Symbolic;
   return fcStack(joined, transformerFcSpec(config), ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.tabtransformer> = immediate(combine);

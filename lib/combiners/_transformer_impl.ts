@@ -9,32 +9,45 @@
  *
  * @module
  */
-import type { BuildContext, CombinerInput, Symbolic } from "../model/component.ts";
+import {
+  type BuildContext,
+  type CombinerBuildOf,
+  type CombinerInput,
+  type ConfigOf,
+  immediate,
+  type Symbolic,
+} from "../model/component.ts";
 import { fcStack } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import { transformerStack } from "../model/_attention.ts";
 import { flatten, project, stackTokens, transformerFcSpec } from "./_common.ts";
+import type * as entries from "./mod.ts";
+
+type Config = ConfigOf<typeof entries.transformer>;
 
 type Obj = Record<string, unknown>;
 
 /** Build the transformer combiner on the encoder outputs. */
-export function build(config: Obj, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
   if (!inputs.length) {
     throw new TypeError('Cannot build combiner "transformer": it received no input features');
   }
-  const hidden = config.hidden_size as number;
+  const hidden = config.hidden_size;
   const projected = inputs.map((input) =>
     project(flatten(input, ctx), hidden, ctx, `project_${input.name}`)
   );
   let h = stackTokens(projected, ctx);
   h = transformerStack(h, {
-    numLayers: config.num_layers as number,
+    numLayers: config.num_layers,
     hiddenSize: hidden,
-    numHeads: config.num_heads as number,
-    outputSize: config.transformer_output_size as number,
-    dropout: config.dropout as number,
+    numHeads: config.num_heads,
+    outputSize: config.transformer_output_size,
+    dropout: config.dropout,
   }, ctx);
   if (config.reduce_output === null || config.reduce_output === "none") return h;
   h = reduceSequence(h, config.reduce_output, ctx);
   return fcStack(h, transformerFcSpec(config), ctx);
 }
+
+/** Build the combiner on the encoder outputs (the registry's `load()` shape). */
+export const build: CombinerBuildOf<typeof entries.transformer> = immediate(combine);

@@ -14,7 +14,10 @@ import {
   size,
   typeUnion,
 } from "../config/fields.ts";
-import { defineCombiner } from "../config/registry.ts";
+import { defineCombiner, type Loader } from "../config/registry.ts";
+
+/** What a `load()` resolves to: the implementation module (`{ build }`). */
+type Implementation = ReturnType<Loader>;
 import {
   cnnrnn,
   parallelCnn,
@@ -40,7 +43,7 @@ export const concat = defineCombiner({
     description: "Concatenates encoder outputs, then a fully connected stack",
   }),
   capabilities: { outputRank: rank2 },
-  load: () => import("./_concat_impl.ts"),
+  load: (): Implementation => import("./_concat_impl.ts"),
 });
 
 const mainSequenceFeature = () =>
@@ -59,7 +62,7 @@ export const sequenceConcat = defineCombiner({
     description: "Concatenates features on a sequence's time steps",
   }),
   capabilities: { outputRank: byReduce, needsSequenceInputs: true },
-  load: () => import("./_sequence_concat_impl.ts"),
+  load: (): Implementation => import("./_sequence_concat_impl.ts"),
 });
 
 /** `sequence`: `sequence_concat` followed by a sequence encoder. */
@@ -81,7 +84,7 @@ export const sequence = defineCombiner({
     reduce_output: reduce(null, "How the encoded sequence is reduced (null: kept)"),
   }, { id: "combiner.sequence", description: "Concatenates on a sequence, then encodes it" }),
   capabilities: { outputRank: byReduce, needsSequenceInputs: true },
-  load: () => import("./_sequence_impl.ts"),
+  load: (): Implementation => import("./_sequence_impl.ts"),
 });
 
 /** `tabnet`: TabNet attentive feature selection with ghost batch norm. */
@@ -106,7 +109,7 @@ export const tabnet = defineCombiner({
     dropout: dropout(0.05),
   }, { id: "combiner.tabnet", description: "TabNet attentive feature selection" }),
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabnet_impl.ts"),
+  load: (): Implementation => import("./_tabnet_impl.ts"),
 });
 
 const transformerBlock = () => ({
@@ -136,7 +139,7 @@ export const transformer = defineCombiner({
     reduce_output: reduce("mean", "How the feature tokens are reduced"),
   }, { id: "combiner.transformer", description: "Transformer over features treated as tokens" }),
   capabilities: { outputRank: byReduce },
-  load: () => import("./_transformer_impl.ts"),
+  load: (): Implementation => import("./_transformer_impl.ts"),
 });
 
 /** `tabtransformer`: transformer over categorical features; numbers layer-normed; concat; FC. */
@@ -152,7 +155,7 @@ export const tabtransformer = defineCombiner({
     description: "TabTransformer: transformer over categorical features",
   }),
   capabilities: { outputRank: byReduce },
-  load: () => import("./_tabtransformer_impl.ts"),
+  load: (): Implementation => import("./_tabtransformer_impl.ts"),
 });
 
 /** `comparator`: two FC towers for two entities, compared. */
@@ -164,7 +167,7 @@ export const comparator = defineCombiner({
     ...fcStack({ num_fc_layers: 1, output_size: 256 }),
   }, { id: "combiner.comparator", description: "Compares two entities' representations" }),
   capabilities: { outputRank: rank2 },
-  load: () => import("./_comparator_impl.ts"),
+  load: (): Implementation => import("./_comparator_impl.ts"),
 });
 
 /** `project_aggregate`: project each feature, average, then a residual FC stack. */
@@ -179,7 +182,7 @@ export const projectAggregate = defineCombiner({
     description: "Projects features to one size and averages them",
   }),
   capabilities: { outputRank: rank2 },
-  load: () => import("./_project_aggregate_impl.ts"),
+  load: (): Implementation => import("./_project_aggregate_impl.ts"),
 });
 
 /** Every built-in combiner. */

@@ -21,9 +21,19 @@
  *
  * @module
  */
-import { teacherTargetsOf } from "../model/teacher.ts";
+import { type TeacherForcing, teacherTargetsOf } from "../model/teacher.ts";
 import { tf } from "../compute/mod.ts";
-import { type DecoderContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
+import {
+  type DecoderBuildOf,
+  layerName,
+  nextSeed,
+  numberField,
+  recordField,
+  stringField,
+  stringsField,
+  type Symbolic,
+} from "../model/component.ts";
+import type * as entries from "./mod.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -60,6 +70,11 @@ export class SequenceGenerator extends tf.layers.Layer {
   readonly args: SequenceGeneratorArgs;
   /** The output feature's layer-safe name. */
   readonly feature: string;
+  /**
+   * The teacher-forcing channel of the model this layer was built for (not serialized: a layer
+   * loaded from a file reads the model-less `withTeacherTargets` scope).
+   */
+  teacher?: TeacherForcing;
   #embedding?: tf.LayerVariable;
   #outBias?: tf.LayerVariable;
   #cells: { kernel: tf.LayerVariable; recurrent: tf.LayerVariable; bias: tf.LayerVariable }[] = [];
@@ -148,7 +163,9 @@ export class SequenceGenerator extends tf.layers.Layer {
       const a = this.args;
       const hidden = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
       const b = hidden.shape[0];
-      const teacher = kwargs?.training === true ? teacherTargetsOf(this.feature) : undefined;
+      const teacher = kwargs?.training === true
+        ? (this.teacher?.targetsOf(this.feature) ?? teacherTargetsOf(this.feature))
+        : undefined;
       const targets = teacher ? tf.cast(tf.reshape(teacher, [b, -1]), "int32") : undefined;
       const embedding = this.#embedding!.read() as tf.Tensor2D;
       const outBias = this.#outBias?.read();
@@ -188,7 +205,8 @@ export class SequenceGenerator extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const { name: _name, ...rest } = this.args;
-    return { ...super.getConfig(), ...(rest as unknown as tf.serialization.ConfigDict) };
+    const own: tf.serialization.ConfigDict = { ...rest };
+    return { ...super.getConfig(), ...own };
   }
 
   /** Rebuild from {@linkcode getConfig}'s output. */
@@ -196,14 +214,36 @@ export class SequenceGenerator extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config as unknown as SequenceGeneratorArgs);
+    const int = (key: string) => {
+      const v = config[key];
+      if (typeof v !== "number") {
+        throw new TypeError(`Cannot load layer ${config.name}: ${key} is not a number`);
+      }
+      return v;
+    };
+    const cellType = config.cellType;
+    if (cellType !== "rnn" && cellType !== "gru" && cellType !== "lstm") {
+      throw new TypeError(`Cannot load layer ${config.name}: unknown cellType ${cellType}`);
+    }
+    const args: SequenceGeneratorArgs = {
+      cellType,
+      numLayers: int("numLayers"),
+      vocabSize: int("vocabSize"),
+      maxSequenceLength: int("maxSequenceLength"),
+      startId: int("startId"),
+      stopId: int("stopId"),
+      paddingId: int("paddingId"),
+      useBias: config.useBias !== false,
+      seed: int("seed"),
+      name: String(config.name),
+    };
+    return new cls(args);
   }
 }
 tf.serialization.registerClass(SequenceGenerator);
 
 function indexOf(metadata: Obj | undefined, symbol: string, fallback: number): number {
-  const idx2str = metadata?.idx2str as string[] | undefined;
-  const at = idx2str?.indexOf(symbol) ?? -1;
+  const at = stringsField(metadata, "idx2str")?.indexOf(symbol) ?? -1;
   return at >= 0 ? at : fallback;
 }
 
@@ -214,13 +254,12 @@ function indexOf(metadata: Obj | undefined, symbol: string, fallback: number): n
  * @param ctx build context; `outputSize` is the vocabulary size, the metadata gives the length
  * @returns hidden [batch, hidden] → logits [batch, length, vocab]
  */
-export function generator(config: Obj, ctx: DecoderContext): (hidden: Symbolic) => Symbolic {
-  const meta = ctx.metadata as Obj | undefined;
-  const prep = (meta?.preprocessing ?? {}) as Obj;
+export const generator: DecoderBuildOf<typeof entries.generator> = (config, ctx) => {
+  const meta = ctx.metadata;
+  const prep = recordField(meta, "preprocessing");
   // Ludwig overwrites the decoder's max_sequence_length with the feature's metadata.
-  const length = (meta?.max_sequence_length as number | undefined) ??
-    (config.max_sequence_length as number | null) ?? 256;
-  return (hidden) => {
+  const length = numberField(meta, "max_sequence_length") ?? config.max_sequence_length ?? 256;
+  return Promise.resolve((hidden: Symbolic) => {
     if (hidden.shape.length !== 2) {
       throw new RangeError(
         `Cannot build the generator decoder of output feature "${ctx.scope}": expected a hidden ` +
@@ -230,20 +269,22 @@ export function generator(config: Obj, ctx: DecoderContext): (hidden: Symbolic) 
           `set reduce_input (default sum)`,
       );
     }
-    return new SequenceGenerator({
-      cellType: config.cell_type as CellType,
-      numLayers: config.num_layers as number,
-      vocabSize: (config.vocab_size as number | null | undefined) ?? ctx.outputSize,
+    const layer = new SequenceGenerator({
+      cellType: config.cell_type,
+      numLayers: config.num_layers,
+      vocabSize: config.vocab_size ?? ctx.outputSize,
       maxSequenceLength: length,
       startId: indexOf(meta, "<SOS>", 1),
       stopId: indexOf(meta, "<EOS>", 0),
-      paddingId: indexOf(meta, (prep.padding_symbol as string | undefined) ?? "<PAD>", 2),
-      useBias: config.use_bias as boolean,
+      paddingId: indexOf(meta, stringField(prep, "padding_symbol") ?? "<PAD>", 2),
+      useBias: config.use_bias,
       seed: nextSeed(ctx),
       name: layerName(ctx, "generator"),
-    }).apply(hidden) as Symbolic;
-  };
-}
+    });
+    layer.teacher = ctx.teacher;
+    return layer.apply(hidden) as Symbolic;
+  });
+};
 
 /** The registry's `load()` shape. */
 export const build: typeof generator = generator;

@@ -6,16 +6,31 @@
  * @module
  */
 import { tf } from "../compute/mod.ts";
-import { type DecoderContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
+import {
+  type ConfigOf,
+  type DecoderBuildOf,
+  type DecoderContext,
+  layerName,
+  nextSeed,
+  type Symbolic,
+} from "../model/component.ts";
 import { applyActivation, initializer } from "../model/layers.ts";
+import type * as entries from "./mod.ts";
 
-type Obj = Record<string, unknown>;
+type Projection = Pick<
+  ConfigOf<typeof entries.regressor>,
+  "use_bias" | "weights_initializer" | "bias_initializer"
+>;
 
-function projection(config: Obj, ctx: DecoderContext, units: number): (x: Symbolic) => Symbolic {
+function projection(
+  config: Projection,
+  ctx: DecoderContext,
+  units: number,
+): (x: Symbolic) => Symbolic {
   return (x) =>
     tf.layers.dense({
       units,
-      useBias: config.use_bias as boolean,
+      useBias: config.use_bias,
       kernelInitializer: initializer(config.weights_initializer, nextSeed(ctx)),
       biasInitializer: initializer(config.bias_initializer, nextSeed(ctx)),
       name: layerName(ctx, "projection"),
@@ -23,14 +38,12 @@ function projection(config: Obj, ctx: DecoderContext, units: number): (x: Symbol
 }
 
 /** `regressor`: one unit (binary logit, or number value). */
-export function regressor(config: Obj, ctx: DecoderContext): (x: Symbolic) => Symbolic {
-  return projection(config, ctx, 1);
-}
+export const regressor: DecoderBuildOf<typeof entries.regressor> = (config, ctx) =>
+  Promise.resolve(projection(config, ctx, 1));
 
 /** `classifier`: one logit per class. */
-export function classifier(config: Obj, ctx: DecoderContext): (x: Symbolic) => Symbolic {
-  return projection(config, ctx, ctx.outputSize);
-}
+export const classifier: DecoderBuildOf<typeof entries.classifier> = (config, ctx) =>
+  Promise.resolve(projection(config, ctx, ctx.outputSize));
 
 /** Scale by `multiplier`, then clip to [min, max] (the projector's post-processing). */
 export class ScaleClip extends tf.layers.Layer {
@@ -61,19 +74,19 @@ export class ScaleClip extends tf.layers.Layer {
 tf.serialization.registerClass(ScaleClip);
 
 /** `projector`: a linear projection to the vector size, activation, multiplier and clip. */
-export function projector(config: Obj, ctx: DecoderContext): (x: Symbolic) => Symbolic {
-  const units = (config.output_size as number | null) ?? ctx.outputSize;
-  return (x) => {
+export const projector: DecoderBuildOf<typeof entries.projector> = (config, ctx) => {
+  const units = config.output_size ?? ctx.outputSize;
+  return Promise.resolve((x: Symbolic) => {
     let y = applyActivation(projection(config, ctx, units)(x), config.activation, ctx);
-    const clip = config.clip as [number, number] | null;
+    const clip = config.clip;
     if (config.multiplier !== 1 || clip) {
       y = new ScaleClip({
-        multiplier: config.multiplier as number,
+        multiplier: config.multiplier,
         clip,
         name: layerName(ctx, "scale_clip"),
       })
         .apply(y) as Symbolic;
     }
     return y;
-  };
-}
+  });
+};

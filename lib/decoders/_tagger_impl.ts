@@ -13,10 +13,9 @@
  */
 import { tf } from "../compute/mod.ts";
 import { MultiHeadSelfAttention } from "../model/_attention.ts";
-import { type DecoderContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
+import { type DecoderBuildOf, layerName, nextSeed, type Symbolic } from "../model/component.ts";
 import { initializer } from "../model/layers.ts";
-
-type Obj = Record<string, unknown>;
+import type * as entries from "./mod.ts";
 
 /**
  * Build the tagger.
@@ -25,10 +24,11 @@ type Obj = Record<string, unknown>;
  * @param ctx build context; `outputSize` is the vocabulary size
  * @returns hidden [batch, length, hidden] → logits [batch, length, vocab]
  */
-export function tagger(config: Obj, ctx: DecoderContext): (hidden: Symbolic) => Symbolic {
-  const vocab = (config.vocab_size as number | null | undefined) ?? ctx.outputSize;
-  const expected = ctx.metadata?.max_sequence_length as number | undefined;
-  return (hidden) => {
+export const tagger: DecoderBuildOf<typeof entries.tagger> = (config, ctx) => {
+  const vocab = config.vocab_size ?? ctx.outputSize;
+  const max = ctx.metadata?.max_sequence_length;
+  const expected = typeof max === "number" ? max : undefined;
+  return Promise.resolve((hidden: Symbolic) => {
     const shape = hidden.shape;
     if (shape.length !== 3) {
       throw new RangeError(
@@ -49,21 +49,21 @@ export function tagger(config: Obj, ctx: DecoderContext): (hidden: Symbolic) => 
     let h = hidden;
     if (config.use_attention === true) {
       h = new MultiHeadSelfAttention({
-        hiddenSize: config.attention_embedding_size as number,
-        numHeads: config.attention_num_heads as number,
+        hiddenSize: config.attention_embedding_size,
+        numHeads: config.attention_num_heads,
         seed: nextSeed(ctx),
         name: layerName(ctx, "self_attention"),
       }).apply(h) as Symbolic;
     }
     return tf.layers.dense({
       units: vocab,
-      useBias: config.use_bias as boolean,
+      useBias: config.use_bias,
       kernelInitializer: initializer(config.weights_initializer, nextSeed(ctx)),
       biasInitializer: initializer(config.bias_initializer, nextSeed(ctx)),
       name: layerName(ctx, "projection"),
     }).apply(h) as Symbolic;
-  };
-}
+  });
+};
 
 /** The registry's `load()` shape. */
 export const build: typeof tagger = tagger;

@@ -16,7 +16,10 @@ import {
   obj,
   size,
 } from "../config/fields.ts";
-import { defineDecoder } from "../config/registry.ts";
+import { defineDecoder, type Loader } from "../config/registry.ts";
+
+/** What a `load()` resolves to: the implementation module (`{ build }`). */
+type Implementation = ReturnType<Loader>;
 
 /** The FC stack keys every decoder has (Ludwig names them `fc_*`). */
 const decoderFc = () => ({
@@ -47,7 +50,7 @@ export const regressor = defineDecoder({
   }),
   featureTypes: ["binary", "number"],
   capabilities: {},
-  load: () => import("./_impl.ts").then((m) => ({ build: m.regressor })),
+  load: (): Implementation => import("./_impl.ts").then((m) => ({ build: m.regressor })),
 });
 
 /** `classifier`: a linear layer to one logit per class (softmax for category, sigmoid for set). */
@@ -60,7 +63,7 @@ export const classifier = defineDecoder({
   }, { id: "decoder.classifier", description: "A linear layer to one logit per class" }),
   featureTypes: ["category", "set"],
   capabilities: {},
-  load: () => import("./_impl.ts").then((m) => ({ build: m.classifier })),
+  load: (): Implementation => import("./_impl.ts").then((m) => ({ build: m.classifier })),
 });
 
 /** `projector`: a linear projection to `output_size` values (vector outputs). */
@@ -80,7 +83,7 @@ export const projector = defineDecoder({
   }, { id: "decoder.projector", description: "A linear projection to a vector" }),
   featureTypes: ["vector"],
   capabilities: {},
-  load: () => import("./_impl.ts").then((m) => ({ build: m.projector })),
+  load: (): Implementation => import("./_impl.ts").then((m) => ({ build: m.projector })),
 });
 
 /** `tagger`: one classification per time step of a sequence-shaped combiner output. */
@@ -97,7 +100,7 @@ export const tagger = defineDecoder({
   }, { id: "decoder.tagger", description: "Classifies every time step of the sequence" }),
   featureTypes: ["sequence", "text"],
   capabilities: { needsSequenceInput: true, forcesReduceInputNull: true },
-  load: () => import("./_tagger_impl.ts"),
+  load: (): Implementation => import("./_tagger_impl.ts"),
 });
 
 /** `generator`: a recurrent decoder generating a sequence greedily. */
@@ -115,7 +118,7 @@ export const generator = defineDecoder({
   }, { id: "decoder.generator", description: "Generates a sequence with a recurrent decoder" }),
   featureTypes: ["sequence", "text"],
   capabilities: {},
-  load: () => import("./_generator_impl.ts"),
+  load: (): Implementation => import("./_generator_impl.ts"),
 });
 
 /** Every built-in decoder. */

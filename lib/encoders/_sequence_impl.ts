@@ -19,8 +19,27 @@
  */
 import { tf } from "../compute/mod.ts";
 import { SPECIAL_SYMBOL_INDEX } from "../data/vocabulary.ts";
-import { type BuildContext, layerName, nextSeed, type Symbolic } from "../model/component.ts";
-import { applyActivation, applyDropout, applyNorm, fcStack, initializer } from "../model/layers.ts";
+import {
+  booleanField,
+  type BuildContext,
+  type EncoderBuildOf,
+  layerName,
+  nextSeed,
+  numberField,
+  objectsField,
+  recordField,
+  stringField,
+  stringsField,
+  type Symbolic,
+} from "../model/component.ts";
+import {
+  applyActivation,
+  applyDropout,
+  applyNorm,
+  fcStack,
+  initializer,
+  recurrentActivationName,
+} from "../model/layers.ts";
 import type { FcStackSpec } from "../model/layers.ts";
 import { reduceSequence } from "../model/reduce.ts";
 import {
@@ -37,9 +56,32 @@ import {
   WindowMask,
 } from "../model/_mask.ts";
 import { transformerStack } from "../model/_attention.ts";
+import { type PretrainedTable, pretrainedTable } from "./_embeddings.ts";
+import type * as entries from "./sequence.ts";
 
 type Obj = Record<string, unknown>;
-type Build = (config: Obj, ctx: BuildContext) => (x: Symbolic) => Symbolic;
+type Build<E extends keyof typeof entries> = EncoderBuildOf<(typeof entries)[E]>;
+
+/** What the embedding step reads of a config. */
+interface EmbedConfig {
+  readonly pretrained_embeddings?: string | null;
+  readonly should_embed?: boolean;
+}
+
+/**
+ * An async build from a synchronous one that receives the pretrained vectors of the config's
+ * `pretrained_embeddings` file (read before any layer exists; none when inputs are vectors).
+ */
+function withEmbeddings<C extends EmbedConfig>(
+  build: (config: C, ctx: BuildContext, pretrained?: PretrainedTable) => (x: Symbolic) => Symbolic,
+): (config: C, ctx: BuildContext) => Promise<(x: Symbolic) => Symbolic> {
+  return async (config, ctx) => {
+    const pretrained = config.should_embed === false
+      ? undefined
+      : await pretrainedTable(config.pretrained_embeddings, ctx);
+    return build(config, ctx, pretrained);
+  };
+}
 
 /** A sequence of vectors with its padding mask. */
 interface Masked {
@@ -53,10 +95,8 @@ interface Masked {
 // Metadata
 
 function vocabSize(ctx: BuildContext, config: Obj): number {
-  const size = (ctx.metadata?.vocab_size as number | undefined) ??
-    (config.vocab_size as number | null | undefined) ??
-    (ctx.metadata?.idx2str as unknown[] | undefined)?.length ??
-    (config.vocab as unknown[] | null | undefined)?.length;
+  const size = numberField(ctx.metadata, "vocab_size") ?? numberField(config, "vocab_size") ??
+    stringsField(ctx.metadata, "idx2str")?.length ?? stringsField(config, "vocab")?.length;
   if (!size) {
     throw new TypeError(
       `Cannot build the encoder of "${ctx.scope}": no vocabulary size in its metadata`,
@@ -69,11 +109,13 @@ function vocabSize(ctx: BuildContext, config: Obj): number {
 export function paddingIndex(ctx: BuildContext): number {
   const m = ctx.metadata ?? {};
   if (typeof m.pad_idx === "number") return m.pad_idx;
-  const symbol = (m.padding_symbol as string | undefined) ??
-    (ctx.preprocessing?.padding_symbol as string | undefined) ?? "<PAD>";
-  const str2idx = m.str2idx as Record<string, number> | undefined;
-  if (str2idx && typeof str2idx[symbol] === "number") return str2idx[symbol];
-  const idx = (m.idx2str as string[] | undefined)?.indexOf(symbol) ?? -1;
+  const symbol = stringField(m, "padding_symbol") ??
+    stringField(ctx.preprocessing, "padding_symbol") ??
+    "<PAD>";
+  const str2idx = recordField(m, "str2idx");
+  const at = str2idx?.[symbol];
+  if (typeof at === "number") return at;
+  const idx = stringsField(m, "idx2str")?.indexOf(symbol) ?? -1;
   return idx >= 0 ? idx : SPECIAL_SYMBOL_INDEX.padding;
 }
 
@@ -90,7 +132,13 @@ function embeddingInitializer(config: Obj, ctx: BuildContext) {
 }
 
 /** Token ids → masked embeddings (dense, pretrained or one-hot), then dropout. */
-function embedTokens(ids: Symbolic, config: Obj, ctx: BuildContext, position = false): Masked {
+function embedTokens(
+  ids: Symbolic,
+  config: Obj,
+  ctx: BuildContext,
+  position = false,
+  pretrained?: PretrainedTable,
+): Masked {
   const padIdx = paddingIndex(ctx);
   if (ctx.preprocessing?.padding === "left") {
     ids = new PadsLast({ padIdx, name: layerName(ctx, "pads_last") }).apply(ids) as Symbolic;
@@ -101,16 +149,16 @@ function embedTokens(ids: Symbolic, config: Obj, ctx: BuildContext, position = f
   if (config.representation === "sparse") {
     x = new TokenOneHot({ depth: v, name: layerName(ctx, "one_hot") }).apply(ids) as Symbolic;
   } else {
-    const p = ctx.pretrainedEmbeddings;
-    const size = p ? p.shape[1] : Math.min(v, config.embedding_size as number);
+    const size = pretrained?.size ?? Math.min(v, config.embedding_size as number);
+    const name = layerName(ctx, "embedding");
     x = tf.layers.embedding({
       inputDim: v,
       outputDim: size,
       embeddingsInitializer: embeddingInitializer(config, ctx),
-      weights: p ? [tf.tensor2d(p.matrix, p.shape)] : undefined,
       trainable: config.embeddings_trainable !== false,
-      name: layerName(ctx, "embedding"),
+      name,
     }).apply(ids) as Symbolic;
+    pretrained?.assignTo(name);
   }
   x = applyDropout(x, config.dropout, ctx);
   if (position) {
@@ -131,10 +179,16 @@ function vectorInput(x: Symbolic, ctx: BuildContext): Masked {
 }
 
 /** The encoder's input as a masked sequence: embedded ids, or the vectors themselves. */
-function sequenceInput(input: Symbolic, config: Obj, ctx: BuildContext, position = false): Masked {
+function sequenceInput(
+  input: Symbolic,
+  config: Obj,
+  ctx: BuildContext,
+  pretrained: PretrainedTable | undefined,
+  position = false,
+): Masked {
   return config.should_embed === false
     ? vectorInput(input, ctx)
-    : embedTokens(input, config, ctx, position);
+    : embedTokens(input, config, ctx, position, pretrained);
 }
 
 function masked(x: Symbolic, mask: Symbolic, ctx: BuildContext): Symbolic {
@@ -147,16 +201,16 @@ function masked(x: Symbolic, mask: Symbolic, ctx: BuildContext): Symbolic {
 /** Settings of the FC stack after the reduction; CNN encoders default to [512, 256]. */
 function fcSettings(config: Obj, prefix: "" | "fc_", defaultLayers: boolean): FcStackSpec {
   // `fc_layers` wins over `num_fc_layers` (Ludwig rejects configs that set both).
-  let layers = (config.fc_layers as Obj[] | null | undefined) ?? null;
-  const num = config.num_fc_layers as number | null | undefined;
+  let layers = objectsField(config, "fc_layers") ?? null;
+  const num = numberField(config, "num_fc_layers");
   if (!layers && (num === null || num === undefined) && defaultLayers) {
     layers = [{ output_size: 512 }, { output_size: 256 }];
   }
   return {
     layers,
     numLayers: num ?? 0,
-    outputSize: (config.output_size as number | undefined) ?? 256,
-    useBias: (config.use_bias as boolean | undefined) ?? true,
+    outputSize: numberField(config, "output_size") ?? 256,
+    useBias: booleanField(config, "use_bias") ?? true,
     weightsInitializer: config.weights_initializer ?? "xavier_uniform",
     biasInitializer: config.bias_initializer ?? "zeros",
     norm: config.norm ?? null,
@@ -164,7 +218,7 @@ function fcSettings(config: Obj, prefix: "" | "fc_", defaultLayers: boolean): Fc
     activation: config[`${prefix}activation`] === undefined
       ? "relu"
       : config[`${prefix}activation`],
-    dropout: (config[`${prefix}dropout`] as number | undefined) ?? 0,
+    dropout: numberField(config, `${prefix}dropout`) ?? 0,
   };
 }
 
@@ -336,7 +390,7 @@ function recurrent(x: Symbolic, config: Obj, ctx: BuildContext): Symbolic {
   const args = {
     units: config.state_size as number,
     activation: config.activation as "tanh",
-    useBias: (config.use_bias as boolean | undefined) ?? true,
+    useBias: booleanField(config, "use_bias") ?? true,
     kernelInitializer: initializer(config.weights_initializer ?? "xavier_uniform", nextSeed(ctx)),
     recurrentInitializer: initializer(config.recurrent_initializer ?? "orthogonal", nextSeed(ctx)),
     biasInitializer: initializer(config.bias_initializer ?? "zeros", nextSeed(ctx)),
@@ -347,7 +401,7 @@ function recurrent(x: Symbolic, config: Obj, ctx: BuildContext): Symbolic {
     // TF.js's own unitForgetBias initializer leaks four tensors per layer: add the 1 here.
     const layer = tf.layers.lstm({
       ...args,
-      recurrentActivation: config.recurrent_activation as "sigmoid",
+      recurrentActivation: recurrentActivationName(config.recurrent_activation as "sigmoid"),
       unitForgetBias: false,
     });
     const out = layer.apply(x) as Symbolic;
@@ -365,7 +419,10 @@ function recurrent(x: Symbolic, config: Obj, ctx: BuildContext): Symbolic {
     return out;
   }
   const layer = config.cell_type === "gru"
-    ? tf.layers.gru({ ...args, recurrentActivation: config.recurrent_activation as "sigmoid" })
+    ? tf.layers.gru({
+      ...args,
+      recurrentActivation: recurrentActivationName(config.recurrent_activation as "sigmoid"),
+    })
     : tf.layers.simpleRNN(args);
   return layer.apply(x) as Symbolic;
 }
@@ -397,33 +454,36 @@ function recurrentStack(s: Masked, config: Obj, layers: number, ctx: BuildContex
 // Encoders
 
 /** `embed`: token embeddings, reduced. */
-export const embed: Build = (config, ctx) => (input) => {
-  const s = embedTokens(input, config, ctx);
-  const mode = config.reduce_output;
-  if (mode === null || mode === undefined || mode === "none") return s.x;
-  return reduceSequence(s.x, mode, ctx, s.mask);
-};
+export const embed: Build<"sequenceEmbed"> = withEmbeddings(
+  (config, ctx, pretrained) => (input) => {
+    const s = embedTokens(input, config, ctx, false, pretrained);
+    const mode = config.reduce_output;
+    if (mode === null || mode === undefined || mode === "none") return s.x;
+    return reduceSequence(s.x, mode, ctx, s.mask);
+  },
+);
 
 /** `parallel_cnn`: parallel convolutions (default widths 2, 3, 4, 5), reduced, FC [512, 256]. */
-export const parallelCnn: Build = (config, ctx) => (input) => {
-  const s = sequenceInput(input, config, ctx);
-  const defaults = convDefaults(config, { padding: "same", pool_padding: "same" });
-  const specs = (config.conv_layers as Obj[] | null | undefined) ??
-    (config.num_conv_layers
-      ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
-      : WIDTHS.map((w) => ({ filter_size: w })));
-  const out = parallelConv(s, specs.map((l) => convLayer(l, defaults)), ctx);
-  return reduceAndFc(out, config, ctx, fcSettings(config, "", true));
-};
+export const parallelCnn: Build<"parallelCnn"> = withEmbeddings(
+  (config, ctx, pretrained) => (input) => {
+    const s = sequenceInput(input, config, ctx, pretrained);
+    const defaults = convDefaults(config, { padding: "same", pool_padding: "same" });
+    const specs = config.conv_layers ??
+      (config.num_conv_layers
+        ? Array.from({ length: config.num_conv_layers }, () => ({}))
+        : WIDTHS.map((w) => ({ filter_size: w })));
+    const out = parallelConv(s, specs.map((l) => convLayer(l, defaults)), ctx);
+    return reduceAndFc(out, config, ctx, fcSettings(config, "", true));
+  },
+);
 
 /** `stacked_cnn`: stacked convolutions (default 6: widths 7, 7, 3, 3, 3, 3; pools 3), FC. */
-export const stackedCnn: Build = (config, ctx) => (input) => {
-  let s = sequenceInput(input, config, ctx);
-  const defaults = convDefaults(config);
-  const specs = (config.conv_layers as Obj[] | null | undefined) ??
-    (config.num_conv_layers
-      ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
-      : [
+export const stackedCnn: Build<"stackedCnn"> = withEmbeddings(
+  (config, ctx, pretrained) => (input) => {
+    let s = sequenceInput(input, config, ctx, pretrained);
+    const defaults = convDefaults(config);
+    const specs = config.conv_layers ??
+      (config.num_conv_layers ? Array.from({ length: config.num_conv_layers }, () => ({})) : [
         { filter_size: 7, pool_size: 3 },
         { filter_size: 7, pool_size: 3 },
         { filter_size: 3, pool_size: null },
@@ -431,85 +491,90 @@ export const stackedCnn: Build = (config, ctx) => (input) => {
         { filter_size: 3, pool_size: null },
         { filter_size: 3, pool_size: 3 },
       ]);
-  for (const spec of specs) s = conv1d(s, convLayer(spec, defaults), ctx);
-  return reduceAndFc(s, config, ctx, fcSettings(config, "", true));
-};
+    for (const spec of specs) s = conv1d(s, convLayer(spec, defaults), ctx);
+    return reduceAndFc(s, config, ctx, fcSettings(config, "", true));
+  },
+);
 
 /** `stacked_parallel_cnn`: blocks of parallel convolutions (default 3 × widths 2–5), FC. */
-export const stackedParallelCnn: Build = (config, ctx) => (input) => {
-  let s = sequenceInput(input, config, ctx);
-  const blocks = (config.stacked_layers as Obj[][] | null | undefined) ??
-    Array.from(
-      { length: (config.num_stacked_layers as number | null | undefined) ?? 3 },
-      () => WIDTHS.map((w) => ({ filter_size: w })),
-    );
-  blocks.forEach((block, i) => {
-    // Ludwig pools only after the last block unless a layer names its own pool_size.
-    const last = i === blocks.length - 1;
-    const defaults = convDefaults(config, {
-      padding: "same",
-      pool_padding: "valid",
-      ...(last ? {} : { pool_size: null }),
+export const stackedParallelCnn: Build<"stackedParallelCnn"> = withEmbeddings(
+  (config, ctx, pretrained) => (input) => {
+    let s = sequenceInput(input, config, ctx, pretrained);
+    const blocks = config.stacked_layers ??
+      Array.from(
+        { length: config.num_stacked_layers ?? 3 },
+        () => WIDTHS.map((w) => ({ filter_size: w })),
+      );
+    blocks.forEach((block, i) => {
+      // Ludwig pools only after the last block unless a layer names its own pool_size.
+      const last = i === blocks.length - 1;
+      const defaults = convDefaults(config, {
+        padding: "same",
+        pool_padding: "valid",
+        ...(last ? {} : { pool_size: null }),
+      });
+      s = parallelConv(s, block.map((l) => convLayer(l, defaults)), ctx);
     });
-    s = parallelConv(s, block.map((l) => convLayer(l, defaults)), ctx);
-  });
-  return reduceAndFc(s, config, ctx, fcSettings(config, "", true));
-};
+    return reduceAndFc(s, config, ctx, fcSettings(config, "", true));
+  },
+);
 
 /** `rnn`: stacked recurrent layers (rnn, lstm, gru), optionally bidirectional. */
-export const rnn: Build = (config, ctx) => (input) => {
-  const s = sequenceInput(input, config, ctx);
-  const out = recurrentStack(s, config, config.num_layers as number, ctx);
+export const rnn: Build<"rnn"> = withEmbeddings((config, ctx, pretrained) => (input) => {
+  const s = sequenceInput(input, config, ctx, pretrained);
+  const out = recurrentStack(s, config, config.num_layers, ctx);
   return reduceAndFc(out, config, ctx, fcSettings(config, "fc_", false));
-};
+});
 
 /** `cnnrnn`: convolutions (default one: width 5, pool 2), then recurrent layers. */
-export const cnnrnn: Build = (config, ctx) => (input) => {
-  let s = sequenceInput(input, config, ctx);
+export const cnnrnn: Build<"cnnrnn"> = withEmbeddings((config, ctx, pretrained) => (input) => {
+  let s = sequenceInput(input, config, ctx, pretrained);
   const defaults = convDefaults(config, {
     activation: config.conv_activation,
     dropout: config.conv_dropout,
   });
-  const specs = (config.conv_layers as Obj[] | null | undefined) ??
+  const specs = config.conv_layers ??
     (config.num_conv_layers
-      ? Array.from({ length: config.num_conv_layers as number }, () => ({}))
+      ? Array.from({ length: config.num_conv_layers }, () => ({}))
       : [{ pool_size: 3 }, { pool_size: null }]);
   for (const spec of specs) s = conv1d(s, convLayer(spec, defaults), ctx);
-  const out = recurrentStack(s, config, config.num_rec_layers as number, ctx);
+  const out = recurrentStack(s, config, config.num_rec_layers, ctx);
   return reduceAndFc(out, config, ctx, fcSettings(config, "fc_", false));
-};
+});
 
 /** `transformer`: token + position embeddings (projected to hidden_size), transformer blocks. */
-export const transformer: Build = (config, ctx) => (input) => {
-  const s = sequenceInput(input, config, ctx, true);
-  const hidden = config.hidden_size as number;
-  let x = s.x;
-  if (config.should_embed === false || x.shape[2] !== hidden) {
-    x = tf.layers.dense({
-      units: hidden,
-      kernelInitializer: initializer("xavier_uniform", nextSeed(ctx)),
-      name: layerName(ctx, "project_to_hidden_size"),
-    }).apply(x) as Symbolic;
-  }
-  x = transformerStack(
-    x,
-    {
-      numLayers: config.num_layers as number,
-      hiddenSize: hidden,
-      numHeads: config.num_heads as number,
-      outputSize: config.transformer_output_size as number,
-      dropout: (config.dropout as number | undefined) ?? 0,
-    },
-    ctx,
-    s.mask,
-  );
-  return reduceAndFc({ x, mask: s.mask }, config, ctx, fcSettings(config, "fc_", false));
-};
+export const transformer: Build<"transformer"> = withEmbeddings(
+  (config, ctx, pretrained) => (input) => {
+    const s = sequenceInput(input, config, ctx, pretrained, true);
+    const hidden = config.hidden_size;
+    let x = s.x;
+    if (config.should_embed === false || x.shape[2] !== hidden) {
+      x = tf.layers.dense({
+        units: hidden,
+        kernelInitializer: initializer("xavier_uniform", nextSeed(ctx)),
+        name: layerName(ctx, "project_to_hidden_size"),
+      }).apply(x) as Symbolic;
+    }
+    x = transformerStack(
+      x,
+      {
+        numLayers: config.num_layers,
+        hiddenSize: hidden,
+        numHeads: config.num_heads,
+        outputSize: config.transformer_output_size,
+        dropout: config.dropout ?? 0,
+      },
+      ctx,
+      s.mask,
+    );
+    return reduceAndFc({ x, mask: s.mask }, config, ctx, fcSettings(config, "fc_", false));
+  },
+);
 
 /** The IDF of every vocabulary index, from metadata `str2idf` (or the config's). */
 function idfVector(config: Obj, ctx: BuildContext, size: number): Float32Array {
   const str2idf = (ctx.metadata?.str2idf ?? config.str2idf) as Record<string, number> | null;
-  const idx2str = (ctx.metadata?.idx2str ?? config.vocab) as string[] | null | undefined;
+  const idx2str = stringsField(ctx.metadata, "idx2str") ?? stringsField(config, "vocab");
   if (!str2idf || !idx2str) {
     throw new TypeError(
       `Cannot build the tf_idf encoder of "${ctx.scope}": its metadata has no str2idf ` +
@@ -524,18 +589,19 @@ function idfVector(config: Obj, ctx: BuildContext, size: number): Float32Array {
 }
 
 /** `tf_idf`: the TF-IDF vector [batch, vocab] of the token ids, padding excluded. */
-export const tfIdf: Build = (config, ctx) => (input) => {
-  const v = vocabSize(ctx, config);
-  let ids = input;
-  const padIdx = paddingIndex(ctx);
-  if (ids.shape.length === 3) {
-    throw new TypeError(`Cannot build the tf_idf encoder of "${ctx.scope}": it needs token ids`);
-  }
-  ids = new TfIdf({
-    vocabSize: v,
-    padIdx,
-    idf: idfVector(config, ctx, v),
-    name: layerName(ctx, "tf_idf"),
-  }).apply(ids) as Symbolic;
-  return ids;
-};
+export const tfIdf: Build<"tfIdf"> = (config, ctx) =>
+  Promise.resolve((input: Symbolic) => {
+    const v = vocabSize(ctx, config);
+    let ids = input;
+    const padIdx = paddingIndex(ctx);
+    if (ids.shape.length === 3) {
+      throw new TypeError(`Cannot build the tf_idf encoder of "${ctx.scope}": it needs token ids`);
+    }
+    ids = new TfIdf({
+      vocabSize: v,
+      padIdx,
+      idf: idfVector(config, ctx, v),
+      name: layerName(ctx, "tf_idf"),
+    }).apply(ids) as Symbolic;
+    return ids;
+  });

@@ -16,7 +16,10 @@ import {
   reduce,
   size,
 } from "../config/fields.ts";
-import { defineEncoder } from "../config/registry.ts";
+import { defineEncoder, type Loader } from "../config/registry.ts";
+
+/** What a `load()` resolves to: the implementation module (`{ build }`). */
+type Implementation = ReturnType<Loader>;
 
 const SEQUENCE_TYPES = ["sequence", "text"] as const;
 const byReduce = (c: Record<string, unknown>) => (c.reduce_output === null ? 3 : 2) as 2 | 3;
@@ -114,7 +117,7 @@ export const sequenceEmbed = defineEncoder({
   }, { id: "encoder.sequence.embed", description: "Embeds each token, then reduces the sequence" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.embed })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.embed })),
 });
 
 /** `parallel_cnn`: parallel 1-D convolutions (widths 2, 3, 4, 5) over embeddings, FC. */
@@ -136,7 +139,7 @@ export const parallelCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.parallelCnn })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.parallelCnn })),
 });
 
 /** `stacked_cnn`: stacked 1-D convolutions with pooling, FC. */
@@ -163,7 +166,7 @@ export const stackedCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.stackedCnn })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.stackedCnn })),
 });
 
 /** `stacked_parallel_cnn`: stacked blocks of parallel convolutions, FC. */
@@ -185,7 +188,8 @@ export const stackedParallelCnn = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.stackedParallelCnn })),
+  load: (): Implementation =>
+    import("./_sequence_impl.ts").then((m) => ({ build: m.stackedParallelCnn })),
 });
 
 /** `rnn`: stacked recurrent layers (rnn, lstm, gru), optionally bidirectional. */
@@ -201,7 +205,7 @@ export const rnn = defineEncoder({
   }, { id: "encoder.sequence.rnn", description: "Recurrent layers over token embeddings" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.rnn })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.rnn })),
 });
 
 /** `cnnrnn`: convolutions followed by recurrent layers. */
@@ -230,7 +234,7 @@ export const cnnrnn = defineEncoder({
   }, { id: "encoder.sequence.cnnrnn", description: "Convolutions followed by recurrent layers" }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.cnnrnn })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.cnnrnn })),
 });
 
 /** `transformer`: transformer blocks over token + position embeddings. */
@@ -254,7 +258,7 @@ export const transformer = defineEncoder({
   }),
   featureTypes: SEQUENCE_TYPES,
   capabilities: { outputRank: byReduce, needsVocab: true },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.transformer })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.transformer })),
 });
 
 /** `tf_idf`: the TF-IDF vector of the text (vocabulary and IDF fitted in preprocessing). */
@@ -273,5 +277,5 @@ export const tfIdf = defineEncoder({
     needsVocab: true,
     forcedPreprocessing: { compute_idf: true },
   },
-  load: () => import("./_sequence_impl.ts").then((m) => ({ build: m.tfIdf })),
+  load: (): Implementation => import("./_sequence_impl.ts").then((m) => ({ build: m.tfIdf })),
 });

@@ -20,7 +20,10 @@ import {
   reduce,
   size,
 } from "../config/fields.ts";
-import { defineEncoder } from "../config/registry.ts";
+import { defineEncoder, type Loader } from "../config/registry.ts";
+
+/** What a `load()` resolves to: the implementation module (`{ build }`). */
+type Implementation = ReturnType<Loader>;
 
 const rank2 = () => 2 as const;
 
@@ -53,7 +56,7 @@ export const passthrough = defineEncoder({
   }),
   featureTypes: ["binary", "number", "category", "vector"],
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.passthrough })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.passthrough })),
 });
 
 /** `dense`: a fully connected stack over the numeric input (binary, number, vector). */
@@ -77,7 +80,7 @@ export const dense = defineEncoder({
   }),
   featureTypes: ["binary", "number", "vector"],
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.dense })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.dense })),
 });
 
 /** Category `dense`: a trainable embedding lookup of size `embedding_size`. */
@@ -108,7 +111,8 @@ export const categoryDense = defineEncoder({
   }),
   featureTypes: ["category"],
   capabilities: { outputRank: rank2, needsVocab: true },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.categoryDense })),
+  load: (): Implementation =>
+    import("./_tabular_impl.ts").then((m) => ({ build: m.categoryDense })),
 });
 
 /** Category `sparse`: a frozen one-hot embedding matrix (identity), i.e. one-hot vectors. */
@@ -126,7 +130,8 @@ export const categorySparse = defineEncoder({
   }),
   featureTypes: ["category"],
   capabilities: { outputRank: rank2, needsVocab: true },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.categorySparse })),
+  load: (): Implementation =>
+    import("./_tabular_impl.ts").then((m) => ({ build: m.categorySparse })),
 });
 
 /** Category `onehot`: the one-hot vector of the category. */
@@ -137,7 +142,8 @@ export const categoryOnehot = defineEncoder({
   }, { id: "encoder.category.onehot", description: "The one-hot vector of the category" }),
   featureTypes: ["category"],
   capabilities: { outputRank: rank2, needsVocab: true },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.categoryOnehot })),
+  load: (): Implementation =>
+    import("./_tabular_impl.ts").then((m) => ({ build: m.categoryOnehot })),
 });
 
 const setBagEmbedShape = {
@@ -160,7 +166,7 @@ export const setEmbed = defineEncoder({
   }),
   featureTypes: ["set"],
   capabilities: { outputRank: rank2, needsVocab: true },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.setEmbed })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.setEmbed })),
 });
 
 /** Bag `embed`: the count-weighted sum of item embeddings, then an optional FC stack. */
@@ -177,7 +183,7 @@ export const bagEmbed = defineEncoder({
   }),
   featureTypes: ["bag"],
   capabilities: { outputRank: rank2, needsVocab: true },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.setEmbed })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.setEmbed })),
 });
 
 /** Date `embed`: one embedding per date component (year, month, day, weekday ...), then FC. */
@@ -193,7 +199,7 @@ export const dateEmbed = defineEncoder({
   }),
   featureTypes: ["date"],
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.dateEmbed })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.dateEmbed })),
 });
 
 /** Date `wave`: periodic (sine) features of each date component, then FC. */
@@ -207,7 +213,7 @@ export const dateWave = defineEncoder({
   }),
   featureTypes: ["date"],
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.dateWave })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.dateWave })),
 });
 
 /** H3 `embed`: embeddings of mode, edge, resolution, base cell and cells, reduced, then FC. */
@@ -221,7 +227,7 @@ export const h3Embed = defineEncoder({
   }, { id: "encoder.h3.embed", description: "Embeds the h3 components and reduces them" }),
   featureTypes: ["h3"],
   capabilities: { outputRank: (c) => (c.reduce_output === null ? 3 : 2) },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.h3Embed })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.h3Embed })),
 });
 
 /** H3 `weighted_sum`: a learned weighted sum of the component embeddings, then FC. */
@@ -238,7 +244,8 @@ export const h3WeightedSum = defineEncoder({
   }),
   featureTypes: ["h3"],
   capabilities: { outputRank: rank2 },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.h3WeightedSum })),
+  load: (): Implementation =>
+    import("./_tabular_impl.ts").then((m) => ({ build: m.h3WeightedSum })),
 });
 
 /** H3 `rnn`: a recurrent network over the component embeddings. */
@@ -267,5 +274,5 @@ export const h3Rnn = defineEncoder({
   }, { id: "encoder.h3.rnn", description: "A recurrent network over the h3 component embeddings" }),
   featureTypes: ["h3"],
   capabilities: { outputRank: (c) => (c.reduce_output === null ? 3 : 2) },
-  load: () => import("./_tabular_impl.ts").then((m) => ({ build: m.h3Rnn })),
+  load: (): Implementation => import("./_tabular_impl.ts").then((m) => ({ build: m.h3Rnn })),
 });

@@ -11,18 +11,20 @@ import { tf } from "../compute/mod.ts";
 import { combinerEntry, decoderEntry, encoderEntry } from "../config/components.ts";
 import type { Loader } from "../config/registry.ts";
 import type { InputFeatureConfig, ModelConfig, OutputFeatureConfig } from "../config/model.ts";
-import { loadPretrainedEmbeddings } from "../pretrained/glove.ts";
 import {
   type BuildContext,
   type CombinerImpl,
   type CombinerInput,
+  createCounters,
+  createWeightsStore,
   type DecoderImpl,
   type EncoderImpl,
+  type EncoderResolver,
   layerName,
-  resetLayerNames,
-  resetSeeds,
   type Symbolic,
+  type WeightsStore,
 } from "./component.ts";
+import { TeacherForcing } from "./teacher.ts";
 import { fcSpec, fcStack } from "./layers.ts";
 import { reduceSequence } from "./reduce.ts";
 
@@ -42,6 +44,11 @@ export interface EcdModel {
   readonly inputNames: readonly string[];
   /** Output feature names, in the model's output order. */
   readonly outputNames: readonly string[];
+  /**
+   * The teacher-forcing channel of this model's decoders (`teacher.run(targets, fn)`); absent
+   * for a model loaded from a file, whose decoders read `withTeacherTargets`' scope.
+   */
+  readonly teacher?: TeacherForcing;
 }
 
 /** Raised when a config asks for a component whose implementation does not exist yet. */
@@ -85,12 +92,112 @@ export function tensorName(feature: string): string {
 
 /** Units of an output feature's decoder, from its metadata and target column. */
 function outputSize(f: OutputFeatureConfig, metadata: Obj, target: ColumnSpec | undefined): number {
-  const vocab = metadata.vocab_size as number | undefined;
-  if (vocab) return vocab;
+  if (typeof metadata.vocab_size === "number" && metadata.vocab_size) return metadata.vocab_size;
   if (target && target.shape.length > 0) return target.shape[target.shape.length - 1];
-  const vectorSize = (metadata.vector_size as number | undefined) ??
-    (f.vector_size as number | undefined);
-  return vectorSize ?? 1;
+  if (typeof metadata.vector_size === "number") return metadata.vector_size;
+  return typeof f.vector_size === "number" ? f.vector_size : 1;
+}
+
+/** The live registry's encoders, built through their entries' `load()`. */
+export const resolveEncoder: EncoderResolver = async (featureType, config, ctx) => {
+  const entry = encoderEntry(featureType, config.type);
+  const what = `${featureType} encoder ${JSON.stringify(config.type)}`;
+  if (!entry) throw new TypeError(`Cannot build ${ctx.scope}: unknown ${what}`);
+  const impl = await loadImpl<EncoderImpl>(entry.load, what, ctx.scope);
+  return await impl.build(config as Parameters<EncoderImpl["build"]>[0], ctx);
+};
+
+/** What {@linkcode createBuildContext} may set; the rest is fresh per build. */
+export interface BuildContextOptions {
+  /** Name scope (default "model"). */
+  scope?: string;
+  /** The run's random seed (default 42). */
+  seed?: number;
+  metadata?: Readonly<Record<string, unknown>>;
+  preprocessing?: Readonly<Record<string, unknown>>;
+  /** Share these instead of fresh ones (contexts of one model build). */
+  counters?: BuildContext["counters"];
+  weights?: WeightsStore;
+  teacher?: TeacherForcing;
+  encoders?: EncoderResolver;
+}
+
+/**
+ * A context for one build: fresh counters, weights store and teacher channel unless given, and
+ * the live registry's encoders. `buildEcd` makes one per model; tests build components with it.
+ */
+export function createBuildContext(options: BuildContextOptions = {}): BuildContext {
+  return {
+    scope: options.scope ?? "model",
+    seed: options.seed ?? 42,
+    counters: options.counters ?? createCounters(),
+    weights: options.weights ?? createWeightsStore(),
+    encoders: options.encoders ?? resolveEncoder,
+    teacher: options.teacher ?? new TeacherForcing(),
+    metadata: options.metadata,
+    preprocessing: options.preprocessing,
+  };
+}
+
+/** Every layer of a model, nested models' layers included. */
+function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const out: tf.layers.Layer[] = [];
+  const walk = (layers: readonly tf.layers.Layer[]) => {
+    for (const l of layers) {
+      out.push(l);
+      if (l instanceof tf.LayersModel) walk(l.layers);
+    }
+  };
+  walk(model.layers);
+  return out;
+}
+
+/**
+ * Make the variables of layers built with `trainable: false` (frozen embeddings) untrainable:
+ * TF.js creates them trainable and only hides them from `layer.trainableWeights`, so a gradient
+ * step over all trainable variables (`tf.variableGrads(f)` without a list) would still move them.
+ */
+function freezeUntrainable(model: tf.LayersModel): void {
+  for (const layer of allLayers(model)) {
+    if (!layer.trainable) layer.trainable = false;
+  }
+}
+
+/**
+ * Set the initial weights registered in a build's {@linkcode WeightsStore} on the built model.
+ * Errors name the layer, the weight and where the values came from.
+ */
+export function applyInitialWeights(model: tf.LayersModel, store: WeightsStore): void {
+  const assignments = store.assignments();
+  if (assignments.size === 0) return;
+  const layers = new Map(allLayers(model).map((l) => [l.name, l]));
+  for (const [name, { values, description }] of assignments) {
+    const layer = layers.get(name);
+    if (!layer) {
+      throw new TypeError(
+        `Cannot apply initial weights from ${description}: the model has no layer "${name}"`,
+      );
+    }
+    const weights = layer.weights;
+    if (weights.length !== values.length) {
+      throw new TypeError(
+        `Cannot apply initial weights from ${description} to layer "${name}": it has ` +
+          `${weights.length} weights, ${values.length} were given`,
+      );
+    }
+    const tensors = values.map((v, i) => {
+      const want = weights[i].shape;
+      if (want.length !== v.shape.length || want.some((d, k) => d !== v.shape[k])) {
+        throw new TypeError(
+          `Cannot apply initial weights from ${description} to "${weights[i].name}": shape ` +
+            `[${v.shape.join(", ")}] where the layer has [${want.join(", ")}]`,
+        );
+      }
+      return tf.tensor(v.values, [...v.shape], weights[i].dtype as "float32" | "int32");
+    });
+    layer.setWeights(tensors);
+    tf.dispose(tensors);
+  }
 }
 
 /** Output features ordered so that each comes after its dependencies. */
@@ -122,8 +229,13 @@ export async function buildEcd(
   columns: Readonly<Record<string, ColumnSpec>>,
   seed: number,
 ): Promise<EcdModel> {
-  resetSeeds();
-  resetLayerNames();
+  // One build's shared state: names, seeds, initial weights and the teacher channel.
+  const shared = createBuildContext({ seed });
+  const contextOf = (scope: string, extra: Partial<BuildContext> = {}): BuildContext => ({
+    ...shared,
+    scope,
+    ...extra,
+  });
   const inputs: tf.SymbolicTensor[] = [];
   const encoded: CombinerInput[] = [];
   const encoderModels = new Map<string, tf.LayersModel>();
@@ -136,21 +248,13 @@ export async function buildEcd(
       `${f.type} encoder ${JSON.stringify(f.encoder.type)}`,
       where,
     );
-    const pretrainedPath = f.encoder.pretrained_embeddings;
-    let pretrainedEmbeddings: BuildContext["pretrainedEmbeddings"];
-    if (typeof pretrainedPath === "string") {
-      const idx2str = (metadata[f.name]?.idx2str ?? []) as string[];
-      const loaded = await loadPretrainedEmbeddings(pretrainedPath, idx2str, { seed });
-      pretrainedEmbeddings = { matrix: loaded.matrix, shape: loaded.shape as [number, number] };
-    }
-    const ctx: BuildContext = {
-      scope: tensorName(f.name),
-      seed,
+    const ctx = contextOf(tensorName(f.name), {
       metadata: metadata[f.name],
       preprocessing: f.preprocessing,
-      pretrainedEmbeddings,
-    };
-    return impl.build(f.encoder as Obj, ctx)(input);
+    });
+    // The config was parsed by the entry's schema when the model config was resolved.
+    const config = f.encoder as Parameters<EncoderImpl["build"]>[0];
+    return (await impl.build(config, ctx))(input);
   };
 
   for (const f of config.input_features) {
@@ -205,12 +309,16 @@ export async function buildEcd(
     `combiner ${JSON.stringify(config.combiner.type)}`,
     "the combiner",
   );
-  const combined = combinerImpl.build(config.combiner as Obj, { scope: "combiner", seed }, encoded);
+  const combined = await combinerImpl.build(
+    config.combiner as Parameters<CombinerImpl["build"]>[0],
+    contextOf("combiner"),
+    encoded,
+  );
 
   const hidden = new Map<string, Symbolic>();
   const logits = new Map<string, Symbolic>();
   for (const f of topologicalOutputs(config)) {
-    const ctx: BuildContext = { scope: tensorName(f.name), seed, metadata: metadata[f.name] };
+    const ctx = contextOf(tensorName(f.name), { metadata: metadata[f.name] });
     let h = reduceSequence(combined, f.reduce_input, ctx);
     if (f.dependencies.length) {
       const deps = f.dependencies.map((d) => {
@@ -231,7 +339,8 @@ export async function buildEcd(
       `output feature ${JSON.stringify(f.name)}`,
     );
     const size = outputSize(f, metadata[f.name] ?? {}, columns[f.name]);
-    logits.set(f.name, impl.build(f.decoder as Obj, { ...ctx, outputSize: size })(h));
+    const decoder = f.decoder as Parameters<DecoderImpl["build"]>[0];
+    logits.set(f.name, (await impl.build(decoder, { ...ctx, outputSize: size }))(h));
   }
   const outputNames = config.output_features.map((f) => f.name);
   const outputs = outputNames.map((n) =>
@@ -240,5 +349,17 @@ export async function buildEcd(
     ) as Symbolic
   );
   const model = tf.model({ inputs, outputs, name: "ecd" });
-  return { model, inputNames: config.input_features.map((f) => f.name), outputNames };
+  try {
+    applyInitialWeights(model, shared.weights);
+    freezeUntrainable(model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return {
+    model,
+    inputNames: config.input_features.map((f) => f.name),
+    outputNames,
+    teacher: shared.teacher,
+  };
 }

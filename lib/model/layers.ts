@@ -7,7 +7,16 @@
  * @module
  */
 import { fastDense, tf } from "../compute/mod.ts";
-import { type BuildContext, layerName, nextSeed, type Symbolic } from "./component.ts";
+import {
+  booleanField,
+  type BuildContext,
+  layerName,
+  nextSeed,
+  numberField,
+  objectsField,
+  stringField,
+  type Symbolic,
+} from "./component.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -16,8 +25,8 @@ export function initializer(
   spec: unknown,
   seed: number,
 ): ReturnType<typeof tf.initializers.zeros> {
-  const type = typeof spec === "string" ? spec : (spec as Obj | null)?.type as string | undefined;
-  const params = typeof spec === "object" && spec !== null ? spec as Obj : {};
+  const params: Obj = typeof spec === "object" && spec !== null ? { ...spec } : {};
+  const type = typeof spec === "string" ? spec : stringField(params, "type");
   switch (type ?? "xavier_uniform") {
     case "uniform":
       return tf.initializers.randomUniform({
@@ -368,17 +377,17 @@ export interface FcStackSpec {
 export function fcSpec(config: Obj, prefix = ""): FcStackSpec {
   const key = (k: string) => config[`${prefix}${k}`];
   return {
-    layers: (config.fc_layers as Obj[] | null | undefined) ?? null,
-    numLayers: (config.num_fc_layers as number | null | undefined) ?? 0,
-    outputSize: (key("output_size") as number | undefined) ?? 256,
-    useBias: (key("use_bias") as boolean | undefined) ?? true,
+    layers: objectsField(config, "fc_layers") ?? null,
+    numLayers: numberField(config, "num_fc_layers") ?? 0,
+    outputSize: numberField(config, `${prefix}output_size`) ?? 256,
+    useBias: booleanField(config, `${prefix}use_bias`) ?? true,
     weightsInitializer: key("weights_initializer") ?? "xavier_uniform",
     biasInitializer: key("bias_initializer") ?? "zeros",
     norm: key("norm") ?? null,
     normParams: key("norm_params") ?? null,
     activation: key("activation") === undefined ? "relu" : key("activation"),
-    dropout: (key("dropout") as number | undefined) ?? 0,
-    residual: (key("residual") as boolean | undefined) ?? false,
+    dropout: numberField(config, `${prefix}dropout`) ?? 0,
+    residual: booleanField(config, `${prefix}residual`) ?? false,
   };
 }
 
@@ -409,4 +418,11 @@ export function fcStack(x: Symbolic, spec: FcStackSpec, ctx: BuildContext): Symb
       : y;
   }
   return h;
+}
+
+/** TF.js identifier of a recurrent activation name (Ludwig's `hard_sigmoid` is `hardSigmoid`). */
+export function recurrentActivationName(
+  name: "sigmoid" | "tanh" | "relu" | "hard_sigmoid",
+): "sigmoid" | "tanh" | "relu" | "hardSigmoid" {
+  return name === "hard_sigmoid" ? "hardSigmoid" : name;
 }

@@ -176,7 +176,11 @@ function batchLoss(
 ): tf.Scalar {
   // Targets travel beside the forward pass for decoders that teacher-force (generator).
   // The compiled forward pass: model.apply's kernels without tf.layers' per-layer bookkeeping.
-  const list = withTeacherTargets(targets, () => forwardOf(ecd.model)(inputs, true));
+  // A built model has its own channel; a model loaded from a file reads the model-less scope.
+  const forward = () => forwardOf(ecd.model)(inputs, true);
+  const list = ecd.teacher
+    ? ecd.teacher.run(targets, forward)
+    : withTeacherTargets(targets, forward);
   const byName: Record<string, tf.Tensor> = {};
   ecd.outputNames.forEach((name, i) => byName[name] = list[i]);
   // 0 + 1 × loss is the loss itself: a single head of weight 1 records no extra kernels.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { EntityComparison } from "../../lib/combiners/_comparator_impl.ts";
-import { buildModel, contract, cpu, type FeatureSpec } from "./_harness.ts";
+import { buildModel, contract, cpu, type FeatureSpec } from "../_harness.ts";
 
 const ENTITIES = { entity_1: ["n1", "cat"], entity_2: ["n2", "n3", "seq"] };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { entmax15, entmaxBisect, sparsemax } from "../../lib/model/_sparsemax.ts";
 import { EntmaxAttention, MIN_ALPHA } from "../../lib/combiners/_tabnet_impl.ts";
-import { cpu } from "./_harness.ts";
+import { cpu } from "../_harness.ts";
 
 const close = (a: number[][], b: number[][], tol = 1e-5) =>
   a.every((row, i) => row.every((v, j) => Math.abs(v - b[i][j]) <= tol));

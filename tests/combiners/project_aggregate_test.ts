@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
-import { buildModel, contract, cpu } from "./_harness.ts";
+import { buildModel, contract, cpu } from "../_harness.ts";
 
 Deno.test("project_aggregate: defaults (residual, layer norm) at small sizes", async () => {
   const { model } = await contract({

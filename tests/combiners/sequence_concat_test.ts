@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { SequenceLengthMask } from "../../lib/combiners/_sequence_concat_impl.ts";
-import { buildModel, contract, cpu, FEATURES, type FeatureSpec } from "./_harness.ts";
+import { buildModel, contract, cpu, FEATURES, type FeatureSpec } from "../_harness.ts";
 
 const TWO_SEQUENCES: FeatureSpec[] = [
   { name: "n1", type: "number", shape: [1] },

@@ -5,14 +5,15 @@ import type { EncoderImpl, Symbolic } from "../../lib/model/component.ts";
 import { reduceSequence } from "../../lib/model/reduce.ts";
 import {
   buildModel,
+  context,
   cpu,
   FEATURES,
   makeData,
   maxDiff,
-  resolve,
+  resolveCombiner as resolve,
   roundTrip,
   train,
-} from "./_harness.ts";
+} from "../_harness.ts";
 import { encoderEntry } from "../../lib/config/components.ts";
 
 Deno.test("sequence: an encoder without an implementation is an error at build time", async () => {
@@ -33,19 +34,19 @@ Deno.test("sequence: the encoder runs on the concatenated sequence with should_e
   const fake: EncoderImpl = {
     build(config, ctx) {
       seen.push({ ...config, metadata: ctx.metadata });
-      return (x: Symbolic) => {
+      return Promise.resolve((x: Symbolic) => {
         const h = tf.layers.dense({ units: 6, activation: "tanh", name: "fake_encoder" }).apply(
           x,
         ) as Symbolic;
         return reduceSequence(h, config.reduce_output, ctx);
-      };
+      });
     },
   };
   const symbolic = FEATURES.map((f) => tf.input({ shape: f.shape, name: f.name }));
   const config = resolve({ type: "sequence", encoder: "rnn", reduce_output: "mean" });
-  const combined = buildWith(
-    config,
-    { scope: "combiner", seed: 1 },
+  const combined = await buildWith(
+    config as Parameters<typeof buildWith>[0],
+    context({ scope: "combiner", seed: 1 }),
     FEATURES.map((f, i) => ({
       name: f.name,
       type: f.type,

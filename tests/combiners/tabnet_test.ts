@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { GhostBatchNorm } from "../../lib/model/layers.ts";
 import { EntmaxAttention, TabNetSparsityLoss } from "../../lib/combiners/_tabnet_impl.ts";
-import { buildModel, contract, cpu, makeData, maxDiff, train } from "./_harness.ts";
+import { buildModel, contract, cpu, makeData, maxDiff, train } from "../_harness.ts";
 
 const SMALL = { type: "tabnet", size: 8, output_size: 8, num_steps: 2, bn_virtual_bs: 16 };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FeatureNameEmbedding } from "../../lib/combiners/_tabtransformer_impl.ts";
 import { MultiHeadSelfAttention } from "../../lib/model/_attention.ts";
-import { buildModel, contract, cpu, type FeatureSpec } from "./_harness.ts";
+import { buildModel, contract, cpu, type FeatureSpec } from "../_harness.ts";
 
 const SMALL = {
   type: "tabtransformer",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { MultiHeadSelfAttention } from "../../lib/model/_attention.ts";
-import { buildModel, contract, cpu, FEATURES } from "./_harness.ts";
+import { buildModel, contract, cpu, FEATURES } from "../_harness.ts";
 
 const SMALL = {
   type: "transformer",

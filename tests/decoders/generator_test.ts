@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { withTeacherTargets } from "../../lib/decoders/_generator_impl.ts";
-import { resetLayerNames, resetSeeds } from "../../lib/model/component.ts";
 import { sequenceLoss } from "../../lib/train/_sequence_losses.ts";
 import { createMetricAccumulator } from "../../lib/train/metrics.ts";
-import { cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+import { context, cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+
+/** A decoder build context: a fresh build context plus the output size. */
+function decoderContext(
+  { outputSize, ...options }: Parameters<typeof context>[0] & { outputSize: number },
+) {
+  return { ...context(options), outputSize };
+}
 
 const IDX2STR = ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "a", "b", "c"];
 const V = IDX2STR.length;
@@ -12,16 +18,17 @@ const L = 6;
 const H = 16;
 
 async function build(config: Record<string, unknown>, hidden = H) {
-  resetSeeds();
-  resetLayerNames();
   const impl = await loadImpl("generator");
   const input = tf.input({ shape: [hidden] });
-  const out = impl.build(resolve({ type: "generator", ...config }), {
-    scope: "words",
-    seed: 3,
-    outputSize: V,
-    metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-  })(input);
+  const out = (await impl.build(
+    resolve({ type: "generator", ...config }),
+    decoderContext({
+      scope: "words",
+      seed: 3,
+      outputSize: V,
+      metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
+    }),
+  ))(input);
   return tf.model({ inputs: input, outputs: out });
 }
 
@@ -64,14 +71,17 @@ Deno.test("generator: logits [batch, max_sequence_length, vocab] for every cell 
 Deno.test("generator: a sequence-shaped hidden state is an error (set reduce_input)", async () => {
   await cpu();
   const impl = await loadImpl("generator");
-  assert.throws(
-    () =>
-      impl.build(resolve({ type: "generator" }), {
-        scope: "words",
-        seed: 1,
-        outputSize: V,
-        metadata: { max_sequence_length: L },
-      })(tf.input({ shape: [L, H] })),
+  await assert.rejects(
+    async () =>
+      (await impl.build(
+        resolve({ type: "generator" }),
+        decoderContext({
+          scope: "words",
+          seed: 1,
+          outputSize: V,
+          metadata: { max_sequence_length: L },
+        }),
+      ))(tf.input({ shape: [L, H] })),
     /expected a hidden state \[batch, hidden\], received \[batch, 6, 16\]: set reduce_input/,
   );
 });

@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
-import { resetLayerNames, resetSeeds } from "../../lib/model/component.ts";
 import { sequenceLoss } from "../../lib/train/_sequence_losses.ts";
 import { createMetricAccumulator } from "../../lib/train/metrics.ts";
-import { cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+import { context, cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+
+/** A decoder build context: a fresh build context plus the output size. */
+function decoderContext(
+  { outputSize, ...options }: Parameters<typeof context>[0] & { outputSize: number },
+) {
+  return { ...context(options), outputSize };
+}
 
 // Vocabulary in Ludwig's order: <EOS> 0, <SOS> 1, <PAD> 2, <UNK> 3, then tags a, b, c.
 const IDX2STR = ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "a", "b", "c"];
@@ -34,16 +40,17 @@ function data(n: number, seed: number) {
 }
 
 async function build(config: Record<string, unknown>, steps = L, hidden = H) {
-  resetSeeds();
-  resetLayerNames();
   const impl = await loadImpl("tagger");
   const input = tf.input({ shape: [steps, hidden] });
-  const out = impl.build(resolve({ type: "tagger", ...config }), {
-    scope: "tags",
-    seed: 7,
-    outputSize: V,
-    metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-  })(input);
+  const out = (await impl.build(
+    resolve({ type: "tagger", ...config }),
+    decoderContext({
+      scope: "tags",
+      seed: 7,
+      outputSize: V,
+      metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
+    }),
+  ))(input);
   return tf.model({ inputs: input, outputs: out });
 }
 
@@ -69,18 +76,19 @@ Deno.test("tagger: logits [batch, length, vocab], with and without attention", a
 Deno.test("tagger: a hidden state without a time axis or of another length is an error", async () => {
   await cpu();
   const impl = await loadImpl("tagger");
-  const ctx = {
+  const ctx = decoderContext({
     scope: "tags",
     seed: 1,
     outputSize: V,
     metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-  };
-  assert.throws(
-    () => impl.build(resolve({ type: "tagger" }), ctx)(tf.input({ shape: [H] })),
+  });
+  await assert.rejects(
+    async () => (await impl.build(resolve({ type: "tagger" }), ctx))(tf.input({ shape: [H] })),
     /tagger decoder of output feature "tags": expected a hidden state \[batch, length, hidden\], received \[batch, 8\]/,
   );
-  assert.throws(
-    () => impl.build(resolve({ type: "tagger" }), ctx)(tf.input({ shape: [L + 2, H] })),
+  await assert.rejects(
+    async () =>
+      (await impl.build(resolve({ type: "tagger" }), ctx))(tf.input({ shape: [L + 2, H] })),
     /has 8 steps \[batch, 8, 8\], but the output sequences have max_sequence_length 6/,
   );
 });

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { ready, tf } from "../../lib/compute/mod.ts";
 import { ENCODERS } from "../../lib/encoders/mod.ts";
 import { encoderEntry } from "../../lib/config/components.ts";
+import type { EncoderImpl, Symbolic } from "../../lib/model/component.ts";
 import {
-  type BuildContext,
-  type EncoderImpl,
-  resetLayerNames,
-  resetSeeds,
-  type Symbolic,
-} from "../../lib/model/component.ts";
+  applyInitialWeights,
+  type BuildContextOptions,
+  createBuildContext,
+} from "../../lib/model/ecd.ts";
+import { loadPretrainedEmbeddings } from "../../lib/pretrained/glove.ts";
 import { resetDropoutSeeds } from "../../lib/model/layers.ts";
 import { buildVocabulary, encodeSequences, tfidfMatrix } from "../../lib/data/vocabulary.ts";
 
@@ -54,24 +54,24 @@ async function impl(type: string): Promise<EncoderImpl> {
 async function encoderModel(
   input: Obj,
   length: number,
-  extra: Partial<BuildContext> = {},
+  extra: BuildContextOptions = {},
   vectorDim?: number,
 ): Promise<tf.LayersModel> {
-  resetSeeds();
-  resetLayerNames();
   const config = resolve(input);
   const build = (await impl(config.type as string)).build;
   const x = vectorDim
     ? tf.input({ shape: [length, vectorDim], name: "x" })
     : tf.input({ shape: [length], dtype: "int32", name: "x" });
-  const ctx: BuildContext = {
+  const ctx = createBuildContext({
     scope: "text",
     seed: 3,
-    metadata: { ...META, max_sequence_length: length },
     ...extra,
-  };
-  const out = build(config, ctx)(x as Symbolic);
-  return tf.model({ inputs: x, outputs: out });
+    metadata: { ...META, max_sequence_length: length, ...extra.metadata },
+  });
+  const out = (await build(config, ctx))(x as Symbolic);
+  const model = tf.model({ inputs: x, outputs: out });
+  applyInitialWeights(model, ctx.weights);
+  return model;
 }
 
 /** Rows `<SOS> tokens <EOS>` padded to `length`. */
@@ -208,7 +208,7 @@ for (const [type, small] of Object.entries(TRAIN)) {
     );
     const idf: Record<string, number> = {};
     for (let i = 0; i < V; i++) idf[`i${i}`] = i < 4 ? 0 : 1 + (i % 3) / 3;
-    const extra: Partial<BuildContext> = type === "tf_idf"
+    const extra: BuildContextOptions = type === "tf_idf"
       ? {
         metadata: {
           ...META,
@@ -340,12 +340,32 @@ Deno.test("embeddings: sparse one-hot, pretrained vectors, frozen, min(vocab, si
   assert.equal(sparse.trainableWeights.length, 0);
   sparse.dispose();
 
-  const matrix = Float32Array.from({ length: V * 3 }, (_, i) => i / 10);
-  const pre = await encoderModel(
-    { type: "parallel_cnn", embeddings_trainable: false, num_filters: 2, num_fc_layers: 0 },
-    8,
-    { pretrainedEmbeddings: { matrix, shape: [V, 3] } },
+  // A GloVe file with vectors for the tokens (the special symbols get seeded random vectors).
+  const idx2str = [
+    "<EOS>",
+    "<SOS>",
+    "<PAD>",
+    "<UNK>",
+    ...Array.from({ length: V - 4 }, (_, i) => `t${i + 4}`),
+  ];
+  const glove = await Deno.makeTempFile({ suffix: ".txt" });
+  await Deno.writeTextFile(
+    glove,
+    idx2str.slice(4).map((t, i) => `${t} ${i / 10} ${i / 5} ${-i / 10}`).join("\n") + "\n",
   );
+  const { matrix } = await loadPretrainedEmbeddings(glove, idx2str, { seed: 3, cache: false });
+  const pre = await encoderModel(
+    {
+      type: "parallel_cnn",
+      embeddings_trainable: false,
+      num_filters: 2,
+      num_fc_layers: 0,
+      pretrained_embeddings: glove,
+    },
+    8,
+    { metadata: { idx2str } },
+  );
+  await Deno.remove(glove);
   const emb = pre.layers.find((l) => l.getClassName() === "Embedding")!;
   assert.equal(emb.trainable, false);
   assert.deepEqual(Array.from(emb.getWeights()[0].dataSync()), Array.from(matrix));
