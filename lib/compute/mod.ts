@@ -300,7 +300,37 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
       reason: `@tensorflow/tfjs-backend-webgpu does not load (${firstLine(error)})`,
     };
   }
-  return await setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`);
+  // The backend requests its own adapter and device: keep the drivers quiet there too.
+  const result = await quietly(() =>
+    setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`)
+  );
+  if (result.ok) explainSyncReads(tf.backend());
+  return result;
+}
+
+/**
+ * tfjs-backend-webgpu reads GPU data synchronously (`dataSync`, `arraySync`) through an
+ * OffscreenCanvas 2-D context, which Deno lacks, and fails with "Cannot read properties of
+ * null (reading 'clearRect')": say what happened instead. Reads of data still on the CPU, and every asynchronous read, work.
+ */
+function explainSyncReads(backend: tf.KernelBackend): void {
+  const target = backend as unknown as { readSync?: (dataId: object) => unknown };
+  const original = target.readSync?.bind(backend);
+  if (!original || (original as { sonataWrapped?: boolean }).sonataWrapped) return;
+  const wrapped = (dataId: object) => {
+    try {
+      return original(dataId);
+    } catch (error) {
+      if (!/clearRect|getContext|OffscreenCanvas/.test(String(error))) throw error;
+      throw new Error(
+        `Cannot read tensor data synchronously on the webgpu engine: this runtime's OffscreenCanvas has no 2-D context, so only asynchronous reads (data(), array()) reach the GPU (${
+          firstLine(error)
+        }); use another engine (compute: native) for this code path`,
+      );
+    }
+  };
+  (wrapped as { sonataWrapped?: boolean }).sonataWrapped = true;
+  target.readSync = wrapped;
 }
 
 function tryNative(options: ReadyOptions): Promise<Attempt> {
