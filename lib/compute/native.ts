@@ -118,7 +118,10 @@ function describeNoBlas(error: BlasNotFoundError): string {
   if (error.tried.length === 1) {
     const [{ path, reason }] = error.tried;
     if (path === BLAS_NONE) return reason;
-    return `the BLAS "${path}" does not open: ${reason}`;
+    // Deno repeats its prefix ("Could not open library: Could not open library: ...").
+    return `the BLAS "${path}" does not open: ${
+      reason.replace(/^(Could not open library: )+/, "")
+    }`;
   }
   return `no system BLAS opens: tried ${error.tried.map((t) => t.path).join(", ")}`;
 }
