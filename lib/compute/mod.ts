@@ -10,7 +10,7 @@
  * | `tensorflow` | `@tensorflow/tfjs-node` (libtensorflow) | installed |
  * | `webgpu` | `@tensorflow/tfjs-backend-webgpu` on Deno's WebGPU | a hardware adapter exists |
  * | `native` | cpu kernels with matrix products in the system BLAS, else in WebAssembly SIMD | always |
- * | `wasm` | `@tensorflow/tfjs-backend-wasm` | never (it lacks training kernels) |
+ * | `wasm` | `@tensorflow/tfjs-backend-wasm`; the kernels it lacks run on cpu copies | never |
  * | `cpu` | `@tensorflow/tfjs-backend-cpu` | always |
  *
  * The option `compute`, else the environment variable `SONATA_COMPUTE`, overrides `auto`;
@@ -32,6 +32,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { logLine } from "./_log.ts";
+import { registerWasmFallbacks } from "./_wasm_fallback.ts";
 import { nativeMatmulStatus, registerNativeBackend } from "./native.ts";
 
 export { tf };
@@ -361,9 +362,15 @@ async function tryWasm(): Promise<Attempt> {
       reason: `@tensorflow/tfjs-backend-wasm does not load (${firstLine(error)})`,
     };
   }
+  let added: string[];
+  try {
+    added = registerWasmFallbacks();
+  } catch (error) {
+    return { ok: false, reason: firstLine(error) };
+  }
   return await setBackend(
     "wasm",
-    "lacks training kernels such as Conv2DBackpropFilter and UnsortedSegmentSum",
+    `the kernels it lacks (${added.length}, such as UnsortedSegmentSum and Conv2DBackpropFilter) run on cpu copies`,
   );
 }
 
@@ -419,8 +426,8 @@ async function choose(options: ReadyOptions): Promise<EngineInfo> {
   const skipped: string[] = [];
   for (const engine of ENGINES) {
     if (engine === "wasm") {
-      // It lacks training kernels (UnsortedSegmentSum, Conv2DBackpropFilter, ...); asked for
-      // explicitly it runs what it can.
+      // It lacks training kernels (UnsortedSegmentSum, Conv2DBackpropFilter, ...), which run
+      // on cpu copies of their inputs: slower than native, so only when asked for.
       continue;
     }
     const result = await attempt(engine, options, true);
@@ -585,7 +592,7 @@ export async function listEngines(): Promise<EngineStatus[]> {
       engine: "wasm",
       available: true,
       detail:
-        "@tensorflow/tfjs-backend-wasm (auto skips it: it lacks training kernels such as Conv2DBackpropFilter)",
+        "@tensorflow/tfjs-backend-wasm (auto skips it: it lacks training kernels such as Conv2DBackpropFilter, which run on cpu copies)",
     });
   } catch (error) {
     rows.push({ engine: "wasm", available: false, detail: `${firstLine(error)}: ${INSTALL.wasm}` });
