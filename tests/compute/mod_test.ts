@@ -193,6 +193,17 @@ Deno.test("auto never chooses wasm: without a system BLAS it picks native on the
   assert.doesNotMatch(info.reason, /wasm/);
 });
 
+Deno.test("listEngines() (sonata check_install) probes WebGPU without the drivers' XDG_RUNTIME_DIR lines", async () => {
+  const { code, stdout, stderr } = await runScript(
+    `import { listEngines } from "${MOD}"; console.log(JSON.stringify(await listEngines()));`,
+    { XDG_RUNTIME_DIR: "" },
+  );
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /XDG_RUNTIME_DIR/);
+  const rows = JSON.parse(stdout) as Array<{ engine: string; detail: string }>;
+  assert.ok(rows.some((r) => r.engine === "webgpu" && r.detail.length > 0));
+});
+
 Deno.test("choosing an engine probes no WebGPU adapter unless it could be chosen, and prints no driver noise", async () => {
   const { code, stdout, stderr } = await runScript(
     `import { ready } from "${MOD}"; const info = await ready({ quiet: true }); console.log(JSON.stringify(info));`,
