@@ -1,5 +1,5 @@
 /**
- * `deno task bench [w1] [w2] [w3] [matmul] [serve] [--engine native] [--reference] [--stock-adam]
+ * `deno task bench [w1] [w2] [w3] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
  * [--w1-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
@@ -7,15 +7,16 @@
  * public API (`Model.create(config)`, `model.train`, `predictSplit`; `"via": "api"`); W3
  * is built with tf.layers (`"via": "layers"`) until image features exist. With `--reference`
  * it also runs the reference (needs `/usr/bin/python3` with torch: `apt-get install -y
- * python3-torch`) in the same run and prints one ratio line per workload.
+ * python3-torch`) in the same run and prints one ratio line per workload. `sgemm` times the
+ * native engine's matrix-product paths on one thread (WebAssembly SIMD, system BLAS, cpu).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
-import { runMatMul, runW1, runW1Api, runW3 } from "./workloads.ts";
+import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3 } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "matmul", "serve"];
+const ALL = ["w1", "w2", "w3", "matmul", "sgemm", "serve"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -87,7 +88,14 @@ for (const w of which) {
     emit({ workload: "W3-image-cnn", ...r, ...common, via: "layers", ...(rows ? { rows } : {}) });
   } else if (w === "matmul") {
     const r = runMatMul(1024);
-    emit({ workload: "matmul", ...r, engine: info.engine });
+    emit({
+      workload: "matmul",
+      ...r,
+      engine: info.engine,
+      ...(info.matmul ? { matmul: info.matmul } : {}),
+    });
+  } else if (w === "sgemm") {
+    emit({ workload: "sgemm-1thread", ...(await runSgemmPaths(1024)) });
   } else if (w === "serve") {
     const { runServeBench } = await import("./serve.ts");
     emit({

@@ -8,6 +8,8 @@
  * @module
  */
 import { fusedAdam, tf } from "../lib/compute/mod.ts";
+import { probeBlas } from "../lib/compute/_blas.ts";
+import { wasmSgemm } from "../lib/compute/_wasm_sgemm.ts";
 
 /** A small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -200,6 +202,62 @@ export function runMatMul(n = 1024, minSeconds = 1): { n: number; gflops: number
   const median = times[Math.floor(times.length / 2)];
   tf.dispose([a, b]);
   return { n, gflops: (2 * n * n * n) / median / 1e9, runs: times.length };
+}
+
+/**
+ * GFLOP/s of each matrix-product path of the native engine on n×n float32 matrices, one
+ * thread each, in the same run: the portable WebAssembly SIMD sgemm, the system BLAS pinned
+ * to one thread (when one opens), and tfjs's cpu backend matMul (the kernel native replaces;
+ * a single run, as it is slow).
+ */
+export async function runSgemmPaths(
+  n = 1024,
+  minSeconds = 1,
+): Promise<
+  { n: number; wasm_simd_gflops: number; blas_1thread_gflops?: number; cpu_gflops: number }
+> {
+  const next = rng(11);
+  const a = new Float32Array(normals(n * n, next));
+  const b = new Float32Array(normals(n * n, next));
+  const c = new Float32Array(n * n);
+  const gflops = (run: () => void, minRuns = 3) => {
+    if (minRuns > 1) run(); // warm up (and tier up the WebAssembly)
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < minRuns || (performance.now() - start) / 1000 < minSeconds) {
+      const t = performance.now();
+      run();
+      times.push((performance.now() - t) / 1000);
+      if (times.length >= 30) break;
+    }
+    times.sort((x, y) => x - y);
+    return (2 * n * n * n) / times[Math.floor(times.length / 2)] / 1e9;
+  };
+  const wasm = gflops(() => wasmSgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n));
+  const probe = probeBlas();
+  let blas: number | undefined;
+  if (probe.ok) {
+    // The small-product bound keeps products under it on one thread; this one is far above
+    // it, so pin the library to one thread for the measurement and restore it after.
+    const threads = probe.blas.threads;
+    const { openBlas } = await import("../lib/compute/_blas.ts");
+    const one = openBlas({ threads: 1 });
+    blas = gflops(() => one.sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n));
+    if (threads > 0) openBlas({ threads });
+  }
+  const previous = tf.getBackend();
+  await tf.setBackend("cpu");
+  const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
+  // About 1 GFLOP/s: one run (seconds) is enough.
+  const cpu = gflops(() => tf.matMul(ta, tb).dispose(), 1);
+  tf.dispose([ta, tb]);
+  await tf.setBackend(previous);
+  return {
+    n,
+    wasm_simd_gflops: wasm,
+    ...(blas !== undefined ? { blas_1thread_gflops: blas } : {}),
+    cpu_gflops: cpu,
+  };
 }
 
 /** The W1 config of WORKLOADS.md in Sonata's (Ludwig's) config language. */

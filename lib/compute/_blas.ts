@@ -41,6 +41,12 @@ const SYMBOLS = {
 
 type BlasLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
 
+/**
+ * The `SONATA_BLAS` value (or path option) that disables system-BLAS discovery: the native
+ * engine then runs its portable WebAssembly sgemm (tests use it to hide the system BLAS).
+ */
+export const BLAS_NONE = "none";
+
 /** Library names tried, in order, when neither a path nor `SONATA_BLAS` is given. */
 export const BLAS_CANDIDATES: readonly string[] = [
   "libopenblas.so.0",
@@ -149,7 +155,8 @@ function firstLine(error: unknown): string {
  * Opens the BLAS library once per process and returns it; later calls return the same
  * library (a different `threads` value is applied to it).
  *
- * @throws {BlasNotFoundError} when no candidate opens or none has `cblas_sgemm`
+ * @throws {BlasNotFoundError} when no candidate opens or none has `cblas_sgemm`, or the path
+ * is {@linkcode BLAS_NONE}
  */
 export function openBlas(options: OpenBlasOptions = {}): Blas {
   const threads = options.threads ?? parseThreads(envGet("SONATA_BLAS_THREADS"));
@@ -159,6 +166,12 @@ export function openBlas(options: OpenBlasOptions = {}): Blas {
     return opened;
   }
   const explicit = options.path ?? envGet("SONATA_BLAS");
+  if (explicit === BLAS_NONE) {
+    throw new BlasNotFoundError([{
+      path: BLAS_NONE,
+      reason: `system BLAS disabled (SONATA_BLAS=${BLAS_NONE})`,
+    }]);
+  }
   const candidates = explicit ? [explicit] : BLAS_CANDIDATES;
   const tried: Array<{ path: string; reason: string }> = [];
   for (const path of candidates) {
@@ -236,6 +249,35 @@ function singleThreadMacs(): number {
   return Number.isFinite(value) && value > 0 ? value : SINGLE_THREAD_MACS;
 }
 
+/**
+ * Why the buffers cannot hold a row-major m×k·k×n product with these leading dimensions, or
+ * undefined when they can (m, n, k ≥ 1).
+ */
+export function sgemmExtentsError(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  c: Float32Array,
+  ldc: number,
+): string | undefined {
+  const rowsA = transA ? k : m, colsA = transA ? m : k;
+  const rowsB = transB ? n : k, colsB = transB ? k : n;
+  if (
+    lda < colsA || ldb < colsB || ldc < n ||
+    a.length < (rowsA - 1) * lda + colsA || b.length < (rowsB - 1) * ldb + colsB ||
+    c.length < (m - 1) * ldc + n
+  ) {
+    return `Cannot call sgemm: buffers too small for ${m}×${k}·${k}×${n} (lengths a ${a.length}, b ${b.length}, c ${c.length}; ld ${lda}, ${ldb}, ${ldc})`;
+  }
+  return undefined;
+}
+
 function makeSgemm(lib: BlasLibrary): Sgemm {
   const call = lib.symbols.cblas_sgemm;
   const set = lib.symbols.openblas_set_num_threads;
@@ -252,17 +294,8 @@ function makeSgemm(lib: BlasLibrary): Sgemm {
     }
     // BLAS writes through raw pointers: a buffer shorter than the product needs would corrupt
     // the process's heap, so check the extents (row-major) before calling.
-    const rowsA = transA ? k : m, colsA = transA ? m : k;
-    const rowsB = transB ? n : k, colsB = transB ? k : n;
-    if (
-      lda < colsA || ldb < colsB || ldc < n ||
-      a.length < (rowsA - 1) * lda + colsA || b.length < (rowsB - 1) * ldb + colsB ||
-      c.length < (m - 1) * ldc + n
-    ) {
-      throw new RangeError(
-        `Cannot call sgemm: buffers too small for ${m}×${k}·${k}×${n} (lengths a ${a.length}, b ${b.length}, c ${c.length}; ld ${lda}, ${ldb}, ${ldc})`,
-      );
-    }
+    const extents = sgemmExtentsError(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+    if (extents) throw new RangeError(extents);
     if (set) {
       const want = wide || m * n * k >= bound ? maxThreads : 1;
       if (want !== current) {

@@ -90,13 +90,15 @@ export interface WasmKernel<F> {
 
 /**
  * Instantiates a module with one exported function `fn` (parameters `params`, no result,
- * locals `locals` as [count, type] groups, instructions `code`) and one exported memory;
- * null when WebAssembly (or its SIMD) is unavailable.
+ * locals `locals` as [count, type] groups, instructions `code`) and one exported memory of
+ * `pages` 64 KiB pages ({@linkcode PAGES} by default); null when WebAssembly (or its SIMD) is
+ * unavailable.
  */
 export function instantiate<F>(
   params: number[],
   locals: [number, number][],
   code: number[],
+  pages: number = PAGES,
 ): WasmKernel<F> | null {
   const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
   const body = [locals.length, ...locals.flat(), ...code, OP.end];
@@ -113,7 +115,7 @@ export function instantiate<F>(
     ...section(3, [1, 0]),
     // A fixed memory (min = max): growing would detach its buffer, and one detached buffer
     // makes V8 check for detachment in every typed-array access of every later loop.
-    ...section(5, [1, 1, PAGES, PAGES]),
+    ...section(5, [1, 1, ...leb(pages), ...leb(pages)]),
     ...section(7, [2, ...name("fn"), 0, 0, ...name("memory"), 2, 0]),
     ...section(10, [1, ...leb(body.length), ...body]),
   ]);

@@ -9,12 +9,14 @@
  * | `tensorflow-gpu` | `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA) | installed |
  * | `tensorflow` | `@tensorflow/tfjs-node` (libtensorflow) | installed |
  * | `webgpu` | `@tensorflow/tfjs-backend-webgpu` on Deno's WebGPU | a hardware adapter exists |
- * | `native` | cpu kernels with matrix products and convolutions in the system BLAS | a BLAS opens |
- * | `wasm` | `@tensorflow/tfjs-backend-wasm` | always (lacks some training kernels) |
+ * | `native` | cpu kernels with matrix products in the system BLAS, else in WebAssembly SIMD | always |
+ * | `wasm` | `@tensorflow/tfjs-backend-wasm`; the kernels it lacks run on cpu copies | never |
  * | `cpu` | `@tensorflow/tfjs-backend-cpu` | always |
  *
  * The option `compute`, else the environment variable `SONATA_COMPUTE`, overrides `auto`;
- * `SONATA_BLAS` names the BLAS library and `SONATA_BLAS_THREADS` its threads.
+ * `SONATA_BLAS` names the BLAS library (`none`: use the portable WebAssembly sgemm) and
+ * `SONATA_BLAS_THREADS` its threads. WebGPU is probed only when it could be chosen: asked
+ * for, or by `auto` when the machine shows a GPU device.
  *
  * @example Choose an engine and compute
  * ```ts ignore
@@ -29,13 +31,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { BLAS_CANDIDATES, probeBlas } from "./_blas.ts";
 import { logLine } from "./_log.ts";
-import { registerNativeBackend } from "./native.ts";
+import { registerWasmFallbacks } from "./_wasm_fallback.ts";
+import { nativeMatmulStatus, registerNativeBackend } from "./native.ts";
 
 export { tf };
 export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./native.ts";
-export type { NativeBackendInfo, NativeBackendOptions } from "./native.ts";
+export type { NativeBackendInfo, NativeBackendOptions, NativeMatmul } from "./native.ts";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
 export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
 
@@ -66,8 +68,10 @@ export interface EngineInfo {
   engine: ComputeEngine;
   /** The TensorFlow.js backend name that runs it (`tf.getBackend()`). */
   backend: string;
-  /** For `native`: the BLAS library and its threads. */
+  /** For `native` on a system BLAS: the library and its threads. */
   blas?: { path: string; threads: number };
+  /** For `native`: the matrix product used (the BLAS, or the portable WebAssembly sgemm). */
+  matmul?: string;
   /** Why this engine: how it was asked for and what `auto` skipped. */
   reason: string;
 }
@@ -108,7 +112,7 @@ const INSTALL: Record<ComputeEngine, string> = {
     'add "npm:@tensorflow/tfjs-node@4.22.0" to the imports of deno.json, then run "deno install --allow-scripts=npm:@tensorflow/tfjs-node" (it downloads libtensorflow)',
   webgpu: "run on a machine with a GPU and a WebGPU driver (Vulkan, Metal or Direct3D 12)",
   native:
-    'install OpenBLAS ("apt-get install libopenblas0-pthread" on Debian/Ubuntu, "brew install openblas" on macOS) or set SONATA_BLAS=/path/to/libblas.so, and run with --allow-ffi',
+    'it needs WebAssembly SIMD; for faster matrix products install OpenBLAS ("apt-get install libopenblas0-pthread" on Debian/Ubuntu, "brew install openblas" on macOS) or set SONATA_BLAS=/path/to/libblas.so, and run with --allow-ffi',
   wasm:
     'add "npm:@tensorflow/tfjs-backend-wasm@4.22.0" to the imports of deno.json and run "deno install"',
   cpu: "the cpu backend ships with @tensorflow/tfjs; reinstall it",
@@ -118,6 +122,7 @@ type Attempt = {
   ok: true;
   backend: string;
   blas?: { path: string; threads: number };
+  matmul?: string;
   note?: string;
 } | {
   ok: false;
@@ -205,11 +210,64 @@ async function setBackend(backend: string, note?: string): Promise<Attempt> {
   }
 }
 
+/**
+ * Whether the machine shows a GPU device WebGPU could use. On Linux that is a DRM render node
+ * or an NVIDIA or WSL device; elsewhere the answer is always yes (Metal, Direct3D 12).
+ */
+function gpuDeviceVisible(): boolean {
+  if (Deno.build.os !== "linux") return true;
+  for (const path of ["/dev/nvidia0", "/dev/dxg"]) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      // Not here, or not allowed to look.
+    }
+  }
+  try {
+    for (const entry of Deno.readDirSync("/dev/dri")) {
+      if (entry.name.startsWith("renderD")) return true;
+    }
+  } catch {
+    // No /dev/dri.
+  }
+  return false;
+}
+
+/**
+ * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set in the
+ * environment." twice when that variable is unset, though compute needs no display: point it
+ * at a private directory for the adapter request, then restore the environment.
+ */
+async function quietly<T>(request: () => Promise<T>): Promise<T> {
+  let dir: string | undefined;
+  try {
+    if (Deno.build.os === "linux" && !Deno.env.get("XDG_RUNTIME_DIR")) {
+      dir = Deno.makeTempDirSync({ prefix: "sonata-xdg-" });
+      Deno.env.set("XDG_RUNTIME_DIR", dir);
+    }
+  } catch {
+    // Without --allow-env or --allow-write the drivers may print their line.
+  }
+  try {
+    return await request();
+  } finally {
+    if (dir) {
+      try {
+        Deno.env.delete("XDG_RUNTIME_DIR");
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // Best effort: an empty temporary directory may stay behind.
+      }
+    }
+  }
+}
+
 async function gpuAdapter(): Promise<{ adapter?: GPUAdapter; reason?: string }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { reason: "WebGPU is not available in this runtime" };
   try {
-    const adapter = await gpu.requestAdapter();
+    const adapter = await quietly(() => gpu.requestAdapter());
     if (!adapter) return { reason: "no WebGPU adapter found" };
     return { adapter };
   } catch (error) {
@@ -226,6 +284,9 @@ function describeAdapter(adapter: GPUAdapter): { name: string; software: boolean
 }
 
 async function tryWebgpu(auto: boolean): Promise<Attempt> {
+  if (auto && !gpuDeviceVisible()) {
+    return { ok: false, reason: "no GPU device (/dev/dri/renderD*, /dev/nvidia0), not probed" };
+  }
   const { adapter, reason } = await gpuAdapter();
   if (!adapter) return { ok: false, reason: reason! };
   const { name, software } = describeAdapter(adapter);
@@ -240,15 +301,40 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
       reason: `@tensorflow/tfjs-backend-webgpu does not load (${firstLine(error)})`,
     };
   }
-  return await setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`);
+  // The backend requests its own adapter and device: keep the drivers quiet there too.
+  const result = await quietly(() =>
+    setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`)
+  );
+  if (result.ok) explainSyncReads(tf.backend());
+  return result;
+}
+
+/**
+ * tfjs-backend-webgpu reads GPU data synchronously (`dataSync`, `arraySync`) through an
+ * OffscreenCanvas 2-D context, which Deno lacks, and fails with "Cannot read properties of
+ * null (reading 'clearRect')": say what happened instead. Reads of data still on the CPU, and every asynchronous read, work.
+ */
+function explainSyncReads(backend: tf.KernelBackend): void {
+  const target = backend as unknown as { readSync?: (dataId: object) => unknown };
+  const original = target.readSync?.bind(backend);
+  if (!original || (original as { sonataWrapped?: boolean }).sonataWrapped) return;
+  const wrapped = (dataId: object) => {
+    try {
+      return original(dataId);
+    } catch (error) {
+      if (!/clearRect|getContext|OffscreenCanvas/.test(String(error))) throw error;
+      throw new Error(
+        `Cannot read tensor data synchronously on the webgpu engine: this runtime's OffscreenCanvas has no 2-D context, so only asynchronous reads (data(), array()) reach the GPU (${
+          firstLine(error)
+        }); use another engine (compute: native) for this code path`,
+      );
+    }
+  };
+  (wrapped as { sonataWrapped?: boolean }).sonataWrapped = true;
+  target.readSync = wrapped;
 }
 
 function tryNative(options: ReadyOptions): Promise<Attempt> {
-  const probe = probeBlas(options.blasPath);
-  if (!probe.ok) {
-    const tried = probe.error.tried.map((t) => t.path).join(", ");
-    return Promise.resolve({ ok: false, reason: `no BLAS library opens (tried ${tried})` });
-  }
   let info;
   try {
     info = registerNativeBackend({ blasPath: options.blasPath, threads: options.threads });
@@ -256,7 +342,14 @@ function tryNative(options: ReadyOptions): Promise<Attempt> {
     return Promise.resolve({ ok: false, reason: firstLine(error) });
   }
   return setBackend(info.backend).then((attempt) =>
-    attempt.ok ? { ...attempt, blas: info.blas, note: `BLAS ${info.blas.path}` } : attempt
+    attempt.ok
+      ? {
+        ...attempt,
+        ...(info.blas ? { blas: info.blas } : {}),
+        matmul: info.matmulDetail,
+        note: info.blas ? `BLAS ${info.blas.path}` : info.matmulDetail,
+      }
+      : attempt
   );
 }
 
@@ -269,9 +362,15 @@ async function tryWasm(): Promise<Attempt> {
       reason: `@tensorflow/tfjs-backend-wasm does not load (${firstLine(error)})`,
     };
   }
+  let added: string[];
+  try {
+    added = registerWasmFallbacks();
+  } catch (error) {
+    return { ok: false, reason: firstLine(error) };
+  }
   return await setBackend(
     "wasm",
-    "lacks training kernels such as Conv2DBackpropFilter and UnsortedSegmentSum",
+    `the kernels it lacks (${added.length}, such as UnsortedSegmentSum and Conv2DBackpropFilter) run on cpu copies`,
   );
 }
 
@@ -320,11 +419,17 @@ async function choose(options: ReadyOptions): Promise<EngineInfo> {
       engine: compute,
       backend: result.backend,
       ...(result.blas ? { blas: result.blas } : {}),
+      ...(result.matmul ? { matmul: result.matmul } : {}),
       reason: `asked for by ${source}${result.note ? `; ${result.note}` : ""}`,
     };
   }
   const skipped: string[] = [];
   for (const engine of ENGINES) {
+    if (engine === "wasm") {
+      // It lacks training kernels (UnsortedSegmentSum, Conv2DBackpropFilter, ...), which run
+      // on cpu copies of their inputs: slower than native, so only when asked for.
+      continue;
+    }
     const result = await attempt(engine, options, true);
     if (!result.ok) {
       skipped.push(`${engine}: ${result.reason}`);
@@ -336,6 +441,7 @@ async function choose(options: ReadyOptions): Promise<EngineInfo> {
       engine,
       backend: result.backend,
       ...(result.blas ? { blas: result.blas } : {}),
+      ...(result.matmul ? { matmul: result.matmul } : {}),
       reason: parts.join("; "),
     };
   }
@@ -345,6 +451,8 @@ async function choose(options: ReadyOptions): Promise<EngineInfo> {
 function report(info: EngineInfo): void {
   const blas = info.blas
     ? `, BLAS ${info.blas.path}${info.blas.threads ? ` with ${info.blas.threads} threads` : ""}`
+    : info.matmul
+    ? `, ${info.matmul}`
     : "";
   logLine(
     `sonata: compute engine "${info.engine}" (tfjs backend "${info.backend}"${blas}): ${info.reason}`,
@@ -387,7 +495,7 @@ export async function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
     }
     if (chosen.engine === "native" && options.threads !== undefined) {
       const info = registerNativeBackend({ threads: options.threads });
-      chosen = { ...chosen, blas: info.blas };
+      chosen = { ...chosen, ...(info.blas ? { blas: info.blas } : {}), matmul: info.matmulDetail };
     }
     return chosen;
   }
@@ -471,23 +579,11 @@ export async function listEngines(): Promise<EngineStatus[]> {
     }
   }
   {
-    const probe = probeBlas();
+    const status = nativeMatmulStatus();
     rows.push(
-      probe.ok
-        ? {
-          engine: "native",
-          available: true,
-          detail: `BLAS ${probe.blas.path}${
-            probe.blas.threads ? ` with ${probe.blas.threads} threads` : ""
-          }`,
-        }
-        : {
-          engine: "native",
-          available: false,
-          detail: `no BLAS library opens (tried ${
-            probe.error.tried.map((t) => t.path).join(", ") || BLAS_CANDIDATES.join(", ")
-          }): ${INSTALL.native}`,
-        },
+      status.available
+        ? { engine: "native", available: true, detail: `matrix products: ${status.detail}` }
+        : { engine: "native", available: false, detail: `${status.detail}: ${INSTALL.native}` },
     );
   }
   try {
@@ -495,7 +591,8 @@ export async function listEngines(): Promise<EngineStatus[]> {
     rows.push({
       engine: "wasm",
       available: true,
-      detail: "@tensorflow/tfjs-backend-wasm (lacks training kernels such as Conv2DBackpropFilter)",
+      detail:
+        "@tensorflow/tfjs-backend-wasm (auto skips it: it lacks training kernels such as Conv2DBackpropFilter, which run on cpu copies)",
     });
   } catch (error) {
     rows.push({ engine: "wasm", available: false, detail: `${firstLine(error)}: ${INSTALL.wasm}` });

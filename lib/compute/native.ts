@@ -1,13 +1,15 @@
 /**
  * The `native` TensorFlow.js backend: the cpu backend's storage and kernels, with the heavy
- * kernels replaced by calls into the system BLAS through Deno FFI (matrix products,
- * convolutions and their gradients) and by single-pass loops (elementwise ops, reductions,
- * pooling, softmax, gather, segment sums, slices, transposes).
+ * kernels replaced by matrix products (matrix products, convolutions and their gradients) and
+ * by single-pass loops (elementwise ops, reductions, pooling, softmax, gather, segment sums,
+ * slices, transposes). The matrix products run in the system BLAS through Deno FFI when one
+ * opens, else in a portable WebAssembly SIMD sgemm (`_wasm_sgemm.ts`), so the backend works on
+ * every machine; `SONATA_BLAS=none` chooses the portable path.
  *
  * Each replaced kernel hands a case it does not cover (another dtype, NCHW, an unusual
  * broadcast) to the cpu kernel it replaces, so results never depend on coverage.
  *
- * Needs `--allow-ffi` (or `-A`).
+ * The system BLAS needs `--allow-ffi` (or `-A`); without it the portable sgemm runs.
  *
  * @example Register the backend and multiply two matrices
  * ```ts ignore
@@ -22,7 +24,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Blas, openBlas } from "./_blas.ts";
+import { BLAS_NONE, BlasNotFoundError, openBlas, type Sgemm } from "./_blas.ts";
+import { wasmSgemm, wasmSgemmAvailable } from "./_wasm_sgemm.ts";
 import { adamKernels } from "./_kernels_adam.ts";
 import { convKernels } from "./_kernels_conv.ts";
 import { denseKernels } from "./_kernels_dense.ts";
@@ -45,27 +48,82 @@ export interface NativeBackendOptions {
   threads?: number;
 }
 
+/** Which matrix product the native kernels call. */
+export type NativeMatmul = "blas" | "wasm-simd";
+
 /** What {@linkcode registerNativeBackend} registered. */
 export interface NativeBackendInfo {
   /** The backend name, `"native"`. */
   backend: string;
-  /** The BLAS library used. */
-  blas: { path: string; threads: number };
+  /** The matrix product: the system BLAS, or the portable WebAssembly SIMD sgemm. */
+  matmul: NativeMatmul;
+  /** One line about the matrix product: the library and threads, or why no BLAS opened. */
+  matmulDetail: string;
+  /** The BLAS library used, when `matmul` is `"blas"`. */
+  blas?: { path: string; threads: number };
   /** The kernels that run native code instead of the cpu kernel, sorted. */
   kernels: string[];
 }
 
 let registered: NativeBackendInfo | undefined;
 
-/** The native kernels, by kernel name, built on an opened BLAS. */
-function nativeKernels(blas: Blas): Partial<Record<string, NativeKernel>> {
+/** The native kernels, by kernel name, built on a matrix product. */
+function nativeKernels(sgemm: Sgemm): Partial<Record<string, NativeKernel>> {
   return {
     ...elementwiseKernels(),
     ...nnKernels(),
     ...shapeKernels(),
-    ...matMulKernels(blas.sgemm),
-    ...convKernels(blas.sgemm),
+    ...matMulKernels(sgemm),
+    ...convKernels(sgemm),
   };
+}
+
+interface Matmul {
+  matmul: NativeMatmul;
+  detail: string;
+  sgemm: Sgemm;
+  blas?: { path: string; threads: number };
+}
+
+/** The system BLAS when one opens, else the WebAssembly SIMD sgemm (with the reason). */
+function chooseMatmul(options: NativeBackendOptions): Matmul {
+  try {
+    const blas = openBlas({ path: options.blasPath, threads: options.threads });
+    const blasInfo = { path: blas.path, threads: blas.threads };
+    return {
+      matmul: "blas",
+      detail: `BLAS ${blas.path}${blas.threads ? ` with ${blas.threads} threads` : ""}`,
+      sgemm: blas.sgemm,
+      blas: blasInfo,
+    };
+  } catch (error) {
+    if (!(error instanceof BlasNotFoundError)) throw error;
+    if (!wasmSgemmAvailable()) {
+      throw new Error(
+        `Cannot register the native backend: no BLAS library opens (${
+          error.tried.map((t) => `${t.path}: ${t.reason}`).join("; ")
+        }) and WebAssembly SIMD is unavailable`,
+      );
+    }
+    return {
+      matmul: "wasm-simd",
+      detail: `portable WebAssembly SIMD sgemm (${describeNoBlas(error)})`,
+      sgemm: wasmSgemm,
+    };
+  }
+}
+
+/** Why no system BLAS is used, in a few words. */
+function describeNoBlas(error: BlasNotFoundError): string {
+  if (error.tried.length === 1) {
+    const [{ path, reason }] = error.tried;
+    if (path === BLAS_NONE) return reason;
+    // Deno repeats its prefix ("Could not open library: Could not open library: ...").
+    return `the BLAS "${path}" does not open: ${
+      reason.replace(/^(Could not open library: )+/, "")
+    }`;
+  }
+  return `no system BLAS opens: tried ${error.tried.map((t) => t.path).join(", ")}`;
 }
 
 /**
@@ -74,8 +132,8 @@ function nativeKernels(blas: Blas): Partial<Record<string, NativeKernel>> {
  * current backend: call `tf.setBackend("native")`.
  *
  * @param options BLAS library path and threads
- * @returns the backend name, the BLAS used and the native kernels
- * @throws {import("./_blas.ts").BlasNotFoundError} when no BLAS library opens
+ * @returns the backend name, the matrix product used and the native kernels
+ * @throws {Error} when no BLAS library opens and WebAssembly SIMD is unavailable
  *
  * @example Register and switch
  * ```ts ignore
@@ -89,11 +147,18 @@ function nativeKernels(blas: Blas): Partial<Record<string, NativeKernel>> {
  * ```
  */
 export function registerNativeBackend(options: NativeBackendOptions = {}): NativeBackendInfo {
-  const blas = openBlas({ path: options.blasPath, threads: options.threads });
   if (registered) {
-    registered = { ...registered, blas: { path: blas.path, threads: blas.threads } };
+    if (registered.matmul === "blas") {
+      const blas = openBlas({ path: options.blasPath, threads: options.threads });
+      registered = {
+        ...registered,
+        matmulDetail: `BLAS ${blas.path}${blas.threads ? ` with ${blas.threads} threads` : ""}`,
+        blas: { path: blas.path, threads: blas.threads },
+      };
+    }
     return registered;
   }
+  const chosen = chooseMatmul(options);
   const cpu = tf.findBackend("cpu") as tf.MathBackendCPU | null;
   if (!cpu) {
     throw new Error("Cannot register the native backend: the cpu backend is not registered");
@@ -106,7 +171,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
     installPoolHooks(backend);
     return backend;
   }, 0);
-  const natives = nativeKernels(blas);
+  const natives = nativeKernels(chosen.sgemm);
   const replaced: string[] = [];
   for (const config of tf.getKernelsForBackend("cpu")) {
     const native = natives[config.kernelName];
@@ -118,15 +183,35 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
     });
   }
   for (const config of adamKernels(NATIVE_BACKEND)) tf.registerKernel(config);
-  for (const config of denseKernels(NATIVE_BACKEND, blas.sgemm)) tf.registerKernel(config);
+  for (const config of denseKernels(NATIVE_BACKEND, chosen.sgemm)) tf.registerKernel(config);
   installCheapSaves(NATIVE_BACKEND);
   installGatherGradient();
   registered = {
     backend: NATIVE_BACKEND,
-    blas: { path: blas.path, threads: blas.threads },
+    matmul: chosen.matmul,
+    matmulDetail: chosen.detail,
+    ...(chosen.blas ? { blas: chosen.blas } : {}),
     kernels: replaced.sort(),
   };
   return registered;
+}
+
+/**
+ * The matrix product the native backend uses or would use, without registering it: the
+ * system BLAS and its threads, or the portable sgemm and why no BLAS is used.
+ */
+export function nativeMatmulStatus(
+  options: NativeBackendOptions = {},
+): { available: boolean; matmul?: NativeMatmul; detail: string } {
+  if (registered) {
+    return { available: true, matmul: registered.matmul, detail: registered.matmulDetail };
+  }
+  try {
+    const chosen = chooseMatmul(options);
+    return { available: true, matmul: chosen.matmul, detail: chosen.detail };
+  } catch (error) {
+    return { available: false, detail: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** The native backend's registration, or undefined when it is not registered. */

@@ -7,17 +7,31 @@ import assert from "node:assert/strict";
 import { probeBlas } from "../../lib/compute/_blas.ts";
 import { registerNativeBackend, tf } from "../../lib/compute/mod.ts";
 
-/** Why the native tests are skipped, or undefined when a BLAS opens. */
+/**
+ * Why the system-BLAS tests are skipped, or undefined when a system BLAS opens (never with
+ * `SONATA_BLAS=none`, the setting the portable-sgemm run of these tests uses).
+ */
 export const NO_BLAS: string | undefined = (() => {
   const probe = probeBlas();
   return probe.ok ? undefined : `no BLAS library here (${probe.error.message})`;
 })();
 
-if (NO_BLAS) {
+/**
+ * Why the native kernel tests are skipped, or undefined when the native backend registers:
+ * on the system BLAS when one opens, else on the portable WebAssembly sgemm.
+ */
+export const NO_NATIVE: string | undefined = (() => {
+  try {
+    registerNativeBackend();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+})();
+
+if (NO_NATIVE) {
   // deno-lint-ignore no-console
-  console.error(`tests/compute: skipping native kernel tests: ${NO_BLAS}`);
-} else {
-  registerNativeBackend();
+  console.error(`tests/compute: skipping native kernel tests: ${NO_NATIVE}`);
 }
 
 /** Deterministic float32 values in [-1, 1) (a linear congruential generator). */

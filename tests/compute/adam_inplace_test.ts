@@ -2,7 +2,7 @@
 // the same values as new arrays, clones and read-out values untouched.
 import assert from "node:assert/strict";
 import { fusedAdam } from "../../lib/compute/mod.ts";
-import { NO_BLAS, rand, tf } from "./_compare.ts";
+import { NO_NATIVE, rand, tf } from "./_compare.ts";
 
 function storage(t: tf.Tensor): unknown {
   const backend = tf.backend() as unknown as { data: { get(id: object): { values: unknown } } };
@@ -39,7 +39,7 @@ function train(hold: boolean) {
 
 Deno.test({
   name: "fusedAdam() on native updates in place only what nothing else sees",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     await tf.setBackend("native");
     const before = tf.memory().numTensors;
@@ -54,7 +54,7 @@ Deno.test({
 
 Deno.test({
   name: "fusedAdam() on native equals tf.train.adam on native bit for bit (WebAssembly SIMD)",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     await tf.setBackend("native");
     // 67 × 13: an odd length (the SIMD loop's last lanes are padding); 129 × 67: more than one

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fusedAdam } from "../../lib/compute/mod.ts";
-import { NO_BLAS, rand, relativeError, tf } from "./_compare.ts";
+import { NO_NATIVE, rand, relativeError, tf } from "./_compare.ts";
 
 async function trainSteps(backend: string, fused: boolean): Promise<Float32Array[]> {
   await tf.setBackend(backend);
@@ -35,7 +35,7 @@ Deno.test("fusedAdam() follows tf.train.adam on the cpu backend", async () => {
 
 Deno.test({
   name: "fusedAdam() on native follows tf.train.adam on cpu",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     const stock = await trainSteps("cpu", false);
     const fused = await trainSteps("native", true);
@@ -45,7 +45,7 @@ Deno.test({
 
 Deno.test({
   name: "fusedAdam() trains a tf.layers model on native without leaking tensors",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     await tf.setBackend("native");
     const model = tf.sequential({

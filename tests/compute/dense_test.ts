@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "../../lib/compute/mod.ts";
-import { NO_BLAS, rand, relativeError, tf } from "./_compare.ts";
+import { NO_NATIVE, rand, relativeError, tf } from "./_compare.ts";
 
 type Act = "linear" | "relu";
 
@@ -30,7 +30,7 @@ for (const act of ["relu", "linear"] as const) {
       name: `fusedDense() ${act}${
         withBias ? " with bias" : ""
       }: values and gradients of tfjs's ops`,
-      ignore: NO_BLAS !== undefined,
+      ignore: NO_NATIVE !== undefined,
       async fn() {
         await tf.setBackend("native");
         assert.ok(fusedDenseAvailable());
@@ -89,7 +89,7 @@ Deno.test("FastDense serializes as tfjs's Dense and is tfjs's Dense on cpu", asy
 
 Deno.test({
   name: "FastDense trains a model on native as tfjs's Dense does on cpu",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     const run = async (backend: string, make: typeof fastDense) => {
       await tf.setBackend(backend);

@@ -2,7 +2,7 @@
 // unsorted segment sum, transpose back) bit for bit; other axes keep tfjs's gradient.
 import assert from "node:assert/strict";
 import { ready, tf } from "../../lib/compute/mod.ts";
-import { NO_BLAS } from "./_compare.ts";
+import { NO_NATIVE } from "./_compare.ts";
 
 /** tfjs's gradient of gather along `axis` (batchDims 0), spelled out. */
 function tfjsGatherGrad(dy: tf.Tensor, x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tensor {
@@ -25,7 +25,7 @@ function tfjsGatherGrad(dy: tf.Tensor, x: tf.Tensor, indices: tf.Tensor, axis: n
 
 Deno.test({
   name: "gather's gradient equals tfjs's along every axis",
-  ignore: NO_BLAS !== undefined,
+  ignore: NO_NATIVE !== undefined,
   async fn() {
     await ready({ compute: "native", quiet: true });
     const cases: [number[], number[], number][] = [

@@ -76,9 +76,15 @@ Deno.test("listEngines() reports every engine in auto order", async () => {
   assert.equal(byName.cpu.available, true);
   assert.equal(byName.tensorflow.available, false);
   assert.match(byName.tensorflow.detail, /not installed/);
-  assert.equal(byName.native.available, NO_BLAS === undefined);
-  if (NO_BLAS === undefined) assert.match(byName.native.detail, /^BLAS /);
-  else assert.match(byName.native.detail, /libopenblas0-pthread/);
+  assert.equal(byName.native.available, true);
+  if (NO_BLAS === undefined) assert.match(byName.native.detail, /^matrix products: BLAS /);
+  else {
+    assert.match(
+      byName.native.detail,
+      /^matrix products: portable WebAssembly SIMD sgemm \(.*(SONATA_BLAS=none|no system BLAS opens)/,
+    );
+  }
+  assert.match(byName.wasm.detail, /auto skips it/);
   for (const row of rows) assert.ok(row.detail.length > 0);
 });
 
@@ -154,21 +160,60 @@ Deno.test({
   },
 });
 
-Deno.test("native with SONATA_BLAS naming a missing library is unavailable with install advice", async () => {
+Deno.test("native with SONATA_BLAS naming a missing library says so and falls back to the portable sgemm", async () => {
   const { code, stdout, stderr } = await runScript(
     `import { ready } from "${MOD}";
-     try { await ready({ compute: "native", quiet: true }); } catch (e) { console.log(e.name + ": " + e.message); }
-     const auto = await ready({ quiet: true });
-     console.log(auto.engine);`,
+     const info = await ready({ compute: "native" });
+     console.log(JSON.stringify(info));`,
     { SONATA_BLAS: "/nonexistent/libblas.so" },
   );
   assert.equal(code, 0, stderr);
-  const [error, engine] = stdout.trim().split("\n");
+  const info = JSON.parse(stdout);
+  assert.equal(info.engine, "native");
+  assert.equal(info.blas, undefined);
   assert.match(
-    error,
-    /^EngineUnavailableError: Cannot use compute engine "native": no BLAS library opens \(tried \/nonexistent\/libblas\.so\)/,
+    info.matmul,
+    /^portable WebAssembly SIMD sgemm \(the BLAS "\/nonexistent\/libblas\.so" does not open: /,
   );
-  assert.match(error, /apt-get install libopenblas0-pthread/);
-  assert.match(error, /SONATA_BLAS/);
-  assert.notEqual(engine, "native");
+  assert.match(
+    stderr,
+    /sonata: compute engine "native" \(tfjs backend "native", portable WebAssembly SIMD sgemm \(the BLAS "\/nonexistent\/libblas\.so" does not open/,
+  );
+});
+
+Deno.test("auto never chooses wasm: without a system BLAS it picks native on the portable sgemm", async () => {
+  const { code, stdout, stderr } = await runScript(
+    `import { ready } from "${MOD}"; console.log(JSON.stringify(await ready({ quiet: true })));`,
+    { SONATA_BLAS: "none" },
+  );
+  assert.equal(code, 0, stderr);
+  const info = JSON.parse(stdout);
+  assert.equal(info.engine, "native");
+  assert.match(info.matmul, /^portable WebAssembly SIMD sgemm \(system BLAS disabled/);
+  assert.doesNotMatch(info.reason, /wasm/);
+});
+
+Deno.test("listEngines() (sonata check_install) probes WebGPU without the drivers' XDG_RUNTIME_DIR lines", async () => {
+  const { code, stdout, stderr } = await runScript(
+    `import { listEngines } from "${MOD}"; console.log(JSON.stringify(await listEngines()));`,
+    { XDG_RUNTIME_DIR: "" },
+  );
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /XDG_RUNTIME_DIR/);
+  const rows = JSON.parse(stdout) as Array<{ engine: string; detail: string }>;
+  assert.ok(rows.some((r) => r.engine === "webgpu" && r.detail.length > 0));
+});
+
+Deno.test("choosing an engine probes no WebGPU adapter unless it could be chosen, and prints no driver noise", async () => {
+  const { code, stdout, stderr } = await runScript(
+    `import { ready } from "${MOD}"; const info = await ready({ quiet: true }); console.log(JSON.stringify(info));`,
+    { XDG_RUNTIME_DIR: "" },
+  );
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /XDG_RUNTIME_DIR/);
+  const info = JSON.parse(stdout);
+  if (!/webgpu: .*not probed/.test(info.reason)) {
+    // A machine with a GPU device node probes it; the reason then names the adapter found.
+    assert.match(info.reason, /webgpu: /);
+  }
 });

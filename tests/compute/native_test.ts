@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { nativeBackendInfo } from "../../lib/compute/mod.ts";
-import { assertSameOnBackends, NO_BLAS, rand, tf } from "./_compare.ts";
+import { assertSameOnBackends, NO_NATIVE, rand, tf } from "./_compare.ts";
 
-const ignore = NO_BLAS !== undefined;
+const ignore = NO_NATIVE !== undefined;
 
 Deno.test({
   name: "registerNativeBackend() replaces the heavy kernels and keeps every cpu kernel",
