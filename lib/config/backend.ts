@@ -37,7 +37,7 @@ export const BackendSchema = z.preprocess(
       ludwigOnly: ["ray", "horovod", "deepspeed"],
     }).default("local").describe("Where training runs"),
     compute: z.enum(COMPUTE_ENGINES).default("auto").describe(
-      "Compute engine: auto picks the first available of tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu",
+      "Compute engine: auto picks the first available of tensorflow-gpu, tensorflow, webgpu (with a GPU adapter), native; wasm and cpu only when asked for",
     ),
     cache_dir: z.string().nullable().default(null).describe(
       "Where preprocessed data is cached (null: beside the dataset, or .cache/sonata for in-memory data)",
