@@ -35,8 +35,9 @@ function poolInfo(x: TensorInfo, attrs: KernelArgs["attrs"]): Pool2DInfo {
  * inputs once rounded back to float32; NaN and infinities take the (rare) slow path.
  */
 function maxOf(x: number, y: number): number {
-  const r = (x + y + Math.abs(x - y)) * 0.5;
-  return r === r ? r : x > y || x !== x ? x : y;
+  // A comparison, not (x + y + |x − y|) / 2: that sum loses the smaller operand when magnitudes
+  // differ widely (max(6, −3.4e38) gave 0). A NaN loses to any number, as in TF.js's cpu kernel.
+  return y > x || x !== x ? y : x;
 }
 
 /** Max or average pooling, NHWC; the average counts only the pixels inside the input. */

@@ -394,6 +394,26 @@ Deno.test({
           label,
         ));
     }
+    await t.step(
+      "max of values of very different magnitude (lowest-float padding)",
+      () =>
+        assertSameOnBackends(
+          () => {
+            // A window holding 6 and the lowest float32 once gave 0 (a branchless max lost the 6).
+            const low = -3.4028234663852886e38;
+            const x = tf.tensor4d([6, low, -2, low, low, low, 1e-30, -7], [1, 2, 4, 1]);
+            return tf.maxPool(x, 2, 2, "valid");
+          },
+          0,
+          "magnitudes",
+        ),
+    );
+    await t.step("max pooling skips NaN like cpu", () =>
+      assertSameOnBackends(
+        () => tf.maxPool(tf.tensor4d([1, NaN, 3, 4, NaN, 0, 2, 2], [1, 2, 4, 1]), 2, 2, "valid"),
+        0,
+        "nan",
+      ));
     await t.step("max grad with ties goes to the first maximum", () =>
       assertSameOnBackends(
         () =>
