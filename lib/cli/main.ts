@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
 import { PREDICT_FLAGS, TRAIN_FLAGS } from "./_flags.ts";
+import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
 const commands = () => import("./_train_commands.ts");
@@ -320,6 +321,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   predict: predictCmd,
   evaluate: evaluateCmd,
   experiment: experimentCmd,
+  hyperopt: HYPEROPT_COMMAND,
   preprocess: preprocessCmd,
   validate,
   render_config: renderConfig,

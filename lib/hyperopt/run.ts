@@ -611,6 +611,12 @@ async function dataPaths(options: HyperoptOptions, expDir: string): Promise<Tria
     test_set: abs(options.test_set),
     data_format: options.data_format,
   };
+  for (const key of ["dataset", "training_set", "validation_set", "test_set"] as const) {
+    const path = data[key];
+    if (path !== undefined && !existsSync(path)) {
+      throw new HyperoptError(`Cannot run hyperopt: ${key} ${JSON.stringify(path)} does not exist`);
+    }
+  }
   return Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
 }
 

@@ -68,8 +68,8 @@ const cdf = (x: number, mu: number, sigma: number) =>
 
 /**
  * hyperopt's adaptive Parzen estimator: one Gaussian per observation, its width the larger gap
- * to its sorted neighbours (the prior's bounds at the ends), clipped to
- * [prior_sigma / min(100, 1 + n), prior_sigma]; plus the prior as a component.
+ * to its sorted neighbours (the prior's mean counted among them), clipped to
+ * [prior_sigma / min(100, 1 + n + 1), prior_sigma]; plus the prior as a component.
  */
 export function adaptiveParzen(
   values: readonly number[],
@@ -81,10 +81,12 @@ export function adaptiveParzen(
   const order = mus.map((_, i) => i).sort((a, b) => mus[a] - mus[b]);
   const sorted = order.map((i) => mus[i]);
   const n = values.length;
-  const minSigma = prior.sigma / Math.min(100, 1 + n);
+  const minSigma = prior.sigma / Math.min(100, 1 + sorted.length);
+  // As hyperopt: the larger gap to a neighbour; the ends have one neighbour.
   const sigmasSorted = sorted.map((m, k) => {
-    const left = k > 0 ? m - sorted[k - 1] : m - (bounds?.low ?? m - prior.sigma);
-    const right = k < sorted.length - 1 ? sorted[k + 1] - m : (bounds?.high ?? m + prior.sigma) - m;
+    if (sorted.length === 1) return prior.sigma;
+    const left = k > 0 ? m - sorted[k - 1] : 0;
+    const right = k < sorted.length - 1 ? sorted[k + 1] - m : 0;
     return Math.min(prior.sigma, Math.max(minSigma, left, right));
   });
   const sigmas = new Array<number>(mus.length);

@@ -543,3 +543,20 @@ export function liveHyperoptTable(options: { minIntervalMs?: number } = {}): {
     done: () => queue,
   };
 }
+
+/**
+ * The hyperopt visualizations under Ludwig's names (`sonata visualize --visualization NAME
+ * --hyperopt_stats_path hyperopt_statistics.json`); kept apart from `VISUALIZATIONS`, whose
+ * charts all read experiment outputs.
+ */
+export const HYPEROPT_VISUALIZATIONS: {
+  /** Ludwig's `hyperopt_report`: one chart per parameter, plus the pairwise charts. */
+  readonly hyperopt_report: typeof hyperoptReport;
+  /** Ludwig's `hyperopt_hiplot`: an offline HTML parallel-coordinates page. */
+  readonly hyperopt_hiplot: typeof hyperoptHiplot;
+} = Object.freeze({ hyperopt_report: hyperoptReport, hyperopt_hiplot: hyperoptHiplot });
+
+/** The hyperopt visualization names. */
+export const HYPEROPT_VISUALIZATION_NAMES: readonly string[] = Object.freeze(
+  Object.keys(HYPEROPT_VISUALIZATIONS).sort(),
+);
