@@ -75,3 +75,21 @@ export {
   Report,
   trainingReport,
 } from "./lib/viz/rich.ts";
+export {
+  hyperopt,
+  type HyperoptCallback,
+  type HyperoptConfig,
+  HyperoptError,
+  type HyperoptOptions,
+  type HyperoptResults,
+  type TrialRecord,
+  type TrialStatus,
+} from "./lib/hyperopt/run.ts";
+export {
+  HYPEROPT_VISUALIZATIONS,
+  hyperoptHiplot,
+  hyperoptReport,
+  type HyperoptStatistics,
+  hyperoptTable,
+  withHyperoptDisplay,
+} from "./lib/viz/hyperopt.ts";

@@ -472,7 +472,10 @@ export async function hyperopt(
     }
     say(
       record.status === "failed"
-        ? `${record.trial_id} failed: ${record.error?.split("\n")[0]}`
+        ? `${record.trial_id} failed: ${
+          (record.error ?? "").split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3)
+            .join(" ")
+        }`
         : `${record.trial_id} ${record.status}: ${h.metric} ${
           Number(record.metric_score!.toPrecision(5))
         } after ${record.epochs} epoch(s)${record.stop_reason ? ` (${record.stop_reason})` : ""}`,

@@ -500,10 +500,14 @@ export function withHyperoptDisplay<T extends HyperoptResultLike>(result: T): T 
  * in place (Jupyter's `update_display_data`) at most every `minIntervalMs`, and once more at
  * the end. Outside the Deno kernel publishing does nothing.
  *
- * @param options Redraw interval (default 500 ms).
+ * @param options Redraw interval (default 500 ms), publisher.
  * @returns The search callback and the final redraw.
  */
-export function liveHyperoptTable(options: { minIntervalMs?: number } = {}): {
+export function liveHyperoptTable(options: {
+  minIntervalMs?: number;
+  /** Where bundles go (default: the Deno kernel's IOPub channel; for tests). */
+  publish?: (bundle: Obj, options: { displayId: string; update: boolean }) => Promise<unknown>;
+} = {}): {
   callback: { onUpdate(trials: readonly TrialLike[]): void };
   finish(result: HyperoptResultLike): void;
   done(): Promise<unknown>;
@@ -517,7 +521,8 @@ export function liveHyperoptTable(options: { minIntervalMs?: number } = {}): {
     const update = shown;
     shown = true;
     const bundle = table[JUPYTER_DISPLAY]();
-    queue = queue.then(() => publish(bundle, { displayId: id, update })).catch(() => undefined);
+    const send = options.publish ?? publish;
+    queue = queue.then(() => send(bundle, { displayId: id, update })).catch(() => undefined);
   };
   return {
     callback: {
