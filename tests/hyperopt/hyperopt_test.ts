@@ -3,6 +3,7 @@ import { hyperopt, type TrialRecord } from "../../lib/hyperopt/run.ts";
 import { contains, type ParameterSpace } from "../../lib/hyperopt/spaces.ts";
 import { Model } from "../../lib/api.ts";
 import { runVisualize } from "../../lib/viz/cli.ts";
+import { liveHyperoptTable } from "../../lib/viz/hyperopt.ts";
 import { bostonConfig, bostonCsv } from "./_fixture.ts";
 
 const PARAMETERS: Record<string, ParameterSpace> = {
@@ -192,11 +193,24 @@ Deno.test({
 
     const started: string[] = [];
     const lines: string[] = [];
+    const published: { update: boolean; html: string }[] = [];
+    const live = liveHyperoptTable({
+      minIntervalMs: 0,
+      publish: (bundle, o) =>
+        Promise.resolve(
+          void published.push({ update: o.update, html: String(bundle["text/html"]) }),
+        ),
+    });
     const second = await hyperopt(config, {
       ...options,
       log: (l) => lines.push(l),
-      callbacks: [{ onTrialStart: (t) => void started.push(t.trial_id) }],
+      callbacks: [{ onTrialStart: (t) => void started.push(t.trial_id) }, live.callback],
     });
+    await live.done();
+    // The notebook table was redrawn in place while the trials ran.
+    ok(published.length >= 3, `published ${published.length} times`);
+    deepEqual(published.map((p) => p.update), [false, ...published.slice(1).map(() => true)]);
+    ok(published.some((p) => /Hyperopt running: \d finished, [12] running/.test(p.html)));
     equal(second.interrupted, false);
     match(lines[0], new RegExp(`Resuming hyperopt .*: ${done.length} of 4 trials finished`));
     deepEqual(
@@ -230,3 +244,34 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test({
+  name: "time_budget_s: no trial starts after the budget, running ones stop at their next epoch",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { dir, csv } = await bostonCsv();
+    const config = bostonConfig({
+      parameters: { "trainer.learning_rate": { space: "uniform", lower: 0.001, upper: 0.05 } },
+      search_alg: { random_state: 1 },
+      // A process start alone takes longer than half a second.
+      executor: { num_samples: 6, max_concurrent_trials: 1, time_budget_s: 0.5 },
+    }, { epochs: 3 });
+    const lines: string[] = [];
+    const result = await hyperopt(config, {
+      dataset: csv,
+      output_directory: dir,
+      log: (l) => lines.push(l),
+    });
+    equal(result.hyperopt_results.length, 1);
+    const [t] = result.hyperopt_results;
+    equal(t.status, "stopped");
+    equal(t.epochs, 1);
+    match(t.stop_reason!, /time budget of 0.5s spent/);
+    ok(
+      lines.some((l) => /time budget of 0.5s spent: 5 trial\(s\) not started/.test(l)),
+      lines.join("\n"),
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
