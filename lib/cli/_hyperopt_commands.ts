@@ -29,7 +29,13 @@ Options:
   --experiment_name NAME  default "hyperopt"
   --random_seed N         seed of each trial's training (default 42)
   --skip_save_model       do not save the trials' models
+  --skip_save_training_statistics, --skip_save_eval_stats, --skip_save_log
+                          do not write the trials' training_statistics.json, test_statistics.json,
+                          trial.log
   --skip_save_hyperopt_statistics
+  --skip_save_progress, --skip_save_processed_input
+                          accepted for Ludwig's command lines: trials never write checkpoints or
+                          the preprocessing cache
   --no_resume             start over even if the folder holds an unfinished search
   -h, --help`;
 
@@ -46,6 +52,11 @@ const FLAGS = {
   random_seed: { type: "string" },
   skip_save_model: { type: "boolean" },
   skip_save_hyperopt_statistics: { type: "boolean" },
+  skip_save_training_statistics: { type: "boolean" },
+  skip_save_eval_stats: { type: "boolean" },
+  skip_save_log: { type: "boolean" },
+  skip_save_progress: { type: "boolean" },
+  skip_save_processed_input: { type: "boolean" },
   no_resume: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -96,6 +107,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       random_seed: seed,
       skip_save_model: values.skip_save_model,
       skip_save_hyperopt_statistics: values.skip_save_hyperopt_statistics,
+      skip_save_training_statistics: values.skip_save_training_statistics,
+      skip_save_eval_stats: values.skip_save_eval_stats,
+      skip_save_log: values.skip_save_log,
       resume: !values.no_resume,
       signal: controller.signal,
       log: io.err,

@@ -156,6 +156,31 @@ export const HyperoptSchema = obj({
   search_alg: SearchAlgSchema.prefault({}),
   executor: ExecutorSchema.prefault({}),
 }, { id: "hyperopt", description: "Hyperparameter search" }).superRefine((h, ctx) => {
+  const sch = h.executor.scheduler;
+  if (sch.type !== "fifo" && sch.time_attr !== "training_iteration") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "time_attr"],
+      message:
+        `Sonata's schedulers count epochs: time_attr must be "training_iteration", received "${sch.time_attr}"`,
+    });
+  }
+  if (sch.metric !== null && sch.metric !== h.metric) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "metric"],
+      message:
+        `the scheduler prunes on the hyperopt metric: expected null or "${h.metric}", received "${sch.metric}"`,
+    });
+  }
+  const mode = h.goal === "maximize" ? "max" : "min";
+  if (sch.mode !== null && sch.mode !== mode) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "mode"],
+      message: `goal ${h.goal} means mode "${mode}", received "${sch.mode}"`,
+    });
+  }
   for (const [path, s] of Object.entries(h.parameters)) {
     if (/log/.test(s.space) && "lower" in s && s.lower <= 0) {
       ctx.addIssue({

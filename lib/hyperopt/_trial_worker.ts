@@ -39,6 +39,10 @@ export interface TrialSpec {
   randomSeed: number;
   /** Skip writing the model (Ludwig's `skip_save_model`). */
   skipSaveModel?: boolean;
+  /** Skip writing `training_statistics.json`. */
+  skipSaveTrainingStatistics?: boolean;
+  /** Skip writing `test_statistics.json`. */
+  skipSaveEvalStats?: boolean;
 }
 
 /** Messages a worker sends. */
@@ -128,8 +132,12 @@ async function runTrial(spec: TrialSpec): Promise<number> {
     evalStats = evaluated.test_statistics;
   }
   const { writeJsonAtomic } = await import("../model/artifacts.ts");
-  await writeJsonAtomic(join(spec.trialDir, "training_statistics.json"), trained.train_stats);
-  await writeJsonAtomic(join(spec.trialDir, "test_statistics.json"), evalStats);
+  if (!spec.skipSaveTrainingStatistics) {
+    await writeJsonAtomic(join(spec.trialDir, "training_statistics.json"), trained.train_stats);
+  }
+  if (!spec.skipSaveEvalStats) {
+    await writeJsonAtomic(join(spec.trialDir, "test_statistics.json"), evalStats);
+  }
   if (!spec.skipSaveModel) await model.save(join(spec.trialDir, "model"), trained.train_stats);
   send({
     type: "result",

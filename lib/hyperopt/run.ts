@@ -106,6 +106,12 @@ export interface HyperoptOptions {
   random_seed?: number;
   /** Do not save the trials' models. */
   skip_save_model?: boolean;
+  /** Do not write each trial's `training_statistics.json`. */
+  skip_save_training_statistics?: boolean;
+  /** Do not write each trial's `test_statistics.json`. */
+  skip_save_eval_stats?: boolean;
+  /** Do not write each trial's `trial.log`. */
+  skip_save_log?: boolean;
   /** Do not write `hyperopt_statistics.json`. */
   skip_save_hyperopt_statistics?: boolean;
   /** Resume from `hyperopt_state.json` when present (default true). */
@@ -317,6 +323,11 @@ export async function hyperopt(
       `executor type "ray": Sonata runs the trials on its own executor (worker processes on this machine, ${maxConcurrent} at a time); Ray is not used`,
     );
   }
+  if (h.executor.gpu_resources_per_trial > 0) {
+    say(
+      `gpu_resources_per_trial ${h.executor.gpu_resources_per_trial}: every trial uses the compute engine of backend.compute (Sonata does not split GPUs between trials)`,
+    );
+  }
 
   let stateWrite: Promise<void> = Promise.resolve();
   const saveState = () => {
@@ -366,6 +377,8 @@ export async function hyperopt(
       metric: h.metric,
       randomSeed: seed,
       skipSaveModel: options.skip_save_model,
+      skipSaveTrainingStatistics: options.skip_save_training_statistics,
+      skipSaveEvalStats: options.skip_save_eval_stats,
     };
     const specPath = join(dir, "spec.json");
     await writeTextAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
@@ -440,7 +453,9 @@ export async function hyperopt(
     ]);
     children.delete(child);
     await writer.close().catch(() => undefined);
-    await writeTextAtomic(join(dir, "trial.log"), logLines.join("\n") + "\n").catch(() => {});
+    if (!options.skip_save_log) {
+      await writeTextAtomic(join(dir, "trial.log"), logLines.join("\n") + "\n").catch(() => {});
+    }
     record.duration_s = Math.round((performance.now() - t0) / 10) / 100;
     if (aborted() && !result) {
       record.status = "running"; // Rerun on resume.

@@ -2,6 +2,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { hyperopt, type TrialRecord } from "../../lib/hyperopt/run.ts";
 import { contains, type ParameterSpace } from "../../lib/hyperopt/spaces.ts";
 import { Model } from "../../lib/api.ts";
+import { readDataset } from "../../lib/data/read.ts";
 import { runVisualize } from "../../lib/viz/cli.ts";
 import { liveHyperoptTable } from "../../lib/viz/hyperopt.ts";
 import { bostonConfig, bostonCsv } from "./_fixture.ts";
@@ -259,10 +260,11 @@ Deno.test({
     }, { epochs: 3 });
     const lines: string[] = [];
     const result = await hyperopt(config, {
-      dataset: csv,
+      dataset: await readDataset(csv), // in memory: written to the experiment folder for trials
       output_directory: dir,
       log: (l) => lines.push(l),
     });
+    ok(await exists(`${dir}/hyperopt/dataset.parquet`));
     equal(result.hyperopt_results.length, 1);
     const [t] = result.hyperopt_results;
     equal(t.status, "stopped");
