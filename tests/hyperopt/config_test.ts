@@ -2,6 +2,10 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import { applyParameter, trialConfig } from "../../lib/hyperopt/config.ts";
 import { resolveConfigValue } from "../../lib/config/load.ts";
 
+// Trial configs are plain JSON; the test reads nested keys freely.
+// deno-lint-ignore no-explicit-any
+type Cfg = Record<string, any>;
+
 const BASE = {
   input_features: [{ name: "title", type: "text", encoder: { type: "parallel_cnn" } }, {
     name: "age",
@@ -21,7 +25,7 @@ Deno.test("trial configs: sections, features by name, defaults, nested groups", 
     "defaults.number.preprocessing.normalization": "minmax",
     "trainer.optimizer": { type: "sgd", momentum: 0.5 },
     ".": { combiner: { num_fc_layers: 2 }, trainer: { batch_size: 16 } },
-  }) as Record<string, any>;
+  }) as Cfg;
   equal(c.hyperopt, undefined);
   equal(c.trainer.learning_rate, 0.01);
   equal(c.trainer.batch_size, 16);
@@ -37,10 +41,10 @@ Deno.test("trial configs: sections, features by name, defaults, nested groups", 
 });
 
 Deno.test("trial configs: a pruning scheduler's budget; impossible paths are named", () => {
-  const c = trialConfig(BASE, {}, { maxEpochs: 7 }) as Record<string, any>;
+  const c = trialConfig(BASE, {}, { maxEpochs: 7 }) as Cfg;
   equal(c.trainer.epochs, 7);
   equal(c.trainer.early_stop, -1);
-  const bad = structuredClone(BASE) as Record<string, any>;
+  const bad = structuredClone(BASE) as Cfg;
   bad.combiner = 3;
   throws(() => applyParameter(bad, "combiner.output_size", 1), /"combiner" is not a section/);
   throws(() => applyParameter(bad, ".", 5), /values must be dicts/);

@@ -20,7 +20,10 @@ Deno.test("a hyperopt result displays as a table of its trials", () => {
       error: "invalid trial config\nmore",
     }],
   });
-  const bundle = (result as any)[JUPYTER_DISPLAY]() as Record<string, string>;
+  const bundle = (result as unknown as Record<symbol, () => unknown>)[JUPYTER_DISPLAY]() as Record<
+    string,
+    string
+  >;
   match(
     bundle["text/html"],
     /<caption>Hyperopt: 1 scored trial\(s\), 1 failed \(minimize loss\)<\/caption>/,

@@ -7,6 +7,8 @@ import { runVisualize } from "../../lib/viz/cli.ts";
 import { liveHyperoptTable } from "../../lib/viz/hyperopt.ts";
 import { bostonConfig, bostonCsv } from "./_fixture.ts";
 
+type Stats = Record<string, Record<string, Record<string, number[]>>>;
+
 const PARAMETERS: Record<string, ParameterSpace> = {
   "trainer.learning_rate": { space: "loguniform", lower: 1e-4, upper: 0.3, base: 10 },
   "combiner.output_size": { space: "choice", categories: [8, 16, 32] },
@@ -92,10 +94,10 @@ Deno.test({
         "training_stats",
         "eval_stats",
       ]);
-      const losses = (r.training_stats as any).validation.combined.loss as number[];
+      const losses = (r.training_stats as Stats).validation.combined.loss;
       equal(r.metric_score, Math.min(...losses));
       equal(losses.length, r.epochs);
-      ok("mean_squared_error" in (r.eval_stats as any).medv);
+      ok("mean_squared_error" in (r.eval_stats as Record<string, object>).medv);
     }
 
     // Pruning stopped bad trials early (partial statistics kept); others ran to max_t.
