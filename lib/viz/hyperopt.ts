@@ -279,10 +279,14 @@ export function hyperoptHiplot(stats: HyperoptStatistics): string {
       const hi = Math.max(...nums.map(tf));
       const span = hi - lo || 1;
       const position = (v: unknown) => (hi === lo ? 0.5 : (tf(v as number) - lo) / span);
-      const ticks = Array.from({ length: 5 }, (_, k) => {
-        const t = lo + (span * k) / 4;
-        return { at: hi === lo ? 0.5 : k / 4, label: fmt(log ? 10 ** t : t) };
-      });
+      const distinct = [...new Set(nums)].sort((a, b) => a - b);
+      // Few integer values (layers, units …): a tick at each; otherwise five even ticks.
+      const ticks = distinct.length <= 10 && distinct.every(Number.isInteger)
+        ? distinct.map((v) => ({ at: position(v), label: String(v) }))
+        : Array.from({ length: 5 }, (_, k) => {
+          const t = lo + (span * k) / 4;
+          return { at: hi === lo ? 0.5 : k / 4, label: fmt(log ? 10 ** t : t) };
+        });
       return { title, position, ticks: hi === lo ? [ticks[0]] : ticks, values };
     }
     const cats = [...new Set(values.map((v) => JSON.stringify(v)))].sort();
@@ -308,12 +312,12 @@ export function hyperoptHiplot(stats: HyperoptStatistics): string {
   );
   const scores = rows.map((r) => r.metric_score as number);
   axes.push(axisFor(metric, scores, false, true));
-  const width = Math.max(640, 170 * axes.length);
-  const height = 420;
-  const top = 50;
+  const width = Math.max(640, 190 * axes.length);
+  const height = 440;
+  const top = 70;
   const bottom = 40;
   const left = 80;
-  const right = 80;
+  const right = 140;
   const xOf = (k: number) =>
     axes.length === 1 ? width / 2 : left + ((width - left - right) * k) / (axes.length - 1);
   const yOf = (p: number) => top + (height - top - bottom) * (1 - p);
@@ -343,16 +347,20 @@ export function hyperoptHiplot(stats: HyperoptStatistics): string {
         (yOf(t.at) + 4).toFixed(1)
       }" text-anchor="end" class="tick">${escapeHtml(t.label)}</text>`
     ).join("");
+    // Long titles alternate between two rows so that neighbours do not overlap.
     return `<g><line x1="${x}" x2="${x}" y1="${top}" y2="${
       height - bottom
     }" stroke="#444"/>${ticks}<text x="${x}" y="${
-      top - 18
+      k % 2 === 0 ? top - 14 : top - 34
     }" text-anchor="middle" class="axis-title">${escapeHtml(axis.title)}</text></g>`;
   }).join("\n");
   const columns = ["trial", ...params.map(([p]) => p), metric, "status", "epochs"];
   const tableRows = rows.map((r, i) =>
     `<tr data-row="${i}"><td>${escapeHtml(r.trial_id ?? `#${i}`)}</td>${
-      params.map(([p]) => `<td>${escapeHtml(String(axisValue(r.parameters[p])))}</td>`).join("")
+      params.map(([p]) => {
+        const v = axisValue(r.parameters[p]);
+        return `<td>${escapeHtml(typeof v === "number" ? fmt(v) : v)}</td>`;
+      }).join("")
     }<td>${fmt(scores[i])}</td><td>${escapeHtml(r.status ?? "")}</td><td>${
       r.epochs ?? ""
     }</td></tr>`
