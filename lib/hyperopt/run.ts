@@ -457,8 +457,10 @@ export async function hyperopt(
       await writeTextAtomic(join(dir, "trial.log"), logLines.join("\n") + "\n").catch(() => {});
     }
     record.duration_s = Math.round((performance.now() - t0) / 10) / 100;
-    if (aborted() && !result) {
-      record.status = "running"; // Rerun on resume.
+    // Interrupted (the abort signal, or Ctrl-C, which reaches the trial processes too): the
+    // trial reruns on resume instead of counting as failed.
+    if ((aborted() || status.signal === "SIGINT") && !result) {
+      record.status = "running";
       return;
     }
     if (result && !failure) {
