@@ -272,11 +272,12 @@ export async function hyperopt(
     options.dataset === undefined && options.training_set === undefined
   ) throw new HyperoptError("Cannot run hyperopt: missing dataset (or training_set)");
   const log = options.log ?? stderrLine;
-  const progress = options.progress ?? true;
-  const say = (line: string) => progress && log(line);
   const callbacks = [...(options.callbacks ?? [])];
   const live = await liveDisplay();
   if (live) callbacks.push(live.callback);
+  // In a notebook the live table replaces the progress lines.
+  const progress = options.progress ?? (live === undefined || options.log !== undefined);
+  const say = (line: string) => progress && log(line);
 
   const outDir = resolve(options.output_directory ?? "results");
   const expDir = join(outDir, options.experiment_name ?? "hyperopt");
@@ -615,7 +616,13 @@ function publicRecord(t: TrialRecord): Obj {
 
 async function dataPaths(options: HyperoptOptions, expDir: string): Promise<TrialSpec["data"]> {
   const abs = (p: string | undefined) =>
-    p === undefined ? undefined : isAbsolute(p) ? p : resolve(p);
+    p === undefined
+      ? undefined
+      : p.startsWith("file://")
+      ? fileURLToPath(p)
+      : isAbsolute(p)
+      ? p
+      : resolve(p);
   let dataset = options.dataset as string | undefined;
   if (options.dataset !== undefined && typeof options.dataset !== "string") {
     // An in-memory Dataset: trials read it from the experiment folder.
