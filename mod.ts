@@ -96,3 +96,21 @@ export { DECODERS } from "./lib/decoders/mod.ts";
 export { ENCODERS } from "./lib/encoders/mod.ts";
 export { FEATURES } from "./lib/features/mod.ts";
 export { LOSSES } from "./lib/config/losses.ts";
+export {
+  hyperopt,
+  type HyperoptCallback,
+  type HyperoptConfig,
+  HyperoptError,
+  type HyperoptOptions,
+  type HyperoptResults,
+  type TrialRecord,
+  type TrialStatus,
+} from "./lib/hyperopt/run.ts";
+export {
+  HYPEROPT_VISUALIZATIONS,
+  hyperoptHiplot,
+  hyperoptReport,
+  type HyperoptStatistics,
+  hyperoptTable,
+  withHyperoptDisplay,
+} from "./lib/viz/hyperopt.ts";

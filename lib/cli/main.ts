@@ -19,6 +19,7 @@ import {
   TRAIN_FLAGS,
 } from "./_flags.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
+import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
 const commands = () => import("./_train_commands.ts");
@@ -345,6 +346,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   predict: predictCmd,
   evaluate: evaluateCmd,
   experiment: experimentCmd,
+  hyperopt: HYPEROPT_COMMAND,
   preprocess: preprocessCmd,
   validate,
   render_config: renderConfig,

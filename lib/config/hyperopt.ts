@@ -17,6 +17,11 @@ const intBounds = () => ({
   lower: z.int().describe("Lower bound (inclusive)"),
   upper: z.int().describe("Upper bound (exclusive)"),
 });
+// Ray Tune's quantized integer spaces include their upper bound.
+const qIntBounds = () => ({
+  lower: z.int().describe("Lower bound (inclusive)"),
+  upper: z.int().describe("Upper bound (inclusive)"),
+});
 
 const space = <const N extends string, S extends z.ZodRawShape>(name: N, shape: S, d: string) =>
   obj({ space: z.literal(name), ...shape }, { id: `hyperopt.space.${name}`, description: d });
@@ -43,9 +48,9 @@ export const SPACES = [
     ...q(),
   }, "Quantized normal value"),
   space("randint", intBounds(), "Uniform integer"),
-  space("qrandint", { ...intBounds(), ...q() }, "Quantized uniform integer"),
+  space("qrandint", { ...qIntBounds(), ...q() }, "Quantized uniform integer"),
   space("lograndint", { ...intBounds(), ...base() }, "Log-uniform integer"),
-  space("qlograndint", { ...intBounds(), ...q(), ...base() }, "Quantized log-uniform integer"),
+  space("qlograndint", { ...qIntBounds(), ...q(), ...base() }, "Quantized log-uniform integer"),
 ] as const;
 
 const SPACE_NAMES = SPACES.map((s) => s.shape.space.value);
@@ -69,10 +74,9 @@ export const ParameterSpaceSchema = z.discriminatedUnion("space", SPACES, {
 
 /** The search algorithms Sonata runs; the others exist in Ludwig (through Ray Tune). */
 const SearchAlgSchema = obj({
-  type: choice(["variant_generator", "random"] as const, {
+  type: choice(["variant_generator", "random", "hyperopt"] as const, {
     kind: "search algorithm",
     ludwigOnly: [
-      "hyperopt",
       "optuna",
       "ax",
       "bayesopt",
@@ -91,6 +95,15 @@ const SearchAlgSchema = obj({
     "Parameter sets evaluated first",
   ),
   max_concurrent: z.int().min(0).default(0).describe("Concurrent trials (0: unlimited)"),
+  random_state_seed: z.int().nullable().default(null).describe(
+    "hyperopt (TPE): seed of the draws (random_state is used when null)",
+  ),
+  n_initial_points: z.int().min(1).default(20).describe(
+    "hyperopt (TPE): random trials before the Parzen estimators are used",
+  ),
+  gamma: z.number().gt(0).lt(1).default(0.25).describe(
+    "hyperopt (TPE): fraction (of the square root of the trials) counted as good",
+  ),
 }, { id: "hyperopt.search_alg", description: "Search algorithm" });
 
 const SchedulerSchema = obj({
@@ -112,7 +125,7 @@ const SchedulerSchema = obj({
 
 const ExecutorSchema = obj({
   type: z.enum(["ray", "local"]).default("ray").describe(
-    "Executor (Sonata runs trials in-process; ray is accepted as its Ludwig name)",
+    "Executor (Sonata runs trials in worker processes on this machine; ray is Ludwig's name)",
   ),
   num_samples: z.int().min(1).nullable().default(null).describe(
     "Trials (null: 10, or 1 per grid point when a grid_search space is present)",
@@ -124,7 +137,7 @@ const ExecutorSchema = obj({
     .describe("Trials run at once"),
   kubernetes_namespace: z.string().nullable().default(null).describe("Unused by Sonata"),
   trial_driver_resources: z.record(z.string(), z.number()).nullable().default(null).describe(
-    "Unused by Sonata",
+    "Resources of the search driver ({CPU: n}): held back from the trials' CPUs",
   ),
   scheduler: SchedulerSchema.prefault({}),
 }, { id: "hyperopt.executor", description: "How trials are run" });
@@ -142,4 +155,48 @@ export const HyperoptSchema = obj({
   ),
   search_alg: SearchAlgSchema.prefault({}),
   executor: ExecutorSchema.prefault({}),
-}, { id: "hyperopt", description: "Hyperparameter search" });
+}, { id: "hyperopt", description: "Hyperparameter search" }).superRefine((h, ctx) => {
+  const sch = h.executor.scheduler;
+  if (sch.type !== "fifo" && sch.time_attr !== "training_iteration") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "time_attr"],
+      message:
+        `Sonata's schedulers count epochs: time_attr must be "training_iteration", received "${sch.time_attr}"`,
+    });
+  }
+  if (sch.metric !== null && sch.metric !== h.metric) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "metric"],
+      message:
+        `the scheduler prunes on the hyperopt metric: expected null or "${h.metric}", received "${sch.metric}"`,
+    });
+  }
+  const mode = h.goal === "maximize" ? "max" : "min";
+  if (sch.mode !== null && sch.mode !== mode) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["executor", "scheduler", "mode"],
+      message: `goal ${h.goal} means mode "${mode}", received "${sch.mode}"`,
+    });
+  }
+  for (const [path, s] of Object.entries(h.parameters)) {
+    if (/log/.test(s.space) && "lower" in s && s.lower <= 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["parameters", path, "lower"],
+        message:
+          `a ${s.space} space needs lower > 0 (it samples on a log scale), received ${s.lower}`,
+      });
+    }
+    if (s.space === "grid_search" && h.search_alg.type === "hyperopt") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["parameters", path, "space"],
+        message:
+          "grid_search is not supported by search_alg hyperopt (TPE): use choice, or search_alg variant_generator",
+      });
+    }
+  }
+});

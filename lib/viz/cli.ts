@@ -17,6 +17,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { closestString } from "../_util/closest.ts";
+import { writeTextAtomic } from "../_util/files.ts";
 import type { Chart } from "./chart.ts";
 import {
   featureMetadata,
@@ -31,6 +32,7 @@ import {
 } from "./inputs.ts";
 import type { Probabilities } from "./metrics.ts";
 import { VISUALIZATION_NAMES, type VisualizationName, VISUALIZATIONS } from "./visualizations.ts";
+import { HYPEROPT_VISUALIZATION_NAMES, HYPEROPT_VISUALIZATIONS } from "./hyperopt.ts";
 import type { SubsetType } from "./_spec.ts";
 
 /** Where the command writes its messages. */
@@ -89,6 +91,7 @@ const SHORT_FLAGS: Record<string, string> = {
   "-n": "normalize",
   "-m": "metrics",
   "-pl": "positive_label",
+  "-hyp": "hyperopt_stats_path",
   "-h": "help",
 };
 
@@ -114,6 +117,7 @@ const OPTIONS = {
   threshold_output_feature_names: { type: "string", multiple: true },
   positive_label: { type: "string", default: "1" },
   metrics: { type: "string", multiple: true },
+  hyperopt_stats_path: { type: "string" },
   output_directory: { type: "string", default: "." },
   file_format: { type: "string", default: "svg" },
   help: { type: "boolean", default: false },
@@ -145,12 +149,16 @@ Options (values of flags marked + may be repeated or listed after the flag):
   -tf,   --threshold_output_feature_names NAME NAME   the two features of 2-threshold charts
   -pl,   --positive_label N                index of the positive class (default 1)
   -m,    --metrics NAME +                  f1, precision, recall, accuracy (default f1)
+  -hyp,  --hyperopt_stats_path FILE        hyperopt_statistics.json (hyperopt_report, hyperopt_hiplot)
   -od,   --output_directory DIR            where to write files (default .)
   -ff,   --file_format svg|png|html|json   file format (default svg; json writes .vl.json)
   -h,    --help                            show this help
 
 Visualizations:
-${VISUALIZATION_NAMES.map((n) => `  ${n}`).join("\n")}`;
+${VISUALIZATION_NAMES.map((n) => `  ${n}`).join("\n")}
+
+Hyperopt visualizations (with --hyperopt_stats_path):
+${HYPEROPT_VISUALIZATION_NAMES.map((n) => `  ${n}`).join("\n")}`;
 
 /** Rewrite Ludwig-style argv (multi-letter short flags, several values after one flag). */
 function normalizeArgv(argv: readonly string[]): string[] {
@@ -435,10 +443,14 @@ export async function runVisualize(
     for (const n of VISUALIZATION_NAMES) io.stderr(`  ${n}`);
     return 2;
   }
-  if (!(name in VISUALIZATIONS)) {
-    const near = closestString(name, VISUALIZATION_NAMES, Math.max(2, Math.floor(name.length / 4)));
+  if (!(name in VISUALIZATIONS) && !(name in HYPEROPT_VISUALIZATIONS)) {
+    const near = closestString(
+      name,
+      [...VISUALIZATION_NAMES, ...HYPEROPT_VISUALIZATION_NAMES],
+      Math.max(2, Math.floor(name.length / 4)),
+    );
     io.stderr(`error: unknown visualization "${name}"${near ? `: did you mean "${near}"?` : ""}`);
-    io.stderr("Available visualizations:");
+    io.stderr("Available visualizations:"); // (and the hyperopt ones: see --help)
     for (const n of VISUALIZATION_NAMES) io.stderr(`  ${n}`);
     return 2;
   }
@@ -451,9 +463,25 @@ export async function runVisualize(
     );
     return 2;
   }
+  if (name === "hyperopt_hiplot") {
+    try {
+      const stats = await readJson(need(args.hyperopt_stats_path, "hyperopt_stats_path", name));
+      const path = join(args.output_directory, "hyperopt_hiplot.html");
+      await writeTextAtomic(path, HYPEROPT_VISUALIZATIONS.hyperopt_hiplot(stats as never));
+      io.stdout(path);
+      return 0;
+    } catch (error) {
+      io.stderr(`error: ${(error as Error).message}`);
+      return error instanceof UsageError ? 2 : 1;
+    }
+  }
   let chart: Chart;
   try {
-    chart = await buildChart(name as VisualizationName, args);
+    chart = name === "hyperopt_report"
+      ? HYPEROPT_VISUALIZATIONS.hyperopt_report(
+        await readJson(need(args.hyperopt_stats_path, "hyperopt_stats_path", name)),
+      )
+      : await buildChart(name as VisualizationName, args);
   } catch (error) {
     io.stderr(`error: ${(error as Error).message}`);
     return error instanceof UsageError ? 2 : 1;
