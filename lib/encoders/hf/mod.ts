@@ -1,0 +1,240 @@
+/**
+ * Pretrained text encoders from Hugging Face model folders (`config.json`, a tokenizer, and
+ * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API: `bert`, `distilbert`,
+ * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert` ({@linkcode HF_FAMILIES}).
+ *
+ * - {@linkcode loadHfEncoder} reads a folder into an {@linkcode HfEncoder}: its tokenizer, its
+ *   architecture, and a `tf.LayersModel` from token ids to the `reduce_output` result with the
+ *   weights set;
+ * - {@linkcode buildHfGraph} builds the graph on a symbolic input of a larger model (the text
+ *   feature's encoder), and {@linkcode assignHfWeights} sets its weights afterwards;
+ * - {@linkcode encodeTexts} runs a frozen encoder over texts for the embedding cache.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf } from "../../compute/mod.ts";
+import { WeightsError } from "../../pretrained/mod.ts";
+import { type HfTokenizer, loadHfTokenizer } from "../../pretrained/tokenizer.ts";
+import {
+  type HfArchitecture,
+  HfConfigError,
+  type HfFamily,
+  type HfReduceOutput,
+} from "./_family.ts";
+import { ALBERT } from "./albert.ts";
+import { BERT } from "./bert.ts";
+import { DISTILBERT } from "./distilbert.ts";
+import { ELECTRA } from "./electra.ts";
+import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
+import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
+
+export type {
+  HfActivation,
+  HfArchitecture,
+  HfBlockNames,
+  HfFamily,
+  HfNames,
+  HfReduceOutput,
+} from "./_family.ts";
+export { HfConfigError } from "./_family.ts";
+export { HfContentMask, HfEmbeddings, HfFirstToken, type PositionScheme } from "./_layers.ts";
+export {
+  assignHfWeights,
+  buildHfGraph,
+  encodeTexts,
+  type EncodeTextsOptions,
+  type HfBinding,
+  type HfGraph,
+  type HfGraphOptions,
+  readHfWeights,
+} from "./model.ts";
+
+/** The encoder families by Ludwig's encoder type. */
+export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
+  bert: BERT,
+  distilbert: DISTILBERT,
+  roberta: ROBERTA,
+  xlmroberta: XLM_ROBERTA,
+  camembert: CAMEMBERT,
+  electra: ELECTRA,
+  albert: ALBERT,
+};
+
+/** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
+export const HF_UNSUPPORTED: readonly string[] = [
+  "deberta",
+  "t5",
+  "mt5",
+  "gpt2",
+  "gpt",
+  "ctrl",
+  "flaubert",
+  "longformer",
+  "transformer_xl",
+  "xlm",
+  "xlnet",
+];
+
+/** The family reading a config.json `model_type` (for `auto_transformer`). */
+export function familyOfModelType(modelType: string): HfFamily | undefined {
+  return Object.values(HF_FAMILIES).find((f) => f.modelTypes.includes(modelType));
+}
+
+/** Options of {@linkcode loadHfEncoder}. */
+export interface LoadHfEncoderOptions {
+  /**
+   * The encoder type (`bert`, …, or `auto_transformer` for config.json's `model_type`); default
+   * `auto_transformer`. A type that disagrees with the folder's `model_type` is an error.
+   */
+  type?: string;
+  /** Ludwig's `reduce_output`; default the family's. */
+  reduceOutput?: HfReduceOutput;
+  /** Layer name scope; default `"hf"`. */
+  scope?: string;
+  /** Read the weights (`use_pretrained`); default true. Otherwise random initialization. */
+  pretrained?: boolean;
+  /** Dropout layers for fine-tuning (inactive in inference); default true. */
+  dropout?: boolean;
+  /** Initializer seed; default 42. */
+  seed?: number;
+}
+
+/** A loaded encoder. */
+export interface HfEncoder {
+  family: HfFamily;
+  arch: HfArchitecture;
+  tokenizer: HfTokenizer;
+  /**
+   * Token ids [batch, seq] (int32) → [reduce_output result, sequence [batch, seq, hidden],
+   * pooled [batch, hidden]].
+   */
+  model: tf.LayersModel;
+  /** The graph's parts (bindings of the Hugging Face names included). */
+  graph: HfGraph;
+  /** The weights file read, if any. */
+  weightsFile?: string;
+  /** Whether the graph has the pooler layer. */
+  pooler: boolean;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** Read and check a folder's config.json and pick the family. */
+export async function readHfConfig(
+  folder: string,
+  type = "auto_transformer",
+): Promise<{ family: HfFamily; arch: HfArchitecture; config: Record<string, unknown> }> {
+  const file = join(folder, "config.json");
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new HfConfigError(`The model folder "${folder}" has no config.json`);
+    }
+    throw new HfConfigError(`Cannot read ${file}: ${(e as Error).message}`);
+  }
+  const modelType = typeof config.model_type === "string" ? config.model_type : undefined;
+  let family: HfFamily | undefined;
+  if (type === "auto_transformer") {
+    if (modelType === undefined) throw new HfConfigError(`${file}: "model_type" is required`);
+    family = familyOfModelType(modelType);
+    if (!family) {
+      throw new HfConfigError(
+        `${file}: model_type "${modelType}" is not supported; supported: ${
+          Object.values(HF_FAMILIES).flatMap((f) => f.modelTypes).join(", ")
+        }`,
+      );
+    }
+  } else {
+    family = HF_FAMILIES[type];
+    if (!family) {
+      const why = HF_UNSUPPORTED.includes(type) ? "is not supported yet" : "is not known";
+      throw new HfConfigError(
+        `The encoder type "${type}" ${why}; supported: ${
+          [...Object.keys(HF_FAMILIES), "auto_transformer"].join(", ")
+        }`,
+      );
+    }
+    if (modelType !== undefined && !family.modelTypes.includes(modelType)) {
+      throw new HfConfigError(
+        `${file}: model_type "${modelType}" does not fit the encoder type "${type}" ` +
+          `(expected ${family.modelTypes.join(" or ")})`,
+      );
+    }
+  }
+  return { family, arch: family.architecture(config, file), config };
+}
+
+/** The weights file of a folder: model.safetensors, else pytorch_model.bin. */
+export async function findHfWeights(folder: string): Promise<string> {
+  for (const name of ["model.safetensors", "pytorch_model.bin"]) {
+    const path = join(folder, name);
+    if (await exists(path)) return path;
+  }
+  throw new WeightsError(
+    `the model folder "${folder}" has neither model.safetensors nor pytorch_model.bin`,
+    { file: folder, action: "Cannot load weights" },
+  );
+}
+
+/**
+ * Load a Hugging Face model folder: config.json, the tokenizer, and the weights.
+ *
+ * @throws {HfConfigError} config.json missing, unsupported or inconsistent.
+ * @throws {WeightsError} Weights missing, unexpected or mis-shaped (the first ones listed).
+ */
+export async function loadHfEncoder(
+  folder: string,
+  options: LoadHfEncoderOptions = {},
+): Promise<HfEncoder> {
+  const { family, arch } = await readHfConfig(folder, options.type);
+  const tokenizer = await loadHfTokenizer(folder);
+  if (tokenizer.vocabSize > arch.vocabSize) {
+    throw new HfConfigError(
+      `${join(folder, "config.json")}: "vocab_size" (${arch.vocabSize}) is smaller than the ` +
+        `tokenizer's vocabulary (${tokenizer.vocabSize})`,
+    );
+  }
+  if (tokenizer.padId !== arch.padTokenId) {
+    throw new HfConfigError(
+      `${join(folder, "config.json")}: "pad_token_id" (${arch.padTokenId}) differs from the ` +
+        `tokenizer's pad token "${tokenizer.padToken}" (${tokenizer.padId})`,
+    );
+  }
+  const pretrained = options.pretrained ?? true;
+  let weights;
+  let weightsFile: string | undefined;
+  if (pretrained) {
+    weightsFile = await findHfWeights(folder);
+    weights = await readHfWeights(weightsFile);
+  }
+  const names = family.names(arch);
+  const pooler = family.hasPooler && names.pooler !== undefined &&
+    (weights === undefined ||
+      [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
+  const ids = tf.input({ shape: [null], dtype: "int32", name: `${options.scope ?? "hf"}/ids` });
+  const graph = buildHfGraph(ids, family, arch, {
+    scope: options.scope,
+    reduceOutput: options.reduceOutput,
+    pooler,
+    dropout: options.dropout,
+    seed: options.seed,
+  });
+  const model = tf.model({
+    inputs: ids,
+    outputs: [graph.output, graph.sequence, graph.pooled],
+    name: `${options.scope ?? "hf"}_${family.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
+  });
+  if (weights && weightsFile) assignHfWeights(graph, family, arch, weights, weightsFile);
+  return { family, arch, tokenizer, model, graph, weightsFile, pooler };
+}

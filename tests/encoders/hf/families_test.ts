@@ -1,0 +1,216 @@
+import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import { tf } from "../../../lib/compute/mod.ts";
+import { encodeTexts, HF_FAMILIES, loadHfEncoder } from "../../../lib/encoders/hf/mod.ts";
+import type { HfReduceOutput } from "../../../lib/encoders/hf/mod.ts";
+import { readWeights, writeSafetensors } from "../../../lib/pretrained/mod.ts";
+
+const ROOT = new URL("../../fixtures/hf/", import.meta.url).pathname;
+const TOLERANCE = 1e-4;
+
+interface Expected {
+  texts: string[];
+  max_length: number;
+  ids: number[][];
+  attention_mask: number[][];
+  sequence_output: number[][][];
+  pooled_output: number[][] | null;
+  cls: number[][];
+  sum: number[][];
+  mean: number[][];
+  last: number[][];
+}
+
+async function expected(family: string): Promise<Expected> {
+  return JSON.parse(await Deno.readTextFile(`${ROOT}${family}/expected.json`));
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assertEquals(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function closeTo(got: ArrayLike<number>, want: number[][], what: string) {
+  const d = maxDiff(got, want.flat());
+  ok(d < TOLERANCE, `${what}: max difference ${d}`);
+}
+
+/** The real steps of [n, s, h] values (padding dropped). */
+function realSteps(values: ArrayLike<number>, mask: number[][], s: number, h: number): number[] {
+  const out: number[] = [];
+  mask.forEach((row, r) =>
+    row.forEach((m, t) => {
+      if (m === 1) { for (let k = 0; k < h; k++) out.push(values[(r * s + t) * h + k]); }
+    })
+  );
+  return out;
+}
+
+function run(model: tf.LayersModel, ids: number[][]): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(ids.flat(), [ids.length, ids[0].length], "int32");
+    const ys = model.predict(x) as tf.Tensor[];
+    return ys.map((y) => y.dataSync() as Float32Array);
+  });
+}
+
+const FAMILIES = ["bert", "distilbert", "roberta", "xlmroberta", "camembert", "electra", "albert"];
+
+for (const family of FAMILIES) {
+  Deno.test(`${family}: tokenizer, sequence and pooled outputs match the PyTorch reference`, async () => {
+    const want = await expected(family);
+    const enc = await loadHfEncoder(`${ROOT}${family}`, { type: family });
+    assertEquals(enc.family.name, family);
+    const batch = enc.tokenizer.encode(want.texts, { maxLength: want.max_length });
+    const ids = Array.from(
+      { length: batch.n },
+      (_, r) => [...batch.ids.subarray(r * want.max_length, (r + 1) * want.max_length)],
+    );
+    assertEquals(ids, want.ids);
+    const [output, sequence, pooled] = run(enc.model, want.ids);
+    const h = enc.arch.hiddenSize;
+    const d = maxDiff(
+      realSteps(sequence, want.attention_mask, want.max_length, h),
+      realSteps(want.sequence_output.flat(2), want.attention_mask, want.max_length, h),
+    );
+    ok(d < TOLERANCE, `sequence output: max difference ${d}`);
+    closeTo(pooled, want.pooled_output ?? want.cls, "pooled output");
+    const reduce = HF_FAMILIES[family].defaultReduceOutput;
+    const wantOutput = reduce === "cls_pooled" ? want.pooled_output! : want[reduce as "sum"];
+    closeTo(output, wantOutput, `default reduce_output ${reduce}`);
+    enc.model.dispose();
+  });
+}
+
+Deno.test("reduce_output sum, mean, last, null mask padding and drop the special tokens", async () => {
+  for (const family of ["bert", "roberta"]) {
+    const want = await expected(family);
+    for (const reduce of ["sum", "mean", "avg", "last", null] as HfReduceOutput[]) {
+      const enc = await loadHfEncoder(`${ROOT}${family}`, { reduceOutput: reduce });
+      const [output] = run(enc.model, want.ids);
+      if (reduce === null) {
+        const h = enc.arch.hiddenSize;
+        const masked = want.sequence_output.flatMap((row, r) =>
+          row.flatMap((step, t) => step.map((v) => v * want.attention_mask[r][t]))
+        );
+        assertEquals(output.length, masked.length);
+        ok(maxDiff(output, masked) < TOLERANCE, `${family} null`);
+        ok(h > 0);
+      } else {
+        closeTo(output, want[reduce === "avg" ? "mean" : reduce as "sum"], `${family} ${reduce}`);
+      }
+      enc.model.dispose();
+    }
+  }
+});
+
+Deno.test("outputs do not depend on the padding length", async () => {
+  for (const family of FAMILIES) {
+    const want = await expected(family);
+    const enc = await loadHfEncoder(`${ROOT}${family}`, { reduceOutput: "mean" });
+    const padId = enc.tokenizer.padId;
+    const longer = want.ids.map((row) => [...row, ...Array(6).fill(padId)]);
+    const [a, seqA, pooledA] = run(enc.model, want.ids);
+    const [b, seqB, pooledB] = run(enc.model, longer);
+    ok(maxDiff(a, b) < 1e-5, `${family}: reduced output changed with padding`);
+    ok(maxDiff(pooledA, pooledB) < 1e-5, `${family}: pooled output changed with padding`);
+    const h = enc.arch.hiddenSize;
+    const maskB = want.attention_mask.map((row) => [...row, ...Array(6).fill(0)]);
+    ok(
+      maxDiff(
+        realSteps(seqA, want.attention_mask, want.max_length, h),
+        realSteps(seqB, maskB, want.max_length + 6, h),
+      ) < 1e-5,
+      `${family}: sequence output changed with padding`,
+    );
+    enc.model.dispose();
+  }
+});
+
+Deno.test("encodeTexts() runs a frozen encoder in batches, deterministically", async () => {
+  const want = await expected("albert");
+  const enc = await loadHfEncoder(`${ROOT}albert`);
+  const once = encodeTexts(enc.model, enc.tokenizer, want.texts, { batchSize: 4, maxLength: 12 });
+  const again = encodeTexts(enc.model, enc.tokenizer, want.texts, { batchSize: 1, maxLength: 12 });
+  assertEquals(once.shape, [want.texts.length, enc.arch.hiddenSize]);
+  ok(maxDiff(once.values, again.values) < 1e-6);
+  closeTo(once.values, want.pooled_output!, "albert cls_pooled");
+  enc.model.dispose();
+});
+
+Deno.test("a saved encoder reloads without the source folder and gives the same outputs", async () => {
+  const want = await expected("electra");
+  const enc = await loadHfEncoder(`${ROOT}electra`);
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await enc.model.save(tf.io.withSaveHandler((a) => {
+    artifacts = a;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const reloaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+  const [a] = run(enc.model, want.ids);
+  const [b] = run(reloaded, want.ids);
+  ok(maxDiff(a, b) < 1e-6);
+  closeTo(b, want.sum, "electra sum after reload");
+  enc.model.dispose();
+  reloaded.dispose();
+});
+
+Deno.test("missing, unexpected and mis-shaped weights are listed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"]) {
+      await Deno.copyFile(`${ROOT}bert/${f}`, `${dir}/${f}`);
+    }
+    const source = await readWeights(`${ROOT}bert/model.safetensors`);
+    source.delete("bert.encoder.layer.1.output.dense.weight");
+    source.set("bert.encoder.extra.weight", source.get("bert.pooler.dense.bias")!);
+    await writeSafetensors(`${dir}/model.safetensors`, source);
+    await rejects(loadHfEncoder(dir), (e: Error) => {
+      ok(e.message.includes('1 missing: "encoder.layer.1.output.dense.weight"'), e.message);
+      ok(e.message.includes('1 unexpected: "encoder.extra.weight"'), e.message);
+      ok(e.message.includes("model.safetensors"), e.message);
+      return true;
+    });
+    await Deno.remove(`${dir}/model.safetensors`);
+    await rejects(loadHfEncoder(dir), (e: Error) => e.message.includes("pytorch_model.bin"));
+    // Random initialization needs no weights file.
+    const fresh = await loadHfEncoder(dir, { pretrained: false });
+    ok(fresh.pooler);
+    fresh.model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config.json errors name the file and the key", async () => {
+  await rejects(
+    loadHfEncoder(`${ROOT}bert`, { type: "roberta" }),
+    (e: Error) => e.message.includes('model_type "bert" does not fit the encoder type "roberta"'),
+  );
+  await rejects(
+    loadHfEncoder(`${ROOT}bert`, { type: "gpt2" }),
+    (e: Error) => e.message.includes('"gpt2" is not supported yet'),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = JSON.parse(await Deno.readTextFile(`${ROOT}bert/config.json`));
+    await Deno.writeTextFile(
+      `${dir}/config.json`,
+      JSON.stringify({ ...config, hidden_act: "mish" }),
+    );
+    await rejects(
+      loadHfEncoder(dir),
+      (e: Error) => e.message.includes("config.json") && e.message.includes('"hidden_act" "mish"'),
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.json`,
+      JSON.stringify({ ...config, model_type: "xlnet" }),
+    );
+    await rejects(loadHfEncoder(dir), (e: Error) => e.message.includes('model_type "xlnet"'));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
