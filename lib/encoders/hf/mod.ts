@@ -8,7 +8,9 @@
  *   weights set;
  * - {@linkcode buildHfGraph} builds the graph on a symbolic input of a larger model (the text
  *   feature's encoder), and {@linkcode assignHfWeights} sets its weights afterwards;
- * - {@linkcode encodeTexts} runs a frozen encoder over texts for the embedding cache.
+ * - {@linkcode encodeTexts} runs a frozen encoder over texts for the embedding cache;
+ * - {@linkcode loadTfjsGraphEncoder} reads a frozen TF.js graph model (`tfjs_graph`, a Sonata
+ *   extension; Universal Sentence Encoder Lite works).
  *
  * @module
  */
@@ -49,6 +51,14 @@ export {
   type HfGraphOptions,
   readHfWeights,
 } from "./model.ts";
+export {
+  fileModelHandler,
+  loadTfjsGraphEncoder,
+  loadTfjsGraphModel,
+  TfjsGraphEncoder,
+  type TfjsGraphEncoderOptions,
+  unigramTokenizerJson,
+} from "./tfjs_graph.ts";
 
 /** The encoder families by Ludwig's encoder type. */
 export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
