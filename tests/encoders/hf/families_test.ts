@@ -214,3 +214,29 @@ Deno.test("config.json errors name the file and the key", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an encoder fine-tunes end to end, and a frozen one keeps its weights", async () => {
+  const want = await expected("roberta");
+  for (const trainable of [true, false]) {
+    const enc = await loadHfEncoder(`${ROOT}roberta`, { reduceOutput: "mean" });
+    enc.model.trainable = trainable;
+    const ids = tf.input({ shape: [null], dtype: "int32" });
+    const [features] = enc.model.apply(ids) as tf.SymbolicTensor[];
+    const head = tf.layers.dense({ units: 1, activation: "sigmoid" }).apply(features);
+    const model = tf.model({ inputs: ids, outputs: head as tf.SymbolicTensor });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: "binaryCrossentropy" });
+    const before = enc.graph.bindings.map((b) => b.layer.getWeights()[b.index].dataSync().slice());
+    const x = tf.tensor2d(want.ids.flat(), [want.ids.length, want.max_length], "int32");
+    const y = tf.tensor2d(want.ids.map((_, i) => [i % 2]), [want.ids.length, 1]);
+    const history = await model.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0 });
+    ok(Number.isFinite(history.history.loss[1] as number));
+    const changed = enc.graph.bindings.filter((b, i) =>
+      maxDiff(b.layer.getWeights()[b.index].dataSync(), before[i]) > 0
+    ).length;
+    if (trainable) {
+      ok(changed > enc.graph.bindings.length / 2, `only ${changed} weights changed`);
+    } else assertEquals(changed, 0);
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+});
