@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { tf } from "../../compute/mod.ts";
 import type { PositionScheme } from "./_layers.ts";
 
 /** Ludwig's `reduce_output` values for these encoders (`null` keeps the sequence). */
@@ -40,6 +41,34 @@ export interface HfArchitecture {
   hiddenDropout: number;
   /** The longest input the position table allows. */
   maxSequenceLength: number;
+  /** Width of each attention head (T5's `d_kv`); default hiddenSize / numHeads. */
+  headSize?: number;
+  /** T5: relative attention buckets and their largest distance. */
+  relativeBuckets?: number;
+  relativeMaxDistance?: number;
+  /** T5 v1.1 / mT5: gated feed-forward (`wi_0`, `wi_1`). */
+  gatedFfn?: boolean;
+}
+
+/** What {@linkcode HfFamily.body} receives to make and name layers. */
+export interface HfBuildKit {
+  /** A layer name in the encoder's scope. */
+  layerName: (what: string) => string;
+  /** The next initializer seed. */
+  nextSeed: () => number;
+  /** Record that `layer.weights[index]` is the Hugging Face tensor `hfName`. */
+  bindWeight: (
+    layer: tf.layers.Layer,
+    index: number,
+    hfName: string,
+    transform?: "none" | "linear",
+  ) => void;
+  /** A LayerNorm bound to `path.weight`, `path.bias`. */
+  norm: (path: string) => tf.layers.Layer;
+  /** A Dense bound to `path.weight` ([out, in], transposed) and `path.bias`. */
+  dense: (path: string, units: number, activation?: string) => tf.layers.Layer;
+  /** Dropout at `hiddenDropout` while training (nothing when dropout is off). */
+  drop: (x: tf.SymbolicTensor, what: string) => tf.SymbolicTensor;
 }
 
 /** Hugging Face module paths of one transformer block (each has `.weight` and `.bias`). */
@@ -84,8 +113,22 @@ export interface HfFamily {
   hasPooler: boolean;
   /** Read config.json. */
   architecture: (config: Record<string, unknown>, file: string) => HfArchitecture;
-  /** The parameter names. */
+  /** The parameter names (of the BERT-style graph; a family with its own body may ignore them). */
   names: (arch: HfArchitecture) => HfNames;
+  /**
+   * A graph of its own (GPT-2, T5) instead of the BERT-style one: token ids and padding mask →
+   * the sequence output (and the pooled output when the family has a pooler).
+   */
+  body?: (
+    ids: tf.SymbolicTensor,
+    mask: tf.SymbolicTensor,
+    arch: HfArchitecture,
+    kit: HfBuildKit,
+  ) => { sequence: tf.SymbolicTensor; pooled?: tf.SymbolicTensor };
+  /** The special tokens the tokenizer puts at each end (dropped by the reductions); default both. */
+  specialTokens?: { first: boolean; last: boolean };
+  /** The pooled output without a pooler: the first token (default), the last real one, or the mean. */
+  poolFallback?: "first" | "last" | "mean";
 }
 
 /** A configuration error naming the file and the key. */

@@ -27,7 +27,7 @@ import {
   WeightsError,
 } from "../../pretrained/mod.ts";
 import type { HfTokenizer } from "../../pretrained/tokenizer.ts";
-import type { HfArchitecture, HfFamily, HfNames, HfReduceOutput } from "./_family.ts";
+import type { HfArchitecture, HfBuildKit, HfFamily, HfNames, HfReduceOutput } from "./_family.ts";
 import { HfContentMask, HfEmbeddings, HfFirstToken } from "./_layers.ts";
 
 /** Options of {@linkcode buildHfGraph}. */
@@ -125,107 +125,141 @@ export function buildHfGraph(
 
   const mask = new TokenMask({ padIdx: arch.padTokenId, name: layerName("mask") })
     .apply(ids) as tf.SymbolicTensor;
-  const embeddings = new HfEmbeddings({
-    vocabSize: arch.vocabSize,
-    embeddingSize: arch.embeddingSize,
-    maxPositions: arch.maxPositions,
-    typeVocabSize: names.tokenType ? arch.typeVocabSize : 0,
-    positions: arch.positions,
-    padIdx: arch.padTokenId,
-    seed: nextSeed(),
-    name: layerName("embeddings"),
-  });
-  bindings.push({ hfName: `${names.word}.weight`, layer: embeddings, index: 0, transform: "none" });
-  bindings.push({
-    hfName: `${names.position}.weight`,
-    layer: embeddings,
-    index: 1,
-    transform: "none",
-  });
-  if (names.tokenType && arch.typeVocabSize > 0) {
-    bindings.push({
-      hfName: `${names.tokenType}.weight`,
-      layer: embeddings,
-      index: 2,
-      transform: "none",
-    });
-  }
-  let h = embeddings.apply(ids) as tf.SymbolicTensor;
-  h = norm(names.embeddingNorm).apply(h) as tf.SymbolicTensor;
-  h = drop(h, "embeddings_dropout");
-  if (names.embeddingProjection) {
-    h = dense(names.embeddingProjection, arch.hiddenSize).apply(h) as tf.SymbolicTensor;
+  const kit: HfBuildKit = {
+    layerName,
+    nextSeed,
+    bindWeight: (layer, index, hfName, transform = "none") =>
+      bindings.push({ hfName, layer, index, transform }),
+    norm,
+    dense,
+    drop,
+  };
+  let sequence: tf.SymbolicTensor;
+  let ownPooled: tf.SymbolicTensor | undefined;
+  if (family.body) {
+    const out = family.body(ids, mask, arch, kit);
+    sequence = out.sequence;
+    ownPooled = out.pooled;
+  } else {
+    sequence = bertBody();
   }
 
-  // Which block runs at each step: one per layer, or ALBERT's shared groups.
-  const schedule: number[] = [];
-  const perGroup = arch.numLayers / arch.numHiddenGroups;
-  for (let i = 0; i < arch.numLayers; i++) {
-    if (family.name !== "albert") schedule.push(i);
-    else {
-      const g = Math.floor(i / perGroup);
-      for (let j = 0; j < arch.innerGroupNum; j++) schedule.push(g * arch.innerGroupNum + j);
-    }
-  }
-  const blocks = new Map<number, (x: tf.SymbolicTensor, step: number) => tf.SymbolicTensor>();
-  const makeBlock = (index: number) => {
-    const n = names.block(index);
-    const attention = new MultiHeadSelfAttention({
-      hiddenSize: arch.hiddenSize,
-      numHeads: arch.numHeads,
+  function bertBody(): tf.SymbolicTensor {
+    const embeddings = new HfEmbeddings({
+      vocabSize: arch.vocabSize,
+      embeddingSize: arch.embeddingSize,
+      maxPositions: arch.maxPositions,
+      typeVocabSize: names.tokenType ? arch.typeVocabSize : 0,
+      positions: arch.positions,
+      padIdx: arch.padTokenId,
       seed: nextSeed(),
-      name: layerName(`block_${index}_attention`),
+      name: layerName("embeddings"),
     });
-    for (const [path, k] of [[n.query, 0], [n.key, 2], [n.value, 4], [n.attentionOutput, 6]]) {
+    bindings.push({
+      hfName: `${names.word}.weight`,
+      layer: embeddings,
+      index: 0,
+      transform: "none",
+    });
+    bindings.push({
+      hfName: `${names.position}.weight`,
+      layer: embeddings,
+      index: 1,
+      transform: "none",
+    });
+    if (names.tokenType && arch.typeVocabSize > 0) {
       bindings.push({
-        hfName: `${path}.weight`,
-        layer: attention,
-        index: k as number,
-        transform: "linear",
-      });
-      bindings.push({
-        hfName: `${path}.bias`,
-        layer: attention,
-        index: (k as number) + 1,
+        hfName: `${names.tokenType}.weight`,
+        layer: embeddings,
+        index: 2,
         transform: "none",
       });
     }
-    const attentionNorm = norm(n.attentionNorm);
-    const ffnIn = dense(n.ffnIn, arch.intermediateSize, arch.activation);
-    const ffnOut = dense(n.ffnOut, arch.hiddenSize);
-    const ffnNorm = norm(n.ffnNorm);
-    return (x: tf.SymbolicTensor, step: number) => {
-      const tag = `step_${step}`;
-      const a = drop(attention.apply([x, mask]) as tf.SymbolicTensor, `${tag}_attention_dropout`);
-      const sum1 = tf.layers.add({ name: layerName(`${tag}_attention_residual`) })
-        .apply([a, x]) as tf.SymbolicTensor;
-      const y = attentionNorm.apply(sum1) as tf.SymbolicTensor;
-      const f = drop(
-        ffnOut.apply(ffnIn.apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor,
-        `${tag}_ffn_dropout`,
-      );
-      const sum2 = tf.layers.add({ name: layerName(`${tag}_ffn_residual`) })
-        .apply([f, y]) as tf.SymbolicTensor;
-      return ffnNorm.apply(sum2) as tf.SymbolicTensor;
-    };
-  };
-  schedule.forEach((index, step) => {
-    let block = blocks.get(index);
-    if (!block) {
-      block = makeBlock(index);
-      blocks.set(index, block);
+    let h = embeddings.apply(ids) as tf.SymbolicTensor;
+    h = norm(names.embeddingNorm).apply(h) as tf.SymbolicTensor;
+    h = drop(h, "embeddings_dropout");
+    if (names.embeddingProjection) {
+      h = dense(names.embeddingProjection, arch.hiddenSize).apply(h) as tf.SymbolicTensor;
     }
-    h = block(h, step);
-  });
-  const sequence = h;
 
-  const first = new HfFirstToken({ name: layerName("first_token") }).apply(
-    sequence,
-  ) as tf.SymbolicTensor;
+    // Which block runs at each step: one per layer, or ALBERT's shared groups.
+    const schedule: number[] = [];
+    const perGroup = arch.numLayers / arch.numHiddenGroups;
+    for (let i = 0; i < arch.numLayers; i++) {
+      if (family.name !== "albert") schedule.push(i);
+      else {
+        const g = Math.floor(i / perGroup);
+        for (let j = 0; j < arch.innerGroupNum; j++) schedule.push(g * arch.innerGroupNum + j);
+      }
+    }
+    const blocks = new Map<number, (x: tf.SymbolicTensor, step: number) => tf.SymbolicTensor>();
+    const makeBlock = (index: number) => {
+      const n = names.block(index);
+      const attention = new MultiHeadSelfAttention({
+        hiddenSize: arch.hiddenSize,
+        numHeads: arch.numHeads,
+        seed: nextSeed(),
+        name: layerName(`block_${index}_attention`),
+      });
+      for (const [path, k] of [[n.query, 0], [n.key, 2], [n.value, 4], [n.attentionOutput, 6]]) {
+        bindings.push({
+          hfName: `${path}.weight`,
+          layer: attention,
+          index: k as number,
+          transform: "linear",
+        });
+        bindings.push({
+          hfName: `${path}.bias`,
+          layer: attention,
+          index: (k as number) + 1,
+          transform: "none",
+        });
+      }
+      const attentionNorm = norm(n.attentionNorm);
+      const ffnIn = dense(n.ffnIn, arch.intermediateSize, arch.activation);
+      const ffnOut = dense(n.ffnOut, arch.hiddenSize);
+      const ffnNorm = norm(n.ffnNorm);
+      return (x: tf.SymbolicTensor, step: number) => {
+        const tag = `step_${step}`;
+        const a = drop(attention.apply([x, mask]) as tf.SymbolicTensor, `${tag}_attention_dropout`);
+        const sum1 = tf.layers.add({ name: layerName(`${tag}_attention_residual`) })
+          .apply([a, x]) as tf.SymbolicTensor;
+        const y = attentionNorm.apply(sum1) as tf.SymbolicTensor;
+        const f = drop(
+          ffnOut.apply(ffnIn.apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor,
+          `${tag}_ffn_dropout`,
+        );
+        const sum2 = tf.layers.add({ name: layerName(`${tag}_ffn_residual`) })
+          .apply([f, y]) as tf.SymbolicTensor;
+        return ffnNorm.apply(sum2) as tf.SymbolicTensor;
+      };
+    };
+    schedule.forEach((index, step) => {
+      let block = blocks.get(index);
+      if (!block) {
+        block = makeBlock(index);
+        blocks.set(index, block);
+      }
+      h = block(h, step);
+    });
+    return h;
+  }
+
   const withPooler = (options.pooler ?? family.hasPooler) && names.pooler !== undefined;
-  const pooled = withPooler
-    ? dense(names.pooler!, arch.hiddenSize, "tanh").apply(first) as tf.SymbolicTensor
-    : first;
+  let pooled: tf.SymbolicTensor;
+  if (ownPooled) pooled = ownPooled;
+  else if (withPooler || (family.poolFallback ?? "first") === "first") {
+    const first = new HfFirstToken({ name: layerName("first_token") })
+      .apply(sequence) as tf.SymbolicTensor;
+    pooled = withPooler
+      ? dense(names.pooler!, arch.hiddenSize, "tanh").apply(first) as tf.SymbolicTensor
+      : first;
+  } else {
+    pooled = new SequenceReduce({
+      mode: family.poolFallback === "last" ? "last" : "mean",
+      name: layerName("pooled"),
+    }).apply([sequence, mask]) as tf.SymbolicTensor;
+  }
 
   const reduce = options.reduceOutput === undefined
     ? family.defaultReduceOutput
@@ -241,9 +275,12 @@ export function buildHfGraph(
       mask,
     ]) as tf.SymbolicTensor;
   } else {
-    const content = new HfContentMask({ name: layerName("content_mask") }).apply(
-      mask,
-    ) as tf.SymbolicTensor;
+    const ends = family.specialTokens ?? { first: true, last: true };
+    const content = new HfContentMask({
+      dropFirst: ends.first,
+      dropLast: ends.last,
+      name: layerName("content_mask"),
+    }).apply(mask) as tf.SymbolicTensor;
     output = new SequenceReduce({
       mode: reduce === "avg" ? "mean" : reduce,
       name: layerName(`reduce_${reduce}`),
