@@ -218,6 +218,8 @@ export class HfTokenizer {
       typeof padding?.pad_token === "string" ? padding.pad_token : undefined,
       "[PAD]",
       "<pad>",
+      // GPT-2 has none: pad with the end-of-text token, as Ludwig does.
+      tokenText(config.eos_token),
     ];
     let padToken: string | undefined;
     let padId: number | undefined;

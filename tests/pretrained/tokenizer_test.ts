@@ -17,8 +17,9 @@ function rows(a: Int32Array, n: number, l: number): number[][] {
   return Array.from({ length: n }, (_, r) => [...a.subarray(r * l, (r + 1) * l)]);
 }
 
-for (const kind of ["wordpiece", "bpe"]) {
-  for (const folder of [kind, `${kind}_legacy`]) {
+for (const kind of ["wordpiece", "bpe", "gpt2", "unigram"]) {
+  const legacy = kind === "wordpiece" || kind === "bpe";
+  for (const folder of legacy ? [kind, `${kind}_legacy`] : [kind]) {
     const what = folder.endsWith("legacy")
       ? (kind === "bpe" ? "vocab.json + merges.txt" : "vocab.txt")
       : "tokenizer.json";
@@ -35,7 +36,8 @@ for (const kind of ["wordpiece", "bpe"]) {
         rows(padded.ids, padded.n, padded.maxLength),
         want.full.map((r) => [...r, ...Array(longest + 3 - r.length).fill(want.pad_id)]),
       );
-      // Truncation: max_sequence_length counts the special tokens, which always survive.
+      // Truncation: max_sequence_length counts the special tokens, which always survive
+      // (GPT-2 has none: its rows are cut at the end).
       const cut = tok.encode(EXPECTED.texts, { maxLength: 8 });
       assertEquals(rows(cut.ids, cut.n, 8), want.max_length_8.ids);
       assertEquals(rows(cut.attentionMask, cut.n, 8), want.max_length_8.attention_mask);

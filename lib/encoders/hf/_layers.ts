@@ -17,6 +17,7 @@ export type PositionScheme = "absolute" | "padded";
 export interface HfEmbeddingsArgs {
   vocabSize: number;
   embeddingSize: number;
+  /** Rows of the position table; 0 for models without one (T5). */
   maxPositions: number;
   /** Rows of the token type table; 0 for models without one (DistilBERT). */
   typeVocabSize: number;
@@ -32,9 +33,10 @@ export interface HfEmbeddingsArgs {
 }
 
 /**
- * Token ids [batch, seq] → word + position (+ token type 0) embeddings [batch, seq, size], as
- * Hugging Face's `*Embeddings` before their LayerNorm. Weights: `word` [vocab, size],
- * `position` [maxPositions, size], `token_type` [types, size] when there are types.
+ * Token ids [batch, seq] → word (+ position) (+ token type 0) embeddings [batch, seq, size], as
+ * Hugging Face's `*Embeddings` before their LayerNorm. Weights, in order: `word` [vocab, size],
+ * `position` [maxPositions, size] when there are positions, `token_type` [types, size] when
+ * there are types.
  */
 export class HfEmbeddings extends tf.layers.Layer {
   /** Serialization name. */
@@ -52,10 +54,12 @@ export class HfEmbeddings extends tf.layers.Layer {
   override build(): void {
     const a = this.args;
     const init = (i: number) => tf.initializers.truncatedNormal({ stddev: 0.02, seed: a.seed + i });
-    this.#w = [
-      this.addWeight("word", [a.vocabSize, a.embeddingSize], "float32", init(0)),
-      this.addWeight("position", [a.maxPositions, a.embeddingSize], "float32", init(1)),
-    ];
+    this.#w = [this.addWeight("word", [a.vocabSize, a.embeddingSize], "float32", init(0))];
+    if (a.maxPositions > 0) {
+      this.#w.push(
+        this.addWeight("position", [a.maxPositions, a.embeddingSize], "float32", init(1)),
+      );
+    }
     if (a.typeVocabSize > 0) {
       this.#w.push(
         this.addWeight("token_type", [a.typeVocabSize, a.embeddingSize], "float32", init(2)),
@@ -81,8 +85,11 @@ export class HfEmbeddings extends tf.layers.Layer {
       } else {
         positions = tf.broadcastTo(tf.expandDims(tf.range(0, s, 1, "int32"), 0), [b, s]);
       }
-      const [word, position, tokenType] = this.#w.map((w) => w.read());
-      let out = tf.add(tf.gather(word, ids), tf.gather(position, positions));
+      const [word, ...rest] = this.#w.map((w) => w.read());
+      const position = a.maxPositions > 0 ? rest.shift() : undefined;
+      const tokenType = rest.shift();
+      let out: tf.Tensor = tf.gather(word, ids);
+      if (position) out = tf.add(out, tf.gather(position, positions));
       if (tokenType) out = tf.add(out, tf.slice(tokenType, [0, 0], [1, -1])); // token_type_ids 0
       return out;
     });

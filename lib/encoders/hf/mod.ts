@@ -1,7 +1,8 @@
 /**
  * Pretrained text encoders from Hugging Face model folders (`config.json`, a tokenizer, and
  * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API: `bert`, `distilbert`,
- * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert` ({@linkcode HF_FAMILIES}).
+ * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `gpt2`, `t5`, `mt5` (their encoders)
+ * ({@linkcode HF_FAMILIES}).
  *
  * - {@linkcode loadHfEncoder} reads a folder into an {@linkcode HfEncoder}: its tokenizer, its
  *   architecture, and a `tf.LayersModel` from token ids to the `reduce_output` result with the
@@ -28,6 +29,8 @@ import { ALBERT } from "./albert.ts";
 import { BERT } from "./bert.ts";
 import { DISTILBERT } from "./distilbert.ts";
 import { ELECTRA } from "./electra.ts";
+import { GPT2 } from "./gpt2.ts";
+import { MT5, T5 } from "./t5.ts";
 import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
 import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
 
@@ -35,12 +38,22 @@ export type {
   HfActivation,
   HfArchitecture,
   HfBlockNames,
+  HfBuildKit,
   HfFamily,
   HfNames,
   HfReduceOutput,
 } from "./_family.ts";
 export { HfConfigError } from "./_family.ts";
-export { HfContentMask, HfEmbeddings, HfFirstToken, type PositionScheme } from "./_layers.ts";
+export {
+  HfAttention,
+  type HfAttentionArgs,
+  HfContentMask,
+  HfEmbeddings,
+  HfFirstToken,
+  HfRelativeBias,
+  HfRmsNorm,
+  type PositionScheme,
+} from "./_layers.ts";
 export {
   assignHfWeights,
   buildHfGraph,
@@ -69,14 +82,14 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
   camembert: CAMEMBERT,
   electra: ELECTRA,
   albert: ALBERT,
+  gpt2: GPT2,
+  t5: T5,
+  mt5: MT5,
 };
 
 /** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
 export const HF_UNSUPPORTED: readonly string[] = [
   "deberta",
-  "t5",
-  "mt5",
-  "gpt2",
   "gpt",
   "ctrl",
   "flaubert",
