@@ -48,6 +48,15 @@ export interface HfArchitecture {
   relativeMaxDistance?: number;
   /** T5 v1.1 / mT5: gated feed-forward (`wi_0`, `wi_1`). */
   gatedFfn?: boolean;
+  /** DeBERTa v2/v3: the disentangled attention's settings (absent: no relative attention). */
+  relativeAttention?: {
+    c2p: boolean;
+    p2c: boolean;
+    shareAttKey: boolean;
+    normRel: boolean;
+    positionBuckets: number;
+    maxRelativePositions: number;
+  };
 }
 
 /** What {@linkcode HfFamily.body} receives to make and name layers. */

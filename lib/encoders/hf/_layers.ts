@@ -444,3 +444,11 @@ export class HfRmsNorm extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(HfRmsNorm);
+
+// TF.js saves a Dense layer's `gelu_new` activation under that name but camel-cases it to
+// `geluNew` when loading, a name it does not know: make that name find the same activation, so
+// saved models with GPT-2/ALBERT/T5 feed-forward layers reload.
+{
+  const names = tf.serialization.SerializationMap.getMap().classNameMap;
+  if (names["gelu_new"] && !names["geluNew"]) names["geluNew"] = names["gelu_new"];
+}

@@ -1,7 +1,8 @@
 /**
  * Pretrained text encoders from Hugging Face model folders (`config.json`, a tokenizer, and
  * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API: `bert`, `distilbert`,
- * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `gpt2`, `t5`, `mt5` (their encoders)
+ * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `gpt2`, `t5`, `mt5` (their encoders),
+ * `deberta` (v2/v3)
  * ({@linkcode HF_FAMILIES}).
  *
  * - {@linkcode loadHfEncoder} reads a folder into an {@linkcode HfEncoder}: its tokenizer, its
@@ -27,6 +28,7 @@ import {
 } from "./_family.ts";
 import { ALBERT } from "./albert.ts";
 import { BERT } from "./bert.ts";
+import { DEBERTA } from "./deberta.ts";
 import { DISTILBERT } from "./distilbert.ts";
 import { ELECTRA } from "./electra.ts";
 import { GPT2 } from "./gpt2.ts";
@@ -54,6 +56,12 @@ export {
   HfRmsNorm,
   type PositionScheme,
 } from "./_layers.ts";
+export {
+  debertaRelativePosition,
+  HfDisentangledAttention,
+  type HfDisentangledAttentionArgs,
+  HfTable,
+} from "./deberta.ts";
 export {
   assignHfWeights,
   buildHfGraph,
@@ -85,11 +93,11 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
   gpt2: GPT2,
   t5: T5,
   mt5: MT5,
+  deberta: DEBERTA,
 };
 
 /** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
 export const HF_UNSUPPORTED: readonly string[] = [
-  "deberta",
   "gpt",
   "ctrl",
   "flaubert",
