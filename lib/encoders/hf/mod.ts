@@ -18,7 +18,12 @@
  */
 import { join } from "node:path";
 import { tf } from "../../compute/mod.ts";
-import { WeightsError } from "../../pretrained/mod.ts";
+import {
+  type HuggingFaceOptions,
+  resolveHuggingFaceModel,
+  sha256File,
+  WeightsError,
+} from "../../pretrained/mod.ts";
 import { type HfTokenizer, loadHfTokenizer } from "../../pretrained/tokenizer.ts";
 import {
   type HfArchitecture,
@@ -129,6 +134,13 @@ export interface LoadHfEncoderOptions {
   dropout?: boolean;
   /** Initializer seed; default 42. */
   seed?: number;
+  /**
+   * Ludwig's `max_sequence_length` (special tokens included); checked against the position
+   * table. Default: the tokenizer's `model_max_length`, capped by the position table.
+   */
+  maxSequenceLength?: number;
+  /** Revision and cache folder when the name is resolved in the Hugging Face hub cache. */
+  hub?: HuggingFaceOptions;
 }
 
 /** A loaded encoder. */
@@ -147,6 +159,10 @@ export interface HfEncoder {
   weightsFile?: string;
   /** Whether the graph has the pooler layer. */
   pooler: boolean;
+  /** The folder read (a hub name resolved to its snapshot). */
+  folder: string;
+  /** The row length to tokenize to (`max_sequence_length`, special tokens included). */
+  maxSequenceLength: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -219,15 +235,20 @@ export async function findHfWeights(folder: string): Promise<string> {
 }
 
 /**
- * Load a Hugging Face model folder: config.json, the tokenizer, and the weights.
+ * Load a Hugging Face model: config.json, the tokenizer, and the weights, from a local folder or
+ * a hub name found in the Hugging Face cache (`HF_HOME` / `~/.cache/huggingface/hub`).
  *
- * @throws {HfConfigError} config.json missing, unsupported or inconsistent.
- * @throws {WeightsError} Weights missing, unexpected or mis-shaped (the first ones listed).
+ * @param nameOrPath A model folder, or a hub name (`bert-base-uncased`, `org/name`).
+ * @throws {HfConfigError} config.json missing, unsupported or inconsistent; a
+ * `maxSequenceLength` the position table cannot hold.
+ * @throws {WeightsError} Not found; weights missing, unexpected or mis-shaped (the first ones
+ * listed).
  */
 export async function loadHfEncoder(
-  folder: string,
+  nameOrPath: string,
   options: LoadHfEncoderOptions = {},
 ): Promise<HfEncoder> {
+  const folder = await resolveHuggingFaceModel(nameOrPath, options.hub);
   const { family, arch } = await readHfConfig(folder, options.type);
   const tokenizer = await loadHfTokenizer(folder);
   if (tokenizer.vocabSize > arch.vocabSize) {
@@ -240,6 +261,18 @@ export async function loadHfEncoder(
     throw new HfConfigError(
       `${join(folder, "config.json")}: "pad_token_id" (${arch.padTokenId}) differs from the ` +
         `tokenizer's pad token "${tokenizer.padToken}" (${tokenizer.padId})`,
+    );
+  }
+  let maxSequenceLength = options.maxSequenceLength;
+  if (maxSequenceLength === undefined) {
+    maxSequenceLength = Math.min(tokenizer.modelMaxLength ?? 512, arch.maxSequenceLength);
+  } else if (
+    !Number.isInteger(maxSequenceLength) || maxSequenceLength < 1 ||
+    maxSequenceLength > arch.maxSequenceLength
+  ) {
+    throw new HfConfigError(
+      `max_sequence_length ${maxSequenceLength} must be a positive integer no larger than the ` +
+        `${arch.maxSequenceLength} positions of ${join(folder, "config.json")}`,
     );
   }
   const pretrained = options.pretrained ?? true;
@@ -267,5 +300,31 @@ export async function loadHfEncoder(
     name: `${options.scope ?? "hf"}_${family.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
   });
   if (weights && weightsFile) assignHfWeights(graph, family, arch, weights, weightsFile);
-  return { family, arch, tokenizer, model, graph, weightsFile, pooler };
+  return { family, arch, tokenizer, model, graph, weightsFile, pooler, folder, maxSequenceLength };
+}
+
+const FINGERPRINT_FILES = [
+  "config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "vocab.txt",
+  "vocab.json",
+  "merges.txt",
+  "model.safetensors",
+  "pytorch_model.bin",
+];
+
+/**
+ * A checksum of a model folder for cache keys: SHA-256 over the SHA-256 of each file that
+ * decides the encoder's outputs (config, tokenizer files, weights) that the folder has.
+ */
+export async function hfFolderFingerprint(folder: string): Promise<string> {
+  const lines: string[] = [];
+  for (const name of FINGERPRINT_FILES) {
+    const path = join(folder, name);
+    if (await exists(path)) lines.push(`${name}:${await sha256File(path)}`);
+  }
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(lines.join("\n")));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,6 +1,11 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { tf } from "../../../lib/compute/mod.ts";
-import { encodeTexts, HF_FAMILIES, loadHfEncoder } from "../../../lib/encoders/hf/mod.ts";
+import {
+  encodeTexts,
+  HF_FAMILIES,
+  hfFolderFingerprint,
+  loadHfEncoder,
+} from "../../../lib/encoders/hf/mod.ts";
 import type { HfReduceOutput } from "../../../lib/encoders/hf/mod.ts";
 import { readWeights, writeSafetensors } from "../../../lib/pretrained/mod.ts";
 
@@ -265,4 +270,31 @@ Deno.test("an encoder fine-tunes end to end, and a frozen one keeps its weights"
     tf.dispose([x, y]);
     model.dispose();
   }
+});
+
+Deno.test("auto_transformer picks the family by model_type; folders have distinct fingerprints", async () => {
+  const prints = new Set<string>();
+  for (const folder of FAMILIES) {
+    const enc = await loadHfEncoder(`${ROOT}${folder}`);
+    assertEquals(enc.family.name, folder.startsWith("deberta") ? "deberta" : folder);
+    enc.model.dispose();
+    prints.add(await hfFolderFingerprint(`${ROOT}${folder}`));
+  }
+  assertEquals(prints.size, FAMILIES.length);
+  assertEquals(await hfFolderFingerprint(`${ROOT}bert`), await hfFolderFingerprint(`${ROOT}bert`));
+});
+
+Deno.test("max_sequence_length is checked against the position table", async () => {
+  const enc = await loadHfEncoder(`${ROOT}roberta`);
+  // 42 positions, padding_idx 1: 40 usable.
+  assertEquals([enc.arch.maxSequenceLength, enc.maxSequenceLength], [40, 40]);
+  enc.model.dispose();
+  await rejects(
+    loadHfEncoder(`${ROOT}roberta`, { maxSequenceLength: 41 }),
+    (e: Error) => e.message.includes("max_sequence_length 41") && e.message.includes("40"),
+  );
+  await rejects(
+    loadHfEncoder("no-such-org/no-such-model", { hub: { cacheDir: ROOT } }),
+    (e: Error) => e.message.includes("no-such-org/no-such-model"),
+  );
 });
