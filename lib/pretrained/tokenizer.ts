@@ -289,12 +289,12 @@ export class HfTokenizer {
     for (let r = 0; r < n; r++) {
       const text = String(texts[r] ?? "");
       let row: number[];
-      const content = this.#tokenizer.encode(text, { add_special_tokens: false }).ids;
-      if (!special) row = content.slice(0, maxLength);
+      const encode = (withSpecial: boolean) =>
+        this.#tokenizer.encode(text, { add_special_tokens: withSpecial }).ids;
+      if (!special) row = encode(false).slice(0, maxLength);
       else {
-        const full = this.#tokenizer.encode(text, { add_special_tokens: true }).ids;
-        if (full.length <= maxLength) row = full;
-        else row = this.#truncate(full, content, maxLength);
+        const full = encode(true);
+        row = full.length <= maxLength ? full : this.#truncate(full, encode(false), maxLength);
       }
       ids.set(row, r * maxLength);
       attentionMask.fill(1, r * maxLength, r * maxLength + row.length);

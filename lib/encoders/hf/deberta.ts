@@ -110,6 +110,7 @@ export class HfDisentangledAttention extends tf.layers.Layer {
   readonly args: Omit<HfDisentangledAttentionArgs, "name">;
   #w: tf.LayerVariable[] = [];
   #indexCache = new Map<number, { c2p: Int32Array; p2c: Int32Array }>();
+  #flatCache = new Map<string, Int32Array>();
 
   /** @param args sizes and the position terms. */
   constructor(args: HfDisentangledAttentionArgs) {
@@ -149,7 +150,10 @@ export class HfDisentangledAttention extends tf.layers.Layer {
     return shapeOf(s);
   }
 
-  /** Gather indices for c2p and p2c over [s, s] (position rows into the 2·span table). */
+  /**
+   * Gather indices over [s, s] (position rows into the 2·span table): c2p by [query, key], p2c
+   * by [key, query].
+   */
   #indices(s: number) {
     let cached = this.#indexCache.get(s);
     if (cached) return cached;
@@ -168,9 +172,26 @@ export class HfDisentangledAttention extends tf.layers.Layer {
         );
       }
     }
-    cached = { c2p, p2c };
+    // Gathered per key row: p2cT[j, i] = p2c[i, j].
+    cached = { c2p, p2c: transposeIndex(p2c, s) };
     this.#indexCache.set(s, cached);
     return cached;
+  }
+
+  /** Flat indices into [rows, s, span2] of the entries idx[i, j] picks, [rows · s · s]. */
+  #flatIndices(rows: number, s: number, span2: number, which: "c2p" | "p2c"): Int32Array {
+    const key = `${rows}/${s}/${which}`;
+    const idx = this.#indices(s)[which];
+    const cached = this.#flatCache.get(key);
+    if (cached) return cached;
+    const out = new Int32Array(rows * s * s);
+    for (let r = 0; r < rows * s; r++) {
+      const i = r % s;
+      for (let j = 0; j < s; j++) out[r * s + j] = r * span2 + idx[i * s + j];
+    }
+    if (this.#flatCache.size > 8) this.#flatCache.clear();
+    this.#flatCache.set(key, out);
+    return out;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -196,15 +217,9 @@ export class HfDisentangledAttention extends tf.layers.Layer {
       const table = a.c2p || a.p2c ? tf.slice(rel, [0, 0], [span2, hid]) as tf.Tensor2D : rel;
       const posKeyAt = a.separatePositionProjections ? 6 : 2;
       const posQueryAt = a.separatePositionProjections ? (a.c2p ? 8 : 6) : 0;
-      const { c2p, p2c } = this.#indices(s);
       // Gather along the last axis of [b, heads, s, 2·span] by [s, s] indices, flattened.
-      const gatherRows = (full: tf.Tensor, idx: Int32Array) => {
-        const rows = b * heads * s;
-        const base = new Int32Array(rows * s);
-        for (let r = 0; r < rows; r++) {
-          const i = r % s;
-          for (let j = 0; j < s; j++) base[r * s + j] = r * span2 + idx[i * s + j];
-        }
+      const gatherRows = (full: tf.Tensor, which: "c2p" | "p2c") => {
+        const base = this.#flatIndices(b * heads, s, span2, which);
         return tf.reshape(
           tf.gather(tf.reshape(full, [-1]), tf.tensor1d(base, "int32")),
           [b, heads, s, s],
@@ -213,13 +228,13 @@ export class HfDisentangledAttention extends tf.layers.Layer {
       if (a.c2p) {
         const posKey = split(proj(table, posKeyAt), span2, 1); // [1, heads, 2span, d]
         const full = tf.matMul(q, tf.broadcastTo(posKey, [b, heads, span2, d]), false, true);
-        scores = tf.add(scores, tf.div(gatherRows(full, c2p), scale));
+        scores = tf.add(scores, tf.div(gatherRows(full, "c2p"), scale));
       }
       if (a.p2c) {
         const posQuery = split(proj(table, posQueryAt), span2, 1);
         // [b, heads, s (key), 2span], gathered as [key j, query i], then transposed.
         const full = tf.matMul(k, tf.broadcastTo(posQuery, [b, heads, span2, d]), false, true);
-        const byKey = gatherRows(full, transposeIndex(p2c, s));
+        const byKey = gatherRows(full, "p2c");
         scores = tf.add(scores, tf.div(tf.transpose(byKey, [0, 1, 3, 2]), scale));
       }
       scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [b, 1, 1, s]));
