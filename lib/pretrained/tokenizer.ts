@@ -192,6 +192,8 @@ export class HfTokenizer {
   readonly vocabSize: number;
   /** `model_max_length` of `tokenizer_config.json`, when it gives a usable one. */
   readonly modelMaxLength?: number;
+  /** The `tokenizer.json` and config it was built from (JSON: save it to rebuild the tokenizer). */
+  readonly source: { tokenizer: Json; config: Json };
   readonly #tokenizer: Tokenizer;
 
   /**
@@ -201,6 +203,7 @@ export class HfTokenizer {
    */
   constructor(tokenizerJson: Json, config: Json = {}, folder = "<memory>") {
     this.folder = folder;
+    this.source = { tokenizer: tokenizerJson, config };
     try {
       this.#tokenizer = new Tokenizer(tokenizerJson, config);
     } catch (e) {
@@ -248,6 +251,11 @@ export class HfTokenizer {
     if (typeof maxLen === "number" && Number.isFinite(maxLen) && maxLen > 0 && maxLen < 1e6) {
       this.modelMaxLength = maxLen;
     }
+  }
+
+  /** Rebuild a tokenizer from its {@linkcode source} (as saved with a model). */
+  static fromSource(source: { tokenizer: Json; config: Json }, folder = "<saved>"): HfTokenizer {
+    return new HfTokenizer(source.tokenizer, source.config, folder);
   }
 
   /** The id of a token, or undefined when the vocabulary lacks it. */

@@ -24,7 +24,7 @@ import {
   sha256File,
   WeightsError,
 } from "../../pretrained/mod.ts";
-import { type HfTokenizer, loadHfTokenizer } from "../../pretrained/tokenizer.ts";
+import { HfTokenizer, loadHfTokenizer } from "../../pretrained/tokenizer.ts";
 import {
   type HfArchitecture,
   HfConfigError,
@@ -163,6 +163,22 @@ export interface HfEncoder {
   folder: string;
   /** The row length to tokenize to (`max_sequence_length`, special tokens included). */
   maxSequenceLength: number;
+  /** What rebuilds this encoder without the folder (JSON; see {@linkcode createHfEncoder}). */
+  spec: HfEncoderSpec;
+}
+
+/** A JSON description of an encoder: config.json, the tokenizer, and the graph choices. */
+export interface HfEncoderSpec {
+  /** Ludwig's encoder type (`bert`, …) the family was chosen for. */
+  type: string;
+  /** config.json as read. */
+  config: Record<string, unknown>;
+  /** {@linkcode HfTokenizer.source}. */
+  tokenizer: { tokenizer: Record<string, unknown>; config: Record<string, unknown> };
+  /** Whether the graph has the pooler layer. */
+  pooler: boolean;
+  /** The row length. */
+  maxSequenceLength: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -190,6 +206,21 @@ export async function readHfConfig(
     }
     throw new HfConfigError(`Cannot read ${file}: ${(e as Error).message}`);
   }
+  return { ...hfFamilyFor(config, type, file), config };
+}
+
+/**
+ * The family and architecture of a parsed config.json, for an encoder type (or
+ * `auto_transformer`: by `model_type`).
+ *
+ * @throws {HfConfigError} Unknown or unsupported type, a `model_type` that does not fit, or a bad
+ * key (the message names `file` and the key).
+ */
+export function hfFamilyFor(
+  config: Record<string, unknown>,
+  type = "auto_transformer",
+  file = "config.json",
+): { family: HfFamily; arch: HfArchitecture } {
   const modelType = typeof config.model_type === "string" ? config.model_type : undefined;
   let family: HfFamily | undefined;
   if (type === "auto_transformer") {
@@ -219,7 +250,7 @@ export async function readHfConfig(
       );
     }
   }
-  return { family, arch: family.architecture(config, file), config };
+  return { family, arch: family.architecture(config, file) };
 }
 
 /** The weights file of a folder: model.safetensors, else pytorch_model.bin. */
@@ -249,7 +280,7 @@ export async function loadHfEncoder(
   options: LoadHfEncoderOptions = {},
 ): Promise<HfEncoder> {
   const folder = await resolveHuggingFaceModel(nameOrPath, options.hub);
-  const { family, arch } = await readHfConfig(folder, options.type);
+  const { family, arch, config } = await readHfConfig(folder, options.type);
   const tokenizer = await loadHfTokenizer(folder);
   if (tokenizer.vocabSize > arch.vocabSize) {
     throw new HfConfigError(
@@ -286,11 +317,37 @@ export async function loadHfEncoder(
   const pooler = family.hasPooler && names.pooler !== undefined &&
     (weights === undefined ||
       [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
+  const spec: HfEncoderSpec = {
+    type: family.name,
+    config,
+    tokenizer: tokenizer.source,
+    pooler,
+    maxSequenceLength,
+  };
+  const built = createHfEncoder(spec, options, tokenizer, folder);
+  if (weights && weightsFile) {
+    assignHfWeights(built.graph, family, arch, weights, weightsFile);
+    built.weightsFile = weightsFile;
+  }
+  return built;
+}
+
+/**
+ * Build an encoder from its {@linkcode HfEncoderSpec} (no folder needed) with random weights:
+ * the reload path of a saved model, whose weights then come from the model's own checkpoint.
+ */
+export function createHfEncoder(
+  spec: HfEncoderSpec,
+  options: Omit<LoadHfEncoderOptions, "type" | "pretrained" | "hub" | "maxSequenceLength"> = {},
+  tokenizer: HfTokenizer = HfTokenizer.fromSource(spec.tokenizer),
+  folder = "<saved>",
+): HfEncoder {
+  const { family, arch } = hfFamilyFor(spec.config, spec.type, join(folder, "config.json"));
   const ids = tf.input({ shape: [null], dtype: "int32", name: `${options.scope ?? "hf"}/ids` });
   const graph = buildHfGraph(ids, family, arch, {
     scope: options.scope,
     reduceOutput: options.reduceOutput,
-    pooler,
+    pooler: spec.pooler,
     dropout: options.dropout,
     seed: options.seed,
   });
@@ -299,8 +356,17 @@ export async function loadHfEncoder(
     outputs: [graph.output, graph.sequence, graph.pooled],
     name: `${options.scope ?? "hf"}_${family.name}`.replace(/[^A-Za-z0-9_]/g, "_"),
   });
-  if (weights && weightsFile) assignHfWeights(graph, family, arch, weights, weightsFile);
-  return { family, arch, tokenizer, model, graph, weightsFile, pooler, folder, maxSequenceLength };
+  return {
+    family,
+    arch,
+    tokenizer,
+    model,
+    graph,
+    pooler: spec.pooler,
+    folder,
+    maxSequenceLength: spec.maxSequenceLength,
+    spec,
+  };
 }
 
 const FINGERPRINT_FILES = [

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { tf } from "../../../lib/compute/mod.ts";
 import {
+  createHfEncoder,
   encodeTexts,
   HF_FAMILIES,
   hfFolderFingerprint,
@@ -297,4 +298,18 @@ Deno.test("max_sequence_length is checked against the position table", async () 
     loadHfEncoder("no-such-org/no-such-model", { hub: { cacheDir: ROOT } }),
     (e: Error) => e.message.includes("no-such-org/no-such-model"),
   );
+});
+
+Deno.test("createHfEncoder() rebuilds an encoder from its JSON spec, without the folder", async () => {
+  const want = await expected("bert");
+  const enc = await loadHfEncoder(`${ROOT}bert`);
+  const spec = JSON.parse(JSON.stringify(enc.spec));
+  const again = createHfEncoder(spec);
+  assertEquals(again.pooler, true);
+  assertEquals([...again.tokenizer.encode(want.texts, { maxLength: 12 }).ids], want.ids.flat());
+  // Random weights until the checkpoint's are set: copy them over, and the outputs agree.
+  again.model.setWeights(enc.model.getWeights());
+  closeTo(run(again.model, want.ids)[0], want.pooled_output!, "rebuilt bert");
+  enc.model.dispose();
+  again.model.dispose();
 });
