@@ -312,6 +312,15 @@ export function assignHfWeights(
   file: string,
 ): void {
   const names = family.names(arch);
+  // Checkpoints converted from TensorFlow (bert-base-uncased's pytorch_model.bin) name the
+  // LayerNorm parameters gamma and beta; Hugging Face reads them as weight and bias.
+  if ([...source.keys()].some((k) => /\.(gamma|beta)$/.test(k))) {
+    source = new Map(
+      [...source].map((
+        [k, v],
+      ) => [k.replace(/\.gamma$/, ".weight").replace(/\.beta$/, ".bias"), v]),
+    );
+  }
   const prefix = stripPrefix(source.keys(), family, `${names.word}.weight`);
   const rules: NameRule[] = graph.bindings.map((b) => ({
     from: b.hfName,

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
-import { tf } from "../../../lib/compute/mod.ts";
+import { ready, tf } from "../../../lib/compute/mod.ts";
 import {
   createHfEncoder,
   encodeTexts,
@@ -9,6 +9,8 @@ import {
 } from "../../../lib/encoders/hf/mod.ts";
 import type { HfReduceOutput } from "../../../lib/encoders/hf/mod.ts";
 import { readWeights, writeSafetensors } from "../../../lib/pretrained/mod.ts";
+
+await ready({ compute: "auto", quiet: true });
 
 const ROOT = new URL("../../fixtures/hf/", import.meta.url).pathname;
 const TOLERANCE = 1e-4;
@@ -206,6 +208,22 @@ Deno.test("missing, unexpected and mis-shaped weights are listed", async () => {
       ok(e.message.includes("model.safetensors"), e.message);
       return true;
     });
+    // TensorFlow-converted checkpoints: LayerNorm.gamma / LayerNorm.beta.
+    const renamed = new Map(
+      [...(await readWeights(`${ROOT}bert/model.safetensors`))].map(([k, v]) => [
+        k.replace(/LayerNorm\.weight$/, "LayerNorm.gamma").replace(
+          /LayerNorm\.bias$/,
+          "LayerNorm.beta",
+        ),
+        v,
+      ]),
+    );
+    ok([...renamed.keys()].some((k) => k.endsWith("LayerNorm.gamma")));
+    await writeSafetensors(`${dir}/model.safetensors`, renamed);
+    const want = await expected("bert");
+    const old = await loadHfEncoder(dir);
+    closeTo(run(old.model, want.ids)[0], want.pooled_output!, "gamma/beta checkpoint");
+    old.model.dispose();
     await Deno.remove(`${dir}/model.safetensors`);
     await rejects(loadHfEncoder(dir), (e: Error) => e.message.includes("pytorch_model.bin"));
     // Random initialization needs no weights file.

@@ -6,7 +6,10 @@
  */
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
+import { ready } from "../../../lib/compute/mod.ts";
 import { loadTfjsGraphEncoder, loadTfjsGraphModel } from "../../../lib/encoders/hf/tfjs_graph.ts";
+
+await ready({ compute: "auto", quiet: true });
 
 const VERSION = "0.2.0";
 
