@@ -221,8 +221,10 @@ export class HfTokenizer {
       typeof padding?.pad_token === "string" ? padding.pad_token : undefined,
       "[PAD]",
       "<pad>",
-      // GPT-2 has none: pad with the end-of-text token, as Ludwig does.
+      // GPT-2 has none: pad with the end-of-text token, as Ludwig does; OpenAI GPT has
+      // neither: the unknown token (causal models never attend to the padding at the end).
       tokenText(config.eos_token),
+      tokenText(config.unk_token),
     ];
     let padToken: string | undefined;
     let padId: number | undefined;

@@ -36,7 +36,7 @@ import { BERT } from "./bert.ts";
 import { DEBERTA } from "./deberta.ts";
 import { DISTILBERT } from "./distilbert.ts";
 import { ELECTRA } from "./electra.ts";
-import { GPT2 } from "./gpt2.ts";
+import { GPT, GPT2 } from "./gpt2.ts";
 import { MT5, T5 } from "./t5.ts";
 import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
 import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
@@ -96,6 +96,7 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
   electra: ELECTRA,
   albert: ALBERT,
   gpt2: GPT2,
+  gpt: GPT,
   t5: T5,
   mt5: MT5,
   deberta: DEBERTA,
@@ -103,7 +104,6 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
 
 /** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
 export const HF_UNSUPPORTED: readonly string[] = [
-  "gpt",
   "ctrl",
   "flaubert",
   "longformer",
@@ -280,8 +280,15 @@ export async function loadHfEncoder(
   options: LoadHfEncoderOptions = {},
 ): Promise<HfEncoder> {
   const folder = await resolveHuggingFaceModel(nameOrPath, options.hub);
-  const { family, arch, config } = await readHfConfig(folder, options.type);
+  const read = await readHfConfig(folder, options.type);
+  const { family } = read;
+  let { arch, config } = read;
   const tokenizer = await loadHfTokenizer(folder);
+  if (config.pad_token_id === undefined || config.pad_token_id === null) {
+    // No pad id in config.json (GPT-2, OpenAI GPT): the tokenizer's.
+    config = { ...config, pad_token_id: tokenizer.padId };
+    arch = hfFamilyFor(config, family.name, join(folder, "config.json")).arch;
+  }
   if (tokenizer.vocabSize > arch.vocabSize) {
     throw new HfConfigError(
       `${join(folder, "config.json")}: "vocab_size" (${arch.vocabSize}) is smaller than the ` +

@@ -74,6 +74,7 @@ const FAMILIES = [
   "electra",
   "albert",
   "gpt2",
+  "gpt",
   "t5",
   "mt5",
   "deberta",
@@ -83,7 +84,7 @@ const FAMILIES = [
 /** The pooled output the reference gives: the pooler's, else the family's fallback. */
 function wantPooled(family: string, want: Expected): number[][] {
   if (want.pooled_output) return want.pooled_output;
-  if (family === "gpt2") return want.last_real;
+  if (family === "gpt2" || family === "gpt") return want.last_real;
   if (family === "t5" || family === "mt5") return want.mean_real;
   return want.cls;
 }
