@@ -19,6 +19,7 @@
 import { join } from "node:path";
 import { tf } from "../../compute/mod.ts";
 import {
+  type HuggingFaceDownloadOptions,
   type HuggingFaceOptions,
   resolveHuggingFaceModel,
   sha256File,
@@ -39,6 +40,7 @@ import { ELECTRA } from "./electra.ts";
 import { GPT, GPT2 } from "./gpt2.ts";
 import { MT5, T5 } from "./t5.ts";
 import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
+import { downloadHfModel } from "./hub.ts";
 import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
 
 export type {
@@ -77,6 +79,7 @@ export {
   type HfGraphOptions,
   readHfWeights,
 } from "./model.ts";
+export { downloadHfModel } from "./hub.ts";
 export {
   fileModelHandler,
   loadTfjsGraphEncoder,
@@ -141,6 +144,12 @@ export interface LoadHfEncoderOptions {
   maxSequenceLength?: number;
   /** Revision and cache folder when the name is resolved in the Hugging Face hub cache. */
   hub?: HuggingFaceOptions;
+  /**
+   * Download a hub model missing from the cache (with these options: endpoint, token,
+   * `onProgress`, …); default false: a missing model is an error that says where it was looked
+   * for.
+   */
+  download?: boolean | HuggingFaceDownloadOptions;
 }
 
 /** A loaded encoder. */
@@ -279,7 +288,14 @@ export async function loadHfEncoder(
   nameOrPath: string,
   options: LoadHfEncoderOptions = {},
 ): Promise<HfEncoder> {
-  const folder = await resolveHuggingFaceModel(nameOrPath, options.hub);
+  let folder: string;
+  try {
+    folder = await resolveHuggingFaceModel(nameOrPath, options.hub);
+  } catch (error) {
+    if (!options.download || !(error instanceof WeightsError)) throw error;
+    const extra = typeof options.download === "object" ? options.download : {};
+    folder = await downloadHfModel(nameOrPath, { ...options.hub, ...extra });
+  }
   const read = await readHfConfig(folder, options.type);
   const { family } = read;
   let { arch, config } = read;

@@ -332,3 +332,46 @@ Deno.test("createHfEncoder() rebuilds an encoder from its JSON spec, without the
   enc.model.dispose();
   again.model.dispose();
 });
+
+Deno.test("a hub model missing from the cache is downloaded into it (fake hub)", async () => {
+  const cache = await Deno.makeTempDir();
+  const requested: string[] = [];
+  const commit = "c".repeat(40);
+  const hub: typeof fetch = async (input) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const file = url.split("/resolve/main/")[1];
+    requested.push(file);
+    try {
+      const body = await Deno.readFile(`${ROOT}roberta/${file}`);
+      return new Response(body, {
+        headers: { "x-repo-commit": commit, "content-length": String(body.byteLength) },
+      });
+    } catch {
+      return new Response("no", { status: 404, statusText: "Not Found" });
+    }
+  };
+  try {
+    let bytes = 0;
+    const enc = await loadHfEncoder("org/tiny-roberta", {
+      hub: { cacheDir: cache },
+      download: {
+        fetch: hub,
+        endpoint: "https://hub.invalid",
+        onProgress: (p) => (bytes = p.received),
+      },
+    });
+    ok(bytes > 0);
+    assertEquals(enc.folder, `${cache}/models--org--tiny-roberta/snapshots/${commit}`);
+    ok(requested.includes("model.safetensors") && !requested.includes("pytorch_model.bin"));
+    const want = await expected("roberta");
+    closeTo(run(enc.model, want.ids)[0], want.pooled_output!, "downloaded roberta");
+    enc.model.dispose();
+    // Cached now: no request.
+    requested.length = 0;
+    const again = await loadHfEncoder("org/tiny-roberta", { hub: { cacheDir: cache } });
+    assertEquals(requested, []);
+    again.model.dispose();
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});
