@@ -48,6 +48,8 @@ export interface HfArchitecture {
   relativeMaxDistance?: number;
   /** T5 v1.1 / mT5: gated feed-forward (`wi_0`, `wi_1`). */
   gatedFfn?: boolean;
+  /** FlauBERT's `pre_norm`: layer norms before attention and feed-forward. */
+  preNorm?: boolean;
   /** DeBERTa v2/v3: the disentangled attention's settings (absent: no relative attention). */
   relativeAttention?: {
     c2p: boolean;
@@ -136,6 +138,8 @@ export interface HfFamily {
   ) => { sequence: tf.SymbolicTensor; pooled?: tf.SymbolicTensor };
   /** The special tokens the tokenizer puts at each end (dropped by the reductions); default both. */
   specialTokens?: { first: boolean; last: boolean };
+  /** Its tokenizer cannot be rebuilt from legacy vocabulary files: tokenizer.json is required. */
+  needsTokenizerJson?: boolean;
   /** The pooled output without a pooler: the first token (default), the last real one, or the mean. */
   poolFallback?: "first" | "last" | "mean";
 }

@@ -42,6 +42,7 @@ import { MT5, T5 } from "./t5.ts";
 import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
 import { downloadHfModel } from "./hub.ts";
 import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
+import { FLAUBERT, XLM } from "./xlm.ts";
 
 export type {
   HfActivation,
@@ -103,15 +104,15 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
   t5: T5,
   mt5: MT5,
   deberta: DEBERTA,
+  xlm: XLM,
+  flaubert: FLAUBERT,
 };
 
 /** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
 export const HF_UNSUPPORTED: readonly string[] = [
   "ctrl",
-  "flaubert",
   "longformer",
   "transformer_xl",
-  "xlm",
   "xlnet",
 ];
 
@@ -299,6 +300,12 @@ export async function loadHfEncoder(
   const read = await readHfConfig(folder, options.type);
   const { family } = read;
   let { arch, config } = read;
+  if (family.needsTokenizerJson && !(await exists(join(folder, "tokenizer.json")))) {
+    throw new HfConfigError(
+      `The model folder "${folder}" has no tokenizer.json, which ${family.name} models need ` +
+        `(their Moses + BPE vocabulary files are not read)`,
+    );
+  }
   const tokenizer = await loadHfTokenizer(folder);
   if (config.pad_token_id === undefined || config.pad_token_id === null) {
     // No pad id in config.json (GPT-2, OpenAI GPT): the tokenizer's.

@@ -79,6 +79,8 @@ const FAMILIES = [
   "mt5",
   "deberta",
   "deberta_v2",
+  "xlm",
+  "flaubert",
 ];
 
 /** The pooled output the reference gives: the pooler's, else the family's fallback. */
@@ -242,8 +244,8 @@ Deno.test("config.json errors name the file and the key", async () => {
     (e: Error) => e.message.includes('model_type "bert" does not fit the encoder type "roberta"'),
   );
   await rejects(
-    loadHfEncoder(`${ROOT}bert`, { type: "xlnet" }),
-    (e: Error) => e.message.includes('"xlnet" is not supported yet'),
+    loadHfEncoder(`${ROOT}bert`, { type: "longformer" }),
+    (e: Error) => e.message.includes('"longformer" is not supported yet'),
   );
   const dir = await Deno.makeTempDir();
   try {
@@ -261,6 +263,11 @@ Deno.test("config.json errors name the file and the key", async () => {
       JSON.stringify({ ...config, model_type: "xlnet" }),
     );
     await rejects(loadHfEncoder(dir), (e: Error) => e.message.includes('model_type "xlnet"'));
+    // XLM-family tokenizers are read from tokenizer.json only.
+    const xlm = JSON.parse(await Deno.readTextFile(`${ROOT}xlm/config.json`));
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(xlm));
+    await Deno.writeTextFile(`${dir}/vocab.json`, "{}");
+    await rejects(loadHfEncoder(dir), (e: Error) => e.message.includes("no tokenizer.json"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
