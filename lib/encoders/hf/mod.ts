@@ -1,9 +1,10 @@
 /**
  * Pretrained text encoders from Hugging Face model folders (`config.json`, a tokenizer, and
- * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API: `bert`, `distilbert`,
- * `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `gpt2`, `t5`, `mt5` (their encoders),
- * `deberta` (v2/v3)
- * ({@linkcode HF_FAMILIES}).
+ * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API ({@linkcode HF_FAMILIES}):
+ * `bert`, `distilbert`, `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `deberta`
+ * (v2/v3), `gpt2`, `gpt`, `t5` and `mt5` (their encoders), `xlm`, `flaubert`, and
+ * `auto_transformer` (chosen by `model_type`); Ludwig's `ctrl`, `longformer`, `transformer_xl`
+ * and `xlnet` are rejected ({@linkcode HF_UNSUPPORTED}).
  *
  * - {@linkcode loadHfEncoder} reads a folder into an {@linkcode HfEncoder}: its tokenizer, its
  *   architecture, and a `tf.LayersModel` from token ids to the `reduce_output` result with the

@@ -374,7 +374,7 @@ export async function readHfWeights(file: string): Promise<NamedTensors> {
 export interface EncodeTextsOptions {
   /** Texts per forward pass; default 32. */
   batchSize?: number;
-  /** Row length, special tokens included; default the tokenizer's model max length, capped. */
+  /** Row length, special tokens included (an encoder's `maxSequenceLength`). */
   maxLength: number;
 }
 
