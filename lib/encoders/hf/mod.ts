@@ -2,9 +2,9 @@
  * Pretrained text encoders from Hugging Face model folders (`config.json`, a tokenizer, and
  * `model.safetensors` or `pytorch_model.bin`), on the TF.js layers API ({@linkcode HF_FAMILIES}):
  * `bert`, `distilbert`, `roberta`, `xlmroberta`, `camembert`, `electra`, `albert`, `deberta`
- * (v2/v3), `gpt2`, `gpt`, `t5` and `mt5` (their encoders), `xlm`, `flaubert`, and
- * `auto_transformer` (chosen by `model_type`); Ludwig's `ctrl`, `longformer`, `transformer_xl`
- * and `xlnet` are rejected ({@linkcode HF_UNSUPPORTED}).
+ * (v2/v3), `gpt2`, `gpt`, `t5` and `mt5` (their encoders), `xlm`, `flaubert`, `longformer`
+ * (short sequences, no global attention), and `auto_transformer` (chosen by `model_type`);
+ * Ludwig's `ctrl`, `transformer_xl` and `xlnet` are rejected ({@linkcode HF_UNSUPPORTED}).
  *
  * - {@linkcode loadHfEncoder} reads a folder into an {@linkcode HfEncoder}: its tokenizer, its
  *   architecture, and a `tf.LayersModel` from token ids to the `reduce_output` result with the
@@ -42,7 +42,7 @@ import { GPT, GPT2 } from "./gpt2.ts";
 import { MT5, T5 } from "./t5.ts";
 import { assignHfWeights, buildHfGraph, type HfGraph, readHfWeights } from "./model.ts";
 import { downloadHfModel } from "./hub.ts";
-import { CAMEMBERT, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
+import { CAMEMBERT, LONGFORMER, ROBERTA, XLM_ROBERTA } from "./roberta.ts";
 import { FLAUBERT, XLM } from "./xlm.ts";
 
 export type {
@@ -107,12 +107,12 @@ export const HF_FAMILIES: Readonly<Record<string, HfFamily>> = {
   deberta: DEBERTA,
   xlm: XLM,
   flaubert: FLAUBERT,
+  longformer: LONGFORMER,
 };
 
 /** Ludwig's Hugging Face encoder types that are not built here (yet), for messages. */
 export const HF_UNSUPPORTED: readonly string[] = [
   "ctrl",
-  "longformer",
   "transformer_xl",
   "xlnet",
 ];

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { BERT_EMBEDDINGS, bertBlock, bertStyleArchitecture, type HfFamily } from "./_family.ts";
+import {
+  BERT_EMBEDDINGS,
+  bertBlock,
+  bertStyleArchitecture,
+  HfConfigError,
+  type HfFamily,
+} from "./_family.ts";
 
 const HEADS: readonly RegExp[] = [
   /lm_head\..*/,
@@ -45,3 +51,33 @@ export const ROBERTA: HfFamily = robertaFamily("roberta", ["roberta"], "cls_pool
 export const XLM_ROBERTA: HfFamily = robertaFamily("xlmroberta", ["xlm-roberta"], "cls_pooled");
 /** The `camembert` family. */
 export const CAMEMBERT: HfFamily = robertaFamily("camembert", ["camembert"], "sum");
+
+/**
+ * The `longformer` family, as far as it is RoBERTa: with no global attention (Ludwig passes
+ * none), each token attends to the tokens within half the `attention_window` on either side,
+ * which is full attention while the sequence fits in that reach; so `max_sequence_length` is
+ * capped at `min(attention_window) / 2 + 1`, and the unused `*_global` projections are ignored.
+ */
+export const LONGFORMER: HfFamily = (() => {
+  const base = robertaFamily("longformer", ["longformer"], "cls_pooled");
+  return {
+    ...base,
+    prefixes: ["longformer."],
+    ignore: [...base.ignore, /encoder\.layer\.\d+\.attention\.self\.(query|key|value)_global\..*/],
+    architecture: (config, file) => {
+      const arch = base.architecture(config, file);
+      const window = config.attention_window;
+      const windows = Array.isArray(window) ? window : [window ?? 512];
+      if (windows.some((w) => typeof w !== "number" || !Number.isInteger(w) || w < 2)) {
+        throw new HfConfigError(
+          `${file}: "attention_window" must be an even integer or one per layer, got ${
+            JSON.stringify(window)
+          }`,
+        );
+      }
+      const reach = Math.min(...(windows as number[])) / 2 + 1;
+      arch.maxSequenceLength = Math.min(arch.maxSequenceLength, reach);
+      return arch;
+    },
+  };
+})();

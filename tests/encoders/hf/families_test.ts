@@ -81,6 +81,7 @@ const FAMILIES = [
   "deberta_v2",
   "xlm",
   "flaubert",
+  "longformer",
 ];
 
 /** The pooled output the reference gives: the pooler's, else the family's fallback. */
@@ -244,8 +245,8 @@ Deno.test("config.json errors name the file and the key", async () => {
     (e: Error) => e.message.includes('model_type "bert" does not fit the encoder type "roberta"'),
   );
   await rejects(
-    loadHfEncoder(`${ROOT}bert`, { type: "longformer" }),
-    (e: Error) => e.message.includes('"longformer" is not supported yet'),
+    loadHfEncoder(`${ROOT}bert`, { type: "xlnet" }),
+    (e: Error) => e.message.includes('"xlnet" is not supported yet'),
   );
   const dir = await Deno.makeTempDir();
   try {
@@ -316,6 +317,14 @@ Deno.test("max_sequence_length is checked against the position table", async () 
   // 42 positions, padding_idx 1: 40 usable.
   assertEquals([enc.arch.maxSequenceLength, enc.maxSequenceLength], [40, 40]);
   enc.model.dispose();
+  // Longformer: attention windows 24 and 32 reach 13 tokens.
+  const longformer = await loadHfEncoder(`${ROOT}longformer`);
+  assertEquals(longformer.maxSequenceLength, 13);
+  longformer.model.dispose();
+  await rejects(
+    loadHfEncoder(`${ROOT}longformer`, { maxSequenceLength: 14 }),
+    (e: Error) => e.message.includes("max_sequence_length 14"),
+  );
   await rejects(
     loadHfEncoder(`${ROOT}roberta`, { maxSequenceLength: 41 }),
     (e: Error) => e.message.includes("max_sequence_length 41") && e.message.includes("40"),
