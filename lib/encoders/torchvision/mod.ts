@@ -1,0 +1,38 @@
+/**
+ * The torchvision encoder families (Ludwig 0.7's `resnet`, `vgg`, `vit` …): each family module
+ * exports a {@linkcode FamilyTable} (variants, weights files, preprocessing, builder) whose
+ * models equal torchvision's with the last classification layer removed. Shared blocks, the
+ * state_dict loader and the deterministic test-weight formula are in `_core.ts`.
+ *
+ * @module
+ */
+export {
+  applyFormulaWeights,
+  applyStateDict,
+  type ApplyStateDictOptions,
+  type BuildOptions,
+  type FamilyTable,
+  formulaInput,
+  formulaStateDict,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type Preprocessing,
+  torchWeightTargets,
+  type VariantEntry,
+  variantEntry,
+  variantNames,
+  type WeightTarget,
+} from "./_core.ts";
+import type { FamilyTable } from "./_core.ts";
+
+// ---- Families: each helper adds one import line below and one entry in FAMILIES ----
+// (V1)
+// (V2)
+// (V3)
+
+/** The families by Ludwig encoder type. */
+export const FAMILIES: Readonly<Record<string, FamilyTable>> = {
+  // (V1)
+  // (V2)
+  // (V3)
+};
