@@ -1108,6 +1108,8 @@ export interface ApplyStateDictOptions {
   ignore?: readonly (string | RegExp)[];
   /** Prefixes stripped from the file's names when present (e.g. `module.` of DataParallel). */
   stripPrefixes?: readonly string[];
+  /** Renames a file's names (after stripping) to the model's (e.g. densenet's old names). */
+  rename?: (name: string) => string;
   /** The file, for messages. */
   file: string;
 }
@@ -1138,6 +1140,7 @@ export function applyStateDict(
         break;
       }
     }
+    if (options.rename) name = options.rename(name);
     if (!ignored(name)) received.set(name, t);
   }
   const expected = new Map([...targets].map(([n, t]) => [n, t.torchShape]));
@@ -1253,12 +1256,79 @@ export interface FamilyTable<A = unknown> {
   minInputSize: number;
   /** State_dict entries of the removed head (and auxiliary heads) to skip when loading. */
   ignoreWeights: readonly RegExp[];
+  /** Maps names of older checkpoints to the module names (densenet's `norm.1` → `norm1`). */
+  renameWeights?: (name: string) => string;
   /**
    * Builds the encoder on `input` (`[batch, h, w, 3]`, normalized): `[batch, featureSize]`.
    *
    * @throws {RangeError} An unknown variant or an input too small.
    */
   build(input: Symbolic, variant: string, opts?: BuildOptions): Symbolic;
+}
+
+/**
+ * The `[height, width, channels]` of an encoder input, or a RangeError when it is not a known
+ * `[batch, h, w, 3]` of at least `minSize` pixels.
+ */
+export function imageInput(x: Symbolic, type: string, minSize: number): [number, number, number] {
+  const [h, w, c] = spatial(x, `the ${type} encoder`);
+  if (c !== 3) {
+    throw new RangeError(
+      `Cannot build the ${type} encoder: it takes 3-channel images, received ${c}`,
+    );
+  }
+  if (h < minSize || w < minSize) {
+    throw new RangeError(
+      `Cannot build the ${type} encoder: images must be at least ${minSize}x${minSize}, received ${h}x${w}`,
+    );
+  }
+  return [h, w, c];
+}
+
+/**
+ * googlenet/inception's `transform_input` (pretrained weights expect it): channel c becomes
+ * `x · std[c] / 0.5 + (mean[c] − 0.5) / 0.5`.
+ */
+export class ChannelAffine extends tf.layers.Layer {
+  /** Serialization name. */
+  static className = "SonataChannelAffine";
+  /** Per-channel factors. */
+  readonly scale: number[];
+  /** Per-channel offsets. */
+  readonly shift: number[];
+
+  /** @param args `scale`, `shift` per channel. */
+  constructor(args: { scale: number[]; shift: number[]; name?: string }) {
+    super(args);
+    this.scale = [...args.scale];
+    this.shift = [...args.shift];
+  }
+
+  /** See `tf.layers.Layer`. */
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.add(tf.mul(x, tf.tensor1d(this.scale)), tf.tensor1d(this.shift));
+    });
+  }
+
+  /** See `tf.layers.Layer`. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), scale: this.scale, shift: this.shift };
+  }
+}
+tf.serialization.registerClass(ChannelAffine);
+
+/** torchvision's `transform_input` of googlenet and inception_v3 as a layer. */
+export function transformInput(x: Symbolic, name: string): Symbolic {
+  return apply(
+    new ChannelAffine({
+      scale: IMAGENET_STD.map((s) => s / 0.5),
+      shift: IMAGENET_MEAN.map((m) => (m - 0.5) / 0.5),
+      name,
+    }),
+    x,
+  );
 }
 
 /** The variant names of a family (for a zod enum). */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../../lib/compute/mod.ts";
 import {
   applyFormulaWeights,
+  type FamilyTable,
   formulaInput,
   type Symbolic,
 } from "../../../lib/encoders/torchvision/_core.ts";
@@ -87,4 +88,47 @@ export async function compareWithTorch(
   y.dispose();
   assert.deepEqual(shape, fixture.output_shape, `${stem}: output shape`);
   return { error: relativeError(fixture, got), model, shape };
+}
+
+/**
+ * Registers the torchvision comparison test of `table`'s `variant` against fixture `stem`
+ * (`slow`: only with SONATA_SLOW=1, and said so in the name). With `TV_REPORT=<file>` each run
+ * appends `stem error seconds` to that file.
+ */
+export function familyTest(
+  table: FamilyTable,
+  variant: string,
+  stem: string,
+  options: { slow?: boolean; tolerance?: number; pretrained?: boolean } = {},
+): void {
+  const slow = options.slow ?? false;
+  const tolerance = options.tolerance ?? 1e-4;
+  Deno.test({
+    name: `torchvision ${table.type} ${variant} equals torchvision within ${tolerance}${
+      slow ? " (slow lane: SONATA_SLOW=1)" : ""
+    }`,
+    ignore: slow && !SLOW,
+    fn: async () => {
+      const start = performance.now();
+      const { error, model } = await compareWithTorch(
+        stem,
+        (x) => table.build(x, variant, { pretrained: options.pretrained }),
+      );
+      const entry = table.variants[variant];
+      assert.equal(model.outputs[0].shape[1], entry.featureSize, "featureSize");
+      model.dispose();
+      const seconds = (performance.now() - start) / 1000;
+      const report = Deno.env.get("TV_REPORT");
+      if (report) {
+        await Deno.writeTextFile(
+          report,
+          `${stem} ${error.toExponential(2)} ${seconds.toFixed(1)}\n`,
+          {
+            append: true,
+          },
+        );
+      }
+      assert.ok(error < tolerance, `${stem}: relative error ${error}`);
+    },
+  });
 }
