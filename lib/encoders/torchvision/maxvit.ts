@@ -31,8 +31,8 @@ import {
   squeezeExcitation,
   type Symbolic,
   torchvisionUrl,
-  variantEntry,
   type VariantEntry,
+  variantEntry,
 } from "./_core.ts";
 import { IMAGENET_MEAN, IMAGENET_STD } from "./_core.ts";
 import { MaxVitPartition, TorchAttention } from "./_blocks_attention.ts";

@@ -29,10 +29,18 @@ import type { FamilyTable } from "./_core.ts";
 // (V1)
 // (V2)
 // (V3)
+import { CONVNEXT } from "./convnext.ts";
+import { MAXVIT } from "./maxvit.ts";
+import { SWIN } from "./swin.ts";
+import { VIT } from "./vit.ts";
 
 /** The families by Ludwig encoder type. */
 export const FAMILIES: Readonly<Record<string, FamilyTable>> = {
   // (V1)
   // (V2)
   // (V3)
+  convnext: CONVNEXT,
+  maxvit: MAXVIT,
+  swin_transformer: SWIN,
+  vit: VIT,
 };

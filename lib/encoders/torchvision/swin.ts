@@ -28,8 +28,8 @@ import {
   linear,
   type Symbolic,
   torchvisionUrl,
-  variantEntry,
   type VariantEntry,
+  variantEntry,
 } from "./_core.ts";
 import { SwinPatchGather, SwinWindows, TorchAttention } from "./_blocks_attention.ts";
 
@@ -116,7 +116,11 @@ export function buildSwin(input: Symbolic, variant: string, opts: BuildOptions =
       const shift: [number, number] = [win >= padH ? 0 : half, win >= padW ? 0 : half];
       const shifted = shift[0] + shift[1] > 0;
       let y = layerNorm(x, { name: `${path}.norm1`, eps: EPS });
-      const geometry = { window: [win, win] as [number, number], shift, size: [h, w] as [number, number] };
+      const geometry = {
+        window: [win, win] as [number, number],
+        shift,
+        size: [h, w] as [number, number],
+      };
       y = new SwinWindows({ ...geometry, inverse: false, name: `${path}.attn_windows` })
         .apply(y) as Symbolic;
       y = new TorchAttention({

@@ -22,8 +22,8 @@ import {
   linear,
   type Symbolic,
   torchvisionUrl,
-  variantEntry,
   type VariantEntry,
+  variantEntry,
 } from "./_core.ts";
 import { ClassTokenPositions, TorchAttention } from "./_blocks_attention.ts";
 

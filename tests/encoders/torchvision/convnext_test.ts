@@ -25,4 +25,3 @@ for (const variant of Object.keys(CONVNEXT.variants)) {
     },
   });
 }
-

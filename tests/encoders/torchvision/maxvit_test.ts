@@ -18,6 +18,12 @@ Deno.test("maxvit t equals torchvision", async () => {
 
 Deno.test("maxvit rejects an image whose block inputs do not divide by 7", () => {
   const input = tf.input({ shape: [192, 192, 3] });
-  assert.throws(() => MAXVIT.build(input, "t"), /partition size 7 \(224x224 or 223x223\), received 192x192/);
-  assert.throws(() => MAXVIT.build(input, "b"), /Unknown maxvit model_variant "b"; expected one of: t/);
+  assert.throws(
+    () => MAXVIT.build(input, "t"),
+    /partition size 7 \(224x224 or 223x223\), received 192x192/,
+  );
+  assert.throws(
+    () => MAXVIT.build(input, "b"),
+    /Unknown maxvit model_variant "b"; expected one of: t/,
+  );
 });

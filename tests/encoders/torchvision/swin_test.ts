@@ -13,7 +13,9 @@ await ready({ compute: "auto", quiet: true });
 for (const variant of Object.keys(SWIN.variants)) {
   const slow = variant !== "t";
   Deno.test({
-    name: `swin_transformer ${variant} equals torchvision${slow ? " (slow lane: SONATA_SLOW=1)" : ""}`,
+    name: `swin_transformer ${variant} equals torchvision${
+      slow ? " (slow lane: SONATA_SLOW=1)" : ""
+    }`,
     ignore: slow && !SLOW,
     fn: async () => {
       const { error, model, shape } = await compareWithTorch(
@@ -26,4 +28,3 @@ for (const variant of Object.keys(SWIN.variants)) {
     },
   });
 }
-

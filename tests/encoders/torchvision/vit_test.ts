@@ -26,4 +26,3 @@ for (const variant of Object.keys(VIT.variants)) {
     },
   });
 }
-
