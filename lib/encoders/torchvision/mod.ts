@@ -28,6 +28,11 @@ import type { FamilyTable } from "./_core.ts";
 // ---- Families: each helper adds one import line below and one entry in FAMILIES ----
 // (V1)
 // (V2)
+import { EFFICIENTNET } from "./efficientnet.ts";
+import { MNASNET } from "./mnasnet.ts";
+import { MOBILENET_V2, MOBILENET_V3 } from "./mobilenet.ts";
+import { REGNET } from "./regnet.ts";
+import { SHUFFLENET_V2 } from "./shufflenet.ts";
 // (V3)
 import { CONVNEXT } from "./convnext.ts";
 import { MAXVIT } from "./maxvit.ts";
@@ -38,6 +43,12 @@ import { VIT } from "./vit.ts";
 export const FAMILIES: Readonly<Record<string, FamilyTable>> = {
   // (V1)
   // (V2)
+  efficientnet: EFFICIENTNET,
+  mnasnet: MNASNET,
+  mobilenetv2: MOBILENET_V2,
+  mobilenetv3: MOBILENET_V3,
+  regnet: REGNET,
+  shufflenet_v2: SHUFFLENET_V2,
   // (V3)
   convnext: CONVNEXT,
   maxvit: MAXVIT,
