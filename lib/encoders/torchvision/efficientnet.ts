@@ -19,6 +19,7 @@ import {
   dropout,
   type FamilyTable,
   flatten,
+  imageInput,
   IMAGENET_MEAN,
   IMAGENET_STD,
   type Preprocessing,
@@ -355,9 +356,10 @@ export const EFFICIENTNET: FamilyTable<EfficientNetArch> = {
   type: "efficientnet",
   variants: EFFICIENTNET_VARIANTS,
   defaultVariant: "b0",
-  minInputSize: 32,
+  minInputSize: 1,
   ignoreWeights: [/^classifier\.1\./],
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
+    imageInput(input, EFFICIENTNET.type, EFFICIENTNET.minInputSize);
     return buildEfficientNet(input, variantEntry(EFFICIENTNET, variant).arch, opts.prefix ?? "");
   },
 };

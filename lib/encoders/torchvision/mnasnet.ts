@@ -16,6 +16,7 @@ import {
   conv2d,
   dropout,
   type FamilyTable,
+  imageInput,
   imagenetTransform,
   relu,
   type Symbolic,
@@ -59,8 +60,7 @@ const STACKS = [
 
 function buildMnasNet(input: Symbolic, arch: MnasNetArch, prefix: string): Symbolic {
   const p = (s: string) => prefix + s;
-  const bn = (x: Symbolic, name: string) =>
-    batchNorm(x, { name, momentum: MNASNET_BN_MOMENTUM });
+  const bn = (x: Symbolic, name: string) => batchNorm(x, { name, momentum: MNASNET_BN_MOMENTUM });
   const d = mnasnetDepths(arch.alpha);
   let h = conv2d(input, {
     name: p("layers.0"),
@@ -141,9 +141,10 @@ export const MNASNET: FamilyTable<MnasNetArch> = {
   type: "mnasnet",
   variants: MNASNET_VARIANTS,
   defaultVariant: "0_5",
-  minInputSize: 32,
+  minInputSize: 1,
   ignoreWeights: [/^classifier\.1\./],
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
+    imageInput(input, MNASNET.type, MNASNET.minInputSize);
     return buildMnasNet(input, variantEntry(MNASNET, variant).arch, opts.prefix ?? "");
   },
 };

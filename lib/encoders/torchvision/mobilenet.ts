@@ -20,6 +20,7 @@ import {
   dropout,
   type FamilyTable,
   flatten,
+  imageInput,
   imagenetTransform,
   linear,
   squeezeExcitation,
@@ -125,9 +126,10 @@ export const MOBILENET_V2: FamilyTable<MobileNetV2Arch> = {
   type: "mobilenetv2",
   variants: MOBILENET_V2_VARIANTS,
   defaultVariant: "base",
-  minInputSize: 32,
+  minInputSize: 1,
   ignoreWeights: [/^classifier\.1\./],
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
+    imageInput(input, MOBILENET_V2.type, MOBILENET_V2.minInputSize);
     const entry = variantEntry(MOBILENET_V2, variant);
     return buildMobileNetV2(input, entry.arch, opts.prefix ?? "");
   },
@@ -307,9 +309,10 @@ export const MOBILENET_V3: FamilyTable<MobileNetV3Arch> = {
   type: "mobilenetv3",
   variants: MOBILENET_V3_VARIANTS,
   defaultVariant: "small",
-  minInputSize: 32,
+  minInputSize: 1,
   ignoreWeights: [/^classifier\.3\./],
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
+    imageInput(input, MOBILENET_V3.type, MOBILENET_V3.minInputSize);
     const entry = variantEntry(MOBILENET_V3, variant);
     return buildMobileNetV3(input, entry.arch, opts.prefix ?? "");
   },

@@ -15,6 +15,7 @@ import {
   concat,
   conv2d,
   type FamilyTable,
+  imageInput,
   imagenetTransform,
   maxPool2d,
   relu,
@@ -126,9 +127,10 @@ export const SHUFFLENET_V2: FamilyTable<ShuffleNetV2Arch> = {
   type: "shufflenet_v2",
   variants: SHUFFLENET_V2_VARIANTS,
   defaultVariant: "x0_5",
-  minInputSize: 32,
+  minInputSize: 1,
   ignoreWeights: [/^fc\./],
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
+    imageInput(input, SHUFFLENET_V2.type, SHUFFLENET_V2.minInputSize);
     return buildShuffleNetV2(
       input,
       variantEntry(SHUFFLENET_V2, variant).arch,

@@ -8,4 +8,4 @@ import { torchvisionEqualityTests } from "./_mobile_cases.ts";
 
 await ready({ compute: "auto", quiet: true });
 
-torchvisionEqualityTests(EFFICIENTNET, ["b0"]);
+torchvisionEqualityTests(EFFICIENTNET, ["b0"], ["b0"]);

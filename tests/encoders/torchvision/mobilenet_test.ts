@@ -9,4 +9,4 @@ import { torchvisionEqualityTests } from "./_mobile_cases.ts";
 await ready({ compute: "auto", quiet: true });
 
 torchvisionEqualityTests(MOBILENET_V2, ["base"]);
-torchvisionEqualityTests(MOBILENET_V3, ["small"]);
+torchvisionEqualityTests(MOBILENET_V3, ["small"], ["small"]);

@@ -5,4 +5,4 @@ import { torchvisionEqualityTests } from "./_mobile_cases.ts";
 
 await ready({ compute: "auto", quiet: true });
 
-torchvisionEqualityTests(SHUFFLENET_V2, ["x0_5"]);
+torchvisionEqualityTests(SHUFFLENET_V2, ["x0_5"], ["x0_5"]);
