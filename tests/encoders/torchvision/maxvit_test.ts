@@ -1,17 +1,18 @@
 /**
  * MaxViT t equals torchvision 0.14's (formula weights, eval mode, classifier[-1] removed) within
- * 1e-4 relative on a 224×224 input (its only variant, in the normal lane).
+ * 1e-4 relative on a 224×224 input (its only variant, in the normal lane), its weights loaded
+ * from a file with torchvision's full state_dict names.
  */
 import assert from "node:assert/strict";
 import { ready, tf } from "../../../lib/compute/mod.ts";
 import { MAXVIT } from "../../../lib/encoders/torchvision/maxvit.ts";
-import { compareWithTorch } from "./_fixture.ts";
+import { compareThroughTorchvisionNames } from "./_v3_keys.ts";
 
 await ready({ compute: "auto", quiet: true });
 
 Deno.test("maxvit t equals torchvision", async () => {
-  const { error, model, shape } = await compareWithTorch("maxvit_t", (x) => MAXVIT.build(x, "t"));
-  model.dispose();
+  const { error, shape, loaded } = await compareThroughTorchvisionNames(MAXVIT, "t", "maxvit_t");
+  assert.ok(loaded > 100, `${loaded} tensors loaded`);
   assert.deepEqual(shape, [1, MAXVIT.variants.t.featureSize]);
   assert.ok(error < 1e-4, `relative error ${error}`);
 });
