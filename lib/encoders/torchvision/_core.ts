@@ -1331,6 +1331,29 @@ export function transformInput(x: Symbolic, name: string): Symbolic {
   );
 }
 
+/**
+ * Loads a torchvision state_dict of `table`'s architecture into the encoder under `prefix`:
+ * {@linkcode applyStateDict} with the family's ignored head weights, its renames of older
+ * checkpoint names, and DataParallel's `module.` prefix stripped.
+ *
+ * @returns The number of tensors loaded.
+ * @throws {WeightsError} Missing, unexpected or mis-shaped tensors, listed.
+ */
+export function loadFamilyWeights(
+  model: tf.LayersModel,
+  table: FamilyTable,
+  tensors: NamedTensors,
+  options: { prefix?: string; file: string },
+): number {
+  return applyStateDict(model, tensors, {
+    prefix: options.prefix,
+    file: options.file,
+    ignore: table.ignoreWeights,
+    rename: table.renameWeights,
+    stripPrefixes: ["module."],
+  });
+}
+
 /** The variant names of a family (for a zod enum). */
 export function variantNames(table: FamilyTable): [string, ...string[]] {
   return Object.keys(table.variants) as [string, ...string[]];

@@ -16,6 +16,7 @@ export {
   formulaStateDict,
   IMAGENET_MEAN,
   IMAGENET_STD,
+  loadFamilyWeights,
   type Preprocessing,
   torchWeightTargets,
   type VariantEntry,
@@ -27,6 +28,11 @@ import type { FamilyTable } from "./_core.ts";
 
 // ---- Families: each helper adds one import line below and one entry in FAMILIES ----
 // (V1)
+import { DENSENET } from "./densenet.ts";
+import { GOOGLENET, INCEPTION_V3 } from "./googlenet.ts";
+import { RESNET, RESNEXT, WIDE_RESNET } from "./resnet.ts";
+import { SQUEEZENET } from "./squeezenet.ts";
+import { ALEXNET, VGG } from "./vgg.ts";
 // (V2)
 import { EFFICIENTNET } from "./efficientnet.ts";
 import { MNASNET } from "./mnasnet.ts";
@@ -42,6 +48,15 @@ import { VIT } from "./vit.ts";
 /** The families by Ludwig encoder type. */
 export const FAMILIES: Readonly<Record<string, FamilyTable>> = {
   // (V1)
+  alexnet: ALEXNET,
+  densenet: DENSENET,
+  googlenet: GOOGLENET,
+  inceptionv3: INCEPTION_V3,
+  resnet: RESNET,
+  resnext: RESNEXT,
+  squeezenet: SQUEEZENET,
+  vgg: VGG,
+  wide_resnet: WIDE_RESNET,
   // (V2)
   efficientnet: EFFICIENTNET,
   mnasnet: MNASNET,

@@ -28,8 +28,8 @@ export interface SqueezenetArch {
   version: "1_0" | "1_1";
 }
 
-/** A Fire module: squeeze 1×1, then expand 1×1 and 3×3, concatenated. */
-function fire(x: Symbolic, name: string, squeeze: number, e1: number, e3: number): Symbolic {
+/** A Fire module (`name` its module path): squeeze 1×1, then expand 1×1 and 3×3, concatenated. */
+export function fire(x: Symbolic, name: string, squeeze: number, e1: number, e3: number): Symbolic {
   const s = relu(
     conv2d(x, { name: `${name}.squeeze`, outChannels: squeeze, kernel: 1 }),
     `${name}.squeeze_activation`,

@@ -107,3 +107,41 @@ Deno.test("torchvision core: applyStateDict lists missing and mis-shaped tensors
   );
   model.dispose();
 });
+
+Deno.test("torchvision core: a model of every custom layer saves and reloads to the same output", async () => {
+  const input = tf.input({ shape: [9, 9, 3] });
+  let h = core.transformInput(input, "enc/transform_input");
+  h = core.conv2d(h, { name: "enc/c1", outChannels: 4, kernel: 3, padding: 1 });
+  h = core.conv2d(h, { name: "enc/c2", outChannels: 4, kernel: 3, padding: 1, groups: 2 });
+  h = core.conv2d(h, { name: "enc/c3", outChannels: 4, kernel: 3, padding: 1, groups: 4 });
+  h = core.activation(h, "hardswish", "enc/act");
+  h = core.squeezeExcitation(h, { name: "enc/se", squeezeChannels: 2 });
+  h = core.stochasticDepth(h, 0.2, "row", "enc/sd");
+  h = core.maxPool2d(h, { name: "enc/mp", kernel: 3, stride: 2, padding: 1, ceilMode: true });
+  h = core.avgPool2d(h, {
+    name: "enc/ap",
+    kernel: 3,
+    stride: 1,
+    padding: 1,
+    countIncludePad: false,
+  });
+  h = core.adaptiveAvgPool2d(h, 3, "enc/pool");
+  h = core.linear(core.flatten(h, "enc/flatten"), { name: "enc/fc", outFeatures: 3 });
+  const model = tf.model({ inputs: input, outputs: h });
+  core.applyFormulaWeights(model, "enc/");
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler((a) => {
+    saved = a;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  const x = core.formulaInput([1, 3, 9, 9]);
+  const a = model.predict(x) as tf.Tensor;
+  const b = reloaded.predict(x) as tf.Tensor;
+  assert.deepEqual(await a.data(), await b.data());
+  tf.dispose([x, a, b]);
+  model.dispose();
+  reloaded.dispose();
+});
