@@ -39,6 +39,17 @@ function pySlice(start: number, end: number | null, n: number): [number, number]
 /**
  * Relative position index of a `wh × ww` window (torchvision's formula for swin and maxvit):
  * for tokens i, j (row-major), `(hi − hj + wh − 1)·(2ww − 1) + (wi − wj + ww − 1)`.
+ *
+ * @param wh Window height.
+ * @param ww Window width.
+ * @returns `[P·P]` indices into the `[(2wh − 1)(2ww − 1), heads]` table, P = wh·ww.
+ *
+ * @example A 1×2 window
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { relativePositionIndex } from "./_blocks_attention.ts";
+ * assert.deepEqual([...relativePositionIndex(1, 2)], [1, 0, 2, 1]);
+ * ```
  */
 export function relativePositionIndex(wh: number, ww: number): Int32Array {
   const p = wh * ww;
@@ -70,6 +81,17 @@ export interface ShiftMaskSpec {
 /**
  * torchvision's shifted-window attention mask: `[numWindows, P, P]` with 0 where two tokens of
  * a window come from the same region of the rolled map and −100 elsewhere.
+ *
+ * @param spec Padded map, window and effective shift.
+ * @returns The mask, window-major (windows in row-major order).
+ *
+ * @example One 2×2 window on a 2×2 map (a single region: nothing masked)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shiftWindowMask } from "./_blocks_attention.ts";
+ * const mask = shiftWindowMask({ padH: 2, padW: 2, window: [2, 2], shift: [0, 0] });
+ * assert.deepEqual([...mask], new Array(16).fill(0));
+ * ```
  */
 export function shiftWindowMask(spec: ShiftMaskSpec): Float32Array {
   const { padH, padW } = spec;
@@ -138,6 +160,33 @@ export interface TorchAttentionArgs {
  * softmax(q·kᵀ·scale + relative bias + shift mask)·v, heads concatenated, output projection.
  * Parameters in torch's layout: `qkv` `[3C, C]`, `[3C]`; `proj` `[C, C]`, `[C]`; the bias table
  * `[(2wh − 1)(2ww − 1), heads]`.
+ *
+ * @example ViT-style attention named as `nn.MultiheadAttention`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ready, tf } from "../../compute/mod.ts";
+ * import { TorchAttention } from "./_blocks_attention.ts";
+ * await ready({ compute: "cpu", quiet: true });
+ * const layer = new TorchAttention({
+ *   numHeads: 2,
+ *   scale: 1 / Math.sqrt(2),
+ *   names: {
+ *     qkvWeight: "in_proj_weight",
+ *     qkvBias: "in_proj_bias",
+ *     projWeight: "out_proj.weight",
+ *     projBias: "out_proj.bias",
+ *   },
+ *   name: "attn",
+ * });
+ * const y = layer.apply(tf.ones([1, 3, 4])) as tf.Tensor;
+ * assert.deepEqual(y.shape, [1, 3, 4]);
+ * assert.deepEqual(layer.torchParams("attn").map((p) => p.name), [
+ *   "attn.in_proj_weight",
+ *   "attn.in_proj_bias",
+ *   "attn.out_proj.weight",
+ *   "attn.out_proj.bias",
+ * ]);
+ * ```
  */
 export class TorchAttention extends tf.layers.Layer implements TorchParamsLayer {
   /** Serialization name. */
@@ -157,7 +206,11 @@ export class TorchAttention extends tf.layers.Layer implements TorchParamsLayer 
   #index: Int32Array | null = null;
   #mask: Float32Array | null = null;
 
-  /** @param args Heads, scale, torch names, relative window, shift mask. */
+  /**
+   * Creates the layer.
+   *
+   * @param args Heads, scale, torch names, relative window, shift mask.
+   */
   constructor(args: TorchAttentionArgs) {
     super(args);
     this.numHeads = args.numHeads;
@@ -304,7 +357,11 @@ export class ClassTokenPositions extends tf.layers.Layer implements TorchParamsL
   readonly positionsName: string;
   #shape: [number, number] = [0, 0];
 
-  /** @param args The torch names (without the model prefix). */
+  /**
+   * Creates the layer.
+   *
+   * @param args The torch names (without the model prefix).
+   */
   constructor(args: { classTokenName: string; positionsName: string; name?: string }) {
     super(args);
     this.classTokenName = args.classTokenName;
@@ -440,7 +497,11 @@ export class SwinWindows extends tf.layers.Layer {
   /** Direction. */
   readonly inverse: boolean;
 
-  /** @param args Window, shift, size, direction. */
+  /**
+   * Creates the layer.
+   *
+   * @param args Window, shift, size, direction.
+   */
   constructor(args: SwinWindowsArgs) {
     super(args);
     this.window = [...args.window];
@@ -564,7 +625,11 @@ export class MaxVitPartition extends tf.layers.Layer {
   /** Direction. */
   readonly inverse: boolean;
 
-  /** @param args Partition size, mode, map size, direction. */
+  /**
+   * Creates the layer.
+   *
+   * @param args Partition size, mode, map size, direction.
+   */
   constructor(args: MaxVitPartitionArgs) {
     super(args);
     this.p = args.p;

@@ -128,7 +128,17 @@ export function buildConvNext(input: Symbolic, variant: string, opts: BuildOptio
   return flatten(x, `${p}classifier.1`);
 }
 
-/** Ludwig's `convnext` encoder family. */
+/**
+ * Ludwig's `convnext` encoder family: the variants, their weights and preprocessing, the builder.
+ *
+ * @example The table
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CONVNEXT } from "./convnext.ts";
+ * assert.equal(CONVNEXT.variants["tiny"].featureSize, 768);
+ * assert.ok(CONVNEXT.variants[CONVNEXT.defaultVariant].weights.url.startsWith("https://download.pytorch.org/models/"));
+ * ```
+ */
 export const CONVNEXT: FamilyTable<ConvNextArch> = {
   type: "convnext",
   variants: CONVNEXT_VARIANTS,

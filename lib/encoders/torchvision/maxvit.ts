@@ -214,7 +214,17 @@ export function buildMaxVit(input: Symbolic, variant: string, opts: BuildOptions
   return activation(x, "tanh", `${pre}classifier.4`);
 }
 
-/** Ludwig's `maxvit` encoder family. */
+/**
+ * Ludwig's `maxvit` encoder family: the variants, their weights and preprocessing, the builder.
+ *
+ * @example The table
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAXVIT } from "./maxvit.ts";
+ * assert.equal(MAXVIT.variants["t"].featureSize, 512);
+ * assert.ok(MAXVIT.variants[MAXVIT.defaultVariant].weights.url.startsWith("https://download.pytorch.org/models/"));
+ * ```
+ */
 export const MAXVIT: FamilyTable<MaxVitArch> = {
   type: "maxvit",
   variants: MAXVIT_VARIANTS,

@@ -159,7 +159,17 @@ export function buildSwin(input: Symbolic, variant: string, opts: BuildOptions =
   return flatten(x, `${p}flatten`);
 }
 
-/** Ludwig's `swin_transformer` encoder family. */
+/**
+ * Ludwig's `swin_transformer` encoder family: the variants, their weights and preprocessing, the builder.
+ *
+ * @example The table
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SWIN } from "./swin.ts";
+ * assert.equal(SWIN.variants["t"].featureSize, 768);
+ * assert.ok(SWIN.variants[SWIN.defaultVariant].weights.url.startsWith("https://download.pytorch.org/models/"));
+ * ```
+ */
 export const SWIN: FamilyTable<SwinArch> = {
   type: "swin_transformer",
   variants: SWIN_VARIANTS,

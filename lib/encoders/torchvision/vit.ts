@@ -138,7 +138,17 @@ export function buildVit(input: Symbolic, variant: string, opts: BuildOptions = 
   return new FirstToken({ name: `${p}class_token_output` }).apply(x) as Symbolic;
 }
 
-/** Ludwig's `vit` encoder family. */
+/**
+ * Ludwig's `vit` encoder family: the variants, their weights and preprocessing, the builder.
+ *
+ * @example The table
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VIT } from "./vit.ts";
+ * assert.equal(VIT.variants["b_16"].featureSize, 768);
+ * assert.ok(VIT.variants[VIT.defaultVariant].weights.url.startsWith("https://download.pytorch.org/models/"));
+ * ```
+ */
 export const VIT: FamilyTable<VitArch> = {
   type: "vit",
   variants: VIT_VARIANTS,
