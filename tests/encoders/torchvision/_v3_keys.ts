@@ -45,25 +45,31 @@ export function torchvisionTensors(model: tf.LayersModel, keys: StateDictKeys): 
 }
 
 /**
- * Builds `variant` on the fixture `stem`'s input, writes torchvision's full state_dict (formula
- * values) to a safetensors file, loads it back through `applyStateDict` with the family's
- * `ignoreWeights`, runs the fixture's input and returns the relative error against torch.
+ * Builds `variant` on the fixture `stem`'s input, makes torchvision's full state_dict (formula
+ * values) — written to a safetensors file and read back when `viaFile` — loads it through
+ * `applyStateDict` with the family's `ignoreWeights`, runs the fixture's input and returns the
+ * relative error against torch.
  */
 export async function compareThroughTorchvisionNames(
   family: FamilyTable,
   variant: string,
   stem: string,
+  { viaFile = false }: { viaFile?: boolean } = {},
 ): Promise<{ error: number; shape: number[]; loaded: number }> {
   const fixture = await readFixture(stem);
   const [, c, h, w] = fixture.input_shape;
   const input = tf.input({ shape: [h, w, c] });
   const model = tf.model({ inputs: input, outputs: family.build(input, variant) });
-  const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+  const path = viaFile ? await Deno.makeTempFile({ suffix: ".safetensors" }) : null;
   try {
-    await writeSafetensors(path, torchvisionTensors(model, await readKeys(family, variant)));
-    const loaded = applyStateDict(model, await readWeights(path), {
+    let tensors = torchvisionTensors(model, await readKeys(family, variant));
+    if (path !== null) {
+      await writeSafetensors(path, tensors);
+      tensors = await readWeights(path);
+    }
+    const loaded = applyStateDict(model, tensors, {
       ignore: family.ignoreWeights,
-      file: path,
+      file: path ?? `${family.type}_${variant}.pth`,
     });
     const x = formulaInput(fixture.input_shape);
     const y = model.predict(x) as tf.Tensor;
@@ -73,6 +79,6 @@ export async function compareThroughTorchvisionNames(
     return { error: relativeError(fixture, got), shape, loaded };
   } finally {
     model.dispose();
-    await Deno.remove(path);
+    if (path !== null) await Deno.remove(path);
   }
 }

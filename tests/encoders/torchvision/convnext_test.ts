@@ -1,7 +1,7 @@
 /**
  * ConvNeXt equals torchvision 0.14's (formula weights, eval mode, classifier[-1] removed) within
- * 1e-4 relative on a 32×32 input, its weights loaded from a file with torchvision's full
- * state_dict names; `tiny` in the normal lane, the others with SONATA_SLOW=1.
+ * 1e-4 relative on a 32×32 input, its weights loaded with torchvision's full state_dict names
+ * (for `tiny` through a safetensors file); `tiny` in the normal lane, the others with SONATA_SLOW=1.
  */
 import assert from "node:assert/strict";
 import { ready, tf } from "../../../lib/compute/mod.ts";
@@ -23,6 +23,7 @@ for (const variant of Object.keys(CONVNEXT.variants)) {
         CONVNEXT,
         variant,
         `convnext_${variant}`,
+        { viaFile: variant === "tiny" },
       );
       assert.deepEqual(shape, [1, CONVNEXT.variants[variant].featureSize]);
       assert.ok(loaded > 100, `${loaded} tensors loaded`);

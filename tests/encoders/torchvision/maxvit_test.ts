@@ -1,7 +1,7 @@
 /**
  * MaxViT t equals torchvision 0.14's (formula weights, eval mode, classifier[-1] removed) within
  * 1e-4 relative on a 224×224 input (its only variant, in the normal lane), its weights loaded
- * from a file with torchvision's full state_dict names.
+ * under torchvision's full state_dict names.
  */
 import assert from "node:assert/strict";
 import { ready, tf } from "../../../lib/compute/mod.ts";

@@ -1,6 +1,6 @@
 /**
  * Swin Transformer (v1) equals torchvision 0.14's (formula weights, eval mode, head removed)
- * within 1e-4 relative, its weights loaded from a file with torchvision's full state_dict names
+ * within 1e-4 relative, its weights loaded under torchvision's full state_dict names
  * (the `relative_position_index` buffers are recomputed, not loaded). `t` on 64×64 in the
  * normal lane (stages pad to window multiples and the shift switches off where a window covers
  * the map); with SONATA_SLOW=1 `t`, `s` and `b` on 224×224 (shifted windows without padding).

@@ -1,6 +1,6 @@
 /**
  * ViT equals torchvision 0.14's (formula weights, eval mode, heads[-1] removed) within 1e-4
- * relative on a 224×224 input, its weights loaded from a file with torchvision's full
+ * relative on a 224×224 input, its weights loaded under torchvision's full
  * state_dict names. `b_32` runs in the normal lane (the smallest variant, b_16, costs 4× more:
  * 197 tokens against 50), the others with SONATA_SLOW=1; h_14's numerics run at 224 (an
  * unweighted vit_h_14) and its names at 518, the size of its DEFAULT weights.
