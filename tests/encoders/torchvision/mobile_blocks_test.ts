@@ -2,24 +2,28 @@
  * The mobile families' blocks and loading: torchvision's rounding helpers, ShuffleNet's channel
  * shuffle in torch's NCHW channel order, input checks, and a state_dict with torchvision's
  * names (head included) written as safetensors, read back and loaded through `applyStateDict`
- * with the family's `ignoreWeights`, giving torchvision's output; a wrong variant's file is
- * refused with the differences listed.
+ * with the family's `ignoreWeights` (`loadFamilyWeights`), giving torchvision's output; a wrong
+ * variant's file is refused with the differences listed; a model with the custom layers saves and
+ * reloads to the same output; shufflenet_v2 and efficientnet train a step.
  */
 import assert from "node:assert/strict";
 import { ready, tf } from "../../../lib/compute/mod.ts";
 import {
-  applyStateDict,
+  applyFormulaWeights,
   formulaInput,
   formulaStateDict,
+  loadFamilyWeights,
 } from "../../../lib/encoders/torchvision/_core.ts";
 import {
   channelShuffle,
   makeDivisible,
   pyRound,
 } from "../../../lib/encoders/torchvision/_blocks_mobile.ts";
+import { EFFICIENTNET } from "../../../lib/encoders/torchvision/efficientnet.ts";
 import { MOBILENET_V3 } from "../../../lib/encoders/torchvision/mobilenet.ts";
 import { mnasnetDepths, roundToMultipleOf } from "../../../lib/encoders/torchvision/mnasnet.ts";
 import { REGNET } from "../../../lib/encoders/torchvision/regnet.ts";
+import { SHUFFLENET_V2 } from "../../../lib/encoders/torchvision/shufflenet.ts";
 import { readWeights, WeightsError, writeSafetensors } from "../../../lib/pretrained/mod.ts";
 import { readFixture, relativeError, torchOrder } from "./_fixture.ts";
 
@@ -89,11 +93,7 @@ Deno.test("torchvision mobile: a torchvision-named state_dict file loads with th
     await writeSafetensors(path, tensors);
     const read = await readWeights(path);
     const model = build("small");
-    const loaded = applyStateDict(model, read, {
-      prefix: "image/",
-      ignore: MOBILENET_V3.ignoreWeights,
-      file: path,
-    });
+    const loaded = loadFamilyWeights(model, MOBILENET_V3, read, { prefix: "image/", file: path });
     assert.equal(loaded, tensors.size - 3);
     const x = formulaInput(fixture.input_shape);
     const y = model.predict(x) as tf.Tensor;
@@ -105,17 +105,60 @@ Deno.test("torchvision mobile: a torchvision-named state_dict file loads with th
     // the small variant's file does not fit the large one
     const large = build("large");
     assert.throws(
-      () =>
-        applyStateDict(large, read, {
-          prefix: "image/",
-          ignore: MOBILENET_V3.ignoreWeights,
-          file: path,
-        }),
+      () => loadFamilyWeights(large, MOBILENET_V3, read, { prefix: "image/", file: path }),
       (e: unknown) =>
         e instanceof WeightsError && e.message.includes(path) && /missing/.test(e.message),
     );
     large.dispose();
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("torchvision mobile: shufflenet_v2 (channel split and shuffle layers) saves and reloads", async () => {
+  const input = tf.input({ shape: [45, 37, 3] });
+  const model = tf.model({
+    inputs: input,
+    outputs: SHUFFLENET_V2.build(input, "x0_5", { prefix: "image/" }),
+  });
+  applyFormulaWeights(model, "image/");
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler((a) => {
+    saved = a;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  const fixture = await readFixture("shufflenet_v2_x0_5_45x37");
+  const x = formulaInput(fixture.input_shape);
+  const a = model.predict(x) as tf.Tensor;
+  const b = reloaded.predict(x) as tf.Tensor;
+  assert.deepEqual(await a.data(), await b.data());
+  const error = relativeError(fixture, torchOrder(b));
+  assert.ok(error < 1e-4, `relative error ${error}`);
+  tf.dispose([x, a, b]);
+  model.dispose();
+  reloaded.dispose();
+});
+
+Deno.test("torchvision mobile: shufflenet_v2 and efficientnet train a step (split, shuffle, stochastic depth)", async () => {
+  for (const [family, variant] of [[SHUFFLENET_V2, "x0_5"], [EFFICIENTNET, "b0"]] as const) {
+    const input = tf.input({ shape: [32, 32, 3] });
+    const features = family.build(input, variant);
+    const head = tf.layers.dense({ units: 2, activation: "softmax", name: "head" });
+    const model = tf.model({ inputs: input, outputs: head.apply(features) as tf.SymbolicTensor });
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: "categoricalCrossentropy" });
+    const stem = model.getLayer(family === SHUFFLENET_V2 ? "conv1.0" : "features.0.0");
+    const before = stem.getWeights()[0].dataSync().slice();
+    const x = tf.randomUniform([4, 32, 32, 3], -1, 1, "float32", 3);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1], "int32"), 2);
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    const loss = history.history.loss[0] as number;
+    assert.ok(Number.isFinite(loss), `${family.type}: loss ${loss}`);
+    const after = stem.getWeights()[0].dataSync();
+    assert.ok(after.some((v, i) => v !== before[i]), `${family.type}: the stem did not change`);
+    tf.dispose([x, y]);
+    model.dispose();
   }
 });
