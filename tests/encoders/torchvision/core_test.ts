@@ -145,3 +145,29 @@ Deno.test("torchvision core: a model of every custom layer saves and reloads to 
   model.dispose();
   reloaded.dispose();
 });
+
+Deno.test("torchvision core: the custom layers train (finite loss, every weight moves)", async () => {
+  const input = tf.input({ shape: [9, 9, 3] });
+  let h = core.conv2d(input, { name: "c1", outChannels: 4, kernel: 3, padding: 1, bias: false });
+  h = core.batchNorm(h, { name: "bn" });
+  h = core.conv2d(h, { name: "c2", outChannels: 4, kernel: 3, stride: 2, padding: 1, groups: 2 });
+  h = core.activation(h, "gelu", "act");
+  h = core.maxPool2d(h, { name: "mp", kernel: 3, stride: 2, padding: 1, ceilMode: true });
+  h = core.avgPool2d(h, { name: "ap", kernel: 3, stride: 1, padding: 1, countIncludePad: false });
+  h = core.adaptiveAvgPool2d(h, 2, "pool");
+  h = core.linear(core.flatten(h, "flatten"), { name: "fc", outFeatures: 2 });
+  const model = tf.model({ inputs: input, outputs: h });
+  core.applyFormulaWeights(model);
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: "meanSquaredError" });
+  const before = model.trainableWeights.map((w) => w.read().dataSync().slice());
+  const x = core.formulaInput([2, 3, 9, 9]);
+  const y = tf.ones([2, 2]);
+  const history = await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+  assert.ok(Number.isFinite(history.history.loss[0] as number));
+  model.trainableWeights.forEach((w, i) => {
+    const after = w.read().dataSync();
+    assert.ok(after.some((v, j) => v !== before[i][j]), `${w.name} did not change`);
+  });
+  tf.dispose([x, y]);
+  model.dispose();
+});
