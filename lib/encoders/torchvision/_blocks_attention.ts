@@ -138,14 +138,46 @@ export interface AttentionParamNames {
   projBias: string;
 }
 
+/**
+ * The torch naming schemes of packed attention: `mha` is `nn.MultiheadAttention` (ViT), `swin`
+ * swin's `ShiftedWindowAttention`, `maxvit` maxvit's `RelativePositionalMultiHeadAttention`.
+ * (Layer configs hold the scheme, not the names: TF.js camel-cases string config values when
+ * it reloads a model.)
+ */
+export const ATTENTION_PARAM_NAMES: Readonly<
+  Record<"mha" | "swin" | "maxvit", Readonly<AttentionParamNames>>
+> = {
+  mha: {
+    qkvWeight: "in_proj_weight",
+    qkvBias: "in_proj_bias",
+    projWeight: "out_proj.weight",
+    projBias: "out_proj.bias",
+  },
+  swin: {
+    qkvWeight: "qkv.weight",
+    qkvBias: "qkv.bias",
+    projWeight: "proj.weight",
+    projBias: "proj.bias",
+  },
+  maxvit: {
+    qkvWeight: "to_qkv.weight",
+    qkvBias: "to_qkv.bias",
+    projWeight: "merge.weight",
+    projBias: "merge.bias",
+  },
+};
+
+/** A key of {@linkcode ATTENTION_PARAM_NAMES}. */
+export type AttentionNaming = keyof typeof ATTENTION_PARAM_NAMES;
+
 /** Settings of {@linkcode TorchAttention}. */
 export interface TorchAttentionArgs {
   /** Attention heads (C divisible by them). */
   numHeads: number;
   /** Multiplier of q·kᵀ (torch: `head_dim^-0.5`; maxvit: `C^-0.5`). */
   scale: number;
-  /** Torch names of the projections. */
-  names: AttentionParamNames;
+  /** Torch naming scheme of the projections (see {@linkcode ATTENTION_PARAM_NAMES}). */
+  naming: AttentionNaming;
   /** Window `[h, w]` of a learned relative position bias table (`relative_position_bias_table`). */
   relativeWindow?: [number, number] | null;
   /** Swin's shifted-window mask geometry (inputs `[batch, windows, P, C]`). */
@@ -170,12 +202,7 @@ export interface TorchAttentionArgs {
  * const layer = new TorchAttention({
  *   numHeads: 2,
  *   scale: 1 / Math.sqrt(2),
- *   names: {
- *     qkvWeight: "in_proj_weight",
- *     qkvBias: "in_proj_bias",
- *     projWeight: "out_proj.weight",
- *     projBias: "out_proj.bias",
- *   },
+ *   naming: "mha",
  *   name: "attn",
  * });
  * const y = layer.apply(tf.ones([1, 3, 4])) as tf.Tensor;
@@ -195,7 +222,9 @@ export class TorchAttention extends tf.layers.Layer implements TorchParamsLayer 
   readonly numHeads: number;
   /** Score scale. */
   readonly scale: number;
-  /** Torch names. */
+  /** Torch naming scheme. */
+  readonly naming: AttentionNaming;
+  /** Torch names of the projections. */
   readonly names: AttentionParamNames;
   /** Relative bias window, or null. */
   readonly relativeWindow: [number, number] | null;
@@ -215,7 +244,16 @@ export class TorchAttention extends tf.layers.Layer implements TorchParamsLayer 
     super(args);
     this.numHeads = args.numHeads;
     this.scale = args.scale;
-    this.names = { ...args.names };
+    const names = ATTENTION_PARAM_NAMES[args.naming];
+    if (names === undefined) {
+      throw new RangeError(
+        `Unknown attention naming "${args.naming}"; expected one of: ${
+          Object.keys(ATTENTION_PARAM_NAMES).join(", ")
+        }`,
+      );
+    }
+    this.naming = args.naming;
+    this.names = { ...names };
     this.relativeWindow = args.relativeWindow ? [...args.relativeWindow] : null;
     this.shiftMask = args.shiftMask
       ? { ...args.shiftMask, window: [...args.shiftMask.window], shift: [...args.shiftMask.shift] }
@@ -335,7 +373,7 @@ export class TorchAttention extends tf.layers.Layer implements TorchParamsLayer 
       ...super.getConfig(),
       numHeads: this.numHeads,
       scale: this.scale,
-      names: { ...this.names },
+      naming: this.naming,
       relativeWindow: this.relativeWindow,
       shiftMask: this.shiftMask as unknown as tf.serialization.ConfigDict | null,
     };
@@ -345,28 +383,13 @@ tf.serialization.registerClass(TorchAttention);
 
 /**
  * ViT's class token and position embeddings: `[b, n, d]` → `[b, n + 1, d]` (the class token
- * first, then `+ pos_embedding`). Torch names given in full (`class_token`,
- * `encoder.pos_embedding` under the model prefix).
+ * first, then `+ pos_embedding`): torchvision's top-level `class_token` `[1, 1, d]` and
+ * `encoder.pos_embedding` `[1, n + 1, d]` (whatever the layer's name).
  */
 export class ClassTokenPositions extends tf.layers.Layer implements TorchParamsLayer {
   /** Serialization name. */
   static className = "SonataClassTokenPositions";
-  /** Torch name of the class token `[1, 1, d]`. */
-  readonly classTokenName: string;
-  /** Torch name of the position embeddings `[1, n + 1, d]`. */
-  readonly positionsName: string;
   #shape: [number, number] = [0, 0];
-
-  /**
-   * Creates the layer.
-   *
-   * @param args The torch names (without the model prefix).
-   */
-  constructor(args: { classTokenName: string; positionsName: string; name?: string }) {
-    super(args);
-    this.classTokenName = args.classTokenName;
-    this.positionsName = args.positionsName;
-  }
 
   /** See `tf.layers.Layer`. */
   override build(inputShape: Shape | Shape[]): void {
@@ -384,8 +407,8 @@ export class ClassTokenPositions extends tf.layers.Layer implements TorchParamsL
   torchParams(): TorchParam[] {
     const [n, d] = this.#shape;
     return [
-      { name: this.classTokenName, weightIndex: 0, torchShape: [1, 1, d] },
-      { name: this.positionsName, weightIndex: 1, torchShape: [1, n + 1, d] },
+      { name: "class_token", weightIndex: 0, torchShape: [1, 1, d] },
+      { name: "encoder.pos_embedding", weightIndex: 1, torchShape: [1, n + 1, d] },
     ];
   }
 
@@ -403,15 +426,6 @@ export class ClassTokenPositions extends tf.layers.Layer implements TorchParamsL
       const tokens = tf.tile(cls, [x.shape[0], 1, 1]);
       return tf.add(tf.concat([tokens, x], 1), pos);
     });
-  }
-
-  /** See `tf.layers.Layer`. */
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      classTokenName: this.classTokenName,
-      positionsName: this.positionsName,
-    };
   }
 }
 tf.serialization.registerClass(ClassTokenPositions);

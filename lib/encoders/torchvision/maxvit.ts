@@ -94,12 +94,7 @@ function partitionAttention(
   y = new TorchAttention({
     numHeads: c / o.headDim,
     scale: 1 / Math.sqrt(c),
-    names: {
-      qkvWeight: "to_qkv.weight",
-      qkvBias: "to_qkv.bias",
-      projWeight: "merge.weight",
-      projBias: "merge.bias",
-    },
+    naming: "maxvit",
     relativeWindow: [o.partition, o.partition],
     name: `${path}.attn_layer.1`,
   }).apply(y) as Symbolic;

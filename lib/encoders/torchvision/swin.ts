@@ -126,12 +126,7 @@ export function buildSwin(input: Symbolic, variant: string, opts: BuildOptions =
       y = new TorchAttention({
         numHeads: heads,
         scale: 1 / Math.sqrt(dim / heads),
-        names: {
-          qkvWeight: "qkv.weight",
-          qkvBias: "qkv.bias",
-          projWeight: "proj.weight",
-          projBias: "proj.bias",
-        },
+        naming: "swin",
         relativeWindow: [win, win],
         shiftMask: shifted ? { padH, padW, window: [win, win], shift } : null,
         name: `${path}.attn`,

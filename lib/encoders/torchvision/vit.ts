@@ -108,23 +108,14 @@ export function buildVit(input: Symbolic, variant: string, opts: BuildOptions = 
     stride: arch.patchSize,
   });
   x = tf.layers.reshape({ targetShape: [n, d], name: `${p}conv_proj_tokens` }).apply(x) as Symbolic;
-  x = new ClassTokenPositions({
-    classTokenName: "class_token",
-    positionsName: "encoder.pos_embedding",
-    name: `${p}class_token`,
-  }).apply(x) as Symbolic;
+  x = new ClassTokenPositions({ name: `${p}class_token` }).apply(x) as Symbolic;
   for (let i = 0; i < arch.numLayers; i++) {
     const path = `${p}encoder.layers.encoder_layer_${i}`;
     let y = layerNorm(x, { name: `${path}.ln_1`, eps: EPS });
     y = new TorchAttention({
       numHeads: arch.numHeads,
       scale: 1 / Math.sqrt(d / arch.numHeads),
-      names: {
-        qkvWeight: "in_proj_weight",
-        qkvBias: "in_proj_bias",
-        projWeight: "out_proj.weight",
-        projBias: "out_proj.bias",
-      },
+      naming: "mha",
       name: `${path}.self_attention`,
     }).apply(y) as Symbolic;
     x = add([y, x], `${path}_attention_residual`);
