@@ -1,0 +1,124 @@
+/**
+ * Binding a loaded model folder by name (issue 17 #5): the TF.js model's inputs and outputs are
+ * matched to the config's features through the folder's tensor names, whatever order
+ * `model_config.json` lists them in, and the folder's config, metadata, input columns and
+ * weights are checked to belong together ("this folder's X does not match its Y").
+ *
+ * @module
+ */
+import type { tf } from "../compute/mod.ts";
+import type { ModelConfig } from "../config/model.ts";
+import { type ColumnSpec, modelShape } from "./ecd.ts";
+
+type Obj = Record<string, unknown>;
+
+/** Feature names in the loaded model's input and output order. */
+export interface Binding {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+const CONFIG = "model_config.json";
+const MODEL = "model/model.json";
+const METADATA = "training_set_metadata.json";
+const COLUMNS = "input_columns.json";
+
+function mismatch(x: string, y: string, what: string): Error {
+  return new TypeError(`This folder's ${x} does not match its ${y}: ${what}`);
+}
+
+/**
+ * Match a loaded model's inputs and outputs to a config's features by tensor name, and check
+ * the metadata and input columns against both.
+ *
+ * @param names feature name → tensor name (the folder's `tensor_names.json`, or the legacy names)
+ * @throws TypeError naming the two files that disagree and the feature
+ */
+export function bindLoadedModel(
+  model: tf.LayersModel,
+  config: ModelConfig,
+  names: ReadonlyMap<string, string>,
+  metadata: Readonly<Obj>,
+  columns: Readonly<Obj>,
+): Binding {
+  const featureOf = new Map<string, string>();
+  for (const [feature, tensor] of names) featureOf.set(tensor, feature);
+  const bind = (
+    tensorNames: readonly string[],
+    features: readonly string[],
+    kind: "input" | "output",
+    strip: (t: string) => string,
+  ): string[] => {
+    const bound = tensorNames.map((t) => {
+      const feature = featureOf.get(strip(t));
+      if (feature === undefined || !features.includes(feature)) {
+        throw mismatch(
+          CONFIG,
+          MODEL,
+          `the model has ${kind} "${t}", which is no ${kind} feature of the config`,
+        );
+      }
+      return feature;
+    });
+    for (const f of features) {
+      if (!bound.includes(f)) {
+        throw mismatch(
+          CONFIG,
+          MODEL,
+          `${kind} feature ${JSON.stringify(f)} is not an ${kind} of the model`,
+        );
+      }
+    }
+    return bound;
+  };
+  const inputNames = bind(
+    model.inputNames,
+    config.input_features.map((f) => f.name),
+    "input",
+    (t) => t,
+  );
+  const outputNames = bind(
+    model.outputNames,
+    config.output_features.map((f) => f.name),
+    "output",
+    (t) => t.replace(/__logits$/, ""),
+  );
+  for (const f of [...config.input_features, ...config.output_features]) {
+    const meta = Object.hasOwn(metadata, f.name) ? metadata[f.name] : undefined;
+    if (meta === null || typeof meta !== "object") {
+      throw mismatch(METADATA, CONFIG, `feature ${JSON.stringify(f.name)} has no metadata`);
+    }
+  }
+  inputNames.forEach((name, i) => {
+    const spec = Object.hasOwn(columns, name) ? columns[name] as ColumnSpec : undefined;
+    if (!spec || !Array.isArray(spec.shape)) {
+      throw mismatch(COLUMNS, CONFIG, `input feature ${JSON.stringify(name)} has no column`);
+    }
+    const want = model.inputs[i].shape.slice(1).join(", ");
+    const have = modelShape(spec).join(", ");
+    if (want !== have) {
+      throw mismatch(
+        COLUMNS,
+        MODEL,
+        `input feature ${
+          JSON.stringify(name)
+        } has rows of shape [${have}], the model's input [${want}]`,
+      );
+    }
+  });
+  outputNames.forEach((name, i) => {
+    const vocab = (metadata[name] as Obj).vocab_size;
+    const shape = model.outputs[i].shape;
+    const units = shape[shape.length - 1];
+    if (typeof vocab === "number" && vocab > 0 && units !== vocab) {
+      throw mismatch(
+        METADATA,
+        MODEL,
+        `output feature ${
+          JSON.stringify(name)
+        } has ${vocab} values (vocab_size), the model's output ${units} units`,
+      );
+    }
+  });
+  return { inputNames, outputNames };
+}
