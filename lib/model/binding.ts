@@ -120,5 +120,37 @@ export function bindLoadedModel(
       );
     }
   });
+  // Embeddings index vocabularies: an input's embedding has one row per value of its metadata.
+  const layers = allLayers(model);
+  for (const name of inputNames) {
+    const vocab = (metadata[name] as Obj).vocab_size;
+    if (typeof vocab !== "number") continue;
+    const scope = `${names.get(name)}/embedding_`;
+    for (const layer of layers) {
+      if (!layer.name.startsWith(scope) || layer.getClassName() !== "Embedding") continue;
+      const rows = layer.getConfig().inputDim;
+      if (rows !== vocab) {
+        throw mismatch(
+          METADATA,
+          MODEL,
+          `input feature ${
+            JSON.stringify(name)
+          } has ${vocab} values (vocab_size), its embedding ${rows} rows`,
+        );
+      }
+    }
+  }
   return { inputNames, outputNames };
+}
+
+function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const out: tf.layers.Layer[] = [];
+  const walk = (layers: readonly tf.layers.Layer[]) => {
+    for (const l of layers) {
+      out.push(l);
+      if ("layers" in l && Array.isArray(l.layers)) walk(l.layers as tf.layers.Layer[]);
+    }
+  };
+  walk(model.layers);
+  return out;
 }
