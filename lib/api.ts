@@ -44,7 +44,7 @@ import {
   type EcdModel,
   loadImplementations,
 } from "./model/ecd.ts";
-import { bindLoadedModel } from "./model/binding.ts";
+import { bindLoadedModel, checkResumeVocabularies } from "./model/binding.ts";
 import { legacyTensorName, parseTensorNames, TENSOR_NAMES_FILE } from "./model/names.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
@@ -377,6 +377,18 @@ export class Model {
     );
     if (options.model_load_path && !options.model_resume_path) {
       await loadWeightsFrom(options.model_load_path, this.#ecd.model, preprocessed.metadata);
+    }
+    if (options.model_resume_path) {
+      const manifest = await readJson(
+        join(options.model_resume_path, "training_checkpoints", "latest", "checkpoint.json"),
+      ).catch(() => undefined);
+      checkResumeVocabularies(
+        options.model_resume_path,
+        manifest,
+        this.#ecd.model,
+        this.#ecd.tensorNames ?? configTensorNames(this.config),
+        preprocessed.metadata as Obj,
+      );
     }
     const resume = options.model_resume_path
       ? await loadTrainingCheckpoint<TrainerState>(options.model_resume_path, this.#ecd.model)

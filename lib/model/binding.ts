@@ -154,3 +154,46 @@ function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   walk(model.layers);
   return out;
 }
+
+/**
+ * Before resuming: a weight of this model whose shape differs from the checkpoint's because a
+ * feature's vocabulary differs (the data has more, or fewer, values) is reported as that, naming
+ * the feature and both sizes. Other mismatches are left to the checkpoint reader.
+ *
+ * @param manifest the checkpoint's `checkpoint.json` (its `tensors` list), as read
+ * @throws Error naming the feature and the two vocabulary sizes
+ */
+export function checkResumeVocabularies(
+  runDir: string,
+  manifest: unknown,
+  model: tf.LayersModel,
+  names: ReadonlyMap<string, string>,
+  metadata: Readonly<Obj>,
+): void {
+  const tensors = (manifest as { tensors?: unknown } | null)?.tensors;
+  if (!Array.isArray(tensors)) return;
+  const stored = (tensors as { group?: unknown; shape?: unknown }[])
+    .filter((t) => t?.group === "model" && Array.isArray(t.shape))
+    .map((t) => t.shape as number[]);
+  const ours = model.weights;
+  if (stored.length !== ours.length) return;
+  const features = [...names].sort((a, b) => b[1].length - a[1].length);
+  ours.forEach((w, i) => {
+    const theirs = stored[i];
+    if (theirs.join() === w.shape.join()) return;
+    const owner = features.find(([, t]) => w.name.startsWith(`${t}/`));
+    if (!owner) return;
+    const meta = Object.hasOwn(metadata, owner[0]) ? metadata[owner[0]] as Obj : undefined;
+    const vocab = meta?.vocab_size;
+    if (typeof vocab !== "number") return;
+    const k = w.shape.findIndex((d, j) => d === vocab && theirs[j] !== vocab);
+    if (k < 0) return;
+    throw new Error(
+      `Cannot resume from "${runDir}": feature ${
+        JSON.stringify(owner[0])
+      } has ${vocab} values (vocabulary size) in this data but ${
+        theirs[k]
+      } in the checkpoint; a checkpoint cannot grow a vocabulary, train a new model instead`,
+    );
+  });
+}
