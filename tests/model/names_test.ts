@@ -112,3 +112,40 @@ Deno.test("odd feature names through the CLI: train, then predict writes their c
     equal(csv.trim().split("\n").length, 49);
   });
 });
+
+Deno.test("prototype keys as output and category features: metadata, predictions and CSV keep them", async () => {
+  await withDir(async (dir) => {
+    const data = Array.from({ length: 48 }, (_, i) => {
+      const row: Record<string, unknown> = Object.create(null);
+      row["constructor"] = ["a", "b", "c"][i % 3];
+      row["x"] = Math.sin(i);
+      row["__proto__"] = i % 3 === 0 ? "yes" : "no";
+      row["toString"] = ["p", "q"][i % 2];
+      return row;
+    });
+    const model = await Model.create({
+      input_features: [{ name: "constructor", type: "category" }, { name: "x", type: "number" }],
+      output_features: [
+        { name: "__proto__", type: "binary" },
+        { name: "toString", type: "category" },
+      ],
+      trainer: { epochs: 2, batch_size: 16 },
+    });
+    await model.train({ dataset: data, skip_save_all: true, progress: false });
+    const meta = model.metadata!;
+    ok(Object.hasOwn(meta, "__proto__"), "metadata of __proto__");
+    ok(Object.hasOwn(meta, "constructor"), "metadata of constructor");
+    equal((meta["constructor"] as { vocab_size: number }).vocab_size, 3);
+    await model.save(join(dir, "m"));
+    const saved = JSON.parse(await Deno.readTextFile(join(dir, "m", "training_set_metadata.json")));
+    ok(Object.hasOwn(saved, "__proto__"), "saved metadata of __proto__");
+    const loaded = await Model.load(join(dir, "m"));
+    const r = await loaded.predict(data, { output_directory: join(dir, "pred") });
+    equal(r.predictions.columns["__proto___predictions"].length, 48);
+    equal(r.predictions.columns["toString_predictions"].length, 48);
+    const csv = (await Deno.readTextFile(join(dir, "pred", "predictions.csv"))).split("\n")[0];
+    ok(csv.includes("__proto___predictions") && csv.includes("toString_predictions"), csv);
+    const evaluated = await loaded.evaluate(data);
+    ok(Object.hasOwn(evaluated.test_statistics, "__proto__"), "statistics of __proto__");
+  });
+});
