@@ -45,7 +45,7 @@ import {
   loadImplementations,
 } from "./model/ecd.ts";
 import { bindLoadedModel, checkResumeVocabularies } from "./model/binding.ts";
-import { legacyTensorName, parseTensorNames, TENSOR_NAMES_FILE } from "./model/names.ts";
+import { legacyTensorName, parseTensorNames, setOwn, TENSOR_NAMES_FILE } from "./model/names.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
@@ -518,7 +518,7 @@ export class Model {
       const input = statisticsInput(head, out, target?.data, split.numRows);
       const labels = (meta?.idx2str as string[] | undefined) ??
         (meta?.bool2str as string[] | undefined);
-      stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);
+      setOwn(stats, name, testStatistics(head.feature.type, metrics[name], input, labels));
     }
     stats.combined = metrics.combined;
     const columns = withoutNonFinite(

@@ -92,3 +92,16 @@ export function parseTensorNames(
   }
   return out;
 }
+
+/**
+ * Set `record[key]` as an own property, whatever the key: `__proto__` included, where a
+ * runtime has the `Object.prototype.__proto__` accessor (browsers; Deno removes it).
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
