@@ -37,7 +37,15 @@ import {
   writeJsonAtomic,
   writeRunArtifacts,
 } from "./model/artifacts.ts";
-import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
+import {
+  buildEcd,
+  type ColumnSpec,
+  configTensorNames,
+  type EcdModel,
+  loadImplementations,
+} from "./model/ecd.ts";
+import { bindLoadedModel, checkResumeVocabularies } from "./model/binding.ts";
+import { legacyTensorName, parseTensorNames, setOwn, TENSOR_NAMES_FILE } from "./model/names.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
@@ -370,6 +378,18 @@ export class Model {
     if (options.model_load_path && !options.model_resume_path) {
       await loadWeightsFrom(options.model_load_path, this.#ecd.model, preprocessed.metadata);
     }
+    if (options.model_resume_path) {
+      const manifest = await readJson(
+        join(options.model_resume_path, "training_checkpoints", "latest", "checkpoint.json"),
+      ).catch(() => undefined);
+      checkResumeVocabularies(
+        options.model_resume_path,
+        manifest,
+        this.#ecd.model,
+        this.#ecd.tensorNames ?? configTensorNames(this.config),
+        preprocessed.metadata as Obj,
+      );
+    }
     const resume = options.model_resume_path
       ? await loadTrainingCheckpoint<TrainerState>(options.model_resume_path, this.#ecd.model)
       : undefined;
@@ -498,7 +518,7 @@ export class Model {
       const input = statisticsInput(head, out, target?.data, split.numRows);
       const labels = (meta?.idx2str as string[] | undefined) ??
         (meta?.bool2str as string[] | undefined);
-      stats[name] = testStatistics(head.feature.type, metrics[name], input, labels);
+      setOwn(stats, name, testStatistics(head.feature.type, metrics[name], input, labels));
     }
     stats.combined = metrics.combined;
     const columns = withoutNonFinite(
@@ -547,6 +567,7 @@ export class Model {
       "model_config.json": this.config,
       "training_set_metadata.json": metadata,
       "input_columns.json": this.#columns,
+      [TENSOR_NAMES_FILE]: Object.fromEntries(ecd.tensorNames ?? configTensorNames(this.config)),
       "description.json": {
         sonata_version: VERSION,
         tfjs_version: tf.version.tfjs,
@@ -557,25 +578,57 @@ export class Model {
     await writeFolderAtomic(dir, files, { model: ecd.model });
   }
 
-  /** Load a model folder written by {@linkcode Model.save} (or a run folder containing `model/`). */
+  /**
+   * Load a model folder written by {@linkcode Model.save} (or a run folder containing `model/`).
+   * Inputs and outputs are bound by name, so the order `model_config.json` lists features in
+   * does not matter; a folder whose files do not belong together is refused, naming them.
+   */
   static async load(dir: string): Promise<Model> {
     const modelDir = await exists(join(dir, "model_config.json")) ? dir : join(dir, "model");
-    const config = await readJson<Obj>(join(modelDir, "model_config.json"));
-    const model = new Model(resolveConfigValue(config, join(modelDir, "model_config.json")).config);
-    await model.#engine();
-    model.#metadata = await readJson<TrainingSetMetadata>(
+    const configPath = join(modelDir, "model_config.json");
+    const raw = await readJson<Obj>(configPath);
+    let config = resolveConfigValue(raw, configPath).config;
+    const metadata = await readJson<TrainingSetMetadata>(
       join(modelDir, "training_set_metadata.json"),
     );
-    model.#columns = await readJson<Record<string, ColumnSpec>>(
+    const columns = await readJson<Record<string, ColumnSpec>>(
       join(modelDir, "input_columns.json"),
     );
-    await loadImplementations(model.config);
+    const features = [...config.input_features, ...config.output_features].map((f) => f.name);
+    const namesPath = join(modelDir, TENSOR_NAMES_FILE);
+    // Folders written before tensor_names.json named tensors by the legacy rule.
+    const names = await exists(namesPath)
+      ? parseTensorNames(await readJson(namesPath), features, TENSOR_NAMES_FILE)
+      : new Map(features.map((f) => [f, legacyTensorName(f)]));
+    await loadImplementations(config);
     const layers = await loadLayersModel(join(modelDir, "model"));
-    model.#ecd = {
-      model: layers,
-      inputNames: model.config.input_features.map((f) => f.name),
-      outputNames: model.config.output_features.map((f) => f.name),
-    };
+    let binding;
+    try {
+      binding = bindLoadedModel(layers, config, names, metadata as Obj, columns);
+    } catch (error) {
+      layers.dispose();
+      throw error;
+    }
+    const order = (list: unknown, by: readonly string[]) =>
+      by.map((n) => (list as Obj[]).find((f) => f.name === n));
+    const inOrder = (a: readonly { name: string }[], b: readonly string[]) =>
+      a.every((f, i) => f.name === b[i]);
+    if (
+      !inOrder(config.input_features, binding.inputNames) ||
+      !inOrder(config.output_features, binding.outputNames)
+    ) {
+      // The config lists the features in another order than the model: follow the model's.
+      config = resolveConfigValue({
+        ...raw,
+        input_features: order(raw.input_features, binding.inputNames),
+        output_features: order(raw.output_features, binding.outputNames),
+      }, configPath).config;
+    }
+    const model = new Model(config);
+    await model.#engine();
+    model.#metadata = metadata;
+    model.#columns = columns;
+    model.#ecd = { model: layers, ...binding, tensorNames: names };
     return model;
   }
 }

@@ -229,6 +229,14 @@ export async function modelFolderProblem(dir: string, flag: string): Promise<str
     }
     return `Invalid ${at}: not a model folder (no model_config.json in it or in its model/ folder)`;
   }
+  // What Model.load reads (tensor_names.json is optional: older folders have none).
+  for (const name of ["training_set_metadata.json", "input_columns.json", "model/model.json"]) {
+    if (!(await statOf(`${modelDir}/${name}`))) {
+      return `Invalid ${at}: ${
+        JSON.stringify(`${modelDir}/${name}`)
+      } is missing (the model folder is incomplete)`;
+    }
+  }
   const files: string[] = [];
   for await (const e of Deno.readDir(modelDir)) {
     if (e.isFile && e.name.endsWith(".json")) files.push(`${modelDir}/${e.name}`);

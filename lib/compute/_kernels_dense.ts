@@ -29,8 +29,13 @@ export const DENSE_KERNEL = "SonataDense";
 /** The fused dense gradient kernel's name. */
 export const DENSE_GRAD_KERNEL = "SonataDenseGrad";
 
+/**
+ * A float32 tensor's values as a Float32Array: the cpu backend's Cast of int32 to float32 keeps
+ * the Int32Array storage (no encoding loss), whose bits sgemm must not read as floats.
+ */
 function values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
 /**

@@ -78,6 +78,7 @@ import {
   lookupCache,
   writeCache,
 } from "./cache.ts";
+import { setOwn } from "../model/names.ts";
 
 export type {
   ColumnData,
@@ -341,7 +342,7 @@ async function processSplit(
     if (fitting) {
       const meta = spec.handler.fit(p, ctx);
       meta.preprocessing = prep;
-      fitted[spec.name] = meta;
+      setOwn(fitted, spec.name, meta);
     }
     if (outlierStrategy !== null && spec.handler.outliers !== undefined) {
       const meta = fitting ? fitted[spec.name] : metadata![spec.name];
@@ -365,7 +366,7 @@ async function processSplit(
   const columns: Record<string, EncodedColumn> = {};
   specs.forEach((spec, k) => {
     const meta = fitting ? fitted[spec.name] : metadata![spec.name];
-    columns[spec.name] = spec.handler.encode(parsed[k], meta, contexts[k]);
+    setOwn(columns, spec.name, spec.handler.encode(parsed[k], meta, contexts[k]));
   });
   const kept = parsed.length > 0 ? parsed[0].rows : rowsAfter(rows, keep, outlierKeep);
   return { split: { numRows: kept.length, columns }, rows: kept };
@@ -406,7 +407,7 @@ export function takeRows(split: EncodedSplit, idx: Int32Array): EncodedSplit {
     for (let i = 0; i < idx.length; i++) {
       data.set(c.data.subarray(idx[i] * width, (idx[i] + 1) * width), i * width);
     }
-    columns[name] = { data, dtype: c.dtype, shape: [...c.shape] };
+    setOwn(columns, name, { data, dtype: c.dtype, shape: [...c.shape] });
   }
   return { numRows: idx.length, columns };
 }

@@ -190,7 +190,8 @@ export function nextSeed(ctx: BuildContext): number {
 /** A unique, readable layer name inside a scope. */
 export function layerName(ctx: BuildContext, what: string): string {
   ctx.counters.layers++;
-  return `${ctx.scope.replace(/[^A-Za-z0-9_.\-/]/g, "_")}/${what}_${ctx.counters.layers}`;
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_.\-/]/g, "_");
+  return `${safe(ctx.scope)}/${safe(what)}_${ctx.counters.layers}`;
 }
 
 /** A number field of metadata or preprocessing, or undefined when absent or not a number. */

@@ -25,6 +25,7 @@ import {
   type WeightsStore,
 } from "./component.ts";
 import { TeacherForcing } from "./teacher.ts";
+import { featureTensorNames } from "./names.ts";
 import { fcSpec, fcStack } from "./layers.ts";
 import { reduceSequence } from "./reduce.ts";
 
@@ -44,6 +45,11 @@ export interface EcdModel {
   readonly inputNames: readonly string[];
   /** Output feature names, in the model's output order. */
   readonly outputNames: readonly string[];
+  /**
+   * Feature name → tensor name (input layers, layer scopes, `<name>__logits` outputs); saved
+   * in the model folder as `tensor_names.json`.
+   */
+  readonly tensorNames?: ReadonlyMap<string, string>;
   /**
    * The teacher-forcing channel of this model's decoders (`teacher.run(targets, fn)`); absent
    * for a model loaded from a file, whose decoders read `withTeacherTargets`' scope.
@@ -85,9 +91,23 @@ export function modelShape(spec: ColumnSpec): number[] {
   return spec.shape.length === 0 ? [1] : [...spec.shape];
 }
 
-/** Layer-safe name of a feature (TF.js names allow letters, digits, `_ . - /`). */
-export function tensorName(feature: string): string {
-  return feature.replace(/[^A-Za-z0-9_.\-]/g, "_");
+/**
+ * Layer-safe name of a feature alone (TF.js names allow letters, digits, `_ . - /`); a model's
+ * names are {@linkcode featureTensorNames} of all its features (unique among them).
+ */
+export { safeTensorName as tensorName } from "./names.ts";
+
+/** Feature name → tensor name of a config's features (inputs, then outputs). */
+export function configTensorNames(config: ModelConfig): Map<string, string> {
+  return featureTensorNames([
+    ...config.input_features.map((f) => f.name),
+    ...config.output_features.map((f) => f.name),
+  ]);
+}
+
+/** An own property of a per-feature record (never one of `Object.prototype`'s). */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** Units of an output feature's decoder, from its metadata and target column. */
@@ -230,7 +250,9 @@ export async function buildEcd(
   seed: number,
 ): Promise<EcdModel> {
   // One build's shared state: names, seeds, initial weights and the teacher channel.
-  const shared = createBuildContext({ seed });
+  const names = configTensorNames(config);
+  const tensorName = (feature: string) => names.get(feature)!;
+  const shared = createBuildContext({ seed, teacher: new TeacherForcing(names) });
   const contextOf = (scope: string, extra: Partial<BuildContext> = {}): BuildContext => ({
     ...shared,
     scope,
@@ -249,7 +271,7 @@ export async function buildEcd(
       where,
     );
     const ctx = contextOf(tensorName(f.name), {
-      metadata: metadata[f.name],
+      metadata: own(metadata, f.name),
       preprocessing: f.preprocessing,
     });
     // The config was parsed by the entry's schema when the model config was resolved.
@@ -258,7 +280,7 @@ export async function buildEcd(
   };
 
   for (const f of config.input_features) {
-    const spec = columns[f.name];
+    const spec = own(columns, f.name);
     if (!spec) {
       throw new TypeError(
         `Cannot build the model: no preprocessed column for input feature "${f.name}"`,
@@ -282,7 +304,7 @@ export async function buildEcd(
       let shared = encoderModels.get(owner);
       if (!shared) {
         const ownerFeature = config.input_features.find((g) => g.name === owner)!;
-        const spec = columns[owner];
+        const spec = own(columns, owner)!;
         const inner = tf.input({
           shape: modelShape(spec),
           dtype: spec.dtype,
@@ -318,7 +340,7 @@ export async function buildEcd(
   const hidden = new Map<string, Symbolic>();
   const logits = new Map<string, Symbolic>();
   for (const f of topologicalOutputs(config)) {
-    const ctx = contextOf(tensorName(f.name), { metadata: metadata[f.name] });
+    const ctx = contextOf(tensorName(f.name), { metadata: own(metadata, f.name) });
     let h = reduceSequence(combined, f.reduce_input, ctx);
     if (f.dependencies.length) {
       const deps = f.dependencies.map((d) => {
@@ -338,7 +360,7 @@ export async function buildEcd(
       `${f.type} decoder ${JSON.stringify(f.decoder.type)}`,
       `output feature ${JSON.stringify(f.name)}`,
     );
-    const size = outputSize(f, metadata[f.name] ?? {}, columns[f.name]);
+    const size = outputSize(f, own(metadata, f.name) ?? {}, own(columns, f.name));
     const decoder = f.decoder as Parameters<DecoderImpl["build"]>[0];
     logits.set(f.name, (await impl.build(decoder, { ...ctx, outputSize: size }))(h));
   }
@@ -360,6 +382,7 @@ export async function buildEcd(
     model,
     inputNames: config.input_features.map((f) => f.name),
     outputNames,
+    tensorNames: names,
     teacher: shared.teacher,
   };
 }

@@ -11,16 +11,20 @@
  * @module
  */
 import type { tf } from "../compute/mod.ts";
+import { safeTensorName } from "./names.ts";
 
 type Targets = Readonly<Record<string, tf.Tensor>>;
 
-/** Layer-safe name of a feature (TF.js names allow letters, digits, `_ . - /`). */
-function safeName(feature: string): string {
-  return feature.replace(/[^A-Za-z0-9_.\-]/g, "_");
-}
-
-function byTensorName(targets: Targets): Targets {
-  return Object.fromEntries(Object.entries(targets).map(([name, t]) => [safeName(name), t]));
+/**
+ * Targets by tensor name: through a model's mapping (`names`), else the name alone
+ * ({@linkcode safeTensorName}); a record without a prototype, so any name is a plain key.
+ */
+function byTensorName(targets: Targets, names?: ReadonlyMap<string, string>): Targets {
+  const out: Record<string, tf.Tensor> = Object.create(null);
+  for (const [name, t] of Object.entries(targets)) {
+    out[names?.get(name) ?? safeTensorName(name)] = t;
+  }
+  return out;
 }
 
 /** The model-less scope of {@linkcode withTeacherTargets}. */
@@ -29,6 +33,12 @@ const ambient: { current?: Targets } = {};
 /** The teacher-forcing channel of one model. */
 export class TeacherForcing {
   #current?: Targets;
+  readonly #names?: ReadonlyMap<string, string>;
+
+  /** @param names the model's feature name → tensor name mapping */
+  constructor(names?: ReadonlyMap<string, string>) {
+    this.#names = names;
+  }
 
   /**
    * Run `fn` with the targets of each output feature available to this model's decoders.
@@ -38,7 +48,7 @@ export class TeacherForcing {
    */
   run<T>(targets: Targets, fn: () => T): T {
     const previous = this.#current;
-    this.#current = byTensorName(targets);
+    this.#current = byTensorName(targets, this.#names);
     try {
       return fn();
     } finally {

@@ -255,10 +255,11 @@ Deno.test("a trained model with a truncated weights file or a missing file: one 
     "--output_directory",
     `${dir}/p`,
   );
-  equal(missing.code, 1, missing.err);
+  // A usage mistake found before any work (issue 17 #9): exit 2, the file named.
+  equal(missing.code, 2, missing.err);
   match(
     missing.err,
-    /Cannot use ".*input_columns\.json": no such file or folder\n\(rerun with --debug/,
+    /".*model\/input_columns\.json" is missing \(the model folder is incomplete\)/,
   );
   assertOneLine(missing.err, "missing file");
   await Deno.remove(dir, { recursive: true });
