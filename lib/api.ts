@@ -14,6 +14,7 @@ import { Dataset } from "./data/dataset.ts";
 import { type DataSource, readDataset } from "./data/read.ts";
 import { splitDataset } from "./data/split.ts";
 import { writeCsv, writeParquet } from "./data/write.ts";
+import { writeSplitFile } from "./viz/split_file.ts";
 import {
   type EncodedSplit,
   postprocessPredictions,
@@ -431,6 +432,16 @@ export class Model {
       });
       if (!result.interrupted && !(options.skip_save_model ?? false)) {
         await this.save(join(runDir, "model"), result.statistics);
+      }
+      // Ludwig's split file: `visualize --split_file` picks the test rows of the dataset.
+      if (preprocessed.splitRows) {
+        const data = options.dataset;
+        const source = typeof data === "string"
+          ? data
+          : data instanceof Dataset
+          ? data.source
+          : undefined;
+        await writeSplitFile(runDir, source, preprocessed.splitRows);
       }
     }
     return showTraining({

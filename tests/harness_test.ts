@@ -180,6 +180,14 @@ const COMBINER_CASES: ComponentCase[] = [
     outputShape: [4],
   },
   {
+    // Ludwig's concat passes a single sequence input through its FC stack unreduced.
+    name: "combiner concat (a single sequence input)",
+    entry: combiners.concat,
+    config: { num_fc_layers: 1, output_size: 5 },
+    inputs: [{ shape: [3, 4], name: "seq", type: "sequence" }],
+    outputShape: [3, 5],
+  },
+  {
     entry: combiners.sequenceConcat,
     config: { reduce_output: "sum" },
     inputs: withSequence,

@@ -1,6 +1,7 @@
 /**
  * `concat` combiner: concatenate encoder outputs [batch, h_i] on the last axis into
- * [batch, Σ h_i], then a fully connected stack (optionally residual).
+ * [batch, Σ h_i], then a fully connected stack (optionally residual). A single sequence input
+ * [batch, seq, h] (its encoder's `reduce_output: null`) passes through the stack unreduced.
  *
  * @module
  */
@@ -21,6 +22,11 @@ type Config = ConfigOf<typeof entries.concat>;
 
 /** Build the combiner on the encoder outputs. */
 function combine(config: Config, ctx: BuildContext, inputs: CombinerInput[]): Symbolic {
+  // Like Ludwig: a single sequence input [batch, seq, h] goes through the FC stack as it is
+  // (dense layers act on the last axis), so a tagger can decode each time step.
+  if (inputs.length === 1 && inputs[0].tensor.shape.length === 3 && !config.flatten_inputs) {
+    return fcStack(inputs[0].tensor, fcSpec(config), ctx);
+  }
   const flat = inputs.map(({ name, tensor }) => {
     if (tensor.shape.length === 2) return tensor;
     if (!config.flatten_inputs) {

@@ -290,7 +290,13 @@ const combinerNeeds: Check = (c) => {
 const decoderNeeds: Check = (c) => {
   const issues: ConfigIssue[] = [];
   const combiner = c.combiner as Obj & { type: string };
-  const rank = combinerEntry(combiner.type)?.capabilities.outputRank(combiner) ?? 2;
+  // Ludwig's concat passes a single sequence input ([batch, seq, h], reduce_output null)
+  // through its FC stack unreduced: a tagger can decode it (Ludwig's tagging example).
+  const single = inputs(c).length === 1 ? inputs(c)[0] : undefined;
+  const rank = combiner.type === "concat" && !combiner.flatten_inputs && single &&
+      encoderRank(single) === 3
+    ? 3
+    : combinerEntry(combiner.type)?.capabilities.outputRank(combiner) ?? 2;
   outputs(c).forEach((f, i) => {
     const dec = f.decoder as Obj & { type: string };
     const entry = decoderEntry(f.type, dec.type);

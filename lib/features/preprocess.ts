@@ -104,6 +104,8 @@ export interface PreprocessResult {
   raw: { training: Dataset; validation?: Dataset; test?: Dataset };
   /** The cache key, whether it was a hit, and the cache entry's meta file. */
   cache: { key: string; hit: boolean; path?: string };
+  /** When one `dataset` was split: its row count and the rows kept in each split (split files). */
+  splitRows?: { rows: number } & Partial<Record<"training" | "validation" | "test", Int32Array>>;
 }
 
 /** The data of {@linkcode preprocessForTraining} (Ludwig's `dataset` / `*_set` arguments). */
@@ -569,6 +571,13 @@ export async function preprocessForTraining(
       (file !== undefined ? dirname(file) : ".cache/sonata"),
   );
   const datasetOf = (name: "training" | "validation" | "test") => sources.dataset ?? sources[name]!;
+  const splitRowsOf = (splits: Partial<Record<string, { rows: Int32Array }>>) =>
+    sources.dataset === undefined ? {} : {
+      splitRows: {
+        rows: sources.dataset.numRows,
+        ...Object.fromEntries(Object.entries(splits).map(([name, s]) => [name, s!.rows])),
+      },
+    };
 
   const found = await lookupCache(cacheDir, key);
   if (found.status === "corrupt") {
@@ -594,6 +603,7 @@ export async function preprocessForTraining(
       ...(entry.splits.test ? { test: entry.splits.test.split } : {}),
       raw,
       cache: { key, hit: true, path: cached.path },
+      ...splitRowsOf(entry.splits),
     };
   }
 
@@ -688,6 +698,7 @@ export async function preprocessForTraining(
     ...(outcomes.test ? { test: outcomes.test.split } : {}),
     raw,
     cache: { key, hit: false, ...(path !== undefined ? { path } : {}) },
+    ...splitRowsOf(outcomes),
   };
 }
 

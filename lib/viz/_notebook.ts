@@ -68,6 +68,16 @@ function isBundle(obj: unknown): obj is Bundle {
   return keys.length > 0 && keys.every((k) => /^[a-z]+\/[-+.\w]+$/i.test(k));
 }
 
+/** The key of an optional method giving a display's metadata (a chart's PNG size in CSS pixels). */
+export const DISPLAY_METADATA: unique symbol = Symbol.for("sonata.displayMetadata") as never;
+
+async function displayMetadata(obj: unknown): Promise<Record<string, unknown>> {
+  const method = typeof obj === "object" && obj !== null
+    ? (obj as Record<symbol, unknown>)[DISPLAY_METADATA]
+    : undefined;
+  return typeof method === "function" ? await method.call(obj) : {};
+}
+
 /**
  * Publish a display on the kernel's IOPub channel (`display_data`, or `update_display_data`
  * with `update`). Objects with a `[Symbol.for("Jupyter.display")]` method are formatted by the
@@ -83,7 +93,7 @@ export async function publish(obj: unknown, options: PublishOptions = {}): Promi
   const data = isBundle(obj) ? obj : await k.format(obj);
   const content = {
     data,
-    metadata: {},
+    metadata: await displayMetadata(obj),
     transient: options.displayId ? { display_id: options.displayId } : {},
   };
   await k.broadcast(options.update ? "update_display_data" : "display_data", content);

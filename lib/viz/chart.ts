@@ -9,6 +9,8 @@
  * @module
  */
 import { writeFileAtomic } from "../_util/files.ts";
+import { DISPLAY_METADATA } from "./_notebook.ts";
+import { imagePdf } from "./pdf.ts";
 
 /** A Vega-Lite v5 specification as plain JSON data. */
 export interface VegaLiteSpec {
@@ -22,8 +24,14 @@ export interface VegaLiteSpec {
 export interface ChartMimeBundle {
   /** The Vega-Lite spec, rendered interactively by JupyterLab and VS Code. */
   "application/vnd.vegalite.v5+json": VegaLiteSpec;
-  /** A static SVG rendering, shown where no Vega-Lite renderer exists (GitHub, nbconvert). */
-  "image/svg+xml": string;
+  /**
+   * A static PNG rendering (base64), shown where no Vega-Lite renderer exists (GitHub, nbconvert
+   * HTML exports: nbconvert before 7.7 prefers SVG to PNG and its sanitizer empties inline SVG,
+   * so a bundle with a PNG carries no SVG).
+   */
+  "image/png"?: string;
+  /** A static SVG rendering, in place of the PNG when no font is installed to rasterize text. */
+  "image/svg+xml"?: string;
   /** A one-line description. */
   "text/plain": string;
 }
@@ -61,7 +69,7 @@ export interface SaveOptions extends PngOptions {
 }
 
 /** The file formats {@linkcode Chart.prototype.save} writes. */
-export type ChartFileFormat = "svg" | "png" | "html" | "json";
+export type ChartFileFormat = "svg" | "png" | "pdf" | "html" | "json";
 
 /** The `$schema` every chart spec carries. */
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -263,13 +271,49 @@ export class Chart {
   }
 
   /**
-   * A self-contained HTML page that renders the chart with vega-embed loaded from a CDN, with the
-   * spec inlined.
+   * Render the chart to a one-page PDF the chart's size (CSS pixels as points at 96 dpi), holding
+   * the rendering as an image (scale 3 by default: about 290 dpi on the page).
    *
+   * @param options Pixel scale (default 3) and whether a missing font is tolerated.
+   * @returns The PDF bytes.
+   * @throws {Error} When no font is installed and `allowMissingFonts` is not set.
+   */
+  async toPDF(options: PngOptions = {}): Promise<Uint8Array> {
+    const scale = options.scale ?? 3;
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new RangeError(`Cannot render PDF: expected a positive scale, received ${scale}`);
+    }
+    const svg = await this.toSVG();
+    if (!options.allowMissingFonts) await assertFontsAvailable();
+    const sharp = await loadSharp();
+    const { data, info } = await sharp(new TextEncoder().encode(svg), { density: 72 * scale })
+      .flatten({ background: "#ffffff" })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const size = svgSize(svg);
+    const pageWidth = (size?.width ?? info.width / scale) * 0.75;
+    return imagePdf(
+      {
+        width: info.width,
+        height: info.height,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      },
+      { pageWidth, title: this.title || this.name },
+    );
+  }
+
+  /**
+   * A self-contained HTML page with the spec inlined that renders the chart interactively with
+   * vega-embed loaded from a CDN. With `svg` (what `save` passes) the page also carries the
+   * chart as static SVG, so it shows offline too; vega-embed replaces it when it loads.
+   *
+   * @param options The pre-rendered SVG to show until (or unless) vega-embed loads.
    * @returns The HTML text.
    */
-  toHTML(): string {
+  toHTML(options: { svg?: string } = {}): string {
     const title = escapeHtml(this.title || this.name);
+    const fallback = options.svg ?? "";
     const json = JSON.stringify(this.#spec).replaceAll("<", "\\u003c");
     const cdn = "https://cdn.jsdelivr.net/npm";
     return `<!DOCTYPE html>
@@ -283,11 +327,18 @@ export class Chart {
 <style>body { font-family: sans-serif; margin: 24px; }</style>
 </head>
 <body>
-<div id="chart"></div>
+<div id="chart">${fallback}</div>
 <script>
 const spec = ${json};
-vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: false, editor: false } })
-  .catch((error) => { document.getElementById("chart").textContent = String(error); });
+const target = document.getElementById("chart");
+const offline = target.innerHTML;
+// Offline (no CDN) the static SVG stays; online vega-embed replaces it with the live chart.
+if (typeof vegaEmbed === "function") {
+  vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: false, editor: false } })
+    .catch((error) => { target.innerHTML = offline || String(error); });
+} else if (!offline) target.textContent = "The chart needs vega-embed from " + ${
+      JSON.stringify(cdn)
+    } + " (offline)";
 </script>
 </body>
 </html>
@@ -295,7 +346,7 @@ vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: fal
   }
 
   /**
-   * Write the chart to a file, choosing the format by extension: `.svg`, `.png`, `.html` or
+   * Write the chart to a file, choosing the format by extension: `.svg`, `.png`, `.pdf`, `.html` or
    * `.json` (e.g. `.vl.json`). The file is written atomically (temporary file, then rename), and
    * missing parent directories are created.
    *
@@ -313,8 +364,11 @@ vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: fal
       case "png":
         bytes = await this.toPNG(options);
         break;
+      case "pdf":
+        bytes = await this.toPDF(options);
+        break;
       case "html":
-        bytes = new TextEncoder().encode(this.toHTML());
+        bytes = new TextEncoder().encode(this.toHTML({ svg: await this.toSVG() }));
         break;
       case "json":
         bytes = new TextEncoder().encode(JSON.stringify(this.#spec, null, 2) + "\n");
@@ -336,12 +390,56 @@ vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: fal
    * @returns The bundle.
    */
   async [Symbol.for("Jupyter.display")](): Promise<ChartMimeBundle> {
-    return {
+    const svg = await this.toSVG();
+    const bundle: ChartMimeBundle = {
       "application/vnd.vegalite.v5+json": this.toSpec(),
-      "image/svg+xml": await this.toSVG(),
       "text/plain": this.description,
     };
+    if (await fontsAvailable()) {
+      bundle["image/png"] = base64(await rasterize(svg, displayScale(svg), true));
+    } else bundle["image/svg+xml"] = svg;
+    return bundle;
   }
+
+  /**
+   * Display metadata for `display()`: the PNG's size in CSS pixels, so that a scale-2 PNG shows
+   * at the chart's size in HTML exports.
+   *
+   * @returns `{ "image/png": { width, height } }`, or `{}` when the SVG has no size.
+   */
+  async [DISPLAY_METADATA](): Promise<Record<string, unknown>> {
+    const size = svgSize(await this.toSVG());
+    return size
+      ? { "image/png": { width: Math.round(size.width), height: Math.round(size.height) } }
+      : {};
+  }
+}
+
+/** Pixel budget of a display PNG: scale 2 (crisp on high-DPI screens) up to 3 megapixels. */
+const DISPLAY_MAX_PIXELS = 3_000_000;
+
+/** The scale of a display PNG: 2, or less so that it stays within {@linkcode DISPLAY_MAX_PIXELS}. */
+export function displayScale(svg: string): number {
+  const size = svgSize(svg);
+  if (!size) return 1;
+  const pixels = size.width * size.height;
+  return Math.max(0.25, Math.min(2, Math.sqrt(DISPLAY_MAX_PIXELS / Math.max(1, pixels))));
+}
+
+/** The `width` and `height` of an SVG document's root element, in CSS pixels. */
+export function svgSize(svg: string): { width: number; height: number } | undefined {
+  const root = /<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  const width = Number(/\swidth="([\d.]+)"/.exec(root)?.[1]);
+  const height = Number(/\sheight="([\d.]+)"/.exec(root)?.[1]);
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
+function base64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
 }
 
 /** Pick a file format from a path's extension. */
@@ -349,10 +447,11 @@ export function formatFromPath(path: string): ChartFileFormat {
   const lower = path.toLowerCase();
   if (lower.endsWith(".svg")) return "svg";
   if (lower.endsWith(".png")) return "png";
+  if (lower.endsWith(".pdf")) return "pdf";
   if (lower.endsWith(".html") || lower.endsWith(".htm")) return "html";
   if (lower.endsWith(".json")) return "json";
   throw new TypeError(
-    `Cannot save chart "${path}": expected an extension .svg, .png, .html or .vl.json`,
+    `Cannot save chart "${path}": expected an extension .svg, .png, .pdf, .html or .vl.json`,
   );
 }
 
@@ -456,10 +555,11 @@ function loadSharp() {
   return sharpModule;
 }
 
-async function rasterize(svg: string, scale: number): Promise<Uint8Array> {
+/** Rasterize SVG; `compact` (displays) quantizes to a 256-colour palette: half the bytes, ~40 ms. */
+async function rasterize(svg: string, scale: number, compact = false): Promise<Uint8Array> {
   const sharp = await loadSharp();
   const buffer = await sharp(new TextEncoder().encode(svg), { density: 72 * scale })
-    .png({ compressionLevel: 9 })
+    .png(compact ? { palette: true, compressionLevel: 6, effort: 1 } : { compressionLevel: 9 })
     .toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -34,6 +34,7 @@ import type { Probabilities } from "./metrics.ts";
 import { VISUALIZATION_NAMES, type VisualizationName, VISUALIZATIONS } from "./visualizations.ts";
 import { HYPEROPT_VISUALIZATION_NAMES, HYPEROPT_VISUALIZATIONS } from "./hyperopt.ts";
 import type { SubsetType } from "./_spec.ts";
+import { findNextTo, readSplitFile } from "./split_file.ts";
 
 /** Where the command writes its messages. */
 export interface CliIO {
@@ -75,6 +76,7 @@ const SHORT_FLAGS: Record<string, string> = {
   "-g": "ground_truth",
   "-gm": "ground_truth_metadata",
   "-gts": "ground_truth_split",
+  "-sf": "split_file",
   "-od": "output_directory",
   "-ff": "file_format",
   "-ofn": "output_feature_name",
@@ -95,7 +97,7 @@ const SHORT_FLAGS: Record<string, string> = {
   "-h": "help",
 };
 
-const FILE_FORMATS = ["svg", "png", "html", "json"] as const;
+const FILE_FORMATS = ["svg", "png", "pdf", "html", "json"] as const;
 type FileFormat = typeof FILE_FORMATS[number];
 
 const OPTIONS = {
@@ -107,6 +109,7 @@ const OPTIONS = {
   ground_truth: { type: "string" },
   ground_truth_metadata: { type: "string" },
   ground_truth_split: { type: "string", default: "2" },
+  split_file: { type: "string" },
   output_feature_name: { type: "string" },
   model_names: { type: "string", multiple: true },
   top_n_classes: { type: "string", multiple: true },
@@ -136,9 +139,12 @@ Options (values of flags marked + may be repeated or listed after the flag):
                                            a JSON matrix or a .npy file, one per model
   -pred, --predictions FILE +              predictions CSV (<feature>_predictions) or JSON, one per model
   -g,    --ground_truth FILE               dataset CSV/JSON holding the output feature's column
-  -gm,   --ground_truth_metadata FILE      training_set_metadata.json
+  -gm,   --ground_truth_metadata FILE      training_set_metadata.json (default: the one next to the
+                                           statistics, predictions or probabilities, if any)
   -gts,  --ground_truth_split N            rows of this split when the data has a split column
                                            (0 train, 1 validation, 2 test; default 2)
+  -sf,   --split_file FILE                 the split of each row of --ground_truth (the
+                                           <dataset>.split.parquet training writes in its run folder)
   -ofn,  --output_feature_name NAME        the output feature to visualize
   -mn,   --model_names NAME +              model names used as labels
   -tn,   --top_n_classes N +               number of classes to plot (default 0: all)
@@ -151,7 +157,8 @@ Options (values of flags marked + may be repeated or listed after the flag):
   -m,    --metrics NAME +                  f1, precision, recall, accuracy (default f1)
   -hyp,  --hyperopt_stats_path FILE        hyperopt_statistics.json (hyperopt_report, hyperopt_hiplot)
   -od,   --output_directory DIR            where to write files (default .)
-  -ff,   --file_format svg|png|html|json   file format (default svg; json writes .vl.json)
+  -ff,   --file_format svg|png|pdf|html|json  file format (default svg; json writes .vl.json;
+                                           html pages carry the SVG and work offline)
   -h,    --help                            show this help
 
 Visualizations:
@@ -217,17 +224,43 @@ interface Loaded {
   groundTruth: RawLabels;
 }
 
-async function loadLabels(args: Args, name: string): Promise<Loaded> {
-  const feature = need(args.output_feature_name, "output_feature_name", name);
-  const metadata = args.ground_truth_metadata
-    ? await readJson<TrainingSetMetadata>(args.ground_truth_metadata)
-    : undefined;
+/**
+ * `--ground_truth_metadata`, else the `training_set_metadata.json` next to the statistics,
+ * predictions or probabilities given (a run folder, or its `model/` folder).
+ */
+async function metadataPath(args: Args): Promise<string | undefined> {
+  if (args.ground_truth_metadata) return args.ground_truth_metadata;
+  return await findNextTo(
+    [
+      ...(args.test_statistics ?? []),
+      ...(args.training_statistics ?? []),
+      ...(args.predictions ?? []),
+      ...(args.probabilities ?? []),
+    ],
+    "training_set_metadata.json",
+  );
+}
+
+async function readMetadata(args: Args): Promise<TrainingSetMetadata | undefined> {
+  const path = await metadataPath(args);
+  return path ? await readJson<TrainingSetMetadata>(path) : undefined;
+}
+
+async function groundTruthOf(args: Args, name: string, feature: string): Promise<RawLabels> {
   const split = integer("ground_truth_split", args.ground_truth_split);
-  const groundTruth = await readGroundTruth(
+  const splitFile = args.split_file ? await readSplitFile(args.split_file) : undefined;
+  return await readGroundTruth(
     need(args.ground_truth, "ground_truth", name),
     feature,
     split,
+    splitFile,
   );
+}
+
+async function loadLabels(args: Args, name: string): Promise<Loaded> {
+  const feature = need(args.output_feature_name, "output_feature_name", name);
+  const metadata = await readMetadata(args);
+  const groundTruth = await groundTruthOf(args, name, feature);
   return { metadata, feature, groundTruth };
 }
 
@@ -282,7 +315,7 @@ async function buildChart(name: VisualizationName, args: Args): Promise<Chart> {
     case "frequency_vs_f1": {
       const stats = await loadList<TestStatistics>(args.test_statistics, "test_statistics", name);
       const metadata = await readJson<TrainingSetMetadata>(
-        need(args.ground_truth_metadata, "ground_truth_metadata", name),
+        need(await metadataPath(args), "ground_truth_metadata", name),
       );
       const options = { metadata, outputFeatureName: args.output_feature_name, modelNames };
       if (name === "confusion_matrix") {
@@ -321,7 +354,8 @@ async function buildChart(name: VisualizationName, args: Args): Promise<Chart> {
       }
       return VISUALIZATIONS[name](predictions, groundTruth, options);
     }
-    case "confidence_thresholding_2thresholds_2d": {
+    case "confidence_thresholding_2thresholds_2d":
+    case "confidence_thresholding_2thresholds_3d": {
       const features = need(
         args.threshold_output_feature_names,
         "threshold_output_feature_names",
@@ -332,17 +366,13 @@ async function buildChart(name: VisualizationName, args: Args): Promise<Chart> {
           `Visualization "${name}" requires 2 --threshold_output_feature_names, received ${features.length}`,
         );
       }
-      const metadata = args.ground_truth_metadata
-        ? await readJson<TrainingSetMetadata>(args.ground_truth_metadata)
-        : undefined;
+      const metadata = await readMetadata(args);
       const files = need(args.probabilities, "probabilities", name);
       const file = files[0];
-      const split = integer("ground_truth_split", args.ground_truth_split);
-      const gtFile = need(args.ground_truth, "ground_truth", name);
       const probabilities = await Promise.all(
         features.map((f) => readProbabilities(file, f, featureMetadata(metadata, f))),
       );
-      const truths = await Promise.all(features.map((f) => readGroundTruth(gtFile, f, split)));
+      const truths = await Promise.all(features.map((f) => groundTruthOf(args, name, f)));
       return VISUALIZATIONS[name](probabilities, truths, {
         thresholdOutputFeatureNames: features,
         metadata,
@@ -483,7 +513,13 @@ export async function runVisualize(
       )
       : await buildChart(name as VisualizationName, args);
   } catch (error) {
-    io.stderr(`error: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // The whole dataset against the predictions of one split: the split file picks its rows.
+    const hint = args.ground_truth && !args.split_file &&
+        /ground-truth label|labels and \d+ rows/.test(message)
+      ? ": if --ground_truth is the whole dataset, pass --split_file <run folder>/<dataset>.split.parquet"
+      : "";
+    io.stderr(`error: ${message}${hint}`);
     return error instanceof UsageError ? 2 : 1;
   }
   const extension = format === "json" ? "vl.json" : format;
@@ -496,7 +532,7 @@ export async function runVisualize(
       const path = join(args.output_directory, `${stem}.${extension}`);
       await leaf.save(path, { format });
       io.stdout(path);
-      if (format !== "json" && format !== "html") {
+      if (format !== "json") {
         for (const warning of (await leaf.render()).warnings) {
           io.stderr(`warning: ${leaf.name}: ${warning}`);
         }

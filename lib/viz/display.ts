@@ -103,7 +103,8 @@ export function htmlTable(
   );
 
   const toHTML = () => {
-    const align = (i: number) => (numeric[i] ? ' style="text-align: right"' : "");
+    // Jupyter's stylesheet right-aligns every cell: text columns are set left explicitly.
+    const align = (i: number) => ` style="text-align: ${numeric[i] ? "right" : "left"}"`;
     const head = columns.map((c, i) => `<th${align(i)}>${escapeHtml(c)}</th>`).join("");
     const body = cells.map((row) =>
       `<tr>${row.map((v, i) => `<td${align(i)}>${escapeHtml(v)}</td>`).join("")}</tr>`

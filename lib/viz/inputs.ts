@@ -455,14 +455,26 @@ export async function readPredictions(path: string, featureName: string): Promis
 /**
  * Read ground-truth labels of one output feature from a dataset file (CSV/TSV with a column
  * named after the feature, JSON records or a JSON array). When the data has a `split` column,
- * only rows of `split` (0 train, 1 validation, 2 test; Ludwig's default 2) are kept.
+ * only rows of `split` (0 train, 1 validation, 2 test; Ludwig's default 2) are kept; with
+ * `splitFile` (the values of a split file, one per row) the rows it puts in `split` are kept.
  */
 export async function readGroundTruth(
   path: string,
   featureName: string,
   split?: number,
+  splitFile?: readonly number[],
 ): Promise<RawLabels> {
   const ext = extension(path);
+  const bySplitFile = <T>(values: readonly T[]): T[] => {
+    if (splitFile!.length !== values.length) {
+      throw new TypeError(
+        `Cannot read ground truth "${featureName}" from "${path}": the split file has ${
+          splitFile!.length
+        } rows and the data ${values.length}: pass the split file of this dataset`,
+      );
+    }
+    return values.filter((_, i) => splitFile![i] === (split ?? 2));
+  };
   if (ext === ".json" || ext === ".jsonl") {
     const data = await readRecords(path);
     const values = jsonColumn(data, featureName);
@@ -471,6 +483,7 @@ export async function readGroundTruth(
         `Cannot read ground truth "${featureName}" from "${path}": column not found`,
       );
     }
+    if (splitFile) return bySplitFile(values) as RawLabels;
     const splits = jsonColumn(data, "split");
     const keep = split !== undefined && splits && splits !== values &&
       splits.length === values.length;
@@ -485,6 +498,7 @@ export async function readGroundTruth(
       }`,
     );
   }
+  if (splitFile) return bySplitFile(rows).map((r) => r[col]);
   const splitCol = header.indexOf("split");
   const kept = split !== undefined && splitCol >= 0
     ? rows.filter((r) => Number(r[splitCol]) === split)

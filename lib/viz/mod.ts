@@ -86,6 +86,7 @@ export {
   binaryThresholdVsMetric,
   confidenceThresholding,
   confidenceThresholding2thresholds2d,
+  confidenceThresholding2thresholds3d,
   confidenceThresholdingDataVsAcc,
   confidenceThresholdingDataVsAccSubset,
   confidenceThresholdingDataVsAccSubsetPerClass,
@@ -111,3 +112,10 @@ export {
   type Visualizations,
 } from "./visualizations.ts";
 export { type CliIO, runVisualize, VISUALIZE_USAGE } from "./cli.ts";
+export {
+  readSplitFile,
+  splitColumn,
+  splitFileName,
+  type SplitRows,
+  writeSplitFile,
+} from "./split_file.ts";

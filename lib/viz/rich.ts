@@ -122,6 +122,9 @@ function highlightYamlLine(line: string): string {
     (colon ? span("punct", colon) : "") + highlightScalar(rest);
 }
 
+/** Configs longer than this many lines of YAML display folded (`<details>`). */
+const COLLAPSE_CONFIG_LINES = 40;
+
 /** A config shown as highlighted YAML. */
 export interface ConfigView {
   /** The YAML text. */
@@ -166,9 +169,15 @@ export function displayConfig(
     const caption = options.caption
       ? `<div style="font-weight: bold; margin-bottom: 4px">${escapeHtml(options.caption)}</div>`
       : "";
-    return `<div class="sonata-config">${caption}<pre style="line-height: 1.35; padding: 8px; ` +
+    const pre = `<pre style="line-height: 1.35; padding: 8px; ` +
       `background: #f8f8f8; border: 1px solid #e3e3e3; border-radius: 4px; overflow: auto">` +
-      `${body}</pre></div>`;
+      `${body}</pre>`;
+    const lines = text.split("\n").length;
+    if (lines <= COLLAPSE_CONFIG_LINES) return `<div class="sonata-config">${caption}${pre}</div>`;
+    // A long config (a resolved one has hundreds of lines) folds away; the summary says what.
+    const summary = escapeHtml(options.caption ?? "Config") + ` (${lines} lines of YAML)`;
+    return `<details class="sonata-config"><summary style="cursor: pointer; font-weight: bold">` +
+      `${summary}</summary>${pre}</details>`;
   };
   return {
     yaml: text,
@@ -309,8 +318,17 @@ export function describeDataset(dataset: Dataset, options: { rows?: number } = {
   );
   const summary = dataset.columnNames.map((name) => {
     const cells = dataset.column(name);
-    const present = cells.filter((c) => c !== null && c !== undefined);
-    const numeric = present.length > 0 && present.every((c) => typeof c === "number");
+    let present: unknown[] = cells.filter((c) => c !== null && c !== undefined);
+    let numeric = present.length > 0 && present.every((c) => typeof c === "number");
+    // CSV columns are stored as text: numbers written as text count as numbers (empty = missing).
+    const texts = present.filter((c) => c !== "");
+    if (
+      !numeric && texts.length > 0 &&
+      texts.every((c) => typeof c === "string" && Number.isFinite(Number(c)) && c.trim() !== "")
+    ) {
+      numeric = true;
+      present = texts.map(Number);
+    }
     const counts = new Map<string, number>();
     for (const c of present) {
       const key = cellText(c);
@@ -368,7 +386,37 @@ export interface TrainingResultLike {
   result?: TrainResult;
 }
 
-function lastValues(stats: TrainingResultLike["train_stats"]): Record<string, Cell>[] {
+/**
+ * The index of the best evaluation (the one whose weights the model holds): the first
+ * evaluation where a validation series (else a training one) reached `bestMetric`, preferring
+ * the combined loss, the default selection metric. `undefined` when none matches.
+ */
+function bestCheckpointIndex(
+  stats: TrainingResultLike["train_stats"],
+  result: TrainResult | undefined,
+): number | undefined {
+  const best = result?.bestMetric;
+  if (best === null || best === undefined || !Number.isFinite(best)) return undefined;
+  const split = Object.keys(stats.validation ?? {}).length ? stats.validation : stats.training;
+  const series: number[][] = [];
+  const combined = split?.combined?.loss;
+  if (Array.isArray(combined)) series.push(combined);
+  for (const metrics of Object.values(split ?? {})) {
+    for (const values of Object.values(metrics ?? {})) {
+      if (Array.isArray(values) && values !== combined) series.push(values);
+    }
+  }
+  for (const values of series) {
+    const i = values.indexOf(best);
+    if (i >= 0) return i;
+  }
+  return undefined;
+}
+
+function lastValues(
+  stats: TrainingResultLike["train_stats"],
+  at?: number,
+): Record<string, Cell>[] {
   const rows: Record<string, Cell>[] = [];
   const features = new Set(Object.keys(stats.training ?? {}));
   for (const feature of features) {
@@ -376,7 +424,9 @@ function lastValues(stats: TrainingResultLike["train_stats"]): Record<string, Ce
       const row: Record<string, Cell> = { feature, metric };
       for (const split of ["training", "validation", "test"] as const) {
         const values = stats[split]?.[feature]?.[metric];
-        if (Array.isArray(values) && values.length) row[split] = values[values.length - 1];
+        if (Array.isArray(values) && values.length) {
+          row[split] = values[at !== undefined && at < values.length ? at : values.length - 1];
+        }
       }
       rows.push(row);
     }
@@ -385,7 +435,8 @@ function lastValues(stats: TrainingResultLike["train_stats"]): Record<string, Ce
 }
 
 /**
- * A training run for notebooks: the last value of every metric on each split, and learning
+ * A training run for notebooks: every metric on each split at the best checkpoint (the weights
+ * the model holds; at the last checkpoint when the result does not say which is best), and learning
  * curves. `Model.train()`'s result displays as this report.
  *
  * @param training `Model.train()`'s result, or `{ train_stats }`.
@@ -413,10 +464,23 @@ export function trainingReport(training: TrainingResultLike): Report {
       r.stoppedEarly ? " (stopped early)" : ""
     }; batch size ${r.batchSize}, learning rate ${r.learningRate}`
     : "Training";
-  const rows = lastValues(training.train_stats);
+  const best = bestCheckpointIndex(training.train_stats, r);
+  const rows = lastValues(training.train_stats, best);
+  const evaluations = Math.max(
+    0,
+    ...Object.values(training.train_stats.training ?? {}).flatMap((m) =>
+      Object.values(m ?? {}).map((v) => (Array.isArray(v) ? v.length : 0))
+    ),
+  );
+  // The model holds the best checkpoint's weights, so its metrics are the ones shown.
+  const caption = best === undefined
+    ? "Metrics at the last checkpoint"
+    : `Metrics at the best checkpoint (evaluation ${best + 1} of ${evaluations}, step ${
+      r!.bestStep
+    }), the weights the model holds`;
   const sections: ReportSection[] = [
     htmlTable(rows, {
-      caption: "Metrics at the last checkpoint",
+      caption,
       columns: ["feature", "metric", "training", "validation", "test"].filter((c) =>
         rows.some((row) => c in row)
       ),

@@ -258,21 +258,7 @@ export function confidenceThresholding2thresholds2d(
   groundTruths: readonly [RawLabels, RawLabels] | readonly RawLabels[],
   options: TwoThresholdsOptions,
 ): Chart {
-  const names = options.thresholdOutputFeatureNames;
-  if (probabilities.length !== 2 || groundTruths.length !== 2 || names.length !== 2) {
-    throw new RangeError(
-      `Cannot threshold two features: expected 2 probabilities, 2 ground truths and 2 feature names, received ${probabilities.length}, ${groundTruths.length} and ${names.length}`,
-    );
-  }
-  const limit = options.labelsLimit ?? 0;
-  const prepared = [0, 1].map((f) => {
-    const meta = featureMetadata(options.metadata, names[f]);
-    return limitLabels(probabilities[f], toLabelIndices(groundTruths[f], meta, names[f]), limit);
-  });
-  const cells = twoThresholdGrid(
-    [prepared[0].probabilities, prepared[1].probabilities],
-    [prepared[0].groundTruth, prepared[1].groundTruth],
-  );
+  const { names, cells } = twoThresholdCells(probabilities, groundTruths, options);
   const thresholds = CONFIDENCE_THRESHOLDS;
   const t1Name = `${names[0]} threshold`, t2Name = `${names[1]} threshold`;
   const model = options.modelNames?.[0] ?? "";
@@ -379,6 +365,120 @@ export function confidenceThresholding2thresholds2d(
       subtitle: `${names[0]} and ${names[1]}`,
     },
     columns: 3,
+  });
+}
+
+/** The grid of both thresholds, after checking the inputs and mapping labels. */
+function twoThresholdCells(
+  probabilities: readonly Probabilities[],
+  groundTruths: readonly RawLabels[],
+  options: TwoThresholdsOptions,
+) {
+  const names = options.thresholdOutputFeatureNames;
+  if (probabilities.length !== 2 || groundTruths.length !== 2 || names.length !== 2) {
+    throw new RangeError(
+      `Cannot threshold two features: expected 2 probabilities, 2 ground truths and 2 feature names, received ${probabilities.length}, ${groundTruths.length} and ${names.length}`,
+    );
+  }
+  const limit = options.labelsLimit ?? 0;
+  const prepared = [0, 1].map((f) => {
+    const meta = featureMetadata(options.metadata, names[f]);
+    return limitLabels(probabilities[f], toLabelIndices(groundTruths[f], meta, names[f]), limit);
+  });
+  const cells = twoThresholdGrid(
+    [prepared[0].probabilities, prepared[1].probabilities],
+    [prepared[0].groundTruth, prepared[1].groundTruth],
+  );
+  return { names, cells };
+}
+
+/**
+ * Accuracy and data coverage over both confidence thresholds at once (Ludwig's
+ * `confidence_thresholding_2thresholds_3d`, which draws the two as 3-D surfaces): here two
+ * heatmaps over the (threshold 1, threshold 2) grid, the exact values in tooltips. A cell where
+ * no row passes both thresholds has no accuracy and stays blank.
+ *
+ * @param probabilities Probabilities of the two features (one model).
+ * @param groundTruths True labels of the two features.
+ * @param options Feature names, metadata, model name.
+ * @returns The chart; parts are named `confidence_thresholding_2thresholds_3d_{accuracy,coverage}`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { confidenceThresholding2thresholds3d } from "./threshold.ts";
+ * const chart = confidenceThresholding2thresholds3d(
+ *   [[[0.9, 0.1], [0.3, 0.7]], [[0.6, 0.4], [0.2, 0.8]]],
+ *   [[0, 1], [0, 0]],
+ *   { thresholdOutputFeatureNames: ["a", "b"] },
+ * );
+ * assertEquals(chart.parts.map((p) => p.name), [
+ *   "confidence_thresholding_2thresholds_3d_accuracy",
+ *   "confidence_thresholding_2thresholds_3d_coverage",
+ * ]);
+ * ```
+ */
+export function confidenceThresholding2thresholds3d(
+  probabilities: readonly [Probabilities, Probabilities] | readonly Probabilities[],
+  groundTruths: readonly [RawLabels, RawLabels] | readonly RawLabels[],
+  options: TwoThresholdsOptions,
+): Chart {
+  const { names, cells } = twoThresholdCells(probabilities, groundTruths, options);
+  const t1Name = `${names[0]} threshold`, t2Name = `${names[1]} threshold`;
+  const values = cells.map((c) => ({
+    t1: c.threshold1.toFixed(2),
+    t2: c.threshold2.toFixed(2),
+    accuracy: c.accuracy,
+    coverage: c.coverage,
+  }));
+  const model = options.modelNames?.[0];
+  const heatmap = (measure: "accuracy" | "coverage", scheme: string) =>
+    new Chart({
+      title: titled(
+        measure === "accuracy"
+          ? "Accuracy over both thresholds"
+          : "Data coverage over both thresholds",
+        model ? `model ${model}` : `${names[0]} and ${names[1]}`,
+      ),
+      width: 300,
+      height: 300,
+      data: { values },
+      mark: { type: "rect", tooltip: true },
+      encoding: {
+        x: {
+          field: "t2",
+          type: "ordinal",
+          title: t2Name,
+          axis: { labelAngle: -90, labelOverlap: "parity" },
+        },
+        y: {
+          field: "t1",
+          type: "ordinal",
+          title: t1Name,
+          sort: "descending",
+          axis: { labelOverlap: "parity" },
+        },
+        color: {
+          field: measure,
+          type: "quantitative",
+          title: measure === "accuracy" ? "accuracy" : "data coverage",
+          scale: { scheme, domain: [0, 1] },
+        },
+        tooltip: [
+          { field: "t1", type: "ordinal", title: t1Name },
+          { field: "t2", type: "ordinal", title: t2Name },
+          { field: "accuracy", type: "quantitative", format: ".3f" },
+          { field: "coverage", type: "quantitative", title: "data coverage", format: ".3f" },
+        ],
+      },
+    }, { name: `confidence_thresholding_2thresholds_3d_${measure}` });
+  return Chart.concat([heatmap("accuracy", "viridis"), heatmap("coverage", "blues")], {
+    name: "confidence_thresholding_2thresholds_3d",
+    title: {
+      text: "Confidence thresholding on two output features",
+      subtitle: `accuracy and data coverage over the thresholds of ${names[0]} and ${names[1]}`,
+    },
+    columns: 2,
   });
 }
 

@@ -28,6 +28,7 @@ import {
   binaryThresholdVsMetric,
   confidenceThresholding,
   confidenceThresholding2thresholds2d,
+  confidenceThresholding2thresholds3d,
   confidenceThresholdingDataVsAcc,
   confidenceThresholdingDataVsAccSubset,
   confidenceThresholdingDataVsAccSubsetPerClass,
@@ -68,6 +69,8 @@ export interface Visualizations {
     typeof confidenceThresholdingDataVsAccSubsetPerClass;
   /** Ludwig's `confidence_thresholding_2thresholds_2d`. */
   readonly confidence_thresholding_2thresholds_2d: typeof confidenceThresholding2thresholds2d;
+  /** Ludwig's `confidence_thresholding_2thresholds_3d` (as heatmaps). */
+  readonly confidence_thresholding_2thresholds_3d: typeof confidenceThresholding2thresholds3d;
   /** Ludwig's `binary_threshold_vs_metric`. */
   readonly binary_threshold_vs_metric: typeof binaryThresholdVsMetric;
   /** Ludwig's `roc_curves`. */
@@ -115,6 +118,7 @@ export const VISUALIZATIONS: Visualizations = Object.freeze({
   confidence_thresholding_data_vs_acc_subset_per_class:
     confidenceThresholdingDataVsAccSubsetPerClass,
   confidence_thresholding_2thresholds_2d: confidenceThresholding2thresholds2d,
+  confidence_thresholding_2thresholds_3d: confidenceThresholding2thresholds3d,
   binary_threshold_vs_metric: binaryThresholdVsMetric,
   roc_curves: rocCurves,
   roc_curves_from_test_statistics: rocCurvesFromTestStatistics,

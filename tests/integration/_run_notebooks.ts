@@ -1,8 +1,10 @@
 /**
  * `deno task notebooks`: execute every notebook in `notebooks/` headlessly through Jupyter's own
  * machinery (`jupyter nbconvert --execute` with the Deno kernel) and check the executed copies:
- * no error output, every code cell ran, and at least one Vega-Lite v5 chart. One line per
- * notebook; exit status 1 when any fails.
+ * no error output, every code cell ran, and at least one Vega-Lite v5 chart. Each executed copy
+ * is then exported to HTML (`jupyter nbconvert --to html`) and every chart must be drawn in it
+ * (a PNG or a non-empty SVG per Vega-Lite output). One line per notebook; exit status 1 when
+ * any fails.
  *
  * Needs Jupyter (Debian: `apt-get install jupyter-client jupyter-nbconvert python3-nbclient
  * jupyter-core`). Jupyter's files (the kernelspec `deno jupyter --install` writes, runtime
@@ -33,6 +35,8 @@ export interface NotebookCheck {
   charts: number;
   /** Number of outputs of all kinds. */
   outputs: number;
+  /** What the HTML export showed, once exported. */
+  exported?: ExportCheck;
 }
 
 interface Output {
@@ -82,6 +86,36 @@ export function checkExecuted(nb: NotebookJson): NotebookCheck {
   if (lost.length) problems.push(`no output from display() in cells ${lost.join(", ")}`);
   if (charts === 0) problems.push(`no ${VEGA_LITE} output`);
   return { problems, lost, charts, outputs };
+}
+
+/** What an HTML export of an executed notebook shows. */
+export interface ExportCheck {
+  /** Problems; empty when every chart is drawn. */
+  problems: string[];
+  /** PNG images embedded as data URIs. */
+  images: number;
+  /** Inline SVG elements with content (nbconvert's sanitizer leaves `<svg ...></svg>` empty). */
+  svgs: number;
+}
+
+/**
+ * Check an HTML export (`jupyter nbconvert --to html`) of an executed notebook: every chart must
+ * really be drawn, as a PNG data URI or a non-empty inline SVG; a Vega-Lite output alone shows
+ * an empty box in nbconvert's HTML.
+ *
+ * @param html The exported HTML.
+ * @param charts The number of Vega-Lite outputs of the executed notebook.
+ * @returns The problems and what was counted.
+ */
+export function checkExported(html: string, charts: number): ExportCheck {
+  const images =
+    html.match(/<img\b[^>]*\bsrc="data:image\/png;base64,[A-Za-z0-9+/=]{100,}/g)?.length ?? 0;
+  const svgs = [...html.matchAll(/<svg\b[^>]*>([\s\S]*?)<\/svg>/g)]
+    .filter((m) => /<(path|rect|g|text|line|circle)\b/.test(m[1])).length;
+  const problems = images + svgs < charts
+    ? [`HTML export draws ${images} PNG and ${svgs} SVG images for ${charts} charts`]
+    : [];
+  return { problems, images, svgs };
 }
 
 async function run(
@@ -179,10 +213,32 @@ async function main(): Promise<number> {
             }`,
           );
         }
+        if (text && !check.problems.length) {
+          const html = await run("jupyter", [
+            "nbconvert",
+            "--to",
+            "html",
+            "--output-dir",
+            outDir,
+            join(outDir, name),
+          ], env);
+          const page = await Deno.readTextFile(join(outDir, name.replace(/\.ipynb$/, ".html")))
+            .catch(() => undefined);
+          if (!html.ok || page === undefined) {
+            check.problems.push(`HTML export failed: ${html.output.trim().split("\n").at(-1)}`);
+          } else {
+            const exported = checkExported(page, check.charts);
+            check.problems.push(...exported.problems);
+            check.exported = exported;
+          }
+        }
         const retried = attempt > 1 ? `, attempt ${attempt}` : "";
         line = check.problems.length
           ? `FAIL ${name} (${seconds}s${retried}): ${check.problems.join("; ")}`
-          : `ok   ${name} (${seconds}s${retried}): ${check.charts} charts, ${check.outputs} outputs`;
+          : `ok   ${name} (${seconds}s${retried}): ${check.charts} charts, ${check.outputs} outputs` +
+            (check.exported
+              ? `; HTML export: ${check.exported.images} PNG, ${check.exported.svgs} SVG`
+              : "");
         // Only a lost output (a kernel race) is worth a second run; real errors are not.
         const onlyLost = check.lost.length > 0 &&
           check.problems.every((p) =>

@@ -3,6 +3,7 @@ import {
   Chart,
   fontsAvailable,
   formatFromPath,
+  svgSize,
   VEGA_LITE_SCHEMA,
   type VegaLiteSpec,
 } from "../../lib/viz/chart.ts";
@@ -133,6 +134,7 @@ Deno.test("toPNG() refuses to draw empty boxes when no font is installed", async
 Deno.test("toHTML() is a self-contained page with the spec inlined and script-safe", () => {
   const html = new Chart(barSpec()).toHTML();
   assert.match(html, /^<!DOCTYPE html>/);
+  assert.ok(html.includes('<div id="chart"></div>'), "no static SVG unless given");
   for (const lib of ["vega@5.33.1", "vega-lite@5.23.0", "vega-embed@6"]) {
     assert.ok(html.includes(`https://cdn.jsdelivr.net/npm/${lib}`), lib);
   }
@@ -161,14 +163,16 @@ Deno.test("save() writes .svg, .png, .html and .vl.json atomically, creating dir
     ]);
     assert.match(await Deno.readTextFile(`${out}/chart.svg`), /^<svg/);
     assert.deepEqual([...(await Deno.readFile(`${out}/chart.png`)).subarray(1, 4)], [80, 78, 71]);
-    assert.match(await Deno.readTextFile(`${out}/chart.html`), /vegaEmbed\("#chart", spec/);
+    const page = await Deno.readTextFile(`${out}/chart.html`);
+    assert.match(page, /vegaEmbed\("#chart", spec/);
+    assert.match(page, /<div id="chart"><svg[^>]*>/, "the saved page carries the static SVG");
     assert.deepEqual(JSON.parse(await Deno.readTextFile(`${out}/chart.vl.json`)), chart.toSpec());
     // Overwrites in place.
     await new Chart(barSpec("Second")).save(`${out}/chart.svg`);
     assert.ok((await Deno.readTextFile(`${out}/chart.svg`)).includes("Second"));
     await assert.rejects(
-      () => chart.save(`${out}/chart.pdf`),
-      /expected an extension .svg, .png, .html or .vl.json/,
+      () => chart.save(`${out}/chart.gif`),
+      /expected an extension .svg, .png, .pdf, .html or .vl.json/,
     );
   });
 });
@@ -178,21 +182,35 @@ Deno.test("formatFromPath() picks the format from the extension", () => {
   assert.equal(formatFromPath("b.png"), "png");
   assert.equal(formatFromPath("b.htm"), "html");
   assert.equal(formatFromPath("b.vl.json"), "json");
-  assert.throws(() => formatFromPath("b.pdf"), TypeError);
+  assert.equal(formatFromPath("b.PDF"), "pdf");
+  assert.throws(() => formatFromPath("b.gif"), TypeError);
 });
 
-Deno.test("the Jupyter display bundle has the Vega-Lite spec, an SVG and text", async () => {
+Deno.test("the Jupyter display bundle has the Vega-Lite spec, a PNG (or SVG without fonts) and text", async () => {
   const chart = new Chart(barSpec(), { description: "Accuracy of two models" });
   const display = Symbol.for("Jupyter.display");
   const bundle = await (chart as unknown as Record<symbol, () => Promise<Record<string, unknown>>>)
     [display]();
+  // nbconvert < 7.7 prefers SVG to PNG and then empties the SVG: a bundle never carries both.
+  const image = (await fontsAvailable()) ? "image/png" : "image/svg+xml";
   assert.deepEqual(Object.keys(bundle).sort(), [
     "application/vnd.vegalite.v5+json",
-    "image/svg+xml",
+    image,
     "text/plain",
   ]);
   assert.deepEqual(bundle["application/vnd.vegalite.v5+json"], chart.toSpec());
-  assert.match(bundle["image/svg+xml"] as string, /^<svg/);
+  if (image === "image/png") {
+    const png = Uint8Array.from(atob(bundle["image/png"] as string), (c) => c.charCodeAt(0));
+    assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71]);
+    // Scale 2: twice the SVG's width in pixels (IHDR width, big-endian at byte 16).
+    const width = new DataView(png.buffer).getUint32(16);
+    assert.equal(width, 2 * svgSize(await chart.toSVG())!.width);
+    assert.ok(png.length < 200_000, `display PNG of ${png.length} bytes`);
+    const metadata = await (chart as unknown as Record<symbol, () => Promise<unknown>>)[
+      Symbol.for("sonata.displayMetadata")
+    ]();
+    assert.deepEqual(metadata, { "image/png": svgSize(await chart.toSVG()) });
+  } else assert.match(bundle["image/svg+xml"] as string, /^<svg/);
   assert.equal(bundle["text/plain"], "Accuracy of two models");
   assert.equal(String(chart), "Accuracy of two models");
   assert.equal(new Chart(barSpec()).description, "Vega-Lite bar chart: Accuracy by model");

@@ -122,6 +122,17 @@ const CASES: Record<VisualizationName, [string[], string[]]> = {
       `confidence_thresholding_2thresholds_2d_${s}`
     ),
   ],
+  confidence_thresholding_2thresholds_3d: [
+    [
+      "--probabilities",
+      fixture("predictions_a.csv"),
+      ...TRUTH,
+      "--threshold_output_feature_names",
+      "animal",
+      "approved",
+    ],
+    ["accuracy", "coverage"].map((s) => `confidence_thresholding_2thresholds_3d_${s}`),
+  ],
   binary_threshold_vs_metric: [
     [...PROBS, "-ofn", "approved", "--metrics", "f1", "accuracy"],
     ["binary_threshold_vs_metric_f1", "binary_threshold_vs_metric_accuracy"],
@@ -254,11 +265,11 @@ Deno.test("sonata visualize: usage errors exit 2", async () => {
   const required = await run(["--visualization", "roc_curves", "-ofn", "approved", ...TRUTH]);
   assert.equal(required.code, 2);
   assert.deepEqual(required.stderr, ['error: Visualization "roc_curves" requires --probabilities']);
-  const format = await run(["--visualization", "roc_curves", "--file_format", "pdf"]);
+  const format = await run(["--visualization", "roc_curves", "--file_format", "gif"]);
   assert.equal(format.code, 2);
   assert.match(
     format.stderr[0],
-    /--file_format: expected one of "svg", "png", "html", "json", received "pdf"/,
+    /--file_format: expected one of "svg", "png", "pdf", "html", "json", received "gif"/,
   );
   const integer = await run([
     "-v",

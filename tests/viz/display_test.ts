@@ -12,7 +12,7 @@ Deno.test("htmlTable displays as an HTML table and as aligned text", () => {
   const html = bundle["text/html"];
   assert.match(html, /^<table>\n<caption>Test metrics &amp; more<\/caption>/);
   assert.ok(html.includes('<th style="text-align: right">value</th>'));
-  assert.ok(html.includes("<td>&lt;best&gt;</td>"));
+  assert.ok(html.includes('<td style="text-align: left">&lt;best&gt;</td>'), "text left-aligned");
   assert.ok(html.includes('<td style="text-align: right">0.9123</td>'));
   assert.equal(
     bundle["text/plain"],

@@ -134,7 +134,7 @@ Deno.test("predictions display as a table with arrays as JSON", async () => {
   const table = predictionsTable(predictions);
   equal(table.rows[0].y_probabilities, "[0.25,0.75]");
   const bundle = await bundleOf(withPredictionsDisplay({ predictions }));
-  ok((bundle["text/html"] as string).includes("<td>a</td>"));
+  ok((bundle["text/html"] as string).includes('<td style="text-align: left">a</td>'));
 });
 
 Deno.test("Report puts tables and charts in one HTML output", async () => {

@@ -93,6 +93,16 @@ const CASES: Record<VisualizationName, (e: Experiment) => Chart> = {
         modelNames: ["a"],
       },
     ),
+  confidence_thresholding_2thresholds_3d: (e) =>
+    V.confidence_thresholding_2thresholds_3d(
+      [e.animalProbabilities[0], e.approvedProbabilities[0]],
+      [e.animalTruth, e.approvedTruth],
+      {
+        thresholdOutputFeatureNames: ["animal", "approved"],
+        metadata: e.metadata,
+        modelNames: ["a"],
+      },
+    ),
   binary_threshold_vs_metric: (e) =>
     V.binary_threshold_vs_metric(e.approvedProbabilities, e.approvedTruth, {
       metadata: e.metadata,
@@ -154,6 +164,7 @@ Deno.test("VISUALIZATIONS has every Ludwig visualization, each with a test case"
     "confidence_thresholding_data_vs_acc_subset",
     "confidence_thresholding_data_vs_acc_subset_per_class",
     "confidence_thresholding_2thresholds_2d",
+    "confidence_thresholding_2thresholds_3d",
     "binary_threshold_vs_metric",
     "roc_curves",
     "roc_curves_from_test_statistics",
