@@ -1,0 +1,97 @@
+/**
+ * One training run for the distributed tests: trains a small regression model on fixed rows
+ * (no shuffle, explicit splits) and writes the test rows' predictions and the optimizer state
+ * size to `<out>.rank<R>.json`. Run as one process or as a rank under `mpirun`.
+ *
+ * Usage: deno run -A _worker.ts '<json: {out, backend, batch_size, learning_rate, die_at_step?}>'
+ *
+ * @module
+ */
+import { Model } from "../../lib/api.ts";
+import { distributionFor, processRank } from "../../lib/distributed/mod.ts";
+import type { TrainingCallback } from "../../lib/train/trainer.ts";
+
+const args = JSON.parse(Deno.args[0]) as {
+  out: string;
+  backend: Record<string, unknown>;
+  batch_size: number;
+  learning_rate: number;
+  epochs?: number;
+  die_at_step?: number;
+  stall_at_step?: number;
+};
+
+/** Deterministic rows: y depends on x0..x3 and a category. */
+export function rows(n: number, offset = 0): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, j) => {
+    const i = j + offset;
+    const x = [0, 1, 2, 3].map((k) => Math.sin(i * (k + 1) * 0.37 + k));
+    const c = ["a", "b", "c"][i % 3];
+    const y = x[0] - 2 * x[1] + x[2] * x[3] + (c === "b" ? 0.5 : 0);
+    return { x0: x[0], x1: x[1], x2: x[2], x3: x[3], c, y };
+  });
+}
+
+const config = {
+  input_features: [
+    ...[0, 1, 2, 3].map((k) => ({ name: `x${k}`, type: "number" })),
+    { name: "c", type: "category", encoder: { type: "dense", embedding_size: 4 } },
+  ],
+  output_features: [{ name: "y", type: "number" }],
+  combiner: { type: "concat", num_fc_layers: 2, output_size: 16 },
+  trainer: {
+    batch_size: args.batch_size,
+    learning_rate: args.learning_rate,
+    epochs: args.epochs ?? 3,
+    should_shuffle: false,
+  },
+  backend: { compute: "cpu", ...args.backend },
+};
+
+const model = await Model.create(config);
+let stateElements = 0;
+const probe: TrainingCallback = {
+  onBatchEnd(ctx) {
+    if (
+      args.die_at_step !== undefined && processRank() === 1 && ctx.state.step >= args.die_at_step
+    ) {
+      Deno.kill(Deno.pid, "SIGKILL"); // a rank dies mid-run
+    }
+    if (
+      args.stall_at_step !== undefined && processRank() === 1 &&
+      ctx.state.step >= args.stall_at_step
+    ) {
+      // A rank that hangs (never reaches the next collective).
+      const cell = new Int32Array(new SharedArrayBuffer(4));
+      for (;;) Atomics.wait(cell, 0, 0, 1000);
+    }
+  },
+  async onTrainEnd(ctx) {
+    const dist = distributionFor(model.config);
+    if (dist) stateElements = await dist.optimizerStateElements(ctx.optimizer);
+    else {
+      const weights = await ctx.optimizer.getWeights();
+      stateElements = weights.reduce((s, w) => s + w.tensor.size, 0);
+    }
+  },
+};
+const result = await model.train({
+  training_set: rows(256),
+  validation_set: rows(64, 1000),
+  test_set: rows(64, 2000),
+  skip_save_all: true,
+  progress: false,
+  callbacks: [probe],
+});
+const { predictions } = await model.predict(rows(64, 3000));
+await Deno.writeTextFile(
+  `${args.out}.rank${processRank()}.json`,
+  JSON.stringify({
+    predictions: predictions.columns.y_predictions,
+    steps: result.result.steps,
+    learningRate: result.result.learningRate,
+    batchSize: result.result.batchSize,
+    stateElements,
+    parameters: model.tfModel!.countParams(),
+  }),
+);
