@@ -219,13 +219,26 @@ export function createDistribution(
     return async (grads) => {
       buckets ??= await checkedPlan(grads);
       const out: tf.NamedTensorMap = {};
-      for (const bucket of buckets) {
-        const flat = new Float32Array(bucket.length);
-        fill(flat, bucket, grads, weight);
-        await guarded("MPI_Allreduce", () => mpi.allreduce(flat, "sum"));
+      const unpack = (bucket: Bucket, flat: Float32Array) => {
         for (const s of bucket.slots) {
           out[s.name] = tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.shape);
         }
+      };
+      // One all-reduce in flight (MPI orders collectives per communicator) while the next
+      // bucket is copied out of its gradients: communication overlaps the host-side copies.
+      let inFlight: { bucket: Bucket; flat: Float32Array; done: Promise<void> } | undefined;
+      for (const bucket of buckets) {
+        const flat = new Float32Array(bucket.length);
+        fill(flat, bucket, grads, weight);
+        if (inFlight) {
+          await inFlight.done;
+          unpack(inFlight.bucket, inFlight.flat);
+        }
+        inFlight = { bucket, flat, done: guarded("MPI_Allreduce", () => mpi.allreduce(flat)) };
+      }
+      if (inFlight) {
+        await inFlight.done;
+        unpack(inFlight.bucket, inFlight.flat);
       }
       return out;
     };
