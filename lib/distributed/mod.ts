@@ -145,6 +145,9 @@ export async function launchWorkers(
       // Open MPI refuses root without these; MPICH's hydra ignores them.
       OMPI_ALLOW_RUN_AS_ROOT: "1",
       OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1",
+      // The ranks share this host's cores: BLAS threads per rank, unless the user chose.
+      SONATA_BLAS_THREADS: Deno.env.get("SONATA_BLAS_THREADS") ??
+        String(Math.max(1, Math.floor((navigator.hardwareConcurrency ?? 1) / n))),
     },
     stdin: "null",
     stdout: "inherit",

@@ -51,6 +51,8 @@ export interface TrainDistribution {
   broadcastWeights(model: tf.LayersModel): Promise<void>;
   /** Elements of optimizer state this rank holds (the step optimizer's, or the shard's). */
   optimizerStateElements(optimizer: tf.Optimizer): Promise<number>;
+  /** Seconds this rank spent in collectives so far (waiting included). */
+  readonly communicationSeconds: number;
   /** Ends every rank after a failure on this one (prints the reason first). */
   fail(error: unknown): never;
   readonly mpi: Mpi;
@@ -131,6 +133,7 @@ export function createDistribution(
   const bucketBytes = options.bucketBytes ?? BUCKET_BYTES;
   const timeout = (options.timeoutSeconds ?? 600) * 1000;
   let weight = 1;
+  let communication = 0;
   /** Non-trainable weights (batch-norm statistics), set by broadcastWeights. */
   let buffers: tf.LayerVariable[] = [];
 
@@ -144,6 +147,7 @@ export function createDistribution(
 
   /** A collective that aborts the job when the other ranks do not answer in time. */
   const guarded = async (what: string, run: () => Promise<void>): Promise<void> => {
+    const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const watchdog = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -164,6 +168,7 @@ export function createDistribution(
       fail(error);
     } finally {
       clearTimeout(timer);
+      communication += performance.now() - started;
     }
   };
 
@@ -360,6 +365,9 @@ export function createDistribution(
       const n = weights.reduce((sum, w) => sum + w.tensor.size, 0);
       tf.dispose(weights.map((w) => w.tensor));
       return n;
+    },
+    get communicationSeconds() {
+      return communication / 1000;
     },
     fail,
   };
