@@ -20,6 +20,10 @@ const args = JSON.parse(Deno.args[0]) as {
   epochs?: number;
   die_at_step?: number;
   stall_at_step?: number;
+  /** Write a run folder here (rank 0), so the run can be interrupted and resumed. */
+  output_directory?: string;
+  stop_after_steps?: number;
+  model_resume_path?: string;
 };
 
 const config = {
@@ -69,7 +73,10 @@ const result = await model.train({
   training_set: rows(256),
   validation_set: rows(64, 1000),
   test_set: rows(64, 2000),
-  skip_save_all: true,
+  skip_save_all: args.output_directory === undefined && args.model_resume_path === undefined,
+  output_directory: args.output_directory,
+  stop_after_steps: args.stop_after_steps,
+  model_resume_path: args.model_resume_path,
   progress: false,
   callbacks: [probe],
 });

@@ -198,3 +198,31 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "a DDP run interrupted after 5 steps resumes under mpirun to the uninterrupted model",
+  ignore: !HAVE_MPI,
+  async fn() {
+    const one = await reference();
+    const dir = await Deno.makeTempDir();
+    const backend = { type: "mpi", trainer: { num_workers: 2 } };
+    const common = { backend, batch_size: 32, learning_rate: 0.001 };
+    const first = await mpirun(2, WORKER, [
+      JSON.stringify({ ...common, out: `${dir}/a`, output_directory: dir, stop_after_steps: 5 }),
+    ]);
+    equal(first.code, 0, first.stderr);
+    equal(JSON.parse(await Deno.readTextFile(`${dir}/a.rank0.json`)).steps, 5);
+    const runs = [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => e.name);
+    deepEqual(runs, ["api_experiment_run"]);
+    const second = await mpirun(2, WORKER, [
+      JSON.stringify({ ...common, out: `${dir}/b`, model_resume_path: `${dir}/${runs[0]}` }),
+    ]);
+    equal(second.code, 0, second.stderr);
+    for (const rank of [0, 1]) {
+      const r = JSON.parse(await Deno.readTextFile(`${dir}/b.rank${rank}.json`));
+      equal(r.steps, one.steps);
+      ok(maxDifference(r.predictions, one.predictions) < 1e-4);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
