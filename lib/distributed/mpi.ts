@@ -140,7 +140,12 @@ let world: Mpi | undefined;
 export function openMpi(): Mpi {
   if (world) return world;
   const explicit = Deno.env.get("SONATA_MPI_LIBRARY");
-  const candidates = explicit ? [explicit] : MPI_LIBRARIES;
+  // The launcher's library first: Open MPI's mpirun sets OMPI_*, MPICH's hydra PMI_*.
+  const openMpiLaunch = Deno.env.get("OMPI_COMM_WORLD_RANK") !== undefined;
+  const ordered = [...MPI_LIBRARIES].sort((a, b) =>
+    openMpiLaunch ? Number(!a.includes(".so.40")) - Number(!b.includes(".so.40")) : 0
+  );
+  const candidates = explicit ? [explicit] : ordered;
   const failures: string[] = [];
   for (const path of candidates) {
     try {

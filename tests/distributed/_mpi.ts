@@ -59,10 +59,17 @@ export async function run(
 }
 
 /** `mpirun -np n deno run -A <script> ...args` (loopback only, as root where needed). */
-export function mpirun(n: number, script: string, args: string[], seconds = 240): Promise<Run> {
+export function mpirun(
+  n: number,
+  script: string,
+  args: string[],
+  seconds = 240,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return run("mpirun", ["-np", String(n), Deno.execPath(), "run", "-A", script, ...args], seconds, {
     OMPI_ALLOW_RUN_AS_ROOT: "1",
     OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1",
     SONATA_MPI_TIMEOUT: "60",
+    ...env,
   });
 }

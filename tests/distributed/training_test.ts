@@ -54,6 +54,36 @@ Deno.test({
   },
 });
 
+for (const [flavor, launcher] of [["mpich", "mpirun.mpich"], ["openmpi", "mpirun.openmpi"]]) {
+  const present = (() => {
+    try {
+      return new Deno.Command(launcher, { args: ["--version"], stdout: "null", stderr: "null" })
+        .outputSync().success;
+    } catch {
+      return false;
+    }
+  })();
+  Deno.test({
+    name: `MPI ABI: ${flavor}'s handles under ${launcher} (skipped when not installed)`,
+    ignore: !present,
+    async fn() {
+      const script = here("./_collectives.ts");
+      const r = await run(launcher, ["-np", "2", Deno.execPath(), "run", "-A", script], 60, {
+        OMPI_ALLOW_RUN_AS_ROOT: "1",
+        OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1",
+      });
+      equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      equal(lines.length, 2);
+      for (const l of lines) {
+        equal(l.flavor, flavor);
+        deepEqual(l.sum, [3, 30]);
+        deepEqual(l.gathered, [0, 0.5, 1, 1.5]);
+      }
+    },
+  });
+}
+
 interface WorkerResult {
   predictions: number[];
   steps: number;
@@ -187,12 +217,7 @@ Deno.test({
       learning_rate: 0.001,
       stall_at_step: 2,
     });
-    const r = await run(
-      "mpirun",
-      ["-np", "2", Deno.execPath(), "run", "-A", WORKER, args],
-      90,
-      { SONATA_MPI_TIMEOUT: "5" },
-    );
+    const r = await mpirun(2, WORKER, [args], 90, { SONATA_MPI_TIMEOUT: "5" });
     ok(r.code !== 0);
     match(r.stderr, /rank 0 of 2 failed: MPI_Allreduce got no answer .* within 5 s/);
     await Deno.remove(dir, { recursive: true });
