@@ -31,5 +31,13 @@ console.log(JSON.stringify({
   block: [...block],
   gathered: [...gathered],
   root: root[0],
+  // The network namespace: distinct per rank in the two-host stand-in test.
+  netns: (() => {
+    try {
+      return Deno.readLinkSync("/proc/self/ns/net");
+    } catch {
+      return null;
+    }
+  })(),
 }));
 mpi.finalize();

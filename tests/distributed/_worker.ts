@@ -3,7 +3,7 @@
  * (no shuffle, explicit splits) and writes the test rows' predictions and the optimizer state
  * size to `<out>.rank<R>.json`. Run as one process or as a rank under `mpirun`.
  *
- * Usage: deno run -A _worker.ts '<json: {out, backend, batch_size, learning_rate, die_at_step?}>'
+ * Usage: deno run -A _worker.ts '<json: {out, backend, batch_size, learning_rate, …}>' (or `@file`)
  *
  * @module
  */
@@ -12,7 +12,11 @@ import { distributionFor, processRank } from "../../lib/distributed/mod.ts";
 import type { TrainingCallback } from "../../lib/train/trainer.ts";
 import { rows } from "./_rows.ts";
 
-const args = JSON.parse(Deno.args[0]) as {
+// The spec, or `@file` holding it (through launchers that re-split the command line).
+const raw = Deno.args[0].startsWith("@")
+  ? Deno.readTextFileSync(Deno.args[0].slice(1))
+  : Deno.args[0];
+const args = JSON.parse(raw) as {
   out: string;
   backend: Record<string, unknown>;
   batch_size: number;
