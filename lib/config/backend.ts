@@ -47,9 +47,9 @@ const DistributedTrainerSchema = obj({
 }, { id: "distributed_trainer", description: "Distributed training over MPI" });
 
 /** Ray's backend: rejected with the way to train distributed in Sonata. */
-const notRay = (value: unknown, ctx: { issues: unknown[] }) => {
+const notRay = (value: unknown, ctx: z.RefinementCtx) => {
   if (typeof value === "object" && value !== null && (value as Obj).type === "ray") {
-    ctx.issues.push({
+    ctx.addIssue({
       code: "custom",
       input: "ray",
       path: ["type"],
