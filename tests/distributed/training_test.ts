@@ -217,9 +217,12 @@ Deno.test({
       learning_rate: 0.001,
       stall_at_step: 2,
     });
-    const r = await mpirun(2, WORKER, [args], 90, { SONATA_MPI_TIMEOUT: "5" });
+    const r = await mpirun(2, WORKER, [args], 120, { SONATA_MPI_TIMEOUT: "15" });
     ok(r.code !== 0);
-    match(r.stderr, /rank 0 of 2 failed: MPI_Allreduce got no answer .* within 5 s/);
+    match(
+      r.stderr,
+      /rank 0 of 2 failed: MPI_\w+.* got no answer .* within 15 s \(did a rank die\?\)/,
+    );
     await Deno.remove(dir, { recursive: true });
   },
 });
