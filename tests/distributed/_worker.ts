@@ -19,7 +19,7 @@ const raw = Deno.args[0].startsWith("@")
 const args = JSON.parse(raw) as {
   out: string;
   backend: Record<string, unknown>;
-  batch_size: number;
+  batch_size: number | "auto";
   learning_rate: number;
   epochs?: number;
   die_at_step?: number;

@@ -254,3 +254,29 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "batch_size auto: the ranks train with rank 0's tuned batch size and stay identical",
+  ignore: !HAVE_MPI,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const spec = {
+      out: `${dir}/auto`,
+      backend: { type: "mpi", trainer: { num_workers: 2 } },
+      batch_size: "auto",
+      learning_rate: 0.001,
+      epochs: 1,
+    };
+    const r = await mpirun(2, WORKER, [JSON.stringify(spec)]);
+    equal(r.code, 0, r.stderr);
+    const [a, b] = await Promise.all(
+      [0, 1].map(async (rank) =>
+        JSON.parse(await Deno.readTextFile(`${dir}/auto.rank${rank}.json`)) as WorkerResult
+      ),
+    );
+    equal(a.batchSize, b.batchSize);
+    equal(a.steps, b.steps);
+    ok(maxDifference(a.predictions, b.predictions) < 1e-6);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
