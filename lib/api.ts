@@ -53,6 +53,7 @@ import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
 import { resultDisplay as display } from "./_util/result_display.ts";
 import { checkpointSaver, loadTrainingCheckpoint } from "./train/checkpoint.ts";
+import { distributionFor, processRank, type TrainDistribution } from "./distributed/mod.ts";
 import {
   type TrainCallbacks,
   trainEcd,
@@ -319,7 +320,7 @@ export class Model {
   async #engine(): Promise<string> {
     const info = await ready({
       compute: this.config.backend.compute,
-      quiet: engineInfo() !== undefined,
+      quiet: engineInfo() !== undefined || processRank() > 0,
     });
     return info.engine;
   }
@@ -338,8 +339,19 @@ export class Model {
   async train(options: TrainOptions): Promise<TrainingResults> {
     const engine = await this.#engine();
     const seed = options.random_seed ?? 42;
+    // Distributed (backend mpi/horovod under a launcher): only rank 0 writes and reports.
+    const dist = distributionFor(this.config);
+    const writer = !dist || dist.rank === 0;
+    if (dist?.strategy === "fsdp" && options.model_resume_path) {
+      throw new Error(
+        "Cannot resume: an fsdp run's checkpoints do not hold its sharded optimizer state; " +
+          "resume it with backend.trainer.strategy ddp",
+      );
+    }
     const skipAll = options.skip_save_all ?? false;
-    const runDir = options.model_resume_path
+    const runDir = !writer
+      ? undefined
+      : options.model_resume_path
       ? await resumableRunDirectory(options.model_resume_path)
       : skipAll
       ? undefined
@@ -349,10 +361,12 @@ export class Model {
         options.model_name ?? "run",
       );
     try {
-      return await this.#trainIn(runDir, options, engine, seed);
+      return await this.#trainIn(runDir, options, engine, seed, dist);
     } catch (error) {
       // A folder claimed for this run and still empty (it failed before writing) goes away.
       if (runDir && !options.model_resume_path) await Deno.remove(runDir).catch(() => {});
+      // A failed rank ends every rank (the others would wait in a collective).
+      if (dist) dist.fail(error);
       throw error;
     }
   }
@@ -362,11 +376,13 @@ export class Model {
     options: TrainOptions,
     engine: string,
     seed: number,
+    dist?: TrainDistribution,
   ): Promise<TrainingResults> {
     const skipAll = options.skip_save_all ?? false;
+    const secondary = dist !== undefined && dist.rank !== 0;
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
-      skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,
+      skipSaveProcessedInput: secondary || (options.skip_save_processed_input ?? skipAll),
     });
     this.#metadata = preprocessed.metadata;
     this.#columns = columnSpecs(preprocessed.training);
@@ -394,6 +410,7 @@ export class Model {
     const resume = options.model_resume_path
       ? await loadTrainingCheckpoint<TrainerState>(options.model_resume_path, this.#ecd.model)
       : undefined;
+    if (dist) await dist.broadcastWeights(this.#ecd.model);
     const saveCheckpoint = runDir && !(options.skip_save_progress ?? skipAll)
       ? checkpointSaver(runDir, this.#ecd.model, this.config)
       : undefined;
@@ -408,11 +425,12 @@ export class Model {
       },
       {
         seed,
-        progress: this.#progress(options),
+        progress: secondary ? undefined : this.#progress(options),
         callbacks: Array.isArray(options.callbacks) ? options.callbacks : undefined,
         saveCheckpoint,
         resume,
         stopAfterSteps: options.stop_after_steps,
+        distributed: dist,
       },
     ).finally(() => {
       tf.dispose(resume?.optimizerWeights?.map((w) => w.tensor) ?? []);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Model, type TrainOptions } from "../api.ts";
 import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
 import { DataError } from "../data/errors.ts";
+import { launchWorkers, processRank } from "../distributed/mod.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -111,7 +112,11 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
   try {
     const model = await modelFor(v);
     const options = trainOptions(v);
+    // backend.trainer.num_workers > 1: run this command as that many MPI ranks.
+    const launched = await launchWorkers(model.config);
+    if (launched !== undefined) return launched;
     const result = await model.train(options);
+    if (processRank() > 0) return 0;
     if (options.skip_save_model || result.result.interrupted) {
       io.out(`Results in ${result.output_directory} (model not saved)`);
     } else {
@@ -127,10 +132,13 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
 export async function experimentCommand(v: Values, io: CommandIo): Promise<number> {
   try {
     const model = await modelFor(v);
+    const launched = await launchWorkers(model.config);
+    if (launched !== undefined) return launched;
     const result = await model.experiment({
       ...trainOptions(v),
       eval_split: (v.eval_split as "training" | "validation" | "test" | undefined) ?? "test",
     });
+    if (processRank() > 0) return 0;
     io.out(`Test statistics:\n${summary(result.test_statistics)}`);
     io.out(`Results in ${result.output_directory}`);
     return 0;

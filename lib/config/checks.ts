@@ -582,6 +582,9 @@ const unsupportedSettings: Check = (c) => {
       ...UNSUPPORTED.credentials,
     );
   }
+  if (backend.type === "local" && backend.trainer !== null && backend.trainer !== undefined) {
+    reject(["backend", "trainer"], ...UNSUPPORTED.local_backend_trainer);
+  }
   if (backend.preprocessor_kwargs !== null && backend.preprocessor_kwargs !== undefined) {
     reject(
       ["backend", "preprocessor_kwargs"],

@@ -42,6 +42,10 @@ export const MESSAGES = {
       oneOf(available)
     }`,
   notSupported: (what: string, why: string) => `${what} is not supported: ${why}`,
+  /** Why `backend.type: ray` is refused. */
+  rayBackend:
+    "Sonata does not run on Ray; it trains distributed on MPI: use backend.type mpi (or horovod) " +
+    "with trainer.strategy ddp or fsdp and trainer.num_workers",
   duplicateName: (name: string) => `feature name ${quote(name)} is used more than once`,
   missingReference: (what: string, name: string, options: readonly string[]) =>
     `${what} ${quote(name)} does not exist${
@@ -119,6 +123,10 @@ export const UNSUPPORTED: Readonly<Record<string, readonly [what: string, why: s
     "it is not implemented in Sonata yet",
   ],
   credentials: ["a credentials block", "Sonata reads local files and URLs only"],
+  local_backend_trainer: [
+    "backend.trainer with backend.type local",
+    "a local backend trains in one process: set backend.type mpi (or horovod) to train on workers",
+  ],
   preprocessor_kwargs: [
     "a preprocessor_kwargs block",
     "it sizes Ray's preprocessing, which Sonata does not use",

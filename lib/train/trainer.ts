@@ -54,6 +54,7 @@ import {
   type SaveCheckpoint,
 } from "./policies.ts";
 import { autoLearningRate, createSchedule } from "./schedule.ts";
+import type { TrainDistribution } from "../distributed/training.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -88,6 +89,8 @@ export interface TrainOptions {
   readonly stopAfterSteps?: number;
   /** All-reduces gradients before clipping and the update (distributed training). */
   readonly reduceGradients?: GradientReducer;
+  /** Distributed training (MPI): batch sharding, gradient reduction, LR scaling, agreement. */
+  readonly distributed?: TrainDistribution;
 }
 
 /** Rows of a split to train one step on. */
@@ -318,16 +321,22 @@ export async function trainEcd(
   const heads = outputHeads(ecd, config, metadata);
   const train = data.training;
   if (train.numRows === 0) throw new RangeError("Cannot train: the training split has no rows");
-  const learningRate = t.learning_rate === "auto" ? autoLearningRate(config) : t.learning_rate;
+  // Distributed: global batches of workers × batch_size rows, sharded over the ranks.
+  const dist = options.distributed;
+  const workers = dist?.workers ?? 1;
+  const learningRate = (t.learning_rate === "auto" ? autoLearningRate(config) : t.learning_rate) *
+    (dist?.learningRateScale ?? 1);
   const resumeState = options.resume?.state;
+  const tuned = async () => {
+    const size = await tuneBatchSize(ecd, heads, config, train, learningRate);
+    return dist ? await dist.agree(size) : size;
+  };
   const initialBatchSize = resumeState?.batchSize ??
-    (t.batch_size === "auto"
-      ? await tuneBatchSize(ecd, heads, config, train, learningRate)
-      : t.batch_size);
+    (t.batch_size === "auto" ? await tuned() : t.batch_size);
   const evalBatchSize = typeof t.eval_batch_size === "number"
     ? t.eval_batch_size
     : Math.max(initialBatchSize, 1024);
-  const epochStepsFor = (size: number) => Math.ceil(train.numRows / size);
+  const epochStepsFor = (size: number) => Math.ceil(train.numRows / (size * workers));
   let stepsPerEpoch = epochStepsFor(initialBatchSize);
   const totalSteps = t.train_steps ?? t.epochs * stepsPerEpoch;
   const epochs = t.train_steps ? Math.ceil(t.train_steps / stepsPerEpoch) : t.epochs;
@@ -368,6 +377,7 @@ export async function trainEcd(
 
   const selectionSplit = data.validation && data.validation.numRows > 0 ? "validation" : "training";
   const callbacks: TrainingCallback[] = [
+    ...(dist?.callbacks ?? []),
     bestWeightsPolicy({
       split: selectionSplit,
       field: t.validation_field!,
@@ -399,7 +409,7 @@ export async function trainEcd(
   const keepOutputs = t.skip_all_evaluation || !t.evaluate_training_set;
   const trainStep = createTrainStep(ecd, heads, config, optimizer, {
     gradientClipping: t.gradient_clipping,
-    reduceGradients: options.reduceGradients,
+    reduceGradients: dist?.gradientReducer(optimizer) ?? options.reduceGradients,
     keepOutputs,
   });
   const running = heads.map(accumulatorFor);
@@ -504,7 +514,9 @@ export async function trainEcd(
       if (ctx.stopTraining) break;
     }
     for (let b = state.batchInEpoch; b < stepsPerEpoch && state.step < totalSteps; b++) {
-      const rows = perm.subarray(b * batchSize, Math.min(train.numRows, (b + 1) * batchSize));
+      const global = batchSize * workers;
+      const batchRows = perm.subarray(b * global, Math.min(train.numRows, (b + 1) * global));
+      const rows = dist ? dist.shard(batchRows) : batchRows;
       (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
       const out = await trainStep({ columns: train, rows });
       lastLoss = out.loss;
