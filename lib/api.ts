@@ -37,6 +37,7 @@ import {
   writeJsonAtomic,
   writeRunArtifacts,
 } from "./model/artifacts.ts";
+import { type Activation, collectActivations } from "./model/collect.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
@@ -519,6 +520,24 @@ export class Model {
       { test_statistics: stats, predictions, output_directory: options.output_directory },
       metadata,
     );
+  }
+
+  /**
+   * Ludwig's `collect_activations`: the outputs of the named layers over every row of a dataset
+   * (rows in dataset order, less rows preprocessing drops). An input feature's name means its
+   * encoder output, `combiner` the combiner output, other names are layer names
+   * (`sonata collect_summary` lists them).
+   */
+  async collectActivations(
+    dataset: DataSource,
+    layers: readonly string[],
+    options: PredictOptions = {},
+  ): Promise<Activation[]> {
+    await this.#engine();
+    const { ecd, metadata } = this.#require();
+    const rows = await this.#rows(dataset, options);
+    const { split } = await preprocessForPrediction(this.config, metadata, rows);
+    return collectActivations(ecd, this.config, split, layers, options.batch_size ?? 256);
   }
 
   /** Train, then evaluate on the test split (or the validation split when there is no test). */

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { Model, type TrainOptions } from "../api.ts";
 import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
 import { DataError } from "../data/errors.ts";
+import { configSourceOf, FlagError } from "./_args.ts";
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command writes to. */
 export interface CommandIo {
@@ -22,6 +23,10 @@ export interface CommandIo {
  * with the message; rethrow the rest.
  */
 export function failure(error: unknown, io: CommandIo): number {
+  if (error instanceof FlagError) {
+    io.err(error.message);
+    return 2;
+  }
   if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
     io.err(error.message);
     return 2;
@@ -42,7 +47,7 @@ export function failure(error: unknown, io: CommandIo): number {
   throw error;
 }
 
-function int(value: string | boolean | undefined, flag: string): number | undefined {
+function int(value: Values[string], flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n)) {
@@ -90,7 +95,7 @@ async function modelFor(v: Values): Promise<Model> {
       );
     });
   }
-  const source = (v.config ?? v.config_str) as string | undefined;
+  const source = await configSourceOf(v);
   if (source === undefined) throw new RangeError("Missing --config (or --config_str)");
   return await Model.create(source);
 }
@@ -139,7 +144,7 @@ export async function experimentCommand(v: Values, io: CommandIo): Promise<numbe
   }
 }
 
-function outputFormat(value: string | boolean | undefined): "csv" | "parquet" {
+function outputFormat(value: Values[string]): "csv" | "parquet" {
   if (value === undefined || value === "csv") return "csv";
   if (value === "parquet") return "parquet";
   throw new RangeError(

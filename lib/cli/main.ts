@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
 import {
@@ -18,7 +17,9 @@ import {
   PREDICT_FLAGS,
   TRAIN_FLAGS,
 } from "./_flags.ts";
+import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
+import { COLLECT_COMMANDS } from "./_collect_commands.ts";
 import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
@@ -63,16 +64,27 @@ function parse(
   usage: string,
 ): { values: Values } | undefined {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return { values: values as Values };
+    return { values: parseFlags(argv, options) };
   } catch (error) {
-    io.err(`${(error as Error).message.replace(/\.$/, "")}\n\n${usage}`);
+    if (!(error instanceof FlagError)) throw error;
+    io.err(`${error.message}\n\n${usage}`);
     return undefined;
+  }
+}
+
+/** The config of `--config` / `--config_str`, or an exit code after saying what is wrong. */
+async function configOf(
+  values: Values,
+  io: Io,
+  usage: string,
+): Promise<string | Record<string, unknown> | number> {
+  try {
+    const source = await configSourceOf(values);
+    if (source === undefined) return io.err(`Missing --config\n\n${usage}`), 2;
+    return source;
+  } catch (error) {
+    if (error instanceof FlagError) return io.err(error.message), 2;
+    return configErrorExit(error, io);
   }
 }
 
@@ -96,8 +108,8 @@ Options:
     );
     if (!args) return 2;
     if (args.values.help) return io.out(this.usage), 0;
-    const source = (args.values.config ?? args.values.config_str) as string | undefined;
-    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    const source = await configOf(args.values, io, this.usage);
+    if (typeof source === "number") return source;
     try {
       const { upgrades } = await resolveConfig(source);
       for (const u of upgrades) io.err(`upgraded (Ludwig ${u.version} layout): ${u.change}`);
@@ -135,8 +147,8 @@ Options:
     );
     if (!args) return 2;
     if (args.values.help) return io.out(this.usage), 0;
-    const source = (args.values.config ?? args.values.config_str) as string | undefined;
-    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    const source = await configOf(args.values, io, this.usage);
+    if (typeof source === "number") return source;
     const output = args.values.output as string | undefined;
     const format = (args.values.format as string | undefined) ??
       (output?.endsWith(".json") ? "json" : "yaml");
@@ -352,6 +364,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   render_config: renderConfig,
   check_install: checkInstall,
   visualize,
+  ...COLLECT_COMMANDS,
   ...SERVE_COMMANDS,
 };
 
