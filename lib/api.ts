@@ -107,6 +107,8 @@ export interface TrainOptions extends TrainData {
   callbacks?: readonly TrainingCallback[] | TrainCallbacks;
   /** Stop after this many steps, leaving a resumable checkpoint (used to test resuming). */
   stop_after_steps?: number;
+  /** Encode with this training-set metadata (or the JSON file at this path) instead of fitting it. */
+  training_set_metadata?: string | TrainingSetMetadata;
 }
 
 /** What {@linkcode Model.train} returns (tuple-unpackable like Ludwig's). */
@@ -356,9 +358,13 @@ export class Model {
     seed: number,
   ): Promise<TrainingResults> {
     const skipAll = options.skip_save_all ?? false;
+    const given = typeof options.training_set_metadata === "string"
+      ? await readJson<TrainingSetMetadata>(options.training_set_metadata)
+      : options.training_set_metadata;
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
       skipSaveProcessedInput: options.skip_save_processed_input ?? skipAll,
+      ...(given ? { metadata: given } : {}),
     });
     this.#metadata = preprocessed.metadata;
     this.#columns = columnSpecs(preprocessed.training);
@@ -542,7 +548,13 @@ export class Model {
 
   /** Train, then evaluate on the test split (or the validation split when there is no test). */
   async experiment(
-    options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
+    options: TrainOptions & {
+      eval_split?: "training" | "validation" | "test";
+      /** Do not write predictions.csv. */
+      skip_save_predictions?: boolean;
+      /** Do not write test_statistics.json. */
+      skip_save_eval_stats?: boolean;
+    },
   ): Promise<ExperimentResults> {
     const trained = await this.train(options);
     const split = options.eval_split ?? "test";
@@ -550,7 +562,11 @@ export class Model {
     const rows = raw[split] && raw[split]!.numRows > 0
       ? raw[split]!
       : raw.validation ?? raw.training;
-    const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
+    const evaluated = await this.evaluate(rows, {
+      output_directory: trained.output_directory,
+      skip_save_predictions: options.skip_save_predictions,
+      skip_save_eval_stats: options.skip_save_eval_stats,
+    });
     return showEvaluation({
       test_statistics: evaluated.test_statistics,
       train_stats: trained.train_stats,

@@ -38,6 +38,7 @@ export const LUDWIG_ALIASES: Readonly<Record<string, string>> = {
   "-of": "output_format",
   "-es": "eval_split",
   "-kf": "k_fold",
+  "-lyr": "layers",
 };
 
 /** A user's mistake in the flags: the message to print (with the usage). */
@@ -94,7 +95,7 @@ export function parseFlags(argv: readonly string[], options: FlagSpecs): FlagVal
     if (unknown) {
       const suggestion = suggestFlag(unknown[2].replace(/^-+/, ""), Object.keys(all));
       throw new FlagError(
-        `Unknown flag ${JSON.stringify(unknown[1] + unknown[2])}${
+        `Unknown option '${unknown[1] + unknown[2]}'${
           suggestion ? `: did you mean ${JSON.stringify(`--${suggestion}`)}?` : ""
         }`,
       );

@@ -189,7 +189,7 @@ Options:
   -m, --model_path DIR        a trained model folder (or a run folder holding model/)
   --dataset PATH              the rows
   --data_format F             override the format detected from the extension
-  -l, --layers NAME ...       the layers
+  -lyr, --layers NAME ...     the layers
   -s, --split SPLIT           full (default), training, validation or test
   -bs, --batch_size N         default 256
   -od, --output_directory DIR default "results"
@@ -201,7 +201,7 @@ Options:
         model_path: { type: "string", short: "m" },
         dataset: { type: "string" },
         data_format: { type: "string" },
-        layers: { type: "string", short: "l", multiple: true },
+        layers: { type: "string", multiple: true },
         split: { type: "string", short: "s" },
         batch_size: { type: "string" },
         output_directory: { type: "string" },

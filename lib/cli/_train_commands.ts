@@ -9,6 +9,8 @@ import { Model, type TrainOptions } from "../api.ts";
 import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
 import { DataError } from "../data/errors.ts";
 import { configSourceOf, FlagError } from "./_args.ts";
+import { writeTextAtomic } from "../_util/files.ts";
+import { terminalProgress } from "../train/progress.ts";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -76,6 +78,26 @@ function trainOptions(v: Values): TrainOptions {
     skip_save_progress: v.skip_save_progress as boolean | undefined,
     skip_save_processed_input: v.skip_save_processed_input as boolean | undefined,
     skip_save_training_statistics: v.skip_save_training_statistics as boolean | undefined,
+    training_set_metadata: v.training_set_metadata as string | undefined,
+  };
+}
+
+/** A copy of the terminal progress kept for `<run>/logs/training.log` (unless --skip_save_log). */
+function trainingLog(model: Model, v: Values) {
+  const lines: string[] = [];
+  const callbacks = terminalProgress({
+    validationField: model.config.trainer.validation_field ?? undefined,
+    validationMetric: model.config.trainer.validation_metric ?? undefined,
+    write: (s) => void lines.push(s),
+    tty: false,
+    ignoreLoggingLevel: true,
+  });
+  return {
+    callbacks: v.skip_save_log ? undefined : callbacks,
+    async save(runDir: string | undefined): Promise<void> {
+      if (v.skip_save_log || runDir === undefined || lines.length === 0) return;
+      await writeTextAtomic(join(runDir, "logs", "training.log"), lines.join(""));
+    },
   };
 }
 
@@ -116,7 +138,9 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
   try {
     const model = await modelFor(v);
     const options = trainOptions(v);
-    const result = await model.train(options);
+    const log = trainingLog(model, v);
+    const result = await model.train({ ...options, callbacks: log.callbacks });
+    await log.save(result.output_directory);
     if (options.skip_save_model || result.result.interrupted) {
       io.out(`Results in ${result.output_directory} (model not saved)`);
     } else {
@@ -131,11 +155,20 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
 /** `sonata experiment`: train, then evaluate on the test split. */
 export async function experimentCommand(v: Values, io: CommandIo): Promise<number> {
   try {
+    if (v.k_fold !== undefined) {
+      const { kFoldCommand } = await import("./_kfold.ts");
+      return await kFoldCommand(await modelFor(v), trainOptions(v), Number(v.k_fold), io);
+    }
     const model = await modelFor(v);
+    const log = trainingLog(model, v);
     const result = await model.experiment({
       ...trainOptions(v),
+      callbacks: log.callbacks,
       eval_split: (v.eval_split as "training" | "validation" | "test" | undefined) ?? "test",
+      skip_save_predictions: v.skip_save_predictions as boolean | undefined,
+      skip_save_eval_stats: v.skip_save_eval_stats as boolean | undefined,
     });
+    await log.save(result.output_directory);
     io.out(`Test statistics:\n${summary(result.test_statistics)}`);
     io.out(`Results in ${result.output_directory}`);
     return 0;

@@ -20,6 +20,7 @@ import {
 import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
 import { COLLECT_COMMANDS } from "./_collect_commands.ts";
+import { CACHE_COMMAND } from "./_cache_commands.ts";
 import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
@@ -212,6 +213,18 @@ async function flagPreflight(values: Values): Promise<string[]> {
     const problem = await outputDirectoryProblem(values.output_directory, "output_directory");
     if (problem) problems.push(problem);
   }
+  const metadata = values.training_set_metadata;
+  if (typeof metadata === "string") {
+    try {
+      JSON.parse(await Deno.readTextFile(metadata));
+    } catch (error) {
+      problems.push(
+        `Invalid --training_set_metadata ${JSON.stringify(metadata)}: ${
+          error instanceof SyntaxError ? "not valid JSON" : describeError(error)
+        }`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -230,6 +243,11 @@ function trainingCommand(
       if (args.values.help) return io.out(usage), 0;
       const problems = await flagPreflight(args.values);
       if (problems.length) return io.err(problems.join("\n")), 2;
+      if (typeof args.values.logging_level === "string") {
+        const { setLoggingLevel } = await import("../train/progress.ts");
+        const level = args.values.logging_level.toLowerCase();
+        setLoggingLevel(level === "notset" ? "debug" : level as "info");
+      }
       const run = (await commands())[name] as (v: Values, io: Io) => Promise<number>;
       return await run(args.values, io);
     },
@@ -256,8 +274,11 @@ ${DATA_HELP}
   --model_resume_path DIR continue an interrupted run from its last checkpoint
   --model_load_path DIR   start from the weights of a trained model of the same config
   --random_seed N         default 42
+  --training_set_metadata F  encode with this training_set_metadata.json instead of fitting
   --skip_save_model, --skip_save_progress, --skip_save_processed_input,
   --skip_save_training_statistics
+  --skip_save_log         do not write <run>/logs/training.log (the progress and metric tables)
+  -l, --logging_level L   critical, error, warning (quiet), info (default), debug, notset
   -h, --help`,
   { ...TRAIN_FLAGS } as Options,
   "trainCommand",
@@ -269,8 +290,19 @@ const experimentCmd = trainingCommand(
 
 Runs train, then evaluate on --eval_split (default test), writing test_statistics.json and
 predictions.csv into the run folder. Takes every option of "sonata train", plus:
-  --eval_split SPLIT      training, validation or test`,
-  { ...TRAIN_FLAGS, eval_split: { type: "string" } } as Options,
+  --eval_split SPLIT      training, validation or test
+  --skip_save_predictions, --skip_save_eval_stats
+  -k, --k_fold N          Ludwig's k-fold cross-validation instead: N folds of the dataset, each
+                          trained on the others and evaluated on itself; writes
+                          kfold_training_statistics.json (per fold and overall mean/std) and
+                          kfold_split_indices.json into --output_directory`,
+  {
+    ...TRAIN_FLAGS,
+    eval_split: { type: "string" },
+    skip_save_predictions: { type: "boolean" },
+    skip_save_eval_stats: { type: "boolean" },
+    k_fold: { type: "string", short: "k" },
+  } as Options,
   "experimentCommand",
 );
 
@@ -360,6 +392,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   experiment: experimentCmd,
   hyperopt: HYPEROPT_COMMAND,
   preprocess: preprocessCmd,
+  cache: CACHE_COMMAND,
   validate,
   render_config: renderConfig,
   check_install: checkInstall,

@@ -138,12 +138,15 @@ export function terminalProgress(
     tty?: boolean;
     /** Line width (default: the terminal's). */
     columns?: () => number;
+    /** Print whatever `--logging_level` says (a log file's copy). */
+    ignoreLoggingLevel?: boolean;
   } = {},
 ): TrainCallbacks {
   const tty = options.tty ?? Deno.stderr.isTerminal();
   const write = options.write ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   const columns = options.columns ?? (() => terminalColumns());
-  const quiet = () => loggingLevel !== "debug" && loggingLevel !== "info";
+  const quiet = () =>
+    !options.ignoreLoggingLevel && loggingLevel !== "debug" && loggingLevel !== "info";
   let lastDraw = 0;
   let lastImprovedEpoch: number | undefined;
   return {

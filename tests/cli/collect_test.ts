@@ -158,7 +158,10 @@ Deno.test("--config_str is parsed as YAML or JSON, never taken for a path", asyn
   );
   const json = capture();
   equal(
-    await main(["render_config", "--config_str", JSON.stringify(CONFIG), "--format", "json"], json.io),
+    await main(
+      ["render_config", "--config_str", JSON.stringify(CONFIG), "--format", "json"],
+      json.io,
+    ),
     0,
     json.err.join("\n"),
   );
@@ -171,7 +174,7 @@ Deno.test("--config_str is parsed as YAML or JSON, never taken for a path", asyn
 Deno.test("unknown flags get a did-you-mean", async () => {
   const c = capture();
   equal(await main(["validate", "--confg", "x.yaml"], c.io), 2);
-  match(c.err.join("\n"), /Unknown flag "--confg": did you mean "--config"\?/);
+  match(c.err.join("\n"), /Unknown option '--confg': did you mean "--config"\?/);
   const t = capture();
   equal(await main(["train", "--output_dir", "x"], t.io), 2);
   match(t.err.join("\n"), /did you mean "--output_directory"\?/);
