@@ -21,6 +21,7 @@ import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
 import { COLLECT_COMMANDS } from "./_collect_commands.ts";
 import { CACHE_COMMAND } from "./_cache_commands.ts";
+import { DATASETS_COMMAND } from "./_datasets_commands.ts";
 import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
@@ -393,6 +394,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   hyperopt: HYPEROPT_COMMAND,
   preprocess: preprocessCmd,
   cache: CACHE_COMMAND,
+  datasets: DATASETS_COMMAND,
   validate,
   render_config: renderConfig,
   check_install: checkInstall,
