@@ -103,8 +103,15 @@ function encoderOutput(ecd: EcdModel, config: ModelConfig, name: string): Symbol
       return shared.getOutputAt(node) as Symbolic;
     }
   }
-  const own = scoped(ecd.model, tensorName(name));
-  if (own.length) return singleOutput(own[own.length - 1], `the encoder of "${name}"`);
+  const prefix = tensorName(name);
+  const own = scoped(ecd.model, prefix);
+  // The encoder's output is what leaves its scope (side branches such as masks stay inside).
+  const leaving = own.filter((l) =>
+    l.outboundNodes.length === 0 ||
+    l.outboundNodes.some((node) => !node.outboundLayer.name.startsWith(`${prefix}/`))
+  );
+  const last = (leaving.length ? leaving : own).at(-1);
+  if (last) return singleOutput(last, `the encoder of "${name}"`);
   // An encoder without layers (passthrough): its output is the input itself.
   return ecd.model.inputs[ecd.inputNames.indexOf(name)];
 }
@@ -166,7 +173,10 @@ export function collectActivations(
   batchSize = 256,
 ): Activation[] {
   if (names.length === 0) throw new RangeError("Missing layer names: name at least one layer");
-  const outputs = names.map((n) => activationTensor(ecd, config, n));
+  const asked = names.map((n) => activationTensor(ecd, config, n));
+  // One model output per distinct tensor (a combiner that adds no layer returns its input).
+  const outputs = [...new Set(asked)];
+  const slot = asked.map((t) => outputs.indexOf(t));
   const probe = tf.model({ inputs: ecd.model.inputs, outputs, name: "collect_activations" });
   const n = split.numRows;
   const rowSizes = outputs.map((o) => o.shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1));
@@ -185,11 +195,12 @@ export function collectActivations(
       });
     });
   }
-  return names.map((name, i) => {
+  return names.map((name, k) => {
+    const i = slot[k];
     const size = shapes[i].slice(1).reduce((a, b) => a * b, 1) || rowSizes[i];
     const data = new Float32Array(n * size);
     let offset = 0;
     for (const c of chunks[i]) data.set(c, offset), offset += c.length;
-    return { name, shape: shapes[i], data };
+    return { name, shape: [...shapes[i]], data };
   });
 }

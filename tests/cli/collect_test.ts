@@ -179,3 +179,24 @@ Deno.test("unknown flags get a did-you-mean", async () => {
   equal(await main(["train", "--output_dir", "x"], t.io), 2);
   match(t.err.join("\n"), /did you mean "--output_directory"\?/);
 });
+
+Deno.test("collectActivations: a text encoder's output past its mask, and a pass-through combiner", async () => {
+  const rows = Array.from({ length: 30 }, (_, i) => ({
+    t: ["good day", "bad night", "fine sun"][i % 3] + ` x${i % 5}`,
+    y: i % 2 === 0,
+  }));
+  const model = await Model.create({
+    input_features: [{ name: "t", type: "text", encoder: { type: "embed" } }],
+    output_features: [{ name: "y", type: "binary" }],
+    trainer: { epochs: 1, batch_size: 8 },
+  });
+  await model.train({ dataset: rows, skip_save_all: true, progress: false });
+  const [t, combiner] = await model.collectActivations(rows, ["t", "combiner"]);
+  // The reduced embedding [rows, embedding], not the [rows, tokens] mask beside it.
+  equal(t.shape.length, 2);
+  equal(t.shape[0], 30);
+  const reduce = model.tfModel!.layers.find((l) => l.name.startsWith("t/reduce_sum"))!;
+  deepEqual(t.shape.slice(1), (reduce.outputShape as number[]).slice(1));
+  // concat over one input adds no layer: the combiner output is the encoder output.
+  deepEqual([...combiner.data], [...t.data]);
+});
