@@ -47,6 +47,7 @@ import {
 } from "./model/ecd.ts";
 import { bindLoadedModel, checkResumeVocabularies } from "./model/binding.ts";
 import { legacyTensorName, parseTensorNames, setOwn, TENSOR_NAMES_FILE } from "./model/names.ts";
+import { type Activation, collectActivations } from "./model/collect.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
@@ -116,6 +117,8 @@ export interface TrainOptions extends TrainData {
   callbacks?: readonly TrainingCallback[] | TrainCallbacks;
   /** Stop after this many steps, leaving a resumable checkpoint (used to test resuming). */
   stop_after_steps?: number;
+  /** Encode with this training-set metadata (or the JSON file at this path) instead of fitting it. */
+  training_set_metadata?: string | TrainingSetMetadata;
 }
 
 /** What {@linkcode Model.train} returns (tuple-unpackable like Ludwig's). */
@@ -380,9 +383,13 @@ export class Model {
   ): Promise<TrainingResults> {
     const skipAll = options.skip_save_all ?? false;
     const secondary = dist !== undefined && dist.rank !== 0;
+    const given = typeof options.training_set_metadata === "string"
+      ? await readJson<TrainingSetMetadata>(options.training_set_metadata)
+      : options.training_set_metadata;
     const preprocessed = await preprocessForTraining(this.config, options, {
       seed,
       skipSaveProcessedInput: secondary || (options.skip_save_processed_input ?? skipAll),
+      ...(given ? { metadata: given } : {}),
     });
     this.#metadata = preprocessed.metadata;
     this.#columns = columnSpecs(preprocessed.training);
@@ -570,9 +577,33 @@ export class Model {
     );
   }
 
+  /**
+   * Ludwig's `collect_activations`: the outputs of the named layers over every row of a dataset
+   * (rows in dataset order, less rows preprocessing drops). An input feature's name means its
+   * encoder output, `combiner` the combiner output, other names are layer names
+   * (`sonata collect_summary` lists them).
+   */
+  async collectActivations(
+    dataset: DataSource,
+    layers: readonly string[],
+    options: PredictOptions = {},
+  ): Promise<Activation[]> {
+    await this.#engine();
+    const { ecd, metadata } = this.#require();
+    const rows = await this.#rows(dataset, options);
+    const { split } = await preprocessForPrediction(this.config, metadata, rows);
+    return collectActivations(ecd, this.config, split, layers, options.batch_size ?? 256);
+  }
+
   /** Train, then evaluate on the test split (or the validation split when there is no test). */
   async experiment(
-    options: TrainOptions & { eval_split?: "training" | "validation" | "test" },
+    options: TrainOptions & {
+      eval_split?: "training" | "validation" | "test";
+      /** Do not write predictions.csv. */
+      skip_save_predictions?: boolean;
+      /** Do not write test_statistics.json. */
+      skip_save_eval_stats?: boolean;
+    },
   ): Promise<ExperimentResults> {
     const trained = await this.train(options);
     const split = options.eval_split ?? "test";
@@ -580,7 +611,11 @@ export class Model {
     const rows = raw[split] && raw[split]!.numRows > 0
       ? raw[split]!
       : raw.validation ?? raw.training;
-    const evaluated = await this.evaluate(rows, { output_directory: trained.output_directory });
+    const evaluated = await this.evaluate(rows, {
+      output_directory: trained.output_directory,
+      skip_save_predictions: options.skip_save_predictions,
+      skip_save_eval_stats: options.skip_save_eval_stats,
+    });
     return showEvaluation({
       test_statistics: evaluated.test_statistics,
       train_stats: trained.train_stats,

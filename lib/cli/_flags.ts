@@ -24,6 +24,9 @@ export const TRAIN_FLAGS = {
   skip_save_progress: { type: "boolean" },
   skip_save_processed_input: { type: "boolean" },
   skip_save_training_statistics: { type: "boolean" },
+  skip_save_log: { type: "boolean" },
+  training_set_metadata: { type: "string" },
+  logging_level: { type: "string", short: "l" },
 } as const;
 
 /** Flags of predict and evaluate. */
@@ -39,7 +42,11 @@ export const PREDICT_FLAGS = {
   output_format: { type: "string" },
   skip_collect_predictions: { type: "boolean" },
   skip_collect_overall_stats: { type: "boolean" },
+  logging_level: { type: "string", short: "l" },
 } as const;
+
+/** Ludwig's `--logging_level` values (`notset` prints everything, as `debug`). */
+export const LOGGING_LEVEL_NAMES = ["critical", "error", "warning", "info", "debug", "notset"];
 
 type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -73,6 +80,21 @@ export function flagProblems(values: FlagValues): string[] {
     const n = typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min) {
       problems.push(`Invalid --${flag} ${JSON.stringify(value)}: expected ${what}`);
+    }
+  }
+  const level = values.logging_level;
+  if (typeof level === "string" && !LOGGING_LEVEL_NAMES.includes(level.toLowerCase())) {
+    problems.push(
+      `Invalid --logging_level ${JSON.stringify(level)}: expected ${
+        LOGGING_LEVEL_NAMES.join(", ")
+      }`,
+    );
+  }
+  const folds = values.k_fold;
+  if (folds !== undefined) {
+    const n = typeof folds === "string" && folds.trim() !== "" ? Number(folds) : NaN;
+    if (!Number.isSafeInteger(n) || n < 2) {
+      problems.push(`Invalid --k_fold ${JSON.stringify(folds)}: expected an integer >= 2`);
     }
   }
   for (const flag of NAME_FLAGS) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
 
 /** Where the command writes. */
 interface Io {
@@ -63,15 +63,19 @@ const FLAGS = {
 
 async function run(argv: string[], io: Io): Promise<number> {
   let values;
+  let source;
   try {
-    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false })
-      .values;
+    values = parseFlags(argv, FLAGS) as {
+      [K in keyof typeof FLAGS]?: typeof FLAGS[K]["type"] extends "boolean" ? boolean : string;
+    };
+    if (values.help) return io.out(USAGE), 0;
+    source = await configSourceOf(values);
   } catch (error) {
-    io.err(`${(error as Error).message.replace(/\.$/, "")}\n\n${USAGE}`);
+    if (error instanceof SyntaxError) return io.err(error.message), 2; // a --config_str that does not parse
+    if (!(error instanceof FlagError)) throw error;
+    io.err(`${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) return io.out(USAGE), 0;
-  const source = values.config ?? values.config_str;
   if (source === undefined) return io.err(`Missing --config (or --config_str)\n\n${USAGE}`), 2;
   if (values.dataset === undefined && values.training_set === undefined) {
     return io.err(`Missing --dataset (or --training_set)\n\n${USAGE}`), 2;

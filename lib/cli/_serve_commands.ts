@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { FlagError, parseFlags } from "./_args.ts";
 import type { Io } from "./main.ts";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -19,14 +19,10 @@ type Options = Record<string, { type: "string" | "boolean"; short?: string; mult
 
 function parse(argv: string[], options: Options, io: Io, usage: string): Values | undefined {
   try {
-    return parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }).values as Values;
+    return parseFlags(argv, options) as Values;
   } catch (error) {
-    io.err(`${(error as Error).message.replace(/\.$/, "")}\n\n${usage}`);
+    if (!(error instanceof FlagError)) throw error;
+    io.err(`${error.message}\n\n${usage}`);
     return undefined;
   }
 }

@@ -9,8 +9,11 @@ import { Model, type TrainOptions } from "../api.ts";
 import { ConfigSyntaxError, ConfigValidationError } from "../config/errors.ts";
 import { DataError } from "../data/errors.ts";
 import { launchWorkers, processRank } from "../distributed/mod.ts";
+import { configSourceOf, FlagError } from "./_args.ts";
+import { writeTextAtomic } from "../_util/files.ts";
+import { terminalProgress } from "../train/progress.ts";
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command writes to. */
 export interface CommandIo {
@@ -23,6 +26,10 @@ export interface CommandIo {
  * with the message; rethrow the rest.
  */
 export function failure(error: unknown, io: CommandIo): number {
+  if (error instanceof FlagError) {
+    io.err(error.message);
+    return 2;
+  }
   if (error instanceof RangeError && /^(Missing|Invalid) --/.test(error.message)) {
     io.err(error.message);
     return 2;
@@ -43,7 +50,7 @@ export function failure(error: unknown, io: CommandIo): number {
   throw error;
 }
 
-function int(value: string | boolean | undefined, flag: string): number | undefined {
+function int(value: Values[string], flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n)) {
@@ -72,6 +79,26 @@ function trainOptions(v: Values): TrainOptions {
     skip_save_progress: v.skip_save_progress as boolean | undefined,
     skip_save_processed_input: v.skip_save_processed_input as boolean | undefined,
     skip_save_training_statistics: v.skip_save_training_statistics as boolean | undefined,
+    training_set_metadata: v.training_set_metadata as string | undefined,
+  };
+}
+
+/** A copy of the terminal progress kept for `<run>/logs/training.log` (unless --skip_save_log). */
+function trainingLog(model: Model, v: Values) {
+  const lines: string[] = [];
+  const callbacks = terminalProgress({
+    validationField: model.config.trainer.validation_field ?? undefined,
+    validationMetric: model.config.trainer.validation_metric ?? undefined,
+    write: (s) => void lines.push(s),
+    tty: false,
+    ignoreLoggingLevel: true,
+  });
+  return {
+    callbacks: v.skip_save_log ? undefined : callbacks,
+    async save(runDir: string | undefined): Promise<void> {
+      if (v.skip_save_log || runDir === undefined || lines.length === 0) return;
+      await writeTextAtomic(join(runDir, "logs", "training.log"), lines.join(""));
+    },
   };
 }
 
@@ -91,7 +118,7 @@ async function modelFor(v: Values): Promise<Model> {
       );
     });
   }
-  const source = (v.config ?? v.config_str) as string | undefined;
+  const source = await configSourceOf(v);
   if (source === undefined) throw new RangeError("Missing --config (or --config_str)");
   return await Model.create(source);
 }
@@ -115,8 +142,10 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
     // backend.trainer.num_workers > 1: run this command as that many MPI ranks.
     const launched = await launchWorkers(model.config);
     if (launched !== undefined) return launched;
-    const result = await model.train(options);
+    const log = trainingLog(model, v);
+    const result = await model.train({ ...options, callbacks: log.callbacks });
     if (processRank() > 0) return 0;
+    await log.save(result.output_directory);
     if (options.skip_save_model || result.result.interrupted) {
       io.out(`Results in ${result.output_directory} (model not saved)`);
     } else {
@@ -131,14 +160,23 @@ export async function trainCommand(v: Values, io: CommandIo): Promise<number> {
 /** `sonata experiment`: train, then evaluate on the test split. */
 export async function experimentCommand(v: Values, io: CommandIo): Promise<number> {
   try {
+    if (v.k_fold !== undefined) {
+      const { kFoldCommand } = await import("./_kfold.ts");
+      return await kFoldCommand(await modelFor(v), trainOptions(v), Number(v.k_fold), io);
+    }
     const model = await modelFor(v);
     const launched = await launchWorkers(model.config);
     if (launched !== undefined) return launched;
+    const log = trainingLog(model, v);
     const result = await model.experiment({
       ...trainOptions(v),
+      callbacks: log.callbacks,
       eval_split: (v.eval_split as "training" | "validation" | "test" | undefined) ?? "test",
+      skip_save_predictions: v.skip_save_predictions as boolean | undefined,
+      skip_save_eval_stats: v.skip_save_eval_stats as boolean | undefined,
     });
     if (processRank() > 0) return 0;
+    await log.save(result.output_directory);
     io.out(`Test statistics:\n${summary(result.test_statistics)}`);
     io.out(`Results in ${result.output_directory}`);
     return 0;
@@ -147,7 +185,7 @@ export async function experimentCommand(v: Values, io: CommandIo): Promise<numbe
   }
 }
 
-function outputFormat(value: string | boolean | undefined): "csv" | "parquet" {
+function outputFormat(value: Values[string]): "csv" | "parquet" {
   if (value === undefined || value === "csv") return "csv";
   if (value === "parquet") return "parquet";
   throw new RangeError(

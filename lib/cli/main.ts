@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { closestString } from "../_util/closest.ts";
 import { writeTextAtomic } from "../_util/files.ts";
 import {
@@ -18,7 +17,11 @@ import {
   PREDICT_FLAGS,
   TRAIN_FLAGS,
 } from "./_flags.ts";
+import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
 import { SERVE_COMMANDS } from "./_serve_commands.ts";
+import { COLLECT_COMMANDS } from "./_collect_commands.ts";
+import { CACHE_COMMAND } from "./_cache_commands.ts";
+import { DATASETS_COMMAND } from "./_datasets_commands.ts";
 import { HYPEROPT_COMMAND } from "./_hyperopt_commands.ts";
 
 type TrainCommands = typeof import("./_train_commands.ts");
@@ -63,16 +66,27 @@ function parse(
   usage: string,
 ): { values: Values } | undefined {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return { values: values as Values };
+    return { values: parseFlags(argv, options) };
   } catch (error) {
-    io.err(`${(error as Error).message.replace(/\.$/, "")}\n\n${usage}`);
+    if (!(error instanceof FlagError)) throw error;
+    io.err(`${error.message}\n\n${usage}`);
     return undefined;
+  }
+}
+
+/** The config of `--config` / `--config_str`, or an exit code after saying what is wrong. */
+async function configOf(
+  values: Values,
+  io: Io,
+  usage: string,
+): Promise<string | Record<string, unknown> | number> {
+  try {
+    const source = await configSourceOf(values);
+    if (source === undefined) return io.err(`Missing --config\n\n${usage}`), 2;
+    return source;
+  } catch (error) {
+    if (error instanceof FlagError) return io.err(error.message), 2;
+    return configErrorExit(error, io);
   }
 }
 
@@ -96,8 +110,8 @@ Options:
     );
     if (!args) return 2;
     if (args.values.help) return io.out(this.usage), 0;
-    const source = (args.values.config ?? args.values.config_str) as string | undefined;
-    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    const source = await configOf(args.values, io, this.usage);
+    if (typeof source === "number") return source;
     try {
       const { upgrades } = await resolveConfig(source);
       for (const u of upgrades) io.err(`upgraded (Ludwig ${u.version} layout): ${u.change}`);
@@ -135,8 +149,8 @@ Options:
     );
     if (!args) return 2;
     if (args.values.help) return io.out(this.usage), 0;
-    const source = (args.values.config ?? args.values.config_str) as string | undefined;
-    if (source === undefined) return io.err(`Missing --config\n\n${this.usage}`), 2;
+    const source = await configOf(args.values, io, this.usage);
+    if (typeof source === "number") return source;
     const output = args.values.output as string | undefined;
     const format = (args.values.format as string | undefined) ??
       (output?.endsWith(".json") ? "json" : "yaml");
@@ -200,6 +214,18 @@ async function flagPreflight(values: Values): Promise<string[]> {
     const problem = await outputDirectoryProblem(values.output_directory, "output_directory");
     if (problem) problems.push(problem);
   }
+  const metadata = values.training_set_metadata;
+  if (typeof metadata === "string") {
+    try {
+      JSON.parse(await Deno.readTextFile(metadata));
+    } catch (error) {
+      problems.push(
+        `Invalid --training_set_metadata ${JSON.stringify(metadata)}: ${
+          error instanceof SyntaxError ? "not valid JSON" : describeError(error)
+        }`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -218,6 +244,11 @@ function trainingCommand(
       if (args.values.help) return io.out(usage), 0;
       const problems = await flagPreflight(args.values);
       if (problems.length) return io.err(problems.join("\n")), 2;
+      if (typeof args.values.logging_level === "string") {
+        const { setLoggingLevel } = await import("../train/progress.ts");
+        const level = args.values.logging_level.toLowerCase();
+        setLoggingLevel(level === "notset" ? "debug" : level as "info");
+      }
       const run = (await commands())[name] as (v: Values, io: Io) => Promise<number>;
       return await run(args.values, io);
     },
@@ -244,8 +275,11 @@ ${DATA_HELP}
   --model_resume_path DIR continue an interrupted run from its last checkpoint
   --model_load_path DIR   start from the weights of a trained model of the same config
   --random_seed N         default 42
+  --training_set_metadata F  encode with this training_set_metadata.json instead of fitting
   --skip_save_model, --skip_save_progress, --skip_save_processed_input,
   --skip_save_training_statistics
+  --skip_save_log         do not write <run>/logs/training.log (the progress and metric tables)
+  -l, --logging_level L   critical, error, warning (quiet), info (default), debug, notset
   -h, --help`,
   { ...TRAIN_FLAGS } as Options,
   "trainCommand",
@@ -257,8 +291,19 @@ const experimentCmd = trainingCommand(
 
 Runs train, then evaluate on --eval_split (default test), writing test_statistics.json and
 predictions.csv into the run folder. Takes every option of "sonata train", plus:
-  --eval_split SPLIT      training, validation or test`,
-  { ...TRAIN_FLAGS, eval_split: { type: "string" } } as Options,
+  --eval_split SPLIT      training, validation or test
+  --skip_save_predictions, --skip_save_eval_stats
+  -k, --k_fold N          Ludwig's k-fold cross-validation instead: N folds of the dataset, each
+                          trained on the others and evaluated on itself; writes
+                          kfold_training_statistics.json (per fold and overall mean/std) and
+                          kfold_split_indices.json into --output_directory`,
+  {
+    ...TRAIN_FLAGS,
+    eval_split: { type: "string" },
+    skip_save_predictions: { type: "boolean" },
+    skip_save_eval_stats: { type: "boolean" },
+    k_fold: { type: "string", short: "k" },
+  } as Options,
   "experimentCommand",
 );
 
@@ -348,10 +393,13 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   experiment: experimentCmd,
   hyperopt: HYPEROPT_COMMAND,
   preprocess: preprocessCmd,
+  cache: CACHE_COMMAND,
+  datasets: DATASETS_COMMAND,
   validate,
   render_config: renderConfig,
   check_install: checkInstall,
   visualize,
+  ...COLLECT_COMMANDS,
   ...SERVE_COMMANDS,
 };
 

@@ -9,6 +9,10 @@
  * decoder, combiner and trainer settings are not part of it. Unlike Ludwig, in-memory data is
  * cached too (its checksum hashes the cells).
  *
+ * The cache folder is `backend.cache_dir`, else `<dataset dir>/.sonata_cache/` (with a
+ * `.gitignore`), else `.cache/sonata`; it keeps one entry per dataset file name and at most
+ * `SONATA_CACHE_MAX_BYTES` (default 4 GiB); `sonata cache clean` empties it.
+ *
  * Files in the cache folder: `<key>.training.bin`, `<key>.validation.bin`, `<key>.test.bin` and
  * `<key>.meta.json` (the training-set metadata, each split file's size and SHA-256, and the
  * SHA-256 of the metadata's canonical JSON). Each file is written to a temporary name and
@@ -35,7 +39,7 @@
  */
 import { createHash } from "node:crypto";
 import { open, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../_util/files.ts";
 import type { ColumnSource } from "../train/batches.ts";
 import type {
@@ -231,18 +235,62 @@ interface CacheMeta {
   /** SHA-256 of the canonical JSON of `metadata`. */
   metadata_sha256: string;
   metadata: TrainingSetMetadata;
+  /** The dataset file's name, when the data came from a file (one entry is kept per name). */
+  dataset?: string;
+}
+
+/** The folder Sonata keeps its preprocessing cache in, beside a dataset file. */
+export const CACHE_FOLDER = ".sonata_cache";
+
+/** The default size cap of one cache folder: 4 GiB (`SONATA_CACHE_MAX_BYTES` overrides it). */
+export const CACHE_MAX_BYTES = 4 * 1024 ** 3;
+
+function cacheCap(): number {
+  const raw = Deno.env.get("SONATA_CACHE_MAX_BYTES");
+  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? (n === 0 ? Infinity : n) : CACHE_MAX_BYTES;
+}
+
+/**
+ * The default cache folder of a dataset: `<dataset dir>/.sonata_cache/`, or `.cache/sonata` in
+ * the working folder for in-memory data.
+ */
+export function defaultCacheDir(datasetFile: string | undefined): string {
+  return datasetFile === undefined
+    ? join(".cache", "sonata")
+    : join(dirname(datasetFile), CACHE_FOLDER);
+}
+
+/** Whether Sonata owns `dir` (a default cache folder), so it may hold a `.gitignore`. */
+function ownedFolder(dir: string): boolean {
+  return basename(dir) === CACHE_FOLDER || dir.replaceAll("\\", "/").endsWith(".cache/sonata");
+}
+
+/** Options of {@linkcode writeCache}. */
+export interface WriteCacheOptions {
+  /** The dataset file the entry encodes: an older entry of the same file name is replaced. */
+  readonly dataset?: string;
 }
 
 /**
  * Writes a cache entry (split files first, then `<key>.meta.json` with their checksums, each
- * atomically).
+ * atomically). Then the folder is kept small: an older entry of the same dataset file name is
+ * removed (Ludwig's `<stem>.meta.json` replaced in place), and the oldest entries go while the
+ * folder holds more than `SONATA_CACHE_MAX_BYTES` (default 4 GiB; the new entry always stays).
+ * A default cache folder gets a `.gitignore` of `*`, so git and `deno fmt`/`lint` skip it.
  *
  * @param dir The cache folder (created when needed).
  * @param key The cache key.
  * @param entry Metadata and splits.
+ * @param options The dataset file.
  * @returns The path of the meta file.
  */
-export async function writeCache(dir: string, key: string, entry: CacheEntry): Promise<string> {
+export async function writeCache(
+  dir: string,
+  key: string,
+  entry: CacheEntry,
+  options: WriteCacheOptions = {},
+): Promise<string> {
   const p = paths(dir, key);
   const splits: CacheMeta["splits"] = {};
   for (const name of ["training", "validation", "test"] as const) {
@@ -258,9 +306,107 @@ export async function writeCache(dir: string, key: string, entry: CacheEntry): P
     splits,
     metadata_sha256: sha256(canonicalJson(entry.metadata)),
     metadata: entry.metadata,
+    ...(options.dataset !== undefined ? { dataset: basename(options.dataset) } : {}),
   };
   await writeFileAtomic(p.meta, JSON.stringify(meta));
+  if (ownedFolder(dir)) {
+    await Deno.writeTextFile(join(dir, ".gitignore"), "*\n", { createNew: true }).catch(() => {});
+  }
+  await pruneCache(dir, key, meta.dataset);
   return p.meta;
+}
+
+/** One entry of a cache folder, as {@linkcode listCache} finds it. */
+export interface CacheListing {
+  /** The cache key. */
+  readonly key: string;
+  /** The dataset file name recorded, when there is one. */
+  readonly dataset?: string;
+  /** Bytes of the entry's files together. */
+  readonly bytes: number;
+  /** When its meta file was written (ms since the epoch). */
+  readonly written: number;
+  /** Its files. */
+  readonly files: readonly string[];
+}
+
+const ENTRY_FILE = /^([0-9a-f]{64})\.(meta\.json|training\.bin|validation\.bin|test\.bin)$/;
+
+/**
+ * The cache entries of a folder (also the `<64 hex>.*` files older Sonata versions wrote beside
+ * the datasets), newest first; an empty list when the folder does not exist.
+ */
+export async function listCache(dir: string): Promise<CacheListing[]> {
+  const byKey = new Map<string, { files: string[]; bytes: number; written: number }>();
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const m = e.isFile ? ENTRY_FILE.exec(e.name) : null;
+      if (!m) continue;
+      const path = join(dir, e.name);
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (!info) continue;
+      const item = byKey.get(m[1]) ?? { files: [], bytes: 0, written: 0 };
+      item.files.push(path);
+      item.bytes += info.size;
+      if (m[2] === "meta.json") item.written = info.mtime?.getTime() ?? 0;
+      byKey.set(m[1], item);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return [];
+    }
+    throw error;
+  }
+  const out: CacheListing[] = [];
+  for (const [key, item] of byKey) {
+    let dataset: string | undefined;
+    try {
+      const meta = JSON.parse(await readFile(join(dir, `${key}.meta.json`), "utf8"));
+      if (typeof meta?.dataset === "string") dataset = meta.dataset;
+    } catch {
+      // No or unreadable meta file: a partial entry, listed without a dataset name.
+    }
+    out.push({ key, ...(dataset ? { dataset } : {}), ...item, files: item.files.sort() });
+  }
+  return out.sort((a, b) => b.written - a.written || a.key.localeCompare(b.key));
+}
+
+async function removeEntry(entry: CacheListing): Promise<void> {
+  // The meta file first, so a half-removed entry is a miss, never a hit.
+  const files = [...entry.files].sort((a, b) =>
+    Number(b.endsWith(".meta.json")) - Number(a.endsWith(".meta.json"))
+  );
+  for (const f of files) await Deno.remove(f).catch(() => {});
+}
+
+async function pruneCache(dir: string, keep: string, dataset: string | undefined): Promise<void> {
+  const entries = await listCache(dir);
+  let total = entries.reduce((a, e) => a + e.bytes, 0);
+  const cap = cacheCap();
+  // Oldest first.
+  for (const e of [...entries].reverse()) {
+    if (e.key === keep) continue;
+    const sameDataset = dataset !== undefined && e.dataset === dataset;
+    if (sameDataset || total > cap) {
+      await removeEntry(e);
+      total -= e.bytes;
+    }
+  }
+}
+
+/**
+ * Remove cache entries from a folder: those of one dataset file name, or all of them (`dataset`
+ * undefined). Returns the entries removed.
+ */
+export async function cleanCache(dir: string, dataset?: string): Promise<CacheListing[]> {
+  const name = dataset === undefined ? undefined : basename(dataset);
+  const removed: CacheListing[] = [];
+  for (const e of await listCache(dir)) {
+    if (name !== undefined && e.dataset !== name) continue;
+    await removeEntry(e);
+    removed.push(e);
+  }
+  return removed;
 }
 
 /** The outcome of {@linkcode readCache}. */

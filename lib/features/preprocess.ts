@@ -45,7 +45,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { randomPermutation, seededRandom } from "../_util/random.ts";
 import type { ModelConfig } from "../config/model.ts";
 import { Dataset, sourceFile } from "../data/dataset.ts";
@@ -75,6 +75,7 @@ import {
   CACHE_FORMAT_VERSION,
   type CacheEntry,
   cacheKey,
+  defaultCacheDir,
   lookupCache,
   writeCache,
 } from "./cache.ts";
@@ -132,6 +133,8 @@ export interface PreprocessOptions {
   skipSaveProcessedInput?: boolean;
   /** Receives one-line warnings (a corrupt cache entry being rebuilt); default: stderr. */
   onWarning?: (message: string) => void;
+  /** Training-set metadata to encode with instead of fitting it (Ludwig's `training_set_metadata`). */
+  metadata?: TrainingSetMetadata;
 }
 
 function stderrLine(message: string): void {
@@ -563,13 +566,11 @@ export async function preprocessForTraining(
       preprocessing: s.preprocessing,
     })),
     seed,
+    given_metadata: options.metadata,
   });
   const main = sources.dataset ?? sources.training!;
   const file = sourceFile(main.source);
-  const cacheDir = resolve(
-    options.cacheDir ?? config.backend.cache_dir ??
-      (file !== undefined ? dirname(file) : ".cache/sonata"),
-  );
+  const cacheDir = resolve(options.cacheDir ?? config.backend.cache_dir ?? defaultCacheDir(file));
   const datasetOf = (name: "training" | "validation" | "test") => sources.dataset ?? sources[name]!;
   const splitRowsOf = (splits: Partial<Record<string, { rows: Int32Array }>>) =>
     sources.dataset === undefined ? {} : {
@@ -645,13 +646,13 @@ export async function preprocessForTraining(
   }
 
   // Fit on training, encode every split.
-  const metadata: TrainingSetMetadata = {};
+  const metadata: TrainingSetMetadata = options.metadata ? structuredClone(options.metadata) : {};
   const trainingOut = await processSplit(
     specs,
     datasetOf("training"),
     parts.training!,
-    undefined,
-    metadata,
+    options.metadata ? metadata : undefined,
+    options.metadata ? {} : metadata,
   );
   if (trainingOut.split.numRows === 0) {
     throw new DataError("every training row was dropped by a drop_row strategy", {
@@ -681,7 +682,7 @@ export async function preprocessForTraining(
   if (!options.skipSaveProcessedInput) {
     // Round-trip through JSON so the cached and returned metadata are identical.
     entry.metadata = JSON.parse(JSON.stringify(metadata));
-    path = await writeCache(cacheDir, key, entry);
+    path = await writeCache(cacheDir, key, entry, { dataset: file });
   }
   const raw = lazyRaw(
     Object.fromEntries(

@@ -175,7 +175,14 @@ export async function dispatch(
 export interface TrainCallbacks {
   /** Before the first step. */
   onTrainStart?(
-    info: { totalSteps: number; stepsPerEpoch: number; batchSize: number; learningRate: number },
+    info: {
+      totalSteps: number;
+      stepsPerEpoch: number;
+      batchSize: number;
+      learningRate: number;
+      /** How `batch_size: auto` picked the batch size, when it did. */
+      batchSizeReason?: string;
+    },
   ): void;
   /** After each step. */
   onStep?(info: StepInfo): void;
@@ -192,6 +199,7 @@ export function progressCallback(
   progress: TrainCallbacks,
   stepsPerEpoch: () => number,
   learningRate: number,
+  batchSizeReason?: string,
 ): TrainingCallback {
   return {
     onTrainBegin(ctx) {
@@ -200,6 +208,7 @@ export function progressCallback(
         stepsPerEpoch: stepsPerEpoch(),
         batchSize: ctx.batchSize,
         learningRate,
+        ...(batchSizeReason ? { batchSizeReason } : {}),
       });
     },
     onBatchEnd(_ctx, logs) {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../compute/mod.ts";
+import { engineInfo, tf } from "../compute/mod.ts";
 import type { ModelConfig } from "../config/model.ts";
 import { randomPermutation } from "../_util/random.ts";
 import type { EcdModel } from "../model/ecd.ts";
@@ -264,49 +264,116 @@ export function createTrainStep(
   };
 }
 
+/** What `batch_size: auto` picked, and why (the limits it took the minimum of). */
+export interface BatchSizeChoice {
+  /** The batch size: the largest power of two within every limit. */
+  readonly batchSize: number;
+  /** One line for the log: the picked size and each limit. */
+  readonly reason: string;
+}
+
+/** Engines that run on a GPU (the CPU cap does not apply to them). */
+const GPU_ENGINES = new Set(["tensorflow-gpu", "webgpu"]);
+/** Floating-point work per optimizer step the CPU engines should not exceed (about a second). */
+const CPU_STEP_FLOPS = 2 ** 31;
+/** Memory a CPU batch may use: an eighth of the machine's, at most 2 GiB. */
+const CPU_MEMORY_CAP = 2 * 1024 ** 3;
+/** Memory a GPU batch may use when the device's is unknown (TF.js cannot query it). */
+const GPU_MEMORY_BUDGET = 4 * 1024 ** 3;
+
+function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) n /= 1024, i++;
+  return `${n.toFixed(n >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
 /**
- * Ludwig's batch size search (§11): from 1, double while throughput (rows/s over a few real
- * training steps) improves, up to min(max_batch_size, 128 on CPU engines, 20% of the training
- * set). Weights are restored afterwards.
+ * `batch_size: auto`, decided from an estimate rather than timing, so one seed and one dataset
+ * always give one batch size: the largest power of two within max_batch_size, 20% of the
+ * training rows, the memory a batch's activations need (every layer's output per row, kept for
+ * the backward pass, against an eighth of the machine's memory up to 2 GiB on CPU engines or
+ * 4 GiB on GPU engines, after the parameters, gradients and optimizer slots), and on CPU
+ * engines 128 rows and about 2^31 floating-point operations per step (Ludwig's issues #2455 and
+ * #3007: huge auto batches that fit at the start later run out of memory or stall).
+ *
+ * @example
+ * ```ts ignore
+ * const { batchSize, reason } = autoBatchSize(ecd, config, 1000, "native", 16 * 1024 ** 3);
+ * ```
  */
-async function tuneBatchSize(
+export function autoBatchSize(
   ecd: EcdModel,
-  heads: readonly OutputHead[],
+  config: ModelConfig,
+  trainingRows: number,
+  engine: string | undefined,
+  totalMemory: number,
+): BatchSizeChoice {
+  const gpu = engine !== undefined && GPU_ENGINES.has(engine);
+  let params = 0;
+  for (const w of ecd.model.weights) params += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+  let activations = 0;
+  for (const layer of ecd.model.layers) {
+    let shapes: unknown = layer.outputShape;
+    if (!Array.isArray(shapes) || !Array.isArray(shapes[0])) shapes = [shapes];
+    for (const shape of shapes as (number | null)[][]) {
+      if (!Array.isArray(shape)) continue;
+      activations += shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
+    }
+  }
+  // Forward values, their gradients and temporaries: three float32 copies per activation.
+  const bytesPerRow = Math.max(1, activations) * 4 * 3;
+  // Weights, gradients and two optimizer slots.
+  const paramBytes = params * 4 * 4;
+  const budget = gpu ? GPU_MEMORY_BUDGET : Math.min(CPU_MEMORY_CAP, totalMemory / 8);
+  const memoryRows = Math.max(1, Math.floor((budget - paramBytes) / bytesPerRow));
+  const limits: [string, number][] = [
+    [`max_batch_size ${config.trainer.max_batch_size}`, config.trainer.max_batch_size],
+    [
+      `20% of ${trainingRows} training rows`,
+      Math.max(1, Math.floor(trainingRows * 0.2)),
+    ],
+    [
+      `memory: ${humanBytes(bytesPerRow)} of activations per row in ${humanBytes(budget)} after ${
+        humanBytes(paramBytes)
+      } of parameters and optimizer state`,
+      memoryRows,
+    ],
+  ];
+  if (!gpu) {
+    limits.push(["128 on CPU engines", 128]);
+    // A dense layer does about 6 operations per parameter and row (forward and backward).
+    const flopsPerRow = Math.max(1, 6 * params);
+    limits.push([
+      `work: ${(flopsPerRow / 1e6).toFixed(1)} MFLOP per row, 2^31 per step on CPU`,
+      Math.max(1, Math.floor(CPU_STEP_FLOPS / flopsPerRow)),
+    ]);
+  }
+  const limit = Math.max(1, Math.min(...limits.map(([, n]) => n)));
+  const batchSize = 2 ** Math.floor(Math.log2(limit));
+  const binding = limits.filter(([, n]) => n === Math.min(...limits.map(([, m]) => m)))
+    .map(([why]) => why);
+  return {
+    batchSize,
+    reason: `batch_size auto: ${batchSize} (largest power of two within ${
+      limits.map(([why, n]) => `${why} -> ${n}`).join("; ")
+    }; bound by ${binding.join(" and ")})`,
+  };
+}
+
+/** {@linkcode autoBatchSize} for this machine's memory and the running engine. */
+function tuneBatchSize(
+  ecd: EcdModel,
   config: ModelConfig,
   train: Columns,
-  learningRate: number,
-): Promise<number> {
-  const cap = Math.max(
-    1,
-    Math.min(config.trainer.max_batch_size, 128, Math.floor(train.numRows * 0.2)),
-  );
-  const snapshot = ecd.model.getWeights().map((w) => w.clone());
-  const optimizer = createOptimizer(config.trainer.optimizer, learningRate);
-  const trainStep = createTrainStep(ecd, heads, config, optimizer, {
-    gradientClipping: config.trainer.gradient_clipping,
-    keepOutputs: false,
-  });
-  let best = 1;
-  let bestThroughput = 0;
-  for (let size = 1; size <= cap; size *= 2) {
-    const rows = Int32Array.from({ length: size }, (_, i) => i % train.numRows);
-    const times: number[] = [];
-    for (let trial = 0; trial < 5; trial++) {
-      const start = performance.now();
-      (await trainStep({ columns: train, rows })).dispose();
-      times.push(performance.now() - start);
-    }
-    times.sort((a, b) => a - b);
-    const throughput = size / times[2];
-    if (throughput <= bestThroughput) break;
-    bestThroughput = throughput;
-    best = size;
-    await new Promise((r) => setTimeout(r, 0));
+): BatchSizeChoice {
+  let total = 8 * 1024 ** 3;
+  try {
+    total = Deno.systemMemoryInfo().total;
+  } catch {
+    // No --allow-sys: assume 8 GiB.
   }
-  ecd.model.setWeights(snapshot);
-  tf.dispose(snapshot);
-  optimizer.dispose();
-  return best;
+  return autoBatchSize(ecd, config, train.numRows, engineInfo()?.engine, total);
 }
 
 /** Train an ECD model on preprocessed splits. */
@@ -327,12 +394,15 @@ export async function trainEcd(
   const learningRate = (t.learning_rate === "auto" ? autoLearningRate(config) : t.learning_rate) *
     (dist?.learningRateScale ?? 1);
   const resumeState = options.resume?.state;
-  const tuned = async () => {
-    const size = await tuneBatchSize(ecd, heads, config, train, learningRate);
-    return dist ? await dist.agree(size) : size;
-  };
+  const autoChoice = resumeState === undefined && t.batch_size === "auto"
+    ? tuneBatchSize(ecd, config, train)
+    : undefined;
+  // Ranks see different shards: every rank takes rank 0's choice.
+  const autoSize = autoChoice && dist
+    ? await dist.agree(autoChoice.batchSize)
+    : autoChoice?.batchSize;
   const initialBatchSize = resumeState?.batchSize ??
-    (t.batch_size === "auto" ? await tuned() : t.batch_size);
+    (t.batch_size === "auto" ? autoSize! : t.batch_size);
   const evalBatchSize = typeof t.eval_batch_size === "number"
     ? t.eval_batch_size
     : Math.max(initialBatchSize, 1024);
@@ -388,7 +458,7 @@ export async function trainEcd(
     reduceLearningRatePolicy(config),
     batchGrowthPolicy(config),
     ...(options.progress
-      ? [progressCallback(options.progress, () => stepsPerEpoch, learningRate)]
+      ? [progressCallback(options.progress, () => stepsPerEpoch, learningRate, autoChoice?.reason)]
       : []),
     ...(options.saveCheckpoint ? [checkpointPolicy(options.saveCheckpoint)] : []),
     earlyStoppingPolicy(t.early_stop),

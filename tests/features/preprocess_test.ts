@@ -161,8 +161,9 @@ Deno.test("the cache sits beside a dataset file by default", async () => {
     );
     const cfg = config([{ name: "x", type: "number" }], [{ name: "y", type: "binary" }]);
     const a = await preprocessForTraining(cfg, { dataset: `${dir}/d.csv` });
-    assert.equal(a.cache.path, `${dir}/${a.cache.key}.meta.json`);
-    await Deno.stat(`${dir}/${a.cache.key}.training.bin`);
+    // In <dataset dir>/.sonata_cache/ (issue 18: cache files no longer pile up beside the data).
+    assert.equal(a.cache.path, `${dir}/.sonata_cache/${a.cache.key}.meta.json`);
+    await Deno.stat(`${dir}/.sonata_cache/${a.cache.key}.training.bin`);
     const b = await preprocessForTraining(cfg, { dataset: await readDataset(`${dir}/d.csv`) });
     assert.equal(b.cache.hit, true);
   });
