@@ -58,7 +58,12 @@ const capabilities = {
   }),
 };
 
-const load = (): Implementation => import("./hf/_encoder_impl.ts").then((m) => ({ build: m.build }));
+const load = (): Implementation =>
+  import("./hf/_encoder_impl.ts").then((m) => ({
+    build: m.build,
+    cacheFingerprint: m.cacheFingerprint,
+    parameterCount: m.parameterCount,
+  }));
 
 function hfEntry<const T extends string>(
   type: T,
