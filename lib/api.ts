@@ -39,6 +39,7 @@ import {
 } from "./model/artifacts.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
 import {
+  autoBatchSizeCap,
   cacheEncoderEmbeddings,
   noteMixedPrecision,
   trainingNotes,
@@ -387,9 +388,16 @@ export class Model {
       preprocessingKey: preprocessed.cache.key,
       cachePath: preprocessed.cache.path,
     });
+    // batch_size auto: at most what the encoders' memory estimate allows.
+    const cap = this.config.trainer.batch_size === "auto"
+      ? await autoBatchSizeCap(this.config, preprocessed.metadata as Record<string, Obj>)
+      : undefined;
     const result = await trainEcd(
       cached?.ecd ?? this.#ecd,
-      this.config,
+      cap === undefined || cap >= this.config.trainer.max_batch_size ? this.config : {
+        ...this.config,
+        trainer: { ...this.config.trainer, max_batch_size: cap },
+      },
       preprocessed.metadata as Record<string, Obj>,
       cached?.splits ?? {
         training: preprocessed.training,

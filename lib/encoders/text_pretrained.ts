@@ -62,7 +62,7 @@ const load = (): Implementation =>
   import("./hf/_encoder_impl.ts").then((m) => ({
     build: m.build,
     cacheFingerprint: m.cacheFingerprint,
-    parameterCount: m.parameterCount,
+    activationBytesPerRow: m.activationBytesPerRow,
   }));
 
 function hfEntry<const T extends string>(

@@ -450,3 +450,42 @@ export function trainingNotes(
       : {}),
   };
 }
+
+/** Share of the available memory `batch_size: auto` may plan for a step's activations. */
+const MEMORY_SHARE = 0.25;
+
+/**
+ * The largest batch `batch_size: auto` may try given the encoders' memory estimate: the
+ * available memory share divided by the activation bytes per row of the features whose encoders
+ * run in training (implementation modules exporting `activationBytesPerRow(config, metadata)`;
+ * cached features run none), rounded down to a power of two; undefined when no encoder gives an
+ * estimate. Ludwig's issues #2455/#3007: huge auto batches crashed later.
+ */
+export async function autoBatchSizeCap(
+  config: ModelConfig,
+  metadata: Readonly<Record<string, Obj>>,
+  availableBytes: number = availableMemory(),
+): Promise<number | undefined> {
+  const cached = new Set(cachedFeatures(config));
+  let perRow = 0;
+  for (const f of config.input_features) {
+    if (cached.has(f.name)) continue;
+    const impl = (await encoderEntry(f.type, f.encoder.type)?.load?.()) as
+      | { activationBytesPerRow?: (c: unknown, m: Obj | undefined) => number }
+      | undefined;
+    if (typeof impl?.activationBytesPerRow === "function") {
+      perRow += impl.activationBytesPerRow(f.encoder, metadata[f.name]);
+    }
+  }
+  if (perRow === 0) return undefined;
+  const rows = Math.max(1, Math.floor((availableBytes * MEMORY_SHARE) / perRow));
+  return 2 ** Math.floor(Math.log2(rows));
+}
+
+function availableMemory(): number {
+  try {
+    return Deno.systemMemoryInfo().available;
+  } catch {
+    return 4 * 2 ** 30;
+  }
+}

@@ -61,16 +61,23 @@ export async function cacheFingerprint(config: Config): Promise<string> {
   return await hfFolderFingerprint(await encoderFolder(config));
 }
 
-/** The number of parameters of the encoder (for memory estimates). */
-export function parameterCount(config: Record<string, unknown>): number {
-  const hidden = Number(config.hidden_size ?? config.d_model ?? config.n_embd ?? config.emb_dim ?? 0);
-  const layers = Number(
-    config.num_hidden_layers ?? config.num_layers ?? config.n_layer ?? config.n_layers ?? 0,
-  );
-  const ff = Number(config.intermediate_size ?? config.d_ff ?? 4 * hidden);
-  const vocab = Number(config.vocab_size ?? 0);
-  const positions = Number(config.max_position_embeddings ?? config.n_positions ?? 0);
-  return vocab * hidden + positions * hidden + layers * (4 * hidden * hidden + 2 * hidden * ff);
+/**
+ * Bytes a training step keeps per row for this encoder (float32 activations of every layer
+ * for the backward pass: hidden states, feed-forward and attention scores), from the feature's
+ * metadata (`hf_config`, `max_sequence_length`): the memory estimate of `batch_size: auto`.
+ */
+export function activationBytesPerRow(
+  _config: unknown,
+  metadata: Readonly<Record<string, unknown>> | undefined,
+): number {
+  const hf = recordField(metadata, "hf_config") ?? {};
+  const s = numberField(metadata, "max_sequence_length") ?? 512;
+  const h = Number(hf.hidden_size ?? hf.d_model ?? hf.n_embd ?? hf.emb_dim ?? 768);
+  const layers = Number(hf.num_hidden_layers ?? hf.num_layers ?? hf.n_layer ?? hf.n_layers ?? 12);
+  const heads = Number(hf.num_attention_heads ?? hf.num_heads ?? hf.n_head ?? 12);
+  const ff = Number(hf.intermediate_size ?? hf.d_ff ?? hf.n_inner ?? 4 * h);
+  const perLayer = s * (10 * h + 2 * ff) + 3 * heads * s * s;
+  return 4 * (layers * perLayer + 4 * s * h);
 }
 
 export const build: EncoderBuildOf<typeof hfBert> = async (config, ctx) => {
