@@ -605,7 +605,11 @@ const unsupportedSettings: Check = (c) => {
       if ((f.preprocessing as Record<string, unknown>).cache_encoder_embeddings === true) {
         const why = cacheRefusal(f as Obj, list === "output_features");
         if (why !== undefined) {
-          reject([list, i, "preprocessing", "cache_encoder_embeddings"], "cache_encoder_embeddings", why);
+          reject(
+            [list, i, "preprocessing", "cache_encoder_embeddings"],
+            "cache_encoder_embeddings",
+            why,
+          );
         }
       }
       if (f.calibration === true) {

@@ -111,7 +111,10 @@ Deno.test("encoder defaults follow Ludwig and rewrite the feature's preprocessin
   assert.equal(f.preprocessing.pretrained_model_name_or_path, "distilbert-base-uncased");
   assert.equal(f.preprocessing.max_sequence_length, 32);
   const b = validateConfig(text({ type: "bert" }));
-  assert.equal((b.input_features[0].encoder as Record<string, unknown>).reduce_output, "cls_pooled");
+  assert.equal(
+    (b.input_features[0].encoder as Record<string, unknown>).reduce_output,
+    "cls_pooled",
+  );
 });
 
 Deno.test("batch_size auto is capped by the encoder's activation memory", async () => {

@@ -114,7 +114,8 @@ export const build: EncoderBuildOf<typeof hfBert> = async (config, ctx) => {
   // not be part of the model (its weights never applied nor disposed).
   const pooler = config.reduce_output === "cls_pooled" && family.hasPooler &&
     names.pooler !== undefined &&
-    (weights === undefined || [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
+    (weights === undefined ||
+      [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
   const seed = nextSeed(ctx);
   return (input: Symbolic) => {
     if (input.shape.length !== 2) {
