@@ -28,9 +28,11 @@ import {
   tfIdf,
   transformer,
 } from "./sequence.ts";
+import { HF_TEXT_ENCODERS } from "./text_pretrained.ts";
 
 export * from "./tabular.ts";
 export * from "./sequence.ts";
+export * from "./text_pretrained.ts";
 
 /** Every built-in encoder. */
 export const ENCODERS = [
@@ -54,27 +56,10 @@ export const ENCODERS = [
   cnnrnn,
   transformer,
   tfIdf,
+  ...HF_TEXT_ENCODERS,
 ] as const;
 
 /** Encoders Ludwig has for a feature type that Sonata does not provide yet. */
 export const LUDWIG_ONLY_ENCODERS: Readonly<Record<string, readonly string[]>> = {
-  text: [
-    "albert",
-    "bert",
-    "camembert",
-    "deberta",
-    "distilbert",
-    "electra",
-    "flaubert",
-    "gpt",
-    "gpt2",
-    "longformer",
-    "roberta",
-    "t5",
-    "transformer_xl",
-    "xlmroberta",
-    "xlnet",
-    "auto_transformer",
-    "llm",
-  ],
+  text: ["ctrl", "transformer_xl", "xlnet", "llm"],
 };
