@@ -80,6 +80,7 @@ export function inputFeatureSchema(f: FeatureEntry) {
     ),
     preprocessing: input.preprocessing.prefault({}),
     encoder: encoderUnion(f),
+    ...input.extra,
   }, { id: `input_feature.${f.type}`, description: `An input feature of type ${f.type}` });
 }
 
