@@ -217,6 +217,8 @@ export interface InputFeatureConfig {
   readonly preprocessing: Readonly<Record<string, unknown>>;
   /** The encoder block. */
   readonly encoder: ComponentConfig;
+  /** Image features: the resolved training-time augmentation operations (`[]`: none). */
+  readonly augmentation?: readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
 }
 
 /** A resolved output feature. */
