@@ -73,7 +73,11 @@ function relocate(error: unknown, ctx: FeatureContext, rowOf: (i: number) => num
   throw error;
 }
 
-async function parse(cells: readonly Cell[], rows: Int32Array, ctx: FeatureContext): Promise<Parsed> {
+async function parse(
+  cells: readonly Cell[],
+  rows: Int32Array,
+  ctx: FeatureContext,
+): Promise<Parsed> {
   const prep = settingsOf(ctx);
   if (prep.in_memory === false) {
     throw columnError(

@@ -63,7 +63,7 @@ export function prepareImageBatch(
     }
     if (column.standardize === "imagenet1k") standardizeImagenet(batch, column.channels);
     const scale = column.scale ?? 1;
-    if (scale !== 1) for (let i = 0; i < batch.length; i++) batch[i] *= scale;
+    if (scale !== 1) { for (let i = 0; i < batch.length; i++) batch[i] *= scale; }
     out[name] = batch;
     k++;
   }

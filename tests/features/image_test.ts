@@ -29,7 +29,9 @@ async function picture(
     }
   }
   const img = sharp(px, { raw: { width: size, height: size, channels } });
-  return new Uint8Array(await (format === "png" ? img.png() : img.jpeg({ quality: 95 })).toBuffer());
+  return new Uint8Array(
+    await (format === "png" ? img.png() : img.jpeg({ quality: 95 })).toBuffer(),
+  );
 }
 
 /** Writes `n` images under `<dir>/images` and a CSV naming them by relative path. */
