@@ -1,0 +1,69 @@
+// Ludwig's MNIST example layout: `encoder: stacked_cnn` with the encoder's keys beside it and
+// TF-era names inside `conv_layers` is upgraded; `augmentation` stays on the feature; image
+// `resnet`/`vit` (torchvision in Ludwig 0.7) are rejected as not available yet; image outputs
+// are rejected.
+import assert from "node:assert/strict";
+import { validateConfig } from "../../lib/config/mod.ts";
+
+Deno.test("image: the legacy flat stacked_cnn layout is upgraded", () => {
+  const config = validateConfig({
+    input_features: [{
+      name: "image_path",
+      type: "image",
+      encoder: "stacked_cnn",
+      conv_layers: [
+        { num_filters: 32, filter_size: 3, pool_size: 2, pool_stride: 2 },
+        { num_filters: 64, filter_size: 3, pool_size: 2, pool_stride: 2, dropout: 0.4 },
+      ],
+      fc_layers: [{ output_size: 128, dropout: 0.4 }],
+      augmentation: [{ type: "random_vertical_flip" }],
+    }],
+    output_features: [{ name: "label", type: "category" }],
+  });
+  const f = config.input_features[0];
+  assert.equal(f.encoder.type, "stacked_cnn");
+  assert.deepEqual(f.encoder.conv_layers, [
+    { out_channels: 32, kernel_size: 3, pool_kernel_size: 2, pool_stride: 2 },
+    { out_channels: 64, kernel_size: 3, pool_kernel_size: 2, pool_stride: 2, dropout: 0.4 },
+  ]);
+  assert.deepEqual(f.encoder.fc_layers, [{ output_size: 128, dropout: 0.4 }]);
+  assert.deepEqual(f.augmentation, [{ type: "random_vertical_flip" }]);
+  // A current config is untouched.
+  const current = validateConfig({
+    ludwig_version: "0.7",
+    input_features: [{ name: "i", type: "image", encoder: { type: "mlp_mixer", patch_size: 4 } }],
+    output_features: [{ name: "label", type: "category" }],
+  });
+  assert.equal(current.input_features[0].encoder.patch_size, 4);
+});
+
+Deno.test("image: torchvision encoders and image outputs are rejected with the reason", () => {
+  assert.throws(
+    () =>
+      validateConfig({
+        input_features: [{ name: "i", type: "image", encoder: "resnet" }],
+        output_features: [{ name: "label", type: "category" }],
+      }),
+    /image encoder "resnet" exists in Ludwig but is not available in Sonata yet/,
+  );
+  assert.throws(
+    () =>
+      validateConfig({
+        input_features: [{ name: "x", type: "number" }],
+        output_features: [{ name: "i", type: "image" }],
+      }),
+    /output feature type "image" exists in Ludwig but is not available in Sonata yet/,
+  );
+  assert.throws(
+    () =>
+      validateConfig({
+        input_features: [{
+          name: "i",
+          type: "image",
+          augmentation: [{ type: "random_blur", kernel_size: 4 }],
+        }],
+        output_features: [{ name: "label", type: "category" }],
+      }),
+    /kernel_size must be odd/,
+  );
+});
