@@ -79,12 +79,6 @@ async function parse(
   ctx: FeatureContext,
 ): Promise<Parsed> {
   const prep = settingsOf(ctx);
-  if (prep.in_memory === false) {
-    throw columnError(
-      ctx,
-      `"preprocessing.in_memory: false" (streaming images from the cache file during training) is not supported yet: remove it (images are kept in memory as uint8)`,
-    );
-  }
   const n = rows.length;
   const sub = Array.from(rows, (r) => cells[r] as unknown);
   const where = { column: ctx.column, file: ctx.file };

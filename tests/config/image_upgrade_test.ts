@@ -66,4 +66,12 @@ Deno.test("image: torchvision encoders and image outputs are rejected with the r
       }),
     /kernel_size must be odd/,
   );
+  assert.throws(
+    () =>
+      validateConfig({
+        input_features: [{ name: "i", type: "image", preprocessing: { in_memory: false } }],
+        output_features: [{ name: "label", type: "category" }],
+      }),
+    /preprocessing\.in_memory: in_memory: false \(streaming images from the cache file during training\) is not available in Sonata yet/,
+  );
 });
