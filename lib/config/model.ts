@@ -218,7 +218,8 @@ export interface InputFeatureConfig {
   /** The encoder block. */
   readonly encoder: ComponentConfig;
   /** Image features: the resolved training-time augmentation operations (`[]`: none). */
-  readonly augmentation?: readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
+  readonly augmentation?:
+    readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
 }
 
 /** A resolved output feature. */
