@@ -3,9 +3,9 @@
 // `resnet`/`vit` (torchvision in Ludwig 0.7) are rejected as not available yet; image outputs
 // are rejected.
 import assert from "node:assert/strict";
-import { validateConfig } from "../../lib/config/mod.ts";
+import { loadConfig, validateConfig } from "../../lib/config/mod.ts";
 
-Deno.test("image: the legacy flat stacked_cnn layout is upgraded", () => {
+Deno.test("image: the legacy flat stacked_cnn layout is upgraded", async () => {
   const config = validateConfig({
     input_features: [{
       name: "image_path",
@@ -28,6 +28,11 @@ Deno.test("image: the legacy flat stacked_cnn layout is upgraded", () => {
   ]);
   assert.deepEqual(f.encoder.fc_layers, [{ output_size: 128, dropout: 0.4 }]);
   assert.deepEqual(f.augmentation, [{ type: "random_vertical_flip" }]);
+  // The MNIST example's config is this layout's upgrade.
+  const example = await loadConfig(
+    new URL("../../examples/mnist/config.yaml", import.meta.url).pathname,
+  );
+  assert.deepEqual(example.input_features[0].encoder, f.encoder);
   // A current config is untouched.
   const current = validateConfig({
     ludwig_version: "0.7",

@@ -1,7 +1,7 @@
 /**
  * MNIST through the public API, from PNG files written from the `mnist` package (data.ts) and a
  * CSV with its fixed split. The fast case trains Ludwig's MNIST `stacked_cnn` config on 100
- * images per digit; `SONATA_SLOW=1` also runs the full 10,009 images and asserts Ludwig's ≥ 98%
+ * images per digit; `SONATA_SLOW=1` also runs the full 10,000 images and asserts Ludwig's ≥ 98%
  * test accuracy (measured figures in examples/mnist/README.md). No timing assertions.
  */
 import assert from "node:assert/strict";
@@ -23,13 +23,13 @@ Deno.test("MNIST (100 images per digit): stacked_cnn learns the digits", async (
 });
 
 Deno.test({
-  name: "MNIST (all 10,009 images): Ludwig's stacked_cnn reaches 98% test accuracy",
+  name: "MNIST (all 10,000 images): Ludwig's stacked_cnn reaches 98% test accuracy",
   ignore: Deno.env.get("SONATA_SLOW") !== "1",
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "sonata_mnist_" });
     try {
       const run = await runMnist(dir);
-      assert.equal(run.train + run.test, 10009);
+      assert.equal(run.train + run.test, 10000);
       assert.ok(run.accuracy >= 0.98, `test accuracy ${run.accuracy}`);
     } finally {
       await Deno.remove(dir, { recursive: true });
