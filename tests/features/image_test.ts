@@ -214,3 +214,18 @@ Deno.test("image: Model trains, predicts, saves and loads (stacked_cnn, augmenta
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("image: num_processes decodes in workers, to the same bytes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sonata_image_" });
+  try {
+    // More rows than one decoding job (64 images), so that both workers get jobs.
+    const csv = await imageCsv(dir, 130, { size: 4 });
+    const run = async (num_processes: number) =>
+      (await preprocessForTraining(config([image({ num_processes })], [label]), {
+        dataset: csv,
+      }, { skipSaveProcessedInput: true })).training.columns.image_path.data;
+    assert.deepEqual(await run(2), await run(1));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
