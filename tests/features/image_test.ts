@@ -219,7 +219,7 @@ Deno.test("image: num_processes decodes in workers, to the same bytes", async ()
   const dir = await Deno.makeTempDir({ prefix: "sonata_image_" });
   try {
     // More rows than one decoding job (64 images), so that both workers get jobs.
-    const csv = await imageCsv(dir, 130, { size: 4 });
+    const csv = await imageCsv(dir, 70, { size: 4 });
     const run = async (num_processes: number) =>
       (await preprocessForTraining(config([image({ num_processes })], [label]), {
         dataset: csv,
