@@ -80,3 +80,17 @@ Deno.test("image: torchvision encoders and image outputs are rejected with the r
     /preprocessing\.in_memory: in_memory: false \(streaming images from the cache file during training\) is not available in Sonata yet/,
   );
 });
+
+Deno.test("image: the feature builder", async () => {
+  const { feature } = await import("../../lib/builders/feature.ts");
+  const img = feature.image("img").encoder("mlp_mixer", { patch_size: 4 }).augmentation(true)
+    .preprocessing({ height: 16, width: 16 });
+  const config = validateConfig({
+    input_features: [img.toObject()],
+    output_features: [{ name: "label", type: "category" }],
+  });
+  const f = config.input_features[0];
+  assert.equal(f.encoder.patch_size, 4);
+  assert.equal(f.augmentation?.length, 2);
+  assert.equal(f.preprocessing.height, 16);
+});
