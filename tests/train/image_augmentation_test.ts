@@ -2,6 +2,7 @@
 // workers (seeded per image, so two runs are identical), only in training, and change what the
 // model sees; a run without augmentation is unchanged by the seam.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { Model } from "../../mod.ts";
 
 function records(n: number): Record<string, unknown>[] {
@@ -38,6 +39,20 @@ function records(n: number): Record<string, unknown>[] {
   return out;
 }
 
+function augmentedConfig(augmentation: unknown, epochs = 3, steps_per_checkpoint = 0) {
+  return {
+    input_features: [{
+      name: "img",
+      type: "image",
+      encoder: { type: "stacked_cnn", conv_layers: [{ out_channels: 3 }], output_size: 4 },
+      augmentation,
+    }],
+    output_features: [{ name: "label", type: "category" }],
+    trainer: { epochs, batch_size: 4, learning_rate: 0.01, steps_per_checkpoint },
+    preprocessing: { split: { type: "random", probabilities: [1, 0, 0] } },
+  };
+}
+
 async function losses(augmentation: unknown): Promise<number[]> {
   const model = await Model.create({
     input_features: [{
@@ -72,4 +87,38 @@ Deno.test("augmentation: seeded (two runs agree) and it changes the training bat
     { type: "random_horizontal_flip" },
     { type: "random_rotate", degree: 15 },
   ]);
+});
+
+Deno.test("augmentation: a run interrupted mid-epoch and resumed equals the uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sonata_augment_resume_" });
+  try {
+    const ops = [{ type: "random_horizontal_flip" }, { type: "random_rotate", degree: 30 }];
+    const rows = records(16);
+    const whole = await (await Model.create(augmentedConfig(ops, 3, 2))).train({
+      dataset: rows,
+      output_directory: join(dir, "whole"),
+      progress: false,
+    });
+    // 4 steps per epoch, a checkpoint every 2: stop after 6, in the middle of the second epoch.
+    const first = await (await Model.create(augmentedConfig(ops, 3, 2))).train({
+      dataset: rows,
+      output_directory: join(dir, "parts"),
+      progress: false,
+      stop_after_steps: 6,
+    });
+    const resumed = await (await Model.create(augmentedConfig(ops, 3, 2))).train({
+      dataset: rows,
+      model_resume_path: first.output_directory!,
+      progress: false,
+    });
+    assert.equal(resumed.result.steps, whole.result.steps);
+    const predict = async (run: string) =>
+      (await (await Model.load(run)).predict(rows)).predictions.columns.label_probability;
+    assert.deepEqual(
+      await predict(resumed.output_directory!),
+      await predict(whole.output_directory!),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
