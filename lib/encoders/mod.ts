@@ -29,10 +29,18 @@ import {
   transformer,
 } from "./sequence.ts";
 import { HF_TEXT_ENCODERS } from "./text_pretrained.ts";
+import {
+  imageStackedCnn,
+  mlpMixer,
+  resnetLegacy,
+  TORCHVISION_IMAGE_ENCODERS,
+  vitLegacy,
+} from "./image.ts";
 
 export * from "./tabular.ts";
 export * from "./sequence.ts";
 export * from "./text_pretrained.ts";
+export * from "./image.ts";
 
 /** Every built-in encoder. */
 export const ENCODERS = [
@@ -57,9 +65,14 @@ export const ENCODERS = [
   transformer,
   tfIdf,
   ...HF_TEXT_ENCODERS,
+  imageStackedCnn,
+  resnetLegacy,
+  mlpMixer,
+  vitLegacy,
 ] as const;
 
 /** Encoders Ludwig has for a feature type that Sonata does not provide yet. */
 export const LUDWIG_ONLY_ENCODERS: Readonly<Record<string, readonly string[]>> = {
   text: ["ctrl", "transformer_xl", "xlnet", "llm"],
+  image: TORCHVISION_IMAGE_ENCODERS,
 };

@@ -1,6 +1,6 @@
 /**
- * `node:fs/promises` and `node:crypto` for the browser bundle: the prediction path never reads
- * files or hashes datasets, so each function only says clearly that it has no browser
+ * `node:fs/promises`, `node:crypto` and `node:zlib` for the browser bundle: the prediction path
+ * never reads files, hashes datasets or (de)compresses weight archives, so each function only says clearly that it has no browser
  * implementation (should a code path start to need one, the browser test fails with this
  * message).
  *
@@ -31,4 +31,23 @@ export const open = (..._: unknown[]): never => unavailable("fs.open");
 export const createHash = (..._: unknown[]): never => unavailable("crypto.createHash");
 /** Unavailable in the browser. */
 export const randomUUID = (): string => crypto.randomUUID();
-export default { readFile, writeFile, stat, mkdir, rename, rm, readdir, open, createHash };
+/** Unavailable in the browser. */
+export const inflateRawSync = (..._: unknown[]): never => unavailable("zlib.inflateRawSync");
+/** Unavailable in the browser. */
+export const deflateSync = (..._: unknown[]): never => unavailable("zlib.deflateSync");
+/** Unavailable in the browser. */
+export const crc32 = (..._: unknown[]): never => unavailable("zlib.crc32");
+export default {
+  readFile,
+  writeFile,
+  stat,
+  mkdir,
+  rename,
+  rm,
+  readdir,
+  open,
+  createHash,
+  inflateRawSync,
+  deflateSync,
+  crc32,
+};
