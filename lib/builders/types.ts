@@ -24,8 +24,13 @@ export type Serving<E, T extends string> = E extends { featureTypes: readonly (i
   ? T extends U ? E : never
   : never;
 
-/** What a person writes for a zod schema `S` (its input type, defaults optional). */
-export type SchemaInput<S> = S extends z.ZodType ? z.input<S> : never;
+/**
+ * What a person writes for a zod schema `S` (its input type, defaults optional): zod's `z.input`,
+ * read from the `_zod.input` slot every zod schema carries.
+ */
+export type SchemaInput<S> = S extends { readonly _zod: { readonly input: unknown } }
+  ? S["_zod"]["input"]
+  : never;
 
 /** A namespaced runtime-registered component type. */
 export type Namespaced = `${string}/${string}`;

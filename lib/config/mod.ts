@@ -34,12 +34,15 @@ export {
   renderIssues,
 } from "./errors.ts";
 export {
+  buildModelSchema,
   type ComponentConfig,
   type DefaultsConfig,
   type InputFeatureConfig,
   type ModelConfig,
   type ModelConfigInput,
   modelConfigSchema,
+  type ModelConfigSchemaOutput,
+  type ModelConfigSchemaType,
   type OutputFeatureConfig,
 } from "./model.ts";
 export { parseConfigText, toYAML } from "./parse.ts";

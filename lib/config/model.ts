@@ -135,7 +135,13 @@ function featureUnion(
   return typeUnion(nonEmpty(schemas, kind), { kind, ludwigOnly });
 }
 
-function buildModelSchema() {
+/**
+ * Builds the model config schema from the registry as it is now (built-in and runtime-registered
+ * entries). `modelConfigSchema()` caches its result; call this one only to get a fresh schema.
+ *
+ * @ignore
+ */
+export function buildModelSchema() {
   const features = allFeatures();
   const inputs = features.filter((f) => f.input);
   const outputs = features.filter((f) => f.output);
@@ -185,10 +191,13 @@ function buildModelSchema() {
   });
 }
 
-let cached: { version: number; schema: ReturnType<typeof buildModelSchema> } | undefined;
+/** The zod schema of a whole model config (what `modelConfigSchema()` returns). */
+export type ModelConfigSchemaType = ReturnType<typeof buildModelSchema>;
+
+let cached: { version: number; schema: ModelConfigSchemaType } | undefined;
 
 /** The current model config schema (rebuilt after runtime registrations). */
-export function modelConfigSchema(): ReturnType<typeof buildModelSchema> {
+export function modelConfigSchema(): ModelConfigSchemaType {
   if (cached === undefined || cached.version !== registryVersion()) {
     cached = { version: registryVersion(), schema: buildModelSchema() };
   }
@@ -258,7 +267,8 @@ export interface DefaultsConfig {
   readonly loss?: ComponentConfig;
 }
 
-type SchemaOutput = z.output<ReturnType<typeof buildModelSchema>>;
+/** What the model config schema produces: a config with every default filled (zod's output type). */
+export type ModelConfigSchemaOutput = ModelConfigSchemaType["_zod"]["output"];
 
 /**
  * A fully resolved config: every default filled. Sections with a fixed shape (trainer,
@@ -266,7 +276,7 @@ type SchemaOutput = z.output<ReturnType<typeof buildModelSchema>>;
  * registry-driven (runtime entries included), so their blocks are typed structurally.
  */
 export type ModelConfig =
-  & Omit<SchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
+  & Omit<ModelConfigSchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
   & {
     input_features: InputFeatureConfig[];
     output_features: OutputFeatureConfig[];
@@ -274,4 +284,4 @@ export type ModelConfig =
     defaults: Readonly<Record<string, DefaultsConfig>>;
   };
 /** What a person may write: defaulted keys optional. */
-export type ModelConfigInput = z.input<ReturnType<typeof buildModelSchema>>;
+export type ModelConfigInput = ModelConfigSchemaType["_zod"]["input"];

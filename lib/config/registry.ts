@@ -63,6 +63,7 @@ export interface EncoderCapabilities {
 
 /** An encoder entry. */
 export interface EncoderEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "encoder";
   /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
@@ -78,34 +79,51 @@ export interface EncoderEntry<S extends ComponentSchema = ComponentSchema> {
 
 /** A decoder entry. */
 export interface DecoderEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "decoder";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** The output feature types it decodes. */
   readonly featureTypes: readonly string[];
+  /** Its config schema. */
   readonly schema: S;
-  /** Whether the decoder needs a sequence-shaped (rank 3) combiner output. */
+  /**
+   * Declared capabilities: whether the decoder needs a sequence-shaped (rank 3) combiner output,
+   * and whether it forces `reduce_input: null` on its feature.
+   */
   readonly capabilities: { needsSequenceInput?: boolean; forcesReduceInputNull?: boolean };
+  /** Imports the implementation; absent while only the config is supported. */
   readonly load?: Loader;
 }
 
 /** A combiner entry. */
 export interface CombinerEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "combiner";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** Its config schema. */
   readonly schema: S;
+  /** Declared capabilities. */
   readonly capabilities: {
     /** Rank of the combiner output for a given config. */
     outputRank: (config: Record<string, unknown>) => 2 | 3;
     /** Whether the combiner needs sequence encoder outputs (rank 3) from its main feature. */
     needsSequenceInputs?: boolean;
   };
+  /** Imports the implementation; absent while only the config is supported. */
   readonly load?: Loader;
 }
 
 /** A loss entry. */
 export interface LossEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "loss";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** The output feature types it serves. */
   readonly featureTypes: readonly string[];
+  /** Its config schema. */
   readonly schema: S;
   /**
    * Imports the implementation: a `LossImpl` (`create(config, ctx)`, and `probabilities` when
@@ -119,20 +137,29 @@ export type MetricGoal = "maximize" | "minimize";
 
 /** A feature type entry: its preprocessing schemas, default components and metrics. */
 export interface FeatureEntry {
+  /** The entry kind. */
   readonly kind: "feature";
+  /** The feature type name in configs. */
   readonly type: FeatureTypeName;
-  /** Present when the type can be an input feature. */
+  /**
+   * Present when the type can be an input feature: its input preprocessing schema and the
+   * encoder used when a feature names none.
+   */
   readonly input?: {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultEncoder: string;
   };
-  /** Present when the type can be an output feature. */
+  /**
+   * Present when the type can be an output feature: its output preprocessing schema, default
+   * decoder and loss, metrics and output-level options.
+   */
   readonly output?: {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultDecoder: string;
     readonly defaultLoss: string;
     /** Metrics reported for this output type, with their goal (`loss` is always reported). */
     readonly metrics: Readonly<Record<string, MetricGoal>>;
+    /** The metric `validation_metric` defaults to. */
     readonly defaultValidationMetric: string;
     /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape. */
     readonly extra: z.ZodRawShape;
