@@ -59,6 +59,9 @@ export type {
 export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
 export type { EcdModel } from "./lib/model/ecd.ts";
 export type {
+  ColumnData,
+  ColumnDtype,
+  EncodedColumn,
   EncodedSplit,
   FeatureMetadata,
   PreprocessResult,
