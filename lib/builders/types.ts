@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { DECODERS } from "../decoders/mod.ts";
 import type { ENCODERS } from "../encoders/mod.ts";
 import type { FEATURES } from "../features/mod.ts";
