@@ -33,8 +33,8 @@ export {
   formatPath,
   renderIssues,
 } from "./errors.ts";
+export type { buildModelSchema } from "./model.ts";
 export {
-  buildModelSchema,
   type ComponentConfig,
   type DefaultsConfig,
   type InputFeatureConfig,

@@ -137,7 +137,8 @@ function featureUnion(
 
 /**
  * Builds the model config schema from the registry as it is now (built-in and runtime-registered
- * entries). `modelConfigSchema()` caches its result; call this one only to get a fresh schema.
+ * entries); `modelConfigSchema()` caches its result. Internal: the package exports it as a type
+ * only, so that {@linkcode ModelConfigSchemaType} can name its return type.
  *
  * @ignore
  */
