@@ -69,7 +69,14 @@ export type {
 } from "./lib/features/preprocess.ts";
 export type { Activation } from "./lib/model/collect.ts";
 export { DataError } from "./lib/data/errors.ts";
-export { type Cell, Dataset } from "./lib/data/dataset.ts";
+export {
+  type Cell,
+  type ColumnDataType,
+  type ColumnField,
+  type ColumnVector,
+  Dataset,
+  type DatasetSchema,
+} from "./lib/data/dataset.ts";
 export {
   DATA_FORMATS,
   type DataFormat,
