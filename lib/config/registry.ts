@@ -30,13 +30,34 @@ export const LUDWIG_FEATURE_TYPES = [
 /** A feature type name. */
 export type FeatureTypeName = (typeof LUDWIG_FEATURE_TYPES)[number] | `${string}/${string}`;
 
-/** The shape of a component schema: a strict object with a literal `type`. */
-export type ComponentSchema = z.ZodObject<
-  // deno-lint-ignore no-explicit-any
-  { type: z.ZodLiteral<string> } & Record<string, any>,
-  // deno-lint-ignore no-explicit-any
-  any
->;
+/**
+ * What a zod schema carries in its `_zod` slot: the types it accepts and produces (what
+ * `z.input` and `z.output` read).
+ */
+export interface SchemaTypes {
+  /** What the schema accepts (defaults optional). */
+  readonly input: unknown;
+  /** What the schema produces (defaults filled). */
+  readonly output: unknown;
+}
+
+/** What a component schema produces: the component's parameters, `type` among them. */
+// deno-lint-ignore no-explicit-any
+export type ComponentValues = Record<string, any>;
+
+/**
+ * A component's config schema: a zod object (`z.object`, built with the helpers of
+ * lib/config/fields.ts) whose `type` key is a literal naming the component. Typed by what the
+ * registry reads of it; the value is always a zod 4 `ZodObject`.
+ */
+export interface ComponentSchema {
+  /** The object's keys and their schemas; `type` is the literal naming the component. */
+  readonly shape: { readonly type: { readonly value: string } } & Readonly<Record<string, unknown>>;
+  /** zod's internals: the accepted and produced types (it produces the component's block). */
+  readonly _zod: SchemaTypes & { readonly output: ComponentValues };
+  /** Validates a value and returns it with defaults filled (throws on an invalid value). */
+  parse(value: unknown): unknown;
+}
 
 /** A lazily imported implementation module. */
 export type Loader = () => Promise<Record<string, unknown>>;
@@ -161,8 +182,8 @@ export interface FeatureEntry {
     readonly metrics: Readonly<Record<string, MetricGoal>>;
     /** The metric `validation_metric` defaults to. */
     readonly defaultValidationMetric: string;
-    /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape. */
-    readonly extra: z.ZodRawShape;
+    /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape (key to zod schema). */
+    readonly extra: Readonly<Record<string, unknown>>;
     /** Default of `reduce_input` and `reduce_dependencies` for this type. */
     readonly defaultReduce: "sum" | null;
     /** How logits become probabilities (classification outputs); absent for regression. */
@@ -180,9 +201,18 @@ export interface FeatureEntry {
   readonly load?: ImplLoader;
 }
 
-/** A zod object schema without a `type` discriminator (preprocessing blocks). */
-// deno-lint-ignore no-explicit-any
-export type ComponentSchemaLike = z.ZodObject<any, any>;
+/**
+ * A zod object schema without a `type` discriminator (preprocessing blocks). Typed by what the
+ * registry reads of it; the value is always a zod 4 `ZodObject`.
+ */
+export interface ComponentSchemaLike {
+  /** The object's keys and their schemas. */
+  readonly shape: Readonly<Record<string, unknown>>;
+  /** zod's internals: the accepted and produced types. */
+  readonly _zod: SchemaTypes;
+  /** Validates a value and returns it with defaults filled (throws on an invalid value). */
+  parse(value: unknown): unknown;
+}
 
 /** Define an encoder entry (the feature types are kept as literal types for the builders). */
 export function defineEncoder<S extends ComponentSchema, const F extends readonly string[]>(
