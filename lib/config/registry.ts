@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 
 /** Every feature type Ludwig knows. */
 export const LUDWIG_FEATURE_TYPES = [
