@@ -58,9 +58,25 @@ export type {
 } from "./lib/train/callbacks.ts";
 export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
 export type { EcdModel } from "./lib/model/ecd.ts";
-export type { PreprocessResult, TrainingSetMetadata } from "./lib/features/preprocess.ts";
+export type {
+  ColumnData,
+  ColumnDtype,
+  EncodedColumn,
+  EncodedSplit,
+  FeatureMetadata,
+  PreprocessResult,
+  TrainingSetMetadata,
+} from "./lib/features/preprocess.ts";
+export type { Activation } from "./lib/model/collect.ts";
 export { DataError } from "./lib/data/errors.ts";
-export { type Cell, Dataset } from "./lib/data/dataset.ts";
+export {
+  type Cell,
+  type ColumnDataType,
+  type ColumnField,
+  type ColumnVector,
+  Dataset,
+  type DatasetSchema,
+} from "./lib/data/dataset.ts";
 export {
   DATA_FORMATS,
   type DataFormat,
@@ -80,15 +96,21 @@ export {
   type ReadyOptions,
 } from "./lib/compute/public.ts";
 export {
+  type ConfigView,
   describeDataset,
   display,
   displayConfig,
   evaluationReport,
+  type EvaluationResultLike,
+  type HtmlBundle,
   inJupyter,
   notebookProgress,
+  type NotebookProgressOptions,
   predictionsTable,
   Report,
+  type ReportSection,
   trainingReport,
+  type TrainingResultLike,
 } from "./lib/viz/rich.ts";
 // The built-in registry tables (BuiltinEncoder, BuiltinFeature ... are derived from them).
 export { COMBINERS } from "./lib/combiners/mod.ts";
@@ -110,7 +132,26 @@ export {
   HYPEROPT_VISUALIZATIONS,
   hyperoptHiplot,
   hyperoptReport,
+  type HyperoptReportOptions,
+  type HyperoptResultLike,
   type HyperoptStatistics,
   hyperoptTable,
+  type TrialLike,
   withHyperoptDisplay,
 } from "./lib/viz/hyperopt.ts";
+export {
+  Chart,
+  type ChartFileFormat,
+  type ChartMimeBundle,
+  type PngOptions,
+  type RenderResult,
+  type SaveOptions,
+  type VegaLiteSpec,
+} from "./lib/viz/chart.ts";
+export {
+  type Cell as TableCell,
+  type DisplayTable,
+  JUPYTER_DISPLAY,
+  type MimeBundle,
+} from "./lib/viz/display.ts";
+export type { Decision } from "./lib/hyperopt/schedulers.ts";

@@ -28,6 +28,7 @@ export {
   type DefaultsBlock,
   fromConfig,
   type HyperoptOptions,
+  type HyperoptSectionOptions,
   model,
   ModelBuilder,
   type PreprocessingOptions,

@@ -6,13 +6,9 @@
  * @module
  */
 import type { COMBINERS } from "../combiners/mod.ts";
-import type { BackendSchema } from "../config/backend.ts";
-import type { HyperoptSchema } from "../config/hyperopt.ts";
 import { resolveConfigValue } from "../config/load.ts";
-import type { ModelConfig } from "../config/model.ts";
+import type { ModelConfig, ModelConfigInput } from "../config/model.ts";
 import { toYAML } from "../config/parse.ts";
-import type { GlobalPreprocessingSchema } from "../config/preprocessing.ts";
-import type { TrainerSchema } from "../config/trainer.ts";
 import { FeatureBuilder } from "./feature.ts";
 import type {
   DecoderOptions,
@@ -37,14 +33,22 @@ export type CombinerType = BuiltinCombiner["type"];
 export type CombinerOptions<N extends string> = N extends Namespaced ? Record<string, unknown>
   : Omit<SchemaInput<Extract<BuiltinCombiner, { type: N }>["schema"]>, "type">;
 
-/** Trainer options as a person writes them. */
-export type TrainerOptions = SchemaInput<typeof TrainerSchema>;
-/** Global preprocessing options. */
-export type PreprocessingOptions = SchemaInput<typeof GlobalPreprocessingSchema>;
-/** Hyperopt options. */
-export type HyperoptOptions = SchemaInput<typeof HyperoptSchema>;
-/** Backend options. */
-export type BackendOptions = SchemaInput<typeof BackendSchema>;
+/** Trainer options as a person writes them (the input type of the `trainer` section's schema). */
+export type TrainerOptions = NonNullable<ModelConfigInput["trainer"]>;
+/** Global preprocessing options (the input type of the `preprocessing` section's schema). */
+export type PreprocessingOptions = NonNullable<ModelConfigInput["preprocessing"]>;
+/** The `hyperopt` section as a person writes it (what `ModelBuilder.hyperopt` takes). */
+export type HyperoptSectionOptions = NonNullable<ModelConfigInput["hyperopt"]>;
+/**
+ * Hyperopt options: the same as {@linkcode HyperoptSectionOptions}. The root module's
+ * `HyperoptOptions` is the options of the `hyperopt()` function instead.
+ */
+export type HyperoptOptions = HyperoptSectionOptions;
+/**
+ * Backend options (the input type of the `backend` section's schema; it normalizes its input
+ * before validating, so any value is accepted here and checked at `toConfig()`).
+ */
+export type BackendOptions = ModelConfigInput["backend"];
 
 /** The `defaults.<type>` block of feature type `T`. */
 export interface DefaultsBlock<T extends string> {
@@ -114,7 +118,7 @@ export class ModelBuilder {
   }
 
   /** Set the hyperparameter search. */
-  hyperopt(options: HyperoptOptions): ModelBuilder {
+  hyperopt(options: HyperoptSectionOptions): ModelBuilder {
     return this.#with({ hyperopt: options });
   }
 

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { DECODERS } from "../decoders/mod.ts";
 import type { ENCODERS } from "../encoders/mod.ts";
 import type { FEATURES } from "../features/mod.ts";
@@ -24,8 +23,13 @@ export type Serving<E, T extends string> = E extends { featureTypes: readonly (i
   ? T extends U ? E : never
   : never;
 
-/** What a person writes for a zod schema `S` (its input type, defaults optional). */
-export type SchemaInput<S> = S extends z.ZodType ? z.input<S> : never;
+/**
+ * What a person writes for a zod schema `S` (its input type, defaults optional): zod's `z.input`,
+ * read from the `_zod.input` slot every zod schema carries.
+ */
+export type SchemaInput<S> = S extends { readonly _zod: { readonly input: unknown } }
+  ? S["_zod"]["input"]
+  : never;
 
 /** A namespaced runtime-registered component type. */
 export type Namespaced = `${string}/${string}`;

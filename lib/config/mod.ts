@@ -33,6 +33,7 @@ export {
   formatPath,
   renderIssues,
 } from "./errors.ts";
+export type { buildModelSchema } from "./model.ts";
 export {
   type ComponentConfig,
   type DefaultsConfig,
@@ -40,6 +41,8 @@ export {
   type ModelConfig,
   type ModelConfigInput,
   modelConfigSchema,
+  type ModelConfigSchemaOutput,
+  type ModelConfigSchemaType,
   type OutputFeatureConfig,
 } from "./model.ts";
 export { parseConfigText, toYAML } from "./parse.ts";

@@ -20,7 +20,7 @@ import {
 import { choice, obj, reduce, typeUnion } from "./fields.ts";
 import { HyperoptSchema } from "./hyperopt.ts";
 import { GlobalPreprocessingSchema } from "./preprocessing.ts";
-import type { ComponentSchema, FeatureEntry } from "./registry.ts";
+import type { ComponentSchemaLike, FeatureEntry } from "./registry.ts";
 import { TrainerSchema } from "./trainer.ts";
 
 type Tuple<T> = [T, ...T[]];
@@ -34,12 +34,23 @@ const featureName = () =>
   z.string().min(1).describe("Name of the feature, unique among all features");
 const column = () =>
   z.string().min(1).optional().describe("Dataset column of the feature (default: its name)");
+/** A component schema as zod types it (the registry types it structurally). */
+type ZodComponentSchema = z.ZodObject<
+  // deno-lint-ignore no-explicit-any
+  { type: z.ZodLiteral<string> } & Record<string, any>,
+  // deno-lint-ignore no-explicit-any
+  any
+>;
+/** A preprocessing block's schema as zod types it. */
+// deno-lint-ignore no-explicit-any
+const zodObject = (s: ComponentSchemaLike) => s as z.ZodObject<any, any>;
+
 const procColumn = () => z.string().optional().describe("Internal: column of preprocessed data");
 const active = () =>
   z.boolean().default(true).describe("Accepted for Ludwig compatibility; nothing reads it");
 
 function encoderUnion(f: FeatureEntry) {
-  const schemas = encodersFor(f.type).map((e) => e.schema as ComponentSchema);
+  const schemas = encodersFor(f.type).map((e) => e.schema as unknown as ZodComponentSchema);
   return typeUnion(nonEmpty(schemas, `encoder for ${f.type}`), {
     kind: `${f.type} encoder`,
     ludwigOnly: ludwigOnlyEncoders(f.type),
@@ -49,7 +60,7 @@ function encoderUnion(f: FeatureEntry) {
 }
 
 function decoderUnion(f: FeatureEntry) {
-  const schemas = decodersFor(f.type).map((d) => d.schema as ComponentSchema);
+  const schemas = decodersFor(f.type).map((d) => d.schema as unknown as ZodComponentSchema);
   return typeUnion(nonEmpty(schemas, `decoder for ${f.type}`), {
     kind: `${f.type} decoder`,
     shorthand: true,
@@ -58,7 +69,7 @@ function decoderUnion(f: FeatureEntry) {
 }
 
 function lossUnion(f: FeatureEntry) {
-  const schemas = lossesFor(f.type).map((l) => l.schema as ComponentSchema);
+  const schemas = lossesFor(f.type).map((l) => l.schema as unknown as ZodComponentSchema);
   return typeUnion(nonEmpty(schemas, `loss for ${f.type}`), {
     kind: `${f.type} loss`,
     shorthand: true,
@@ -78,7 +89,7 @@ export function inputFeatureSchema(f: FeatureEntry) {
     tied: z.string().nullable().default(null).describe(
       "Name of another input feature of the same type whose encoder weights are shared",
     ),
-    preprocessing: input.preprocessing.prefault({}),
+    preprocessing: zodObject(input.preprocessing).prefault({}),
     encoder: encoderUnion(f),
     ...input.extra,
   }, { id: `input_feature.${f.type}`, description: `An input feature of type ${f.type}` });
@@ -93,7 +104,7 @@ export function outputFeatureSchema(f: FeatureEntry) {
     column: column(),
     proc_column: procColumn(),
     active: active(),
-    preprocessing: output.preprocessing.prefault({}),
+    preprocessing: zodObject(output.preprocessing).prefault({}),
     decoder: decoderUnion(f),
     loss: lossUnion(f),
     reduce_input: reduce(output.defaultReduce, "How a sequence-shaped combiner output is reduced"),
@@ -104,7 +115,7 @@ export function outputFeatureSchema(f: FeatureEntry) {
       output.defaultReduce,
       "How sequence-shaped dependency hidden states are reduced",
     ),
-    ...output.extra,
+    ...(output.extra as z.ZodRawShape),
   }, { id: `output_feature.${f.type}`, description: `An output feature of type ${f.type}` });
 }
 
@@ -113,7 +124,7 @@ function defaultsBlock(f: FeatureEntry) {
   return obj({
     ...(f.input
       ? {
-        preprocessing: f.input.preprocessing.prefault({}),
+        preprocessing: zodObject(f.input.preprocessing).prefault({}),
         encoder: encoderUnion(f),
       }
       : {}),
@@ -128,7 +139,7 @@ function defaultsBlock(f: FeatureEntry) {
 
 function featureUnion(
   entries: readonly FeatureEntry[],
-  build: (f: FeatureEntry) => ComponentSchema,
+  build: (f: FeatureEntry) => ZodComponentSchema,
   kind: string,
   ludwigOnly: readonly string[],
 ) {
@@ -136,11 +147,18 @@ function featureUnion(
   return typeUnion(nonEmpty(schemas, kind), { kind, ludwigOnly });
 }
 
-function buildModelSchema() {
+/**
+ * Builds the model config schema from the registry as it is now (built-in and runtime-registered
+ * entries); `modelConfigSchema()` caches its result. Internal: the package exports it as a type
+ * only, so that {@linkcode ModelConfigSchemaType} can name its return type.
+ *
+ * @ignore
+ */
+export function buildModelSchema() {
   const features = allFeatures();
   const inputs = features.filter((f) => f.input);
   const outputs = features.filter((f) => f.output);
-  const combiners = allCombiners().map((c) => c.schema as ComponentSchema);
+  const combiners = allCombiners().map((c) => c.schema as unknown as ZodComponentSchema);
   const defaultsShape: Record<string, z.ZodType> = {};
   for (const f of features) defaultsShape[f.type] = defaultsBlock(f).prefault({});
   return obj({
@@ -186,10 +204,13 @@ function buildModelSchema() {
   });
 }
 
-let cached: { version: number; schema: ReturnType<typeof buildModelSchema> } | undefined;
+/** The zod schema of a whole model config (what `modelConfigSchema()` returns). */
+export type ModelConfigSchemaType = ReturnType<typeof buildModelSchema>;
+
+let cached: { version: number; schema: ModelConfigSchemaType } | undefined;
 
 /** The current model config schema (rebuilt after runtime registrations). */
-export function modelConfigSchema(): ReturnType<typeof buildModelSchema> {
+export function modelConfigSchema(): ModelConfigSchemaType {
   if (cached === undefined || cached.version !== registryVersion()) {
     cached = { version: registryVersion(), schema: buildModelSchema() };
   }
@@ -262,7 +283,8 @@ export interface DefaultsConfig {
   readonly loss?: ComponentConfig;
 }
 
-type SchemaOutput = z.output<ReturnType<typeof buildModelSchema>>;
+/** What the model config schema produces: a config with every default filled (zod's output type). */
+export type ModelConfigSchemaOutput = ModelConfigSchemaType["_zod"]["output"];
 
 /**
  * A fully resolved config: every default filled. Sections with a fixed shape (trainer,
@@ -270,7 +292,7 @@ type SchemaOutput = z.output<ReturnType<typeof buildModelSchema>>;
  * registry-driven (runtime entries included), so their blocks are typed structurally.
  */
 export type ModelConfig =
-  & Omit<SchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
+  & Omit<ModelConfigSchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
   & {
     input_features: InputFeatureConfig[];
     output_features: OutputFeatureConfig[];
@@ -278,4 +300,4 @@ export type ModelConfig =
     defaults: Readonly<Record<string, DefaultsConfig>>;
   };
 /** What a person may write: defaulted keys optional. */
-export type ModelConfigInput = z.input<ReturnType<typeof buildModelSchema>>;
+export type ModelConfigInput = ModelConfigSchemaType["_zod"]["input"];

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 
 /** Every feature type Ludwig knows. */
 export const LUDWIG_FEATURE_TYPES = [
@@ -30,13 +29,34 @@ export const LUDWIG_FEATURE_TYPES = [
 /** A feature type name. */
 export type FeatureTypeName = (typeof LUDWIG_FEATURE_TYPES)[number] | `${string}/${string}`;
 
-/** The shape of a component schema: a strict object with a literal `type`. */
-export type ComponentSchema = z.ZodObject<
-  // deno-lint-ignore no-explicit-any
-  { type: z.ZodLiteral<string> } & Record<string, any>,
-  // deno-lint-ignore no-explicit-any
-  any
->;
+/**
+ * What a zod schema carries in its `_zod` slot: the types it accepts and produces (what
+ * `z.input` and `z.output` read).
+ */
+export interface SchemaTypes {
+  /** What the schema accepts (defaults optional). */
+  readonly input: unknown;
+  /** What the schema produces (defaults filled). */
+  readonly output: unknown;
+}
+
+/** What a component schema produces: the component's parameters, `type` among them. */
+// deno-lint-ignore no-explicit-any
+export type ComponentValues = Record<string, any>;
+
+/**
+ * A component's config schema: a zod object (`z.object`, built with the helpers of
+ * lib/config/fields.ts) whose `type` key is a literal naming the component. Typed by what the
+ * registry reads of it; the value is always a zod 4 `ZodObject`.
+ */
+export interface ComponentSchema {
+  /** The object's keys and their schemas; `type` is the literal naming the component. */
+  readonly shape: { readonly type: { readonly value: string } } & Readonly<Record<string, unknown>>;
+  /** zod's internals: the accepted and produced types (it produces the component's block). */
+  readonly _zod: SchemaTypes & { readonly output: ComponentValues };
+  /** Validates a value and returns it with defaults filled (throws on an invalid value). */
+  parse(value: unknown): unknown;
+}
 
 /** A lazily imported implementation module. */
 export type Loader = () => Promise<Record<string, unknown>>;
@@ -74,6 +94,7 @@ export interface EncoderCapabilities {
 
 /** An encoder entry. */
 export interface EncoderEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "encoder";
   /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
@@ -89,34 +110,51 @@ export interface EncoderEntry<S extends ComponentSchema = ComponentSchema> {
 
 /** A decoder entry. */
 export interface DecoderEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "decoder";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** The output feature types it decodes. */
   readonly featureTypes: readonly string[];
+  /** Its config schema. */
   readonly schema: S;
-  /** Whether the decoder needs a sequence-shaped (rank 3) combiner output. */
+  /**
+   * Declared capabilities: whether the decoder needs a sequence-shaped (rank 3) combiner output,
+   * and whether it forces `reduce_input: null` on its feature.
+   */
   readonly capabilities: { needsSequenceInput?: boolean; forcesReduceInputNull?: boolean };
+  /** Imports the implementation; absent while only the config is supported. */
   readonly load?: Loader;
 }
 
 /** A combiner entry. */
 export interface CombinerEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "combiner";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** Its config schema. */
   readonly schema: S;
+  /** Declared capabilities. */
   readonly capabilities: {
     /** Rank of the combiner output for a given config. */
     outputRank: (config: Record<string, unknown>) => 2 | 3;
     /** Whether the combiner needs sequence encoder outputs (rank 3) from its main feature. */
     needsSequenceInputs?: boolean;
   };
+  /** Imports the implementation; absent while only the config is supported. */
   readonly load?: Loader;
 }
 
 /** A loss entry. */
 export interface LossEntry<S extends ComponentSchema = ComponentSchema> {
+  /** The entry kind. */
   readonly kind: "loss";
+  /** The `type` name in configs. */
   readonly type: S["shape"]["type"]["value"];
+  /** The output feature types it serves. */
   readonly featureTypes: readonly string[];
+  /** Its config schema. */
   readonly schema: S;
   /**
    * Imports the implementation: a `LossImpl` (`create(config, ctx)`, and `probabilities` when
@@ -130,25 +168,34 @@ export type MetricGoal = "maximize" | "minimize";
 
 /** A feature type entry: its preprocessing schemas, default components and metrics. */
 export interface FeatureEntry {
+  /** The entry kind. */
   readonly kind: "feature";
+  /** The feature type name in configs. */
   readonly type: FeatureTypeName;
-  /** Present when the type can be an input feature. */
+  /**
+   * Present when the type can be an input feature: its input preprocessing schema and the
+   * encoder used when a feature names none.
+   */
   readonly input?: {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultEncoder: string;
     /** Extra input-level keys (image `augmentation`), as a zod shape. */
     readonly extra?: z.ZodRawShape;
   };
-  /** Present when the type can be an output feature. */
+  /**
+   * Present when the type can be an output feature: its output preprocessing schema, default
+   * decoder and loss, metrics and output-level options.
+   */
   readonly output?: {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultDecoder: string;
     readonly defaultLoss: string;
     /** Metrics reported for this output type, with their goal (`loss` is always reported). */
     readonly metrics: Readonly<Record<string, MetricGoal>>;
+    /** The metric `validation_metric` defaults to. */
     readonly defaultValidationMetric: string;
-    /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape. */
-    readonly extra: z.ZodRawShape;
+    /** Extra output-level keys (threshold, top_k, clip ...), as a zod shape (key to zod schema). */
+    readonly extra: Readonly<Record<string, unknown>>;
     /** Default of `reduce_input` and `reduce_dependencies` for this type. */
     readonly defaultReduce: "sum" | null;
     /** How logits become probabilities (classification outputs); absent for regression. */
@@ -166,9 +213,18 @@ export interface FeatureEntry {
   readonly load?: ImplLoader;
 }
 
-/** A zod object schema without a `type` discriminator (preprocessing blocks). */
-// deno-lint-ignore no-explicit-any
-export type ComponentSchemaLike = z.ZodObject<any, any>;
+/**
+ * A zod object schema without a `type` discriminator (preprocessing blocks). Typed by what the
+ * registry reads of it; the value is always a zod 4 `ZodObject`.
+ */
+export interface ComponentSchemaLike {
+  /** The object's keys and their schemas. */
+  readonly shape: Readonly<Record<string, unknown>>;
+  /** zod's internals: the accepted and produced types. */
+  readonly _zod: SchemaTypes;
+  /** Validates a value and returns it with defaults filled (throws on an invalid value). */
+  parse(value: unknown): unknown;
+}
 
 /** Define an encoder entry (the feature types are kept as literal types for the builders). */
 export function defineEncoder<S extends ComponentSchema, const F extends readonly string[]>(

@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Whether a field holds JSON-encoded mixed cells. */
-export function isJsonField(field: arrow.Field): boolean {
+export function isJsonField(field: { readonly metadata: ReadonlyMap<string, string> }): boolean {
   return field.metadata.get(JSON_METADATA_KEY) === "true";
 }
 

@@ -33,6 +33,57 @@ export interface DatasetOptions {
   checksum?: string;
 }
 
+/**
+ * A column's field, as {@linkcode Dataset.field} types it. The value is the column's Apache Arrow
+ * `Field` (from `apache-arrow`); this interface names what Sonata promises of it.
+ */
+export interface ColumnField {
+  /** The column name. */
+  readonly name: string;
+  /** The Arrow data type; `String(type)` names it (`Float64`, `Utf8`, `Timestamp<MILLISECOND>` …). */
+  readonly type: ColumnDataType;
+  /** Whether the column may hold nulls. */
+  readonly nullable: boolean;
+  /** The field's metadata (JSON-valued columns are marked here). */
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+/** An Arrow data type (an `apache-arrow` `DataType`), as {@linkcode ColumnField} types it. */
+export interface ColumnDataType {
+  /** Arrow's numeric type id (`Type` of `apache-arrow`). */
+  readonly typeId: number;
+  /** The type's name, such as `Float64` or `Utf8`. */
+  toString(): string;
+}
+
+/**
+ * The dataset's schema, as {@linkcode Dataset.schema} types it. The value is an Apache Arrow
+ * `Schema` (from `apache-arrow`).
+ */
+export interface DatasetSchema {
+  /** One field per column, in column order. */
+  readonly fields: readonly ColumnField[];
+  /** The schema's metadata. */
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+/**
+ * A column as {@linkcode Dataset.vector} types it. The value is an Apache Arrow `Vector` (from
+ * `apache-arrow`).
+ */
+export interface ColumnVector {
+  /** The number of rows. */
+  readonly length: number;
+  /** The number of null rows. */
+  readonly nullCount: number;
+  /** The value at a row (null when missing). */
+  get(index: number): unknown;
+  /** The values as an array (a typed array for numeric columns). */
+  toArray(): unknown;
+  /** The values, row by row. */
+  [Symbol.iterator](): IterableIterator<unknown>;
+}
+
 /** One column: its Arrow field plus a vector and/or decoded cells, each built on demand. */
 interface Column {
   field: arrow.Field;
@@ -254,7 +305,11 @@ export class Dataset {
   }
 
   /** The Arrow schema (one nullable field per column). */
-  get schema(): arrow.Schema {
+  get schema(): DatasetSchema {
+    return this.#arrowSchema();
+  }
+
+  #arrowSchema(): arrow.Schema {
     return new arrow.Schema(this.#names.map((n) => this.#columns.get(n)!.field));
   }
 
@@ -271,9 +326,9 @@ export class Dataset {
    */
   get table(): arrow.Table {
     if (this.#table === undefined) {
-      const schema = this.schema;
+      const schema = this.#arrowSchema();
       const children = this.#names.map((name) => {
-        const vector = this.vector(name);
+        const vector = this.#vector(name);
         return vector.data.length === 1 ? vector.data[0] : buildVector(
           this.#columns.get(name)!.field,
           this.column(name) as Cell[],
@@ -321,7 +376,7 @@ export class Dataset {
    * assertEquals(String(Dataset.fromRecords([{ a: 1 }]).field("a").type), "Float64");
    * ```
    */
-  field(name: string): arrow.Field {
+  field(name: string): ColumnField {
     return this.#get(name).field;
   }
 
@@ -359,7 +414,11 @@ export class Dataset {
    * assertEquals(Dataset.fromRecords([{ a: 2 }]).vector("a").get(0), 2);
    * ```
    */
-  vector(name: string): arrow.Vector {
+  vector(name: string): ColumnVector {
+    return this.#vector(name);
+  }
+
+  #vector(name: string): arrow.Vector {
     const column = this.#get(name);
     if (column.vector === undefined) column.vector = buildVector(column.field, column.cells!);
     return column.vector;

@@ -36,7 +36,16 @@
  * @module
  */
 
-export { type Cell, Dataset, type DatasetOptions, missingColumnError } from "./dataset.ts";
+export {
+  type Cell,
+  type ColumnDataType,
+  type ColumnField,
+  type ColumnVector,
+  Dataset,
+  type DatasetOptions,
+  type DatasetSchema,
+  missingColumnError,
+} from "./dataset.ts";
 export {
   DataError,
   type DataErrorLocation,

@@ -33,8 +33,6 @@ import type { ParameterSpace } from "./spaces.ts";
 import type { Observation } from "./tpe.ts";
 import { MESSAGE_PREFIX, type TrialSpec, type WorkerMessage } from "./_trial_worker.ts";
 
-type Obj = Record<string, unknown>;
-
 /** The resolved hyperopt section. */
 export type HyperoptConfig = NonNullable<ModelConfig["hyperopt"]>;
 
@@ -48,15 +46,15 @@ export interface TrialRecord {
   /** Launch order (0-based). */
   index: number;
   /** Parameter path to sampled value. */
-  parameters: Obj;
+  parameters: Record<string, unknown>;
   /** How it ended (running: unfinished, rerun on resume). */
   status: TrialStatus;
   /** The hyperopt metric on the hyperopt split: its best value during training. */
   metric_score: number | null;
   /** `training_statistics.json` of the trial (partial for pruned trials). */
-  training_stats: Obj | null;
+  training_stats: Record<string, unknown> | null;
   /** Test statistics of the trained model on the hyperopt split. */
-  eval_stats: Obj | null;
+  eval_stats: Record<string, unknown> | null;
   /** The metric after each epoch, as reported to the scheduler. */
   epoch_values: number[];
   /** Epochs trained. */
@@ -92,9 +90,11 @@ export interface HyperoptCallback {
 export interface HyperoptOptions {
   /** One dataset, split per `preprocessing.split` (a path; a Dataset is written to the folder). */
   dataset?: string | Dataset;
-  /** Explicit splits. */
+  /** Explicit splits: the training set (a path). */
   training_set?: string;
+  /** Explicit splits: the validation set (a path). */
   validation_set?: string;
+  /** Explicit splits: the test set (a path). */
   test_set?: string;
   /** Overrides the format detected from file extensions. */
   data_format?: string;
@@ -144,6 +144,7 @@ export interface HyperoptResults {
 
 /** A search that cannot start (no hyperopt section, a folder of another search …). */
 export class HyperoptError extends Error {
+  /** A search error with its message (the message names the config path or folder). */
   constructor(message: string) {
     super(message);
     this.name = "HyperoptError";
@@ -236,7 +237,7 @@ async function eachLine(
   if (buffer) await onLine(buffer);
 }
 
-function describeParameters(p: Obj): string {
+function describeParameters(p: Record<string, unknown>): string {
   return Object.entries(p).map(([k, v]) => {
     const text = typeof v === "number" ? String(Number(v.toPrecision(4))) : JSON.stringify(v);
     return `${k}=${text}`;
@@ -298,7 +299,7 @@ export async function hyperopt(
 
   // Resume.
   const statePath = join(expDir, STATE_FILE);
-  const baseConfig = raw as Obj;
+  const baseConfig = raw as Record<string, unknown>;
   const fingerprint = JSON.stringify({ config: baseConfig, seed, data });
   const previous = options.resume === false ? undefined : await readState(statePath);
   if (previous && previous.fingerprint !== fingerprint) {
@@ -465,11 +466,11 @@ export async function hyperopt(
       return;
     }
     if (result && !failure) {
-      const stats = result.training_stats as Obj;
+      const stats = result.training_stats as Record<string, unknown>;
       const split = (stats?.[h.split] ?? {}) as Record<string, Record<string, number[]>>;
       const values = split[h.output_feature]?.[h.metric] ?? [];
       record.training_stats = stats;
-      record.eval_stats = result.eval_stats as Obj;
+      record.eval_stats = result.eval_stats as Record<string, unknown>;
       record.epochs = result.epochs;
       record.metric_score = bestOf(values, h.goal);
       if (record.metric_score === null) {
@@ -609,7 +610,7 @@ export async function hyperopt(
 }
 
 /** A record as `hyperopt_statistics.json` holds it (Ludwig's keys first). */
-function publicRecord(t: TrialRecord): Obj {
+function publicRecord(t: TrialRecord): Record<string, unknown> {
   const { parameters, metric_score, training_stats, eval_stats, ...rest } = t;
   return { parameters, metric_score, training_stats, eval_stats, ...rest };
 }

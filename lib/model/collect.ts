@@ -156,8 +156,11 @@ function activationTensor(ecd: EcdModel, config: ModelConfig, name: string): Sym
 
 /** One collected activation: the name asked for, the shape (rows first) and the values. */
 export interface Activation {
+  /** The name asked for (an input feature, `combiner`, or a layer). */
   readonly name: string;
+  /** The shape, rows first. */
   readonly shape: number[];
+  /** The values, row-major. */
   readonly data: Float32Array;
 }
 

@@ -52,7 +52,10 @@ export interface EcdModel {
   readonly tensorNames?: ReadonlyMap<string, string>;
   /**
    * The teacher-forcing channel of this model's decoders (`teacher.run(targets, fn)`); absent
-   * for a model loaded from a file, whose decoders read `withTeacherTargets`' scope.
+   * for a model loaded from a file, whose decoders read `withTeacherTargets`' scope. Internal
+   * plumbing between the trainer and the decoders, not part of the public API.
+   *
+   * @ignore
    */
   readonly teacher?: TeacherForcing;
 }

@@ -13,13 +13,11 @@ import { type Cell, type DisplayTable, htmlTable, JUPYTER_DISPLAY } from "./disp
 import { publish } from "./_notebook.ts";
 import { stem } from "./_spec.ts";
 
-type Obj = Record<string, unknown>;
-
 /** The parts of `hyperopt_statistics.json` the charts read. */
 export interface HyperoptStatistics {
   /** The hyperopt section (parameters with their spaces, metric, goal …). */
   hyperopt_config: {
-    parameters: Record<string, { space: string } & Obj>;
+    parameters: Record<string, { space: string } & Record<string, unknown>>;
     metric?: string;
     goal?: string;
     output_feature?: string;
@@ -27,7 +25,7 @@ export interface HyperoptStatistics {
   };
   /** Scored trials, best first. */
   hyperopt_results: readonly {
-    parameters: Obj;
+    parameters: Record<string, unknown>;
     metric_score: number | null;
     trial_id?: string;
     status?: string;
@@ -35,7 +33,11 @@ export interface HyperoptStatistics {
     duration_s?: number;
   }[];
   /** Failed trials (Sonata's addition). */
-  failed_trials?: readonly { parameters: Obj; trial_id?: string; error?: string }[];
+  failed_trials?: readonly {
+    parameters: Record<string, unknown>;
+    trial_id?: string;
+    error?: string;
+  }[];
 }
 
 /** Options of {@linkcode hyperoptReport}. */
@@ -423,15 +425,23 @@ ${failed ? `<h3>Failed trials</h3><ul>${failed}</ul>` : ""}
 `;
 }
 
-/** A trial as the notebook table shows it. */
-interface TrialLike {
+/** A trial as the notebook table shows it (a `TrialRecord` is one). */
+export interface TrialLike {
+  /** The trial's id. */
   trial_id?: string;
+  /** Its status (running, completed, failed ...). */
   status?: string;
+  /** Its score on the search metric, or null while it has none. */
   metric_score: number | null;
+  /** Epochs trained. */
   epochs?: number;
+  /** Seconds it ran. */
   duration_s?: number;
-  parameters: Obj;
+  /** The sampled parameters (config path to value). */
+  parameters: Record<string, unknown>;
+  /** Why it failed. */
   error?: string;
+  /** The metric after each epoch so far. */
   epoch_values?: number[];
 }
 
@@ -472,8 +482,11 @@ export function hyperoptTable(
 
 /** What {@linkcode withHyperoptDisplay} needs of a result. */
 export interface HyperoptResultLike {
+  /** The search's metric and goal. */
   hyperopt_config: { metric?: string; goal?: string };
+  /** Scored trials, best first. */
   hyperopt_results: readonly TrialLike[];
+  /** Trials that failed. */
   failed_trials?: readonly TrialLike[];
 }
 
@@ -514,7 +527,10 @@ export function withHyperoptDisplay<T extends HyperoptResultLike>(result: T): T 
 export function liveHyperoptTable(options: {
   minIntervalMs?: number;
   /** Where bundles go (default: the Deno kernel's IOPub channel; for tests). */
-  publish?: (bundle: Obj, options: { displayId: string; update: boolean }) => Promise<unknown>;
+  publish?: (
+    bundle: Record<string, unknown>,
+    options: { displayId: string; update: boolean },
+  ) => Promise<unknown>;
 } = {}): {
   callback: { onUpdate(trials: readonly TrialLike[]): void };
   finish(result: HyperoptResultLike): void;

@@ -155,7 +155,7 @@ export interface ConfigView {
  * ```
  */
 export function displayConfig(
-  config: ModelBuilder | Readonly<Obj> | string,
+  config: ModelBuilder | Readonly<Record<string, unknown>> | string,
   options: { caption?: string } = {},
 ): ConfigView {
   const yaml = typeof config === "string"
@@ -279,6 +279,8 @@ export class Report {
   readonly sections: readonly ReportSection[];
 
   /**
+   * A report of sections under a title.
+   *
    * @param title The heading.
    * @param sections Tables and charts, in display order.
    */
@@ -464,7 +466,9 @@ type Split = "training" | "validation" | "test";
 /** What {@linkcode trainingReport} reads: `Model.train()`'s result (or statistics alone). */
 export interface TrainingResultLike {
   /** Per split, feature and metric: one value per checkpoint. */
-  train_stats: Readonly<Record<Split, Record<string, Record<string, number[]>>>>;
+  train_stats: Readonly<
+    Record<"training" | "validation" | "test", Record<string, Record<string, number[]>>>
+  >;
   /** The trainer's summary (steps, best step, early stop). */
   result?: TrainResult;
 }
@@ -581,7 +585,7 @@ export function trainingReport(training: TrainingResultLike): Report {
 /** What {@linkcode evaluationReport} reads: `Model.evaluate()`'s result. */
 export interface EvaluationResultLike {
   /** Per output feature (and `combined`): Ludwig's test statistics. */
-  test_statistics: Readonly<Record<string, Obj>>;
+  test_statistics: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -613,7 +617,7 @@ export interface EvaluationResultLike {
  */
 export function evaluationReport(
   evaluation: EvaluationResultLike,
-  options: { metadata?: Readonly<Obj> } = {},
+  options: { metadata?: Readonly<Record<string, unknown>> } = {},
 ): Report {
   const stats = evaluation.test_statistics;
   const rows: Record<string, Cell>[] = [];
@@ -678,7 +682,7 @@ function flatCell(value: unknown): Cell {
  * ```
  */
 export function predictionsTable(
-  predictions: { rows: readonly Readonly<Obj>[] },
+  predictions: { rows: readonly Readonly<Record<string, unknown>>[] },
   options: { maxRows?: number; caption?: string } = {},
 ): DisplayTable {
   const rows = predictions.rows.map((r) =>
