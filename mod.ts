@@ -103,6 +103,7 @@ export {
   evaluationReport,
   type EvaluationResultLike,
   type HtmlBundle,
+  ImageThumbnails,
   inJupyter,
   notebookProgress,
   type NotebookProgressOptions,

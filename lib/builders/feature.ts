@@ -76,7 +76,9 @@ export class FeatureBuilder<T extends string> {
    * Training-time augmentation of an image input feature: `true` (Ludwig's default pipeline:
    * horizontal flip and rotation up to 15 degrees) or a list of operations.
    */
-  augmentation(value: boolean | readonly ({ type: string } & Obj)[]): FeatureBuilder<T> {
+  augmentation(
+    value: boolean | readonly ({ type: string } & Record<string, unknown>)[],
+  ): FeatureBuilder<T> {
     return this.#with({ augmentation: structuredClone(value) });
   }
 

@@ -180,7 +180,7 @@ export interface FeatureEntry {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultEncoder: string;
     /** Extra input-level keys (image `augmentation`), as a zod shape. */
-    readonly extra?: z.ZodRawShape;
+    readonly extra?: Readonly<Record<string, unknown>>;
   };
   /**
    * Present when the type can be an output feature: its output preprocessing schema, default

@@ -207,6 +207,8 @@ export class ImageThumbnails {
   readonly size: number;
 
   /**
+   * Thumbnails of `cells`, drawn when the object is displayed.
+   *
    * @param column The column's name.
    * @param cells Its first cells.
    * @param options The dataset file and the thumbnail size (default 48 pixels).
