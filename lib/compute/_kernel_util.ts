@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { KernelFunc, MathBackendCPU, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import type {
+  KernelFunc,
+  MathBackendCPU,
+  NamedAttrMap,
+  TensorInfo,
+} from "npm:@tensorflow/tfjs@4.22.0";
 import { adopt, allocFloat32, checkAliases } from "./_pool.ts";
 
 export { allocFloat32 };

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { KernelConfig, MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
+import type { KernelConfig, MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import { allocFloat32, type KernelArgs, output } from "./_kernel_util.ts";
 import { exclusivelyOwned } from "./_pool.ts";
 import { wasmAdam } from "./_wasm_adam.ts";

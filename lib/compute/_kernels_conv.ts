@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
+import { backend_util, type TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import type { Sgemm } from "./_blas.ts";
 import { biasFits } from "./_kernels_matmul.ts";
 import {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { KernelConfig, MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
+import type { KernelConfig, MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import type { Sgemm } from "./_blas.ts";
 import {
   allocFloat32,

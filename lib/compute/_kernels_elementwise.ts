@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { TensorInfo } from "@tensorflow/tfjs";
+import type { TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import {
   allocFloat32,
   allocLike,

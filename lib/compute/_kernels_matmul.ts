@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { TensorInfo } from "@tensorflow/tfjs";
+import type { TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import type { Sgemm } from "./_blas.ts";
 import {
   activateInPlace,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { backend_util, type TensorInfo } from "@tensorflow/tfjs";
+import { backend_util, type TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 import {
   allocFloat32,
   allocLike,

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { MathBackendCPU, TensorInfo } from "@tensorflow/tfjs";
+import type { MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 
 /** Arrays shorter than this are not pooled (allocation is cheap there). */
 export const POOL_MIN_FLOATS = 2048;

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { ADAM_KERNEL, adamKernels } from "./_kernels_adam.ts";
 
 interface AdamState {

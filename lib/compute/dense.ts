@@ -20,7 +20,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { DENSE_GRAD_KERNEL, DENSE_KERNEL } from "./_kernels_dense.ts";
 
 /** Whether the current backend runs the fused dense kernels. */

@@ -30,7 +30,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { logLine } from "./_log.ts";
 import { registerWasmFallbacks } from "./_wasm_fallback.ts";
 import { nativeMatmulStatus, registerNativeBackend } from "./native.ts";
@@ -294,7 +294,7 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
     return { ok: false, reason: `only a software adapter (${name}), slower than the CPU engines` };
   }
   try {
-    await import("@tensorflow/tfjs-backend-webgpu");
+    await import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
   } catch (error) {
     return {
       ok: false,
@@ -355,7 +355,7 @@ function tryNative(options: ReadyOptions): Promise<Attempt> {
 
 async function tryWasm(): Promise<Attempt> {
   try {
-    await import("@tensorflow/tfjs-backend-wasm");
+    await import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
   } catch (error) {
     return {
       ok: false,
@@ -587,7 +587,7 @@ export async function listEngines(): Promise<EngineStatus[]> {
     );
   }
   try {
-    await import("@tensorflow/tfjs-backend-wasm");
+    await import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
     rows.push({
       engine: "wasm",
       available: true,

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { BLAS_NONE, BlasNotFoundError, openBlas, type Sgemm } from "./_blas.ts";
 import { wasmSgemm, wasmSgemmAvailable } from "./_wasm_sgemm.ts";
 import { adamKernels } from "./_kernels_adam.ts";

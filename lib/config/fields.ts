@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 
 /** Prefix that marks a structured issue payload inside a zod message (decoded in `validate.ts`). */
 export const ISSUE_MARKER = "\u0000sonata:";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { choice, encodeIssue, obj } from "./fields.ts";
 
 const bounds = () => ({

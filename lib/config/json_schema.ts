@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { modelConfigSchema } from "./model.ts";
 
 /** Where the published schema lives, as its `$id`. */

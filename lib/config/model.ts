@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { BackendSchema } from "./backend.ts";
 import {
   allCombiners,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import YAML from "yaml";
+import YAML from "npm:yaml@2.9.1";
 import { ConfigSyntaxError } from "./errors.ts";
 
 /** Parse YAML or JSON text into a plain value. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "npm:zod@4.6.7";
 import { closestString } from "../_util/closest.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { ISSUE_MARKER } from "./fields.ts";

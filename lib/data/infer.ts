@@ -24,7 +24,7 @@ import { BOOL_FALSE_STRINGS, BOOL_TRUE_STRINGS } from "./cells.ts";
 import type { Cell } from "./_columns.ts";
 import type { Dataset } from "./dataset.ts";
 import { tryParseDatetime } from "./datetime.ts";
-import * as arrow from "apache-arrow";
+import * as arrow from "npm:apache-arrow@21.2.0";
 
 /** The feature types inference can pick. */
 export type InferredType = "binary" | "number" | "category" | "text" | "date" | "image" | "audio";

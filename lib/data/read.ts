@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Table } from "apache-arrow";
+import { Table } from "npm:apache-arrow@21.2.0";
 import { pathString } from "./_files.ts";
 import { Dataset, missingColumnError } from "./dataset.ts";
 import { DataError } from "./errors.ts";

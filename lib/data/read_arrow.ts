@@ -6,7 +6,7 @@
  * @module
  */
 
-import { tableFromIPC } from "apache-arrow";
+import { tableFromIPC } from "npm:apache-arrow@21.2.0";
 import { pathString, readFileBytes } from "./_files.ts";
 import { Dataset, missingColumnError } from "./dataset.ts";
 import { DataError } from "./errors.ts";
@@ -29,7 +29,7 @@ export interface ArrowOptions {
  *
  * @example Write and read an Arrow file
  * ```ts
- * import { tableFromArrays, tableToIPC } from "apache-arrow";
+ * import { tableFromArrays, tableToIPC } from "npm:apache-arrow@21.2.0";
  * import { assertEquals } from "../_util/_assert.ts";
  * import { readArrow } from "./read_arrow.ts";
  * const path = await Deno.makeTempFile({ suffix: ".arrow" });
@@ -54,7 +54,7 @@ export async function readArrow(path: string | URL, options: ArrowOptions = {}):
  *
  * @example From bytes
  * ```ts
- * import { tableFromArrays, tableToIPC } from "apache-arrow";
+ * import { tableFromArrays, tableToIPC } from "npm:apache-arrow@21.2.0";
  * import { assertEquals } from "../_util/_assert.ts";
  * import { parseArrow } from "./read_arrow.ts";
  * const bytes = tableToIPC(tableFromArrays({ x: new Int32Array([7]) }), "stream");

@@ -7,7 +7,7 @@
  * @module
  */
 
-import * as arrow from "apache-arrow";
+import * as arrow from "npm:apache-arrow@21.2.0";
 import { type Cell, makeField } from "./_columns.ts";
 import { pathString, streamFile } from "./_files.ts";
 import { envLimit, formatBytes, warn } from "../_util/guard.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import * as arrow from "apache-arrow";
-import { parquetMetadata, parquetRead, parquetSchema } from "hyparquet";
-import type { FileMetaData, SchemaTree } from "hyparquet";
+import * as arrow from "npm:apache-arrow@21.2.0";
+import { parquetMetadata, parquetRead, parquetSchema } from "npm:hyparquet@1.33.0";
+import type { FileMetaData, SchemaTree } from "npm:hyparquet@1.33.0";
 import { type Cell, inferColumn, makeField, toCell } from "./_columns.ts";
 import { pathString, readFileBytes } from "./_files.ts";
 import { Dataset, missingColumnError } from "./dataset.ts";
@@ -33,7 +33,7 @@ export interface ParquetOptions {
  *
  * @example Write and read a Parquet file
  * ```ts
- * import { parquetWriteBuffer } from "hyparquet-writer";
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@0.17.0";
  * import { assertEquals } from "../_util/_assert.ts";
  * import { readParquet } from "./read_parquet.ts";
  * const path = await Deno.makeTempFile({ suffix: ".parquet" });
@@ -64,7 +64,7 @@ export async function readParquet(
  *
  * @example From bytes
  * ```ts
- * import { parquetWriteBuffer } from "hyparquet-writer";
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@0.17.0";
  * import { assertEquals } from "../_util/_assert.ts";
  * import { parseParquet } from "./read_parquet.ts";
  * const bytes = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: "s", data: ["a"], type: "STRING" }] }));

@@ -5,8 +5,8 @@
  * @module
  */
 
-import * as arrow from "apache-arrow";
-import { type BasicType, type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
+import * as arrow from "npm:apache-arrow@21.2.0";
+import { type BasicType, type ColumnSource, parquetWriteBuffer } from "npm:hyparquet-writer@0.17.0";
 import { type Cell, isJsonField, stringifyJson } from "./_columns.ts";
 import { writeFileAtomic as writeAtomic } from "../_util/files.ts";
 import { fileError, pathString } from "./_files.ts";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { obj } from "../config/fields.ts";
 import { defineEncoder, type Loader } from "../config/registry.ts";
 

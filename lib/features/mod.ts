@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { choice, obj } from "../config/fields.ts";
 import { defineFeature, type MetricGoal } from "../config/registry.ts";
 import {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "npm:zod@4.6.7";
 import type { tf } from "../compute/mod.ts";
 import type {
   CombinerEntry,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { Tokenizer } from "@huggingface/tokenizers";
+import { Tokenizer } from "npm:@huggingface/tokenizers@0.2.0";
 import { join } from "node:path";
 import { DataError } from "../data/errors.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@4.6.7";
 import { parseNumberCell } from "../data/cells.ts";
 
 type Row = Record<string, unknown>;

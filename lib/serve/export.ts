@@ -60,7 +60,13 @@ export async function bundleBrowserModule(file: string, options: { minify?: bool
   const root = resolve(dirname(fromFileUrl(BROWSER_ENTRY)), "..", "..");
   const denoJson = JSON.parse(await readFile(join(root, "deno.json"), "utf8"));
   const importMap = join(dirname(file), `.import_map.${crypto.randomUUID()}.json`);
-  await writeFile(importMap, JSON.stringify({ imports: { ...denoJson.imports, ...NODE_SHIMS } }));
+  // Modules import npm packages by full specifier (`npm:sharp@…`): map those spellings too.
+  const shims = { ...NODE_SHIMS };
+  for (const [bare, target] of Object.entries(NODE_SHIMS)) {
+    const full = denoJson.imports?.[bare];
+    if (typeof full === "string") shims[full] = target;
+  }
+  await writeFile(importMap, JSON.stringify({ imports: { ...denoJson.imports, ...shims } }));
   try {
     const args = [
       "bundle",

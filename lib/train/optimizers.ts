@@ -34,7 +34,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "npm:zod@4.6.7";
 import { FusedAdamOptimizer, tf } from "../compute/mod.ts";
 import type { GradientClippingSchema, OPTIMIZERS } from "../config/trainer.ts";
 

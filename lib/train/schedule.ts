@@ -38,7 +38,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import type { z } from "npm:zod@4.6.7";
 import { encoderEntry, featureEntry } from "../config/components.ts";
 import type { ModelConfig } from "../config/model.ts";
 import type { MetricGoal } from "../config/registry.ts";

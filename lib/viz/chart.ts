@@ -527,7 +527,7 @@ function collectingLogger(warnings: string[]) {
 }
 
 async function renderSvg(spec: VegaLiteSpec): Promise<RenderResult> {
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const [vega, vl] = await Promise.all([import("npm:vega@5.33.1"), import("npm:vega-lite@5.23.0")]);
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);
   // deno-lint-ignore no-explicit-any
@@ -551,7 +551,7 @@ let sharpModule: Promise<any> | undefined;
 let fontCheck: Promise<boolean> | undefined;
 
 function loadSharp() {
-  sharpModule ??= import("sharp").then((m) => m.default);
+  sharpModule ??= import("npm:sharp@0.35.5").then((m) => m.default);
   return sharpModule;
 }
 

@@ -228,7 +228,7 @@ export class ImageThumbnails {
   async toHTML(): Promise<string> {
     const { decodeImage, imageBaseDir, isMissingImageCell, readImageSource, resolveImageCell } =
       await import("../data/images/mod.ts");
-    const { default: sharp } = await import("sharp");
+    const { default: sharp } = await import("npm:sharp@0.35.5");
     const baseDir = imageBaseDir(this.file);
     const figures = await Promise.all(this.cells.map(async (cell, row) => {
       let body: string;

@@ -295,7 +295,7 @@ const WORKER_URL = new URL("../_image_worker.ts", import.meta.url);
  *
  * @example Decode data URIs
  * ```ts
- * import sharp from "sharp";
+ * import sharp from "npm:sharp@0.35.5";
  * import { assertEquals } from "../../_util/_assert.ts";
  * import { decodeImageColumn } from "./column.ts";
  * const png = await sharp(new Uint8Array([1, 2, 3, 4]), { raw: { width: 2, height: 2, channels: 1 } })

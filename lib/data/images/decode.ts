@@ -6,7 +6,7 @@
  *
  * @module
  */
-import sharp from "sharp";
+import sharp from "npm:sharp@0.35.5";
 import { decodeBmp, isBmp, type RawImage } from "./bmp.ts";
 
 export type { RawImage } from "./bmp.ts";
@@ -39,7 +39,7 @@ export interface ImageTarget {
  *
  * @example Decode a PNG
  * ```ts
- * import sharp from "sharp";
+ * import sharp from "npm:sharp@0.35.5";
  * import { assertEquals } from "../../_util/_assert.ts";
  * import { decodeImage } from "./decode.ts";
  * const png = await sharp(new Uint8Array([0, 255]), { raw: { width: 2, height: 1, channels: 1 } })

@@ -4,7 +4,7 @@
  *
  * @example Decode a column of data URIs
  * ```ts
- * import sharp from "sharp";
+ * import sharp from "npm:sharp@0.35.5";
  * import { assertEquals } from "../../_util/_assert.ts";
  * import { decodeImageColumn, inferImageShape } from "./mod.ts";
  * const png = await sharp(new Uint8Array(12).fill(200), { raw: { width: 2, height: 2, channels: 3 } })
