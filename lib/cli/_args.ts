@@ -53,14 +53,15 @@ export class FlagError extends Error {
  *
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "../_util/_assert.ts";
+ * import { assertEquals } from "../_util/_assert.ts";
+ * import { throws } from "node:assert/strict";
  * import { parseFlags } from "./_args.ts";
  * const options = { layers: { type: "string", multiple: true }, output_directory: { type: "string" } } as const;
  * assertEquals(parseFlags(["--layers", "a", "b", "-od", "out"], options), {
  *   layers: ["a", "b"],
  *   output_directory: "out",
  * });
- * assertThrows(() => parseFlags(["--output_dir", "x"], options), Error, 'did you mean "--output_directory"?');
+ * throws(() => parseFlags(["--output_dir", "x"], options), /did you mean "--output_directory"\?/);
  * ```
  */
 export function parseFlags(argv: readonly string[], options: FlagSpecs): FlagValues {
