@@ -1,5 +1,5 @@
 /**
- * `deno run -A bench/augment.ts [--rows 10000] [--workers 1] [--train] [--rounds 2] [--engine auto]`
+ * `deno run -A bench/augment.ts [--rows 10000] [--workers 1] [--train] [--api] [--rounds 2] [--engine auto]`
  *
  * Image batch preparation on W3-shaped data (10,000 images 28×28×1, batch 128; see
  * `../shared/bench/WORKLOADS.md`): one epoch of gather → [0, 1] → augment through
@@ -7,7 +7,10 @@
  * Ludwig's full list of six operations), on the calling thread and in workers. With `--train`
  * it also trains W3's CNN (`stacked_cnn`, conv 32 → pool → conv 64 → pool → fc 128 →
  * 10 classes, Adam 0.001) for one epoch fed by the prefetcher, without and with augmentation,
- * which is the overhead the training loop sees when preparation overlaps the step.
+ * which is the overhead the training loop sees when preparation overlaps the step. With `--api`
+ * it trains W3 through the public API (`bench/workloads.ts` `runW3Api`: an image feature with
+ * `augmentation: false` and `augmentation: true`), where the trainer takes augmented batches from
+ * the prefetcher: the `w3_api_epoch_augmentation` line.
  *
  * Prints one JSON line per measurement. Not registered in `deno task bench`.
  *
@@ -20,6 +23,7 @@ import { ImageBatchPrefetcher } from "../lib/train/prefetch.ts";
 import { randomPermutation } from "../lib/_util/random.ts";
 import { StackedCnnSchema } from "../lib/encoders/image_schemas.ts";
 import { stackedCnn } from "../lib/encoders/_image_impl.ts";
+import { runW3Api } from "./workloads.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: "10000" },
     workers: { type: "string", default: "1" },
     train: { type: "boolean", default: false },
+    api: { type: "boolean", default: false },
     engine: { type: "string", default: "auto" },
     rounds: { type: "string", default: "2" },
   },
@@ -158,6 +163,28 @@ if (values.train) {
     rows,
     batch: BATCH,
     workers,
+    seconds_no_augmentation: plain,
+    seconds_augmentation_default: augmented,
+    overhead_of_best: best(augmented) / best(plain) - 1,
+  });
+}
+
+if (values.api) {
+  const info = await ready({ compute: values.engine as ComputeOption, quiet: true });
+  // Alternate the two so that drift of a shared machine hits both; report every run and the best.
+  const plain: number[] = [];
+  const augmented: number[] = [];
+  for (let round = 0; round < Number(values.rounds); round++) {
+    plain.push((await runW3Api({ rows })).seconds_per_epoch);
+    augmented.push((await runW3Api({ rows, augmentation: true })).seconds_per_epoch);
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  print({
+    bench: "w3_api_epoch_augmentation",
+    via: "api",
+    engine: info.engine,
+    rows,
+    batch: BATCH,
     seconds_no_augmentation: plain,
     seconds_augmentation_default: augmented,
     overhead_of_best: best(augmented) / best(plain) - 1,

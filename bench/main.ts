@@ -1,11 +1,12 @@
 /**
  * `deno task bench [w1] [w2] [w3] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
- * [--w1-via api|layers]`
+ * [--w1-via api|layers] [--w3-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
  * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. W1 runs through the
- * public API (`Model.create(config)`, `model.train`, `predictSplit`; `"via": "api"`); W3
- * is built with tf.layers (`"via": "layers"`) until image features exist. With `--reference`
+ * public API (`Model.create(config)`, `model.train`, `predictSplit`; `"via": "api"`), and so
+ * does W3 (an image feature with the `stacked_cnn` encoder; `--w3-via layers` builds it with
+ * tf.layers instead). With `--reference`
  * it also runs the reference (needs `/usr/bin/python3` with torch: `apt-get install -y
  * python3-torch`) in the same run and prints one ratio line per workload. `sgemm` times the
  * native engine's matrix-product paths on one thread (WebAssembly SIMD, system BLAS, cpu).
@@ -14,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
-import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3 } from "./workloads.ts";
+import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3, runW3Api } from "./workloads.ts";
 
 const ALL = ["w1", "w2", "w3", "matmul", "sgemm", "serve"];
 
@@ -32,6 +33,8 @@ const { values, positionals } = parseArgs({
     "w3-rows": { type: "string" },
     // W1 through the public API (default) or built directly with tf.layers.
     "w1-via": { type: "string", default: "api" },
+    // W3 through the public API (image feature, stacked_cnn; default) or built with tf.layers.
+    "w3-via": { type: "string", default: "api" },
   },
 });
 
@@ -83,9 +86,20 @@ for (const w of which) {
     emit({ workload: "w2", skipped: "needs frozen BERT encoder + embedding cache" });
   } else if (w === "w3") {
     const rows = values["w3-rows"] ? Number(values["w3-rows"]) : undefined;
-    const r = await runW3({ stockAdam, rows });
-    if (rows === undefined) ours["W3-image-cnn"] = r;
-    emit({ workload: "W3-image-cnn", ...r, ...common, via: "layers", ...(rows ? { rows } : {}) });
+    const via = values["w3-via"];
+    if (via !== "api" && via !== "layers") {
+      throw new TypeError(`Cannot run W3 via "${via}": expected "api" or "layers"`);
+    }
+    const r = via === "api" ? await runW3Api({ rows }) : await runW3({ stockAdam, rows });
+    if (rows === undefined) ours["W3-image-cnn"] = r as unknown as Record<string, unknown>;
+    emit({
+      workload: "W3-image-cnn",
+      ...r,
+      ...common,
+      ...(via === "api" ? { optimizer: "config adam (FusedAdamOptimizer)" } : {}),
+      via,
+      ...(rows ? { rows } : {}),
+    });
   } else if (w === "matmul") {
     const r = runMatMul(1024);
     emit({

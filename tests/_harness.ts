@@ -37,6 +37,7 @@ import type {
 } from "../lib/model/component.ts";
 import { type BuildContextOptions, createBuildContext } from "../lib/model/ecd.ts";
 import { resetDropoutSeeds } from "../lib/model/layers.ts";
+import { encodeBmp } from "../lib/data/images/mod.ts";
 import { Model } from "../mod.ts";
 
 type Obj = Record<string, unknown>;
@@ -463,8 +464,24 @@ function typedRecords(n: number): Obj[] {
         String(1 + (i % 28)).padStart(2, "0")
       }`,
       h3: h3[i % h3.length],
+      image: imageUri(i),
     };
   });
+}
+
+/** A 12x12 RGB BMP as a data URI: a bright square whose place depends on `i`. */
+function imageUri(i: number): string {
+  const size = 12;
+  const data = new Uint8Array(size * size * 3);
+  const [y0, x0] = [(i % 2) * 6, (Math.floor(i / 2) % 2) * 6];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const on = y >= y0 && y < y0 + 6 && x >= x0 && x < x0 + 6;
+      data.fill(on ? 200 : 20 + (i % 9), (y * size + x) * 3, (y * size + x + 1) * 3);
+    }
+  }
+  const bytes = encodeBmp({ data, height: size, width: size, channels: 3 });
+  return `data:image/bmp;base64,${btoa(String.fromCharCode(...bytes))}`;
 }
 
 /**

@@ -50,6 +50,8 @@ const tokens: CaseInput = {
   dtype: "int32",
   value: (i) => (i % 6 === 0 ? 1 : i % 6 === 5 ? 2 : 4 + (i % 3)),
 };
+/** An 8x8 RGB image of raw 0-255 values (the image encoders normalize them). */
+const pixels: CaseInput = { shape: [8, 8, 3], value: (i) => (i * 37) % 256 };
 const sequenceMeta = { metadata: SEQUENCE_META, inputs: [tokens] };
 const small = { embedding_size: 4, num_fc_layers: 1, output_size: 3 };
 
@@ -159,6 +161,46 @@ const ENCODER_CASES: ComponentCase[] = [
     ...sequenceMeta,
     outputShape: [VOCAB.length],
     trains: false,
+  },
+  {
+    entry: encoders.imageStackedCnn,
+    config: { conv_layers: [{ out_channels: 2 }], output_size: 3 },
+    inputs: [pixels],
+    outputShape: [3],
+  },
+  {
+    entry: encoders.imageStackedCnn,
+    name: "image stacked_cnn with imagenet1k standardization",
+    config: { num_conv_layers: 1, out_channels: 2, conv_norm: "batch", output_size: 3 },
+    inputs: [pixels],
+    preprocessing: { standardize_image: "imagenet1k" },
+    outputShape: [3],
+  },
+  {
+    entry: encoders.resnetLegacy,
+    config: { resnet_size: 8, out_channels: 2, output_size: 3 },
+    inputs: [pixels],
+    outputShape: [3],
+  },
+  {
+    entry: encoders.mlpMixer,
+    config: { patch_size: 4, embed_size: 4, token_size: 4, channel_dim: 4, num_layers: 1 },
+    inputs: [pixels],
+    outputShape: [4],
+  },
+  {
+    entry: encoders.vitLegacy,
+    config: {
+      hidden_size: 4,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 4,
+      patch_size: 4,
+      hidden_dropout_prob: 0,
+      attention_probs_dropout_prob: 0,
+    },
+    inputs: [pixels],
+    outputShape: [4],
   },
 ];
 

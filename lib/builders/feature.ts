@@ -72,6 +72,14 @@ export class FeatureBuilder<T extends string> {
     return this.#with({ preprocessing: { ...before, ...(options as Obj) } });
   }
 
+  /**
+   * Training-time augmentation of an image input feature: `true` (Ludwig's default pipeline:
+   * horizontal flip and rotation up to 15 degrees) or a list of operations.
+   */
+  augmentation(value: boolean | readonly ({ type: string } & Obj)[]): FeatureBuilder<T> {
+    return this.#with({ augmentation: structuredClone(value) });
+  }
+
   /** Read this feature from another dataset column. */
   column(name: string): FeatureBuilder<T> {
     return this.#with({ column: name });
@@ -136,6 +144,7 @@ export const feature = {
   h3: make("h3"),
   sequence: make("sequence"),
   text: make("text"),
+  image: make("image"),
   /** A feature of a runtime-registered type. */
   custom: <T extends Namespaced>(type: T, name: string): FeatureBuilder<T> =>
     new FeatureBuilder<T>({ name, type }),

@@ -19,7 +19,7 @@ import type {
 
 /** Feature types Ludwig has that Sonata does not provide yet. */
 export const LUDWIG_ONLY_FEATURE_TYPES = {
-  input: ["image", "audio", "timeseries"],
+  input: ["audio", "timeseries"],
   output: ["category_distribution", "timeseries", "image", "anomaly"],
 } as const;
 

@@ -80,6 +80,7 @@ export function inputFeatureSchema(f: FeatureEntry) {
     ),
     preprocessing: input.preprocessing.prefault({}),
     encoder: encoderUnion(f),
+    ...input.extra,
   }, { id: `input_feature.${f.type}`, description: `An input feature of type ${f.type}` });
 }
 
@@ -216,6 +217,9 @@ export interface InputFeatureConfig {
   readonly preprocessing: Readonly<Record<string, unknown>>;
   /** The encoder block. */
   readonly encoder: ComponentConfig;
+  /** Image features: the resolved training-time augmentation operations (`[]`: none). */
+  readonly augmentation?:
+    readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
 }
 
 /** A resolved output feature. */

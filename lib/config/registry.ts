@@ -125,6 +125,8 @@ export interface FeatureEntry {
   readonly input?: {
     readonly preprocessing: ComponentSchemaLike;
     readonly defaultEncoder: string;
+    /** Extra input-level keys (image `augmentation`), as a zod shape. */
+    readonly extra?: z.ZodRawShape;
   };
   /** Present when the type can be an output feature. */
   readonly output?: {

@@ -73,6 +73,7 @@ const INPUT_KEYS = new Set([
   "preprocessing",
   "encoder",
   "active",
+  "augmentation",
 ]);
 const OUTPUT_KEYS = new Set([
   "name",
@@ -118,6 +119,16 @@ const LR_SCHEDULER_RENAMES: Record<string, string> = {
   learning_rate_warmup_fraction: "warmup_fraction",
 };
 const TYPE_RENAMES: Record<string, string> = { numerical: "number" };
+
+/** TensorFlow-era keys of the image `stacked_cnn` (Ludwig ≤ 0.4) → their PyTorch-era names. */
+const IMAGE_CONV_RENAMES: Record<string, string> = {
+  num_filters: "out_channels",
+  filter_size: "kernel_size",
+  strides: "stride",
+  dilation_rate: "dilation",
+  pool_size: "pool_kernel_size",
+  pool_strides: "pool_stride",
+};
 
 function renameBiasKeys(o: Obj, note: (s: string) => void, where: string): void {
   rename(o, "bias", "use_bias", note, where);
@@ -257,6 +268,31 @@ const MIGRATIONS: Migration[] = [
         ) {
           note(`hyperopt.executor.type ${hyperopt.executor.type} -> ray`);
           hyperopt.executor.type = "ray";
+        }
+      }
+    },
+  },
+  {
+    version: "0.5",
+    apply(config, note) {
+      // The TensorFlow-era names of the 2D convolution stack (`stacked_cnn` of image features),
+      // flat beside the encoder, inside `encoder:` and in each `conv_layers` entry.
+      for (const f of features(config, "input_features")) {
+        if (f.type !== "image") continue;
+        const where = `input_features "${f.name}": `;
+        const renameAll = (o: Obj, at: string) => {
+          for (const [from, to] of Object.entries(IMAGE_CONV_RENAMES)) {
+            rename(o, from, to, note, at);
+          }
+        };
+        renameAll(f, where);
+        if (isObj(f.encoder)) renameAll(f.encoder, `${where}encoder.`);
+        for (const holder of [f, isObj(f.encoder) ? f.encoder : undefined]) {
+          const layers = holder?.conv_layers;
+          if (!Array.isArray(layers)) continue;
+          layers.forEach((layer, i) => {
+            if (isObj(layer)) renameAll(layer, `${where}conv_layers[${i}].`);
+          });
         }
       }
     },

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import {
   activation,
+  ACTIVATIONS,
   choice,
   dropout,
   fcLayers,
@@ -44,14 +45,16 @@ const padding = () =>
     "Convolution padding: valid, same, or pixels per side (an int or [h, w])",
   );
 
-const paddingMode = () =>
+const paddingModeChoice = () =>
   choice(["zeros", "reflect"] as const, {
     kind: "padding mode",
     ludwigOnly: ["replicate", "circular"],
-  }).default("zeros").describe("How numeric padding is filled: zeros or reflect");
+  }).describe("How numeric padding is filled: zeros or reflect");
+const paddingMode = () => paddingModeChoice().default("zeros");
 
-const poolFunction = () =>
-  z.enum(["max", "average", "avg", "mean"]).default("max").describe("Pooling function");
+const poolFunctionChoice = () =>
+  z.enum(["max", "average", "avg", "mean"]).describe("Pooling function");
+const poolFunction = () => poolFunctionChoice().default("max");
 
 const groups = () =>
   z.literal(1).default(1).describe(
@@ -71,15 +74,16 @@ export const Conv2dLayerSchema = obj({
   kernel_size: intOrPair(1).optional().describe("Kernel size (int or [h, w])"),
   stride: intOrPair(1).optional().describe("Stride (int or [h, w])"),
   padding: z.union([z.enum(["valid", "same"]), intOrPair(0)]).optional().describe("Padding"),
-  padding_mode: paddingMode().optional(),
+  // Without defaults: an absent key takes the stack-level setting.
+  padding_mode: paddingModeChoice().optional(),
   dilation: ones().optional().describe("Dilation (only 1)"),
   groups: z.literal(1).optional().describe("Groups (only 1)"),
   use_bias: z.boolean().optional().describe("Whether the convolution has a bias"),
   norm: z.enum(["batch", "layer"]).nullable().optional().describe("Normalization"),
   norm_params: z.record(z.string(), z.unknown()).nullable().optional().describe("Norm parameters"),
-  activation: activation().optional(),
+  activation: z.enum(ACTIVATIONS).nullable().optional().describe("Activation function"),
   dropout: z.number().min(0).lt(1).optional().describe("Dropout after the activation"),
-  pool_function: poolFunction().optional(),
+  pool_function: poolFunctionChoice().optional(),
   pool_kernel_size: intOrPair(1).nullable().optional().describe(
     "Pooling size (null: no pooling after this layer)",
   ),

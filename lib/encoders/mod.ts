@@ -28,9 +28,17 @@ import {
   tfIdf,
   transformer,
 } from "./sequence.ts";
+import {
+  imageStackedCnn,
+  mlpMixer,
+  resnetLegacy,
+  TORCHVISION_IMAGE_ENCODERS,
+  vitLegacy,
+} from "./image.ts";
 
 export * from "./tabular.ts";
 export * from "./sequence.ts";
+export * from "./image.ts";
 
 /** Every built-in encoder. */
 export const ENCODERS = [
@@ -54,6 +62,10 @@ export const ENCODERS = [
   cnnrnn,
   transformer,
   tfIdf,
+  imageStackedCnn,
+  resnetLegacy,
+  mlpMixer,
+  vitLegacy,
 ] as const;
 
 /** Encoders Ludwig has for a feature type that Sonata does not provide yet. */
@@ -77,4 +89,5 @@ export const LUDWIG_ONLY_ENCODERS: Readonly<Record<string, readonly string[]>> =
     "auto_transformer",
     "llm",
   ],
+  image: TORCHVISION_IMAGE_ENCODERS,
 };

@@ -14,6 +14,7 @@ import {
   TOKENIZERS as TOKENIZER_TABLE,
   UNAVAILABLE_TOKENIZERS,
 } from "../data/tokenizers.ts";
+import { AugmentationSchema, ImagePreprocessingSchema } from "./image_schema.ts";
 
 const BASE_STRATEGIES = [
   "fill_with_const",
@@ -383,6 +384,21 @@ export const text = defineFeature({
   },
 });
 
+/**
+ * image: a picture (file path, URL, data URI or bytes), decoded to uint8 `[height, width,
+ * channels]`; normalized per batch by the encoder's first layer. Input only (Ludwig 0.7 has no
+ * image decoder in common use).
+ */
+export const image = defineFeature({
+  type: "image",
+  load: () => import("./_image.ts").then((m) => m.image),
+  input: {
+    preprocessing: ImagePreprocessingSchema,
+    defaultEncoder: "stacked_cnn",
+    extra: { augmentation: AugmentationSchema },
+  },
+});
+
 /** Every built-in feature type. */
 export const FEATURES = [
   binary,
@@ -395,4 +411,5 @@ export const FEATURES = [
   h3,
   sequence,
   text,
+  image,
 ] as const;

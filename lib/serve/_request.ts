@@ -53,6 +53,9 @@ function valueSchema(type: string): z.ZodType {
       });
     case "vector":
       return z.union([z.string(), z.array(z.number()), z.null()]);
+    case "image":
+      // A path, URL or data URI, or the bytes of an uploaded image file.
+      return z.union([z.string(), z.instanceof(Uint8Array), z.null()]);
     case "set":
     case "bag":
       return z.union([scalar, z.array(z.union([z.string(), z.number()]))]);
@@ -94,7 +97,11 @@ export function validateRow(
     const value = (row as Row)[field];
     const detail = issue.code === "custom"
       ? issue.message
-      : `expected a ${spec?.type ?? "valid"} value, got ${JSON.stringify(value) ?? String(value)}`;
+      : `expected a ${spec?.type ?? "valid"} value, got ${
+        value instanceof Uint8Array
+          ? `an uploaded binary file (${value.length} bytes)`
+          : JSON.stringify(value) ?? String(value)
+      }`;
     throw new RequestError(
       `${where}invalid value of input feature ${JSON.stringify(field)}: ${detail}`,
       field,
@@ -174,13 +181,13 @@ export async function parseBody(
       }
       if (typeof value === "string") fields[key] = value;
       else {
+        const raw = new Uint8Array(await value.arrayBuffer());
         try {
-          fields[key] = new TextDecoder("utf-8", { fatal: true }).decode(await value.arrayBuffer());
+          fields[key] = new TextDecoder("utf-8", { fatal: true }).decode(raw);
         } catch {
-          throw new RequestError(
-            `uploaded file of field ${JSON.stringify(key)} is not UTF-8 text`,
-            key,
-          );
+          // Binary uploads (an image file for an image feature, as Ludwig's server takes) stay
+          // bytes; a feature that cannot read bytes rejects the cell with its own message.
+          fields[key] = raw;
         }
       }
     }

@@ -45,6 +45,8 @@ const NODE_SHIMS: Record<string, string> = {
   "node:path": new URL("./_browser/node_path.ts", import.meta.url).href,
   "node:fs/promises": new URL("./_browser/node_unavailable.ts", import.meta.url).href,
   "node:crypto": new URL("./_browser/node_unavailable.ts", import.meta.url).href,
+  // Image features decode with sharp (native): the browser build cannot.
+  "sharp": new URL("./_browser/sharp_unavailable.ts", import.meta.url).href,
 };
 
 /** Bundle the browser module into `file` with `deno bundle`. */

@@ -21,6 +21,11 @@ export interface PrefetchImageColumn extends ImageDims {
   augmentation: readonly AugmentationOperation[];
   /** `imagenet1k` or null. */
   standardize: "imagenet1k" | null;
+  /**
+   * Multiply the prepared values by this (255: back to the 0–255 range of a model whose first
+   * layer normalizes, as the image encoders' does); default 1.
+   */
+  scale?: number;
 }
 
 /** What one batch needs beyond the columns. */
@@ -57,6 +62,8 @@ export function prepareImageBatch(
       augmentBatch(batch, column, column.augmentation, seeds);
     }
     if (column.standardize === "imagenet1k") standardizeImagenet(batch, column.channels);
+    const scale = column.scale ?? 1;
+    if (scale !== 1) { for (let i = 0; i < batch.length; i++) batch[i] *= scale; }
     out[name] = batch;
     k++;
   }

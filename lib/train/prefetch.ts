@@ -42,6 +42,11 @@ export interface EpochOptions {
   epoch: number;
   /** Augment (training batches); false for evaluation. */
   augment: boolean;
+  /**
+   * The epoch position of `order`'s first row (a resumed epoch passes the rest of its order),
+   * so each image keeps its seed; default 0.
+   */
+  offset?: number;
 }
 
 function toShared(column: PrefetchImageColumn): PrefetchImageColumn {
@@ -85,6 +90,11 @@ export class ImageBatchPrefetcher implements Disposable {
   readonly #pending = new Map<string, Pending>();
   #epochId = 0;
   #closed = false;
+
+  /** Rows per batch. */
+  get batchSize(): number {
+    return this.#batchSize;
+  }
 
   /** Starts the workers and hands them the columns (once, in shared memory). */
   constructor(options: PrefetchOptions) {
@@ -178,7 +188,7 @@ export class ImageBatchPrefetcher implements Disposable {
         index * this.#batchSize,
         Math.min(order.length, (index + 1) * this.#batchSize),
       ),
-      position: index * this.#batchSize,
+      position: (options.offset ?? 0) + index * this.#batchSize,
       epoch: options.epoch,
       seed: this.#seed,
       augment: options.augment,

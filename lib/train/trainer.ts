@@ -17,6 +17,11 @@ import { forwardOf } from "../model/_fast_forward.ts";
 import { withTeacherTargets } from "../model/teacher.ts";
 import { batchTensor, type Columns } from "./batches.ts";
 import {
+  ImageBatchPrefetcher,
+  type PrefetchImageColumn,
+  type PreparedImageBatch,
+} from "./prefetch.ts";
+import {
   type CheckpointLogs,
   dispatch,
   progressCallback,
@@ -94,6 +99,58 @@ export interface TrainOptions {
 export interface TrainBatch {
   readonly columns: Columns;
   readonly rows: ArrayLike<number>;
+  /**
+   * Prepared input values by feature name, used instead of gathering those columns' rows:
+   * augmented image batches (NHWC float32 in the columns' 0–255 range) from the prefetcher.
+   */
+  readonly prepared?: Readonly<Record<string, Float32Array>>;
+}
+
+/** The input tensors of a batch: prepared values where given, else the gathered rows. */
+function batchInputs(ecd: EcdModel, batch: TrainBatch): tf.Tensor[] {
+  const prepared = batch.prepared;
+  if (prepared === undefined) return inputTensors(ecd, batch.columns, batch.rows);
+  return ecd.inputNames.map((name) => {
+    const column = batch.columns.columns[name];
+    if (!column) throw new TypeError(`Missing preprocessed input column "${name}"`);
+    const values = prepared[name];
+    if (values === undefined) return batchTensor(column, batch.rows);
+    return tf.tensor(values, [batch.rows.length, ...column.shape], "float32");
+  });
+}
+
+/**
+ * The uint8 input columns of features with a training-time `augmentation` (image features), as
+ * the prefetcher's columns; undefined when no feature augments.
+ */
+function augmentedColumns(
+  config: ModelConfig,
+  train: Columns,
+): Record<string, PrefetchImageColumn> | undefined {
+  const out: Record<string, PrefetchImageColumn> = {};
+  for (const f of config.input_features) {
+    const ops = f.augmentation;
+    const column = train.columns[f.name];
+    if (ops === undefined || ops.length === 0 || column?.dtype !== "uint8") continue;
+    const [height, width, channels] = column.shape;
+    out[f.name] = {
+      data: column.data as Uint8Array,
+      height,
+      width,
+      channels,
+      augmentation: ops as PrefetchImageColumn["augmentation"],
+      standardize: null,
+      // The encoder's first layer normalizes: hand it the 0-255 range it expects.
+      scale: 255,
+    };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Workers preparing augmented batches: the cores left beside the training thread (1 to 4). */
+function prefetchWorkers(): number {
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 2 : 2;
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 /** One output feature's tensors of a step, kept until {@linkcode StepOutput.dispose}. */
@@ -225,7 +282,7 @@ export function createTrainStep(
   return async function trainStep(batch: TrainBatch): Promise<StepOutput> {
     const outputs: Record<string, StepFeatureOutput> = {};
     const { value, grads } = tf.tidy(() => {
-      const inputs = inputTensors(ecd, batch.columns, batch.rows);
+      const inputs = batchInputs(ecd, batch);
       const targets: Record<string, tf.Tensor> = {};
       for (const h of heads) {
         const column = batch.columns.columns[h.feature.name];
@@ -494,64 +551,93 @@ export async function trainEcd(
   };
 
   let interrupted = false;
+  // Features with augmentation take their training batches from workers that prepare the next
+  // batches while the current step trains; every other input is gathered as before.
+  const augmented = augmentedColumns(config, train);
+  let prefetcher: ImageBatchPrefetcher | undefined;
   await dispatch(callbacks, ctx, (c) => c.onTrainBegin?.(ctx));
-  while (state.step < totalSteps && !ctx.stopTraining) {
-    const batchSize = ctx.batchSize;
-    const perm = permutation(train.numRows, options.seed, state.epoch, t.should_shuffle);
-    stepsPerEpoch = epochStepsFor(batchSize);
-    if (state.batchInEpoch === 0) {
-      await dispatch(callbacks, ctx, (c) => c.onEpochBegin?.(ctx, state.epoch));
-      if (ctx.stopTraining) break;
-    }
-    for (let b = state.batchInEpoch; b < stepsPerEpoch && state.step < totalSteps; b++) {
-      const rows = perm.subarray(b * batchSize, Math.min(train.numRows, (b + 1) * batchSize));
-      (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
-      const out = await trainStep({ columns: train, rows });
-      lastLoss = out.loss;
-      try {
-        accumulate(out);
-      } finally {
-        out.dispose();
+  try {
+    while (state.step < totalSteps && !ctx.stopTraining) {
+      const batchSize = ctx.batchSize;
+      const perm = permutation(train.numRows, options.seed, state.epoch, t.should_shuffle);
+      stepsPerEpoch = epochStepsFor(batchSize);
+      if (state.batchInEpoch === 0) {
+        await dispatch(callbacks, ctx, (c) => c.onEpochBegin?.(ctx, state.epoch));
+        if (ctx.stopTraining) break;
       }
-      if (!Number.isFinite(lastLoss)) {
-        throw new RangeError(
-          `Training diverged at step ${
-            state.step + 1
-          }: the loss is ${lastLoss}; lower the learning rate`,
-        );
-      }
-      state.step++;
-      state.batchInEpoch = b + 1;
-      stepsThisCall++;
-      state.stepsSinceCheckpoint++;
-      const stepInfo = info();
-      await dispatch(callbacks, ctx, (c) => c.onBatchEnd?.(ctx, stepInfo));
-      if (
-        state.stepsSinceCheckpoint >= stepsPerCheckpoint() || state.step === totalSteps ||
-        state.batchInEpoch === stepsPerEpoch
-      ) {
-        const epochEnded = state.batchInEpoch === stepsPerEpoch;
-        if (epochEnded) {
-          state.epoch++;
-          state.batchInEpoch = 0;
+      let images: AsyncGenerator<PreparedImageBatch> | undefined;
+      if (augmented !== undefined) {
+        // One prefetcher per batch size (batch growth changes it between epochs).
+        if (prefetcher === undefined || prefetcher.batchSize !== batchSize) {
+          prefetcher?.close();
+          prefetcher = new ImageBatchPrefetcher({
+            columns: augmented,
+            batchSize,
+            seed: options.seed,
+            workers: prefetchWorkers(),
+          });
         }
-        state.stepsSinceCheckpoint = 0;
-        const logs = !t.skip_all_evaluation || state.step === totalSteps
-          ? await checkpoint()
-          : { ...info(), statistics: state.statistics, training: {}, improved: false };
-        if (epochEnded) await dispatch(callbacks, ctx, (c) => c.onEpochEnd?.(ctx, logs));
+        const offset = state.batchInEpoch * batchSize;
+        images = prefetcher.epoch(perm.subarray(offset), {
+          epoch: state.epoch,
+          augment: true,
+          offset,
+        });
       }
-      if (ctx.stopTraining) break;
-      if (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps) {
-        interrupted = true;
-        break;
+      for (let b = state.batchInEpoch; b < stepsPerEpoch && state.step < totalSteps; b++) {
+        const rows = perm.subarray(b * batchSize, Math.min(train.numRows, (b + 1) * batchSize));
+        (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
+        const prepared = images === undefined ? undefined : (await images.next()).value?.images;
+        const out = await trainStep({ columns: train, rows, prepared });
+        lastLoss = out.loss;
+        try {
+          accumulate(out);
+        } finally {
+          out.dispose();
+        }
+        if (!Number.isFinite(lastLoss)) {
+          throw new RangeError(
+            `Training diverged at step ${
+              state.step + 1
+            }: the loss is ${lastLoss}; lower the learning rate`,
+          );
+        }
+        state.step++;
+        state.batchInEpoch = b + 1;
+        stepsThisCall++;
+        state.stepsSinceCheckpoint++;
+        const stepInfo = info();
+        await dispatch(callbacks, ctx, (c) => c.onBatchEnd?.(ctx, stepInfo));
+        if (
+          state.stepsSinceCheckpoint >= stepsPerCheckpoint() || state.step === totalSteps ||
+          state.batchInEpoch === stepsPerEpoch
+        ) {
+          const epochEnded = state.batchInEpoch === stepsPerEpoch;
+          if (epochEnded) {
+            state.epoch++;
+            state.batchInEpoch = 0;
+          }
+          state.stepsSinceCheckpoint = 0;
+          const logs = !t.skip_all_evaluation || state.step === totalSteps
+            ? await checkpoint()
+            : { ...info(), statistics: state.statistics, training: {}, improved: false };
+          if (epochEnded) await dispatch(callbacks, ctx, (c) => c.onEpochEnd?.(ctx, logs));
+        }
+        if (ctx.stopTraining) break;
+        if (options.stopAfterSteps !== undefined && stepsThisCall >= options.stopAfterSteps) {
+          interrupted = true;
+          break;
+        }
+        if (state.step % 32 === 0) await new Promise((r) => setTimeout(r, 0));
       }
-      if (state.step % 32 === 0) await new Promise((r) => setTimeout(r, 0));
+      await images?.return(undefined);
+      if (interrupted) break;
+      if (state.batchInEpoch === 0) continue;
+      state.epoch++;
+      state.batchInEpoch = 0;
     }
-    if (interrupted) break;
-    if (state.batchInEpoch === 0) continue;
-    state.epoch++;
-    state.batchInEpoch = 0;
+  } finally {
+    prefetcher?.close();
   }
   ctx.interrupted = interrupted;
   const result: TrainResult = {

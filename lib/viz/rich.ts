@@ -23,7 +23,7 @@
  */
 import { ModelBuilder } from "../builders/model.ts";
 import { toYAML } from "../config/parse.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { type Dataset, sourceFile } from "../data/dataset.ts";
 import { inferTypes } from "../data/infer.ts";
 import { registerResultDisplay } from "../_util/result_display.ts";
 import type { StepInfo, TrainCallbacks, TrainResult } from "../train/callbacks.ts";
@@ -183,8 +183,81 @@ export function displayConfig(
 // ---------------------------------------------------------------------------------------------
 // Reports: tables and charts in one HTML output
 
-/** One part of a {@linkcode Report}: a table or a chart. */
-export type ReportSection = DisplayTable | Chart;
+/**
+ * Thumbnails of an image column's first rows (PNG data URIs made with sharp at render time;
+ * relative paths resolve against the dataset file's folder, as in preprocessing).
+ */
+export class ImageThumbnails {
+  /** The column. */
+  readonly column: string;
+  /** The cells shown. */
+  readonly cells: readonly unknown[];
+  /** The dataset file, if any. */
+  readonly file?: string;
+  /** Thumbnail side in pixels (the longer side). */
+  readonly size: number;
+
+  /**
+   * @param column The column's name.
+   * @param cells Its first cells.
+   * @param options The dataset file and the thumbnail size (default 48 pixels).
+   */
+  constructor(
+    column: string,
+    cells: readonly unknown[],
+    options: { file?: string; size?: number } = {},
+  ) {
+    this.column = column;
+    this.cells = cells;
+    this.file = options.file;
+    this.size = options.size ?? 48;
+  }
+
+  /** `<figure>`s of the thumbnails; an unreadable cell shows its reason instead. */
+  async toHTML(): Promise<string> {
+    const { decodeImage, imageBaseDir, isMissingImageCell, readImageSource, resolveImageCell } =
+      await import("../data/images/mod.ts");
+    const { default: sharp } = await import("sharp");
+    const baseDir = imageBaseDir(this.file);
+    const figures = await Promise.all(this.cells.map(async (cell, row) => {
+      let body: string;
+      if (isMissingImageCell(cell)) body = "<i>missing</i>";
+      else {
+        try {
+          const image = await decodeImage(
+            await readImageSource(await resolveImageCell(cell, { baseDir })),
+          );
+          const png = await sharp(image.data, {
+            raw: {
+              width: image.width,
+              height: image.height,
+              channels: image.channels as 1 | 2 | 3 | 4,
+            },
+          }).resize(this.size, this.size, { fit: "inside", kernel: "nearest" }).png().toBuffer();
+          body = `<img alt="row ${row + 1}" src="data:image/png;base64,${
+            png.toString("base64")
+          }" style="image-rendering: pixelated; display: block">`;
+        } catch (error) {
+          body = `<i>${escapeHtml((error as Error).message)}</i>`;
+        }
+      }
+      return `<figure style="display: inline-block; margin: 2px; text-align: center">${body}<figcaption>${
+        row + 1
+      }</figcaption></figure>`;
+    }));
+    return `<div class="sonata-thumbnails"><div>${escapeHtml(this.column)}</div>${
+      figures.join("")
+    }</div>`;
+  }
+
+  /** One line: the column and how many thumbnails. */
+  toString(): string {
+    return `[images] ${this.column}: ${this.cells.length} thumbnails`;
+  }
+}
+
+/** One part of a {@linkcode Report}: a table, a chart or image thumbnails. */
+export type ReportSection = DisplayTable | Chart | ImageThumbnails;
 
 /**
  * Tables and charts shown together as one HTML output (charts as static SVG), with a text form.
@@ -207,7 +280,9 @@ export class Report {
 
   /** The tables of this report. */
   get tables(): DisplayTable[] {
-    return this.sections.filter((s): s is DisplayTable => !(s instanceof Chart));
+    return this.sections.filter((s): s is DisplayTable =>
+      !(s instanceof Chart) && !(s instanceof ImageThumbnails)
+    );
   }
 
   /** The charts of this report (Vega-Lite; display one to interact with it). */
@@ -221,6 +296,8 @@ export class Report {
       this.sections.map(async (s) =>
         s instanceof Chart
           ? `<div class="sonata-chart" style="margin: 8px 0">${await s.toSVG()}</div>`
+          : s instanceof ImageThumbnails
+          ? `<div style="margin: 8px 0">${await s.toHTML()}</div>`
           : `<div class="sonata-table" style="margin: 8px 0">${s.toHTML()}</div>`
       ),
     );
@@ -280,7 +357,8 @@ function cellText(value: Cell | unknown): string {
 /**
  * A dataset's summary for notebooks: one row per column (storage type, the feature type Sonata
  * would infer, missing values, distinct values, mean/std/min/max of numbers or the most common
- * value otherwise), then its first rows.
+ * value otherwise), then its first rows, and thumbnails of the first rows of each column
+ * inferred as `image` (rendered in the HTML only).
  *
  * @param dataset The dataset.
  * @param options How many first rows to show (default 10).
@@ -342,6 +420,10 @@ export function describeDataset(dataset: Dataset, options: { rows?: number } = {
       ) => [k, typeof v === "number" || typeof v === "boolean" || v === null ? v : cellText(v)]),
     ) as Record<string, Cell>
   );
+  const file = sourceFile(dataset.source);
+  const thumbnails = dataset.columnNames.filter((name) => inferred.get(name) === "image").map(
+    (name) => new ImageThumbnails(name, dataset.column(name).slice(0, n), { file }),
+  );
   return new Report(
     `Dataset "${dataset.source}": ${dataset.numRows} rows × ${dataset.columnNames.length} columns`,
     [
@@ -351,6 +433,7 @@ export function describeDataset(dataset: Dataset, options: { rows?: number } = {
         columns: dataset.columnNames,
         maxRows: n,
       }),
+      ...thumbnails,
     ],
   );
 }
