@@ -38,6 +38,12 @@ import {
   writeRunArtifacts,
 } from "./model/artifacts.ts";
 import { buildEcd, type ColumnSpec, type EcdModel, loadImplementations } from "./model/ecd.ts";
+import {
+  autoBatchSizeCap,
+  cacheEncoderEmbeddings,
+  noteMixedPrecision,
+  trainingNotes,
+} from "./features/embedding_cache.ts";
 import { tensorDtype } from "./train/batches.ts";
 import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
@@ -376,11 +382,24 @@ export class Model {
     const saveCheckpoint = runDir && !(options.skip_save_progress ?? skipAll)
       ? checkpointSaver(runDir, this.#ecd.model, this.config)
       : undefined;
+    noteMixedPrecision(this.config, engine);
+    // cache_encoder_embeddings: the head model trains on the encoders' cached outputs.
+    const cached = await cacheEncoderEmbeddings(this.config, this.#ecd, preprocessed, {
+      preprocessingKey: preprocessed.cache.key,
+      cachePath: preprocessed.cache.path,
+    });
+    // batch_size auto: at most what the encoders' memory estimate allows.
+    const cap = this.config.trainer.batch_size === "auto"
+      ? await autoBatchSizeCap(this.config, preprocessed.metadata as Record<string, Obj>)
+      : undefined;
     const result = await trainEcd(
-      this.#ecd,
-      this.config,
+      cached?.ecd ?? this.#ecd,
+      cap === undefined || cap >= this.config.trainer.max_batch_size ? this.config : {
+        ...this.config,
+        trainer: { ...this.config.trainer, max_batch_size: cap },
+      },
       preprocessed.metadata as Record<string, Obj>,
-      {
+      cached?.splits ?? {
         training: preprocessed.training,
         validation: preprocessed.validation,
         test: preprocessed.test,
@@ -399,14 +418,17 @@ export class Model {
     });
     if (runDir && !skipAll) {
       await writeRunArtifacts(runDir, {
-        description: runDescription({
-          engine,
-          seed,
-          datasetChecksum: await preprocessed.raw.training.checksum().catch(() => undefined),
-          cacheKey: preprocessed.cache.key,
-          result,
-          config: this.config,
-        }),
+        description: {
+          ...runDescription({
+            engine,
+            seed,
+            datasetChecksum: await preprocessed.raw.training.checksum().catch(() => undefined),
+            cacheKey: preprocessed.cache.key,
+            result,
+            config: this.config,
+          }),
+          ...trainingNotes(this.config, engine, cached),
+        },
         statistics: options.skip_save_training_statistics ? undefined : result.statistics,
       });
       if (!result.interrupted && !(options.skip_save_model ?? false)) {

@@ -313,7 +313,15 @@ const preprocessingRules: Check = (c) => {
   inputs(c).forEach((f, i) => {
     const p = f.preprocessing as Obj;
     const enc = f.encoder as Obj & { type: string };
-    Object.assign(p, encoderEntry(f.type, enc.type)?.capabilities.forcedPreprocessing ?? {});
+    const caps = encoderEntry(f.type, enc.type)?.capabilities;
+    Object.assign(p, caps?.forcedPreprocessing ?? {}, caps?.preprocessingFrom?.(enc) ?? {});
+    if (p.tokenizer === "hf_tokenizer" && typeof p.pretrained_model_name_or_path !== "string") {
+      issues.push({
+        path: ["input_features", i, "preprocessing", "pretrained_model_name_or_path"],
+        code: "missing",
+        message: MESSAGES.hfTokenizerNeedsModel(),
+      });
+    }
     const sl = p.sequence_length as number | null | undefined;
     const max = p.max_sequence_length as number | undefined;
     if (typeof sl === "number" && typeof max === "number" && sl > max) {
@@ -590,10 +598,10 @@ const unsupportedSettings: Check = (c) => {
   ) {
     features.forEach((f, i) => {
       if ((f.preprocessing as Record<string, unknown>).cache_encoder_embeddings === true) {
-        reject(
-          [list, i, "preprocessing", "cache_encoder_embeddings"],
-          ...UNSUPPORTED.cache_encoder_embeddings,
-        );
+        const why = cacheRefusal(f as Obj, list === "output_features");
+        if (why !== undefined) {
+          reject([list, i, "preprocessing", "cache_encoder_embeddings"], "cache_encoder_embeddings", why);
+        }
       }
       if (f.calibration === true) {
         reject(
@@ -605,6 +613,21 @@ const unsupportedSettings: Check = (c) => {
   }
   return issues;
 };
+
+/**
+ * Why `cache_encoder_embeddings` cannot apply to a feature, or undefined when it can: an input
+ * feature whose encoder declares `cacheableWhenFrozen`, is frozen (`trainable: false`) and is
+ * its own (not `tied`).
+ */
+function cacheRefusal(f: Obj, output: boolean): string | undefined {
+  if (output) return MESSAGES.cacheNeedsInput();
+  const enc = f.encoder as Obj & { type: string };
+  const entry = encoderEntry(f.type as string, enc.type);
+  if (!entry?.capabilities.cacheableWhenFrozen) return MESSAGES.cacheNeedsCacheable(enc.type);
+  if (enc.trainable !== false) return MESSAGES.cacheNeedsFrozen(enc.type);
+  if (typeof f.tied === "string") return MESSAGES.cacheNotTied(f.tied);
+  return undefined;
+}
 
 /** Every cross-field check, in order. */
 export const CHECKS: readonly Check[] = [

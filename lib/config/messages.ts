@@ -28,6 +28,16 @@ export function didYouMean(suggestion: string | undefined): string {
   return suggestion === undefined ? "" : `did you mean ${quote(suggestion)}?`;
 }
 
+/** Why a Ludwig-only name is not available, where one reason applies (Hugging Face encoders). */
+export const NOT_AVAILABLE_WHY: Readonly<Record<string, string>> = {
+  ctrl: "CTRL is a 48-layer conditional language model whose blocks none of Sonata's " +
+    "Hugging Face families builds; Ludwig removed it in 0.13",
+  transformer_xl: "its segment-level recurrence and relative positional memory are not built by " +
+    "Sonata's Hugging Face families; Ludwig removed it in 0.13",
+  xlnet: "its two-stream permutation attention with relative segment encodings is not built by " +
+    "Sonata's Hugging Face families",
+};
+
 /** Messages, keyed by issue code. */
 export const MESSAGES = {
   unknownKey: () => "unrecognized key",
@@ -38,10 +48,22 @@ export const MESSAGES = {
   unknownType: (kind: string, options: readonly string[]) =>
     `expected a ${kind} type, one of ${oneOf(options)}`,
   notAvailable: (kind: string, name: string, available: readonly string[]) =>
-    `${kind} ${quote(name)} exists in Ludwig but is not available in Sonata yet: available are ${
-      oneOf(available)
-    }`,
+    `${kind} ${quote(name)} exists in Ludwig but is not available in Sonata yet${
+      NOT_AVAILABLE_WHY[name] ? ` (${NOT_AVAILABLE_WHY[name]})` : ""
+    }: available are ${oneOf(available)}`,
   notSupported: (what: string, why: string) => `${what} is not supported: ${why}`,
+  hfTokenizerNeedsModel: () =>
+    "tokenizer hf_tokenizer needs pretrained_model_name_or_path (a Hugging Face model folder or " +
+    "hub name)",
+  cacheNeedsInput: () =>
+    "it applies to input features, whose encoder runs once over the dataset",
+  cacheNeedsCacheable: (type: string) =>
+    `the encoder ${quote(type)} cannot be cached: only frozen pretrained encoders can ` +
+    "(the Hugging Face text encoders with trainable: false)",
+  cacheNeedsFrozen: (type: string) =>
+    `the encoder ${quote(type)} is trainable; caching its outputs needs trainable: false`,
+  cacheNotTied: (tied: string) =>
+    `the feature shares the encoder of ${quote(tied)} (tied); cache that feature's encoder instead`,
   duplicateName: (name: string) => `feature name ${quote(name)} is used more than once`,
   missingReference: (what: string, name: string, options: readonly string[]) =>
     `${what} ${quote(name)} does not exist${
@@ -122,10 +144,6 @@ export const UNSUPPORTED: Readonly<Record<string, readonly [what: string, why: s
   preprocessor_kwargs: [
     "a preprocessor_kwargs block",
     "it sizes Ray's preprocessing, which Sonata does not use",
-  ],
-  cache_encoder_embeddings: [
-    "cache_encoder_embeddings",
-    "it needs a frozen pretrained encoder, which Sonata does not provide yet",
   ],
   calibration: ["calibration", "temperature scaling is not implemented in Sonata yet"],
 };

@@ -37,7 +37,7 @@ function mergeComponent(defaultBlock: unknown, block: unknown, defaultType?: str
   if (!isObj(d)) return b;
   const dType = d.type ?? defaultType;
   if (isObj(b)) {
-    const bType = b.type ?? defaultType;
+    const bType = b.type ?? dType;
     if (bType !== undefined && dType !== undefined && bType !== dType) return b;
     return deepMerge(dType !== undefined ? { ...d, type: dType } : d, b);
   }

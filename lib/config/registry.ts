@@ -59,6 +59,17 @@ export interface EncoderCapabilities {
   pretrained?: boolean;
   /** Preprocessing values the encoder imposes on its feature (tf_idf: `compute_idf: true`). */
   forcedPreprocessing?: Readonly<Record<string, unknown>>;
+  /**
+   * Preprocessing values derived from the encoder's own config (the Hugging Face encoders copy
+   * `pretrained_model_name_or_path` so the feature tokenizes with the model's tokenizer).
+   */
+  preprocessingFrom?: (encoder: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /**
+   * Whether `preprocessing.cache_encoder_embeddings` may run this encoder once over the dataset
+   * when it is frozen (`trainable: false`); its build then marks its output with
+   * `markCacheableOutput` (lib/encoders/_cacheable.ts).
+   */
+  cacheableWhenFrozen?: boolean;
 }
 
 /** An encoder entry. */

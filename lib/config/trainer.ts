@@ -233,9 +233,9 @@ export const TrainerSchema = obj({
     "Input feature whose sequence length groups rows into batches",
   ),
   skip_all_evaluation: z.boolean().default(false).describe("Never evaluate during training"),
-  use_mixed_precision: unsupportedFlag(
-    "Mixed precision training",
-    "Sonata's engines train in float32",
+  use_mixed_precision: z.boolean().default(false).describe(
+    "Mixed precision: Sonata's engines compute in float32 (as Ludwig on CPU, said once in the " +
+      "log and description.json); cached encoder embeddings are stored as float16",
   ),
   compile: unsupportedFlag("torch.compile", "it is specific to PyTorch"),
   enable_gradient_checkpointing: unsupportedFlag(

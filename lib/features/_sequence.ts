@@ -13,6 +13,7 @@ import { buildVocabulary, encodeSequences, Vocabulary } from "../data/vocabulary
 import { parseStringFill, parseText } from "./_category.ts";
 import { sequencePart } from "../train/_metric_parts.ts";
 import {
+  columnError,
   type EncodedColumn,
   type FeatureContext,
   type FeatureImpl,
@@ -24,6 +25,104 @@ import {
   softmaxRows,
 } from "./_common.ts";
 import { texts, tokenizeOptions } from "./_set.ts";
+import { HfTokenizer, loadHfTokenizer } from "../pretrained/tokenizer.ts";
+import { resolveHuggingFaceModel } from "../pretrained/cache.ts";
+
+/**
+ * `tokenizer: hf_tokenizer` (forced by the Hugging Face encoders): the vocabulary and the
+ * special tokens are the model folder's (`pretrained_model_name_or_path`), never fitted on the
+ * data. `parse` reads the folder's tokenizer and config.json; `fit` stores both in the metadata
+ * (`hf_tokenizer`, `hf_config`), so encoding for prediction and the encoder of a saved model
+ * need no folder; rows are the tokenizer's ids (special tokens included) right-padded with its
+ * pad id to `max_sequence_length` (the longest training row, capped by the preprocessing's
+ * `max_sequence_length` and the tokenizer's `model_max_length`; `sequence_length` when set).
+ */
+const HF = "hf_tokenizer";
+
+type HfRead = { tokenizer: HfTokenizer; config: Record<string, unknown>; folder: string } | {
+  error: unknown;
+};
+/** What `parse` read, by feature context (parse and fit share one context per run). */
+const readByContext = new WeakMap<FeatureContext, HfRead>();
+
+function isHf(ctx: FeatureContext): boolean {
+  return ctx.preprocessing.tokenizer === HF;
+}
+
+async function readHf(ctx: FeatureContext): Promise<HfRead> {
+  const name = ctx.preprocessing.pretrained_model_name_or_path;
+  try {
+    if (typeof name !== "string" || name === "") {
+      throw columnError(
+        ctx,
+        "preprocessing.tokenizer is hf_tokenizer but pretrained_model_name_or_path is not set",
+      );
+    }
+    const folder = await resolveHuggingFaceModel(name);
+    const tokenizer = await loadHfTokenizer(folder);
+    let config: Record<string, unknown> = {};
+    try {
+      config = JSON.parse(await Deno.readTextFile(`${folder}/config.json`));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return { tokenizer, config, folder };
+  } catch (error) {
+    // Prediction encodes with the saved tokenizer: a folder gone since training is no error.
+    return { error };
+  }
+}
+
+const savedTokenizers = new WeakMap<object, HfTokenizer>();
+
+function savedTokenizer(metadata: FeatureMetadata): HfTokenizer {
+  let t = savedTokenizers.get(metadata);
+  if (!t) {
+    const source = metadata.hf_tokenizer as ConstructorParameters<typeof HfTokenizer>[0] & {
+      config: Record<string, unknown>;
+    };
+    t = HfTokenizer.fromSource(source as never);
+    savedTokenizers.set(metadata, t);
+  }
+  return t;
+}
+
+function hfFit(parsed: Parsed, ctx: FeatureContext): FeatureMetadata {
+  const hf = readByContext.get(ctx);
+  if (!hf || "error" in hf) throw hf?.error ?? columnError(ctx, "no tokenizer was read");
+  const { tokenizer } = hf;
+  const p = ctx.preprocessing;
+  let length = typeof p.sequence_length === "number" ? p.sequence_length : 0;
+  const cap = Math.min(
+    (p.max_sequence_length as number | undefined) ?? 256,
+    tokenizer.modelMaxLength ?? Infinity,
+  );
+  if (length === 0) {
+    for (const t of texts(parsed)) length = Math.max(length, tokenizer.tokenize(t).length);
+    length = Math.max(1, Math.min(length, cap));
+  }
+  const idx2str: string[] = [];
+  for (let i = 0; i < tokenizer.vocabSize; i++) idx2str.push(tokenizer.idToToken(i) ?? "");
+  return {
+    tokenizer: HF,
+    idx2str,
+    str2idx: Object.fromEntries(idx2str.map((s, i) => [s, i])),
+    vocab_size: tokenizer.vocabSize,
+    max_sequence_length: length,
+    pad_idx: tokenizer.padId,
+    padding_symbol: tokenizer.padToken,
+    unknown_symbol: tokenizer.padToken,
+    hf_tokenizer: tokenizer.source,
+    hf_config: hf.config,
+    hf_folder: hf.folder,
+  } as unknown as FeatureMetadata;
+}
+
+function hfEncode(parsed: Parsed, metadata: FeatureMetadata): EncodedColumn {
+  const length = metadata.max_sequence_length as number;
+  const batch = savedTokenizer(metadata).encode(texts(parsed), { maxLength: length });
+  return { data: batch.ids, dtype: "int32", shape: [length] };
+}
 
 function lengthOptions(ctx: FeatureContext) {
   const p = ctx.preprocessing;
@@ -43,10 +142,15 @@ function symbols(ctx: FeatureContext) {
 
 function sequenceLike(text: boolean): FeatureImpl {
   return {
-    parse: parseText,
+    parse: async (cells, rows, ctx) => {
+      const parsed = await parseText(cells, rows);
+      if (text && isHf(ctx)) readByContext.set(ctx, await readHf(ctx));
+      return parsed;
+    },
     parseFill: parseStringFill,
     fillToJson: (value) => value,
     fit(parsed: Parsed, ctx: FeatureContext): FeatureMetadata {
+      if (text && isHf(ctx)) return hfFit(parsed, ctx);
       const vocab = buildVocabulary(texts(parsed), {
         ...tokenizeOptions(ctx),
         ...symbols(ctx),
@@ -60,6 +164,7 @@ function sequenceLike(text: boolean): FeatureImpl {
       return meta as unknown as FeatureMetadata;
     },
     encode(parsed: Parsed, metadata: FeatureMetadata, ctx: FeatureContext): EncodedColumn {
+      if (text && metadata.tokenizer === HF) return hfEncode(parsed, metadata);
       const vocab = new Vocabulary({
         idx2str: metadata.idx2str as string[],
         str2freq: metadata.str2freq as Record<string, number>,

@@ -39,11 +39,23 @@ export const TOKENIZER_NAMES = TOKENIZER_TABLE.map((t) => t.name) as [
 ];
 
 /** Tokenizers Ludwig has that Sonata does not provide yet. */
-export const LUDWIG_ONLY_TOKENIZERS: readonly string[] = [...UNAVAILABLE_TOKENIZERS];
+export const LUDWIG_ONLY_TOKENIZERS: readonly string[] = [...UNAVAILABLE_TOKENIZERS].filter((t) =>
+  t !== "hf_tokenizer"
+);
 
 const tokenizer = (def: TokenizerName) =>
   choice(TOKENIZER_NAMES, { kind: "tokenizer", ludwigOnly: LUDWIG_ONLY_TOKENIZERS }).default(def)
     .describe("How a string is split into tokens");
+
+/** Text also takes `hf_tokenizer`: the tokenizer of `pretrained_model_name_or_path`. */
+const textTokenizer = () =>
+  choice([...TOKENIZER_NAMES, "hf_tokenizer"] as [string, ...string[]], {
+    kind: "tokenizer",
+    ludwigOnly: LUDWIG_ONLY_TOKENIZERS,
+  }).default("space_punct").describe(
+    "How a string is split into tokens (hf_tokenizer: the tokenizer.json of " +
+      "pretrained_model_name_or_path, forced by the Hugging Face encoders)",
+  );
 
 const mostCommon = (def: number) =>
   z.int().min(1).default(def).describe("Keep this many most frequent tokens in the vocabulary");
@@ -129,7 +141,7 @@ const sequencePreprocessing = (name: "sequence" | "text", output: boolean) =>
     ),
     fill_value: z.string().default("<UNK>").describe("Value used by fill_with_const"),
     computed_fill_value: z.string().nullable().optional().describe("Internal"),
-    tokenizer: tokenizer(name === "text" ? "space_punct" : "space"),
+    tokenizer: name === "text" ? textTokenizer() : tokenizer("space"),
     vocab_file: z.string().nullable().default(null).describe(
       "A file with one token per line that replaces the computed vocabulary",
     ),

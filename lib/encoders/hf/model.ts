@@ -311,6 +311,27 @@ export function assignHfWeights(
   source: NamedTensors,
   file: string,
 ): void {
+  for (const [layer, values] of mapHfWeights(graph, family, arch, source, file)) {
+    const tensors = values.map((v) => tf.tensor(v.values, [...v.shape], "float32"));
+    layer.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+}
+
+/**
+ * The values {@linkcode assignHfWeights} sets, by layer (every weight of the layer, in
+ * `layer.weights` order; weights no checkpoint tensor binds keep their current values): what a
+ * build registers in its weights store.
+ *
+ * @throws {WeightsError} Missing, unexpected or mis-shaped weights, listing the first ones.
+ */
+export function mapHfWeights(
+  graph: Pick<HfGraph, "bindings">,
+  family: HfFamily,
+  arch: HfArchitecture,
+  source: NamedTensors,
+  file: string,
+): Map<tf.layers.Layer, { values: Float32Array; shape: number[] }[]> {
   const names = family.names(arch);
   // Checkpoints converted from TensorFlow (bert-base-uncased's pytorch_model.bin) name the
   // LayerNorm parameters gamma and beta; Hugging Face reads them as weight and bias.
@@ -346,18 +367,18 @@ export function assignHfWeights(
     received.set(`${stripped}`, source.get(name)!);
   }
   assertWeightsMatch(expected, received, file);
-  const byLayer = new Map<tf.layers.Layer, tf.Tensor[]>();
+  const byLayer = new Map<tf.layers.Layer, { values: Float32Array; shape: number[] }[]>();
   for (const b of graph.bindings) {
     const t = mapped.tensors.get(b.hfName) as RawTensor;
-    const values = byLayer.get(b.layer) ?? b.layer.getWeights().map((w) => w.clone());
-    values[b.index].dispose();
-    values[b.index] = tf.tensor(toFloat32(t), t.shape, "float32");
+    const values = byLayer.get(b.layer) ??
+      b.layer.weights.map((w) => ({
+        values: w.read().dataSync() as Float32Array,
+        shape: [...w.shape] as number[],
+      }));
+    values[b.index] = { values: toFloat32(t), shape: [...t.shape] };
     byLayer.set(b.layer, values);
   }
-  for (const [layer, values] of byLayer) {
-    layer.setWeights(values);
-    tf.dispose(values);
-  }
+  return byLayer;
 }
 
 /** Read a weights file (`model.safetensors` or `pytorch_model.bin`). */
