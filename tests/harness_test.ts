@@ -19,6 +19,7 @@ import {
   runComponentCase,
   runModelCases,
 } from "./_harness.ts";
+import { TORCHVISION_CASES } from "./encoders/torchvision/_cases.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -320,7 +321,12 @@ const LOSS_CASES: ModelCase[] = LOSSES.map((entry) => ({
   }],
 }));
 
-const COMPONENT_CASES = [...ENCODER_CASES, ...COMBINER_CASES, ...DECODER_CASES];
+const COMPONENT_CASES = [
+  ...ENCODER_CASES,
+  ...TORCHVISION_CASES,
+  ...COMBINER_CASES,
+  ...DECODER_CASES,
+];
 
 Deno.test("harness: every registry entry has a case", () => {
   const covered = new Set<object>([

@@ -558,7 +558,11 @@ export class TorchBatchNorm extends BatchNormalizationBase {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const args = this.trainable ? kwargs : { ...kwargs, training: false };
     return (BatchNormalizationBase.prototype as unknown as {
-      call(this: tf.layers.Layer, i: tf.Tensor | tf.Tensor[], k: Record<string, unknown>): tf.Tensor;
+      call(
+        this: tf.layers.Layer,
+        i: tf.Tensor | tf.Tensor[],
+        k: Record<string, unknown>,
+      ): tf.Tensor;
     }).call.call(this, inputs, args);
   }
 }

@@ -44,9 +44,9 @@ export function variantKey(type: string, id: string | number): string {
 function variantSchema(type: string, table: VariantDigest) {
   const ids = ludwigVariants(table);
   const literals = ids.map((id) => z.literal(id));
-  const base = literals.length === 1
-    ? literals[0]
-    : z.union(literals as unknown as [z.ZodLiteral<string | number>, ...z.ZodLiteral<string | number>[]]);
+  const base = literals.length === 1 ? literals[0] : z.union(
+    literals as unknown as [z.ZodLiteral<string | number>, ...z.ZodLiteral<string | number>[]],
+  );
   return base.default(table.variants[table.defaultVariant].ludwigId).describe(
     `The ${type} variant: ${ids.map((v) => JSON.stringify(v)).join(", ")}`,
   );
