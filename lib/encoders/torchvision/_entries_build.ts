@@ -151,18 +151,19 @@ export function layersBetween(input: Symbolic, output: Symbolic): tf.layers.Laye
 }
 
 /**
- * The block of a torch module path, for `unfreeze_last_n_blocks`: the path up to its first
- * numbered segment (an integer, or a name ending in digits such as `layer4` or
+ * The block of a torch module path, for `unfreeze_last_n_blocks`: a first segment naming a
+ * numbered module by itself (`inception5b`, `Mixed_6e`) is the block; otherwise the path up to
+ * its first numbered segment (an integer, or a name ending in digits such as `layer4` or
  * `encoder_layer_11`), extended by an integer segment right after it (`layer4.1`,
- * `features.3.0`); a path without a numbered segment is its own first segment (`fc`, `conv1`
- * only when unnumbered… e.g. `inception5b`).
+ * `features.3.0`); a path without a numbered segment is its first segment (`fc`, `classifier`).
  */
 export function blockOf(path: string): string {
   const parts = path.split(".");
-  const numbered = (s: string) => /^\d+$/.test(s) || /\d$/.test(s);
+  const numbered = (s: string) => /\d$/.test(s);
+  if (/\d/.test(parts[0]) && !numbered(parts[0])) return parts[0];
   const i = parts.findIndex(numbered);
   if (i < 0) return parts[0];
-  const end = i + 1 < parts.length - 0 && /^\d+$/.test(parts[i + 1] ?? "") ? i + 2 : i + 1;
+  const end = /^\d+$/.test(parts[i + 1] ?? "") ? i + 2 : i + 1;
   return parts.slice(0, end).join(".");
 }
 
