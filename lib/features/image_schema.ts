@@ -86,6 +86,9 @@ export const ImagePreprocessingSchema = obj({
   requires_equal_dimensions: z.boolean().default(false).describe(
     "Require height and width to be equal (set by encoders that need square inputs)",
   ),
+  cache_encoder_embeddings: z.boolean().default(false).describe(
+    "Compute a frozen encoder's outputs once in preprocessing (torchvision encoders)",
+  ),
   torchvision_transform: obj({
     resize_size: z.int().min(1).describe("Resize size (the shorter side)"),
     crop_size: z.int().min(1).describe("Center-crop size"),
