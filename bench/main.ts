@@ -83,7 +83,8 @@ for (const w of which) {
       ...(scaled ? { rows, epochs } : {}),
     });
   } else if (w === "w2") {
-    emit({ workload: "w2", skipped: "needs frozen BERT encoder + embedding cache" });
+    const { runW2 } = await import("./w2.ts");
+    emit({ workload: "W2-text-frozen-encoder", ...(await runW2()), engine: info.engine });
   } else if (w === "w3") {
     const rows = values["w3-rows"] ? Number(values["w3-rows"]) : undefined;
     const via = values["w3-via"];

@@ -399,7 +399,17 @@ export async function runComponentCase(c: ComponentCase): Promise<void> {
   const b = loaded.predict(xs) as tf.Tensor;
   assert.ok(maxDiff(a, b) < 1e-5, `${caseName(c)}: save → load predicts the same`);
   tf.dispose([a, b, y, ...xs]);
+  // TF.js counts a layer's references per call, so a deserialized block shared across depth
+  // (ALBERT) keeps its variables after `dispose()`: free what the reloaded copy still holds.
+  const held = loaded.weights;
   loaded.dispose();
+  for (const w of held) {
+    try {
+      w.dispose();
+    } catch {
+      // disposed with the model
+    }
+  }
   model.dispose();
   assert.equal(tf.memory().numTensors, baseline, `${caseName(c)}: no leaked tensors`);
 }

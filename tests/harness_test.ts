@@ -7,6 +7,8 @@ import * as combiners from "../lib/combiners/mod.ts";
 import { DECODERS } from "../lib/decoders/mod.ts";
 import * as decoders from "../lib/decoders/mod.ts";
 import { ENCODERS } from "../lib/encoders/mod.ts";
+import { hfFamilyFor } from "../lib/encoders/hf/mod.ts";
+import { loadHfTokenizer } from "../lib/pretrained/tokenizer.ts";
 import * as encoders from "../lib/encoders/mod.ts";
 import { FEATURES } from "../lib/features/mod.ts";
 import { LOSSES } from "../lib/config/losses.ts";
@@ -22,6 +24,7 @@ import {
 import { TORCHVISION_CASES } from "./encoders/torchvision/_cases.ts";
 
 type Obj = Record<string, unknown>;
+type EncoderEntry = (typeof ENCODERS)[number];
 
 const VOCAB = ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "a", "b", "c"];
 const CATEGORY_META = { vocab_size: 5, idx2str: ["<UNK>", "a", "b", "c", "d"] };
@@ -56,7 +59,49 @@ const pixels: CaseInput = { shape: [8, 8, 3], value: (i) => (i * 37) % 256 };
 const sequenceMeta = { metadata: SEQUENCE_META, inputs: [tokens] };
 const small = { embedding_size: 4, num_fc_layers: 1, output_size: 3 };
 
+/** A Hugging Face encoder case on its fixture folder (tests/fixtures/hf/<folder>). */
+async function hfCase(entry: EncoderEntry, folder: string): Promise<ComponentCase> {
+  const path = new URL(`./fixtures/hf/${folder}`, import.meta.url).pathname;
+  const config = JSON.parse(await Deno.readTextFile(`${path}/config.json`));
+  const tokenizer = await loadHfTokenizer(path);
+  const type = entry.type === "auto_transformer" ? "auto_transformer" : entry.type;
+  const { arch } = hfFamilyFor({ pad_token_id: tokenizer.padId, ...config }, type);
+  const pad = arch.padTokenId;
+  return {
+    entry,
+    name: `encoder ${entry.type}`,
+    config: { pretrained_model_name_or_path: path, trainable: true },
+    metadata: { hf_config: config, pad_idx: tokenizer.padId, max_sequence_length: 6 },
+    inputs: [{
+      shape: [6],
+      dtype: "int32",
+      value: (i) => (i % 6 === 5 ? pad : pad === 5 ? 6 + (i % 3) : 5 + (i % 3)),
+    }],
+    outputShape: [arch.hiddenSize],
+  };
+}
+
+const HF_CASES: ComponentCase[] = await Promise.all([
+  hfCase(encoders.hfBert, "bert"),
+  hfCase(encoders.hfDistilbert, "distilbert"),
+  hfCase(encoders.hfRoberta, "roberta"),
+  hfCase(encoders.hfXlmRoberta, "xlmroberta"),
+  hfCase(encoders.hfCamembert, "camembert"),
+  hfCase(encoders.hfElectra, "electra"),
+  hfCase(encoders.hfAlbert, "albert"),
+  hfCase(encoders.hfDeberta, "deberta_v2"),
+  hfCase(encoders.hfT5, "t5"),
+  hfCase(encoders.hfMt5, "mt5"),
+  hfCase(encoders.hfGpt2, "gpt2"),
+  hfCase(encoders.hfGpt, "gpt"),
+  hfCase(encoders.hfXlm, "xlm"),
+  hfCase(encoders.hfFlaubert, "flaubert"),
+  hfCase(encoders.hfLongformer, "longformer"),
+  hfCase(encoders.hfAutoTransformer, "roberta"),
+]);
+
 const ENCODER_CASES: ComponentCase[] = [
+  ...HF_CASES,
   { entry: encoders.passthrough, inputs: [number], outputShape: [1], trains: false },
   { entry: encoders.dense, config: { output_size: 4 }, inputs: [number], outputShape: [4] },
   {

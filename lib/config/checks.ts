@@ -315,7 +315,12 @@ const preprocessingRules: Check = (c) => {
     const enc = f.encoder as Obj & { type: string };
     const caps = encoderEntry(f.type, enc.type)?.capabilities;
     Object.assign(p, caps?.forcedPreprocessing ?? {}, caps?.preprocessingFrom?.(enc) ?? {});
-    if (p.tokenizer === "hf_tokenizer" && typeof p.pretrained_model_name_or_path !== "string") {
+    // auto_transformer without a model fails in preprocessing, naming the feature (every entry's
+    // defaults must validate).
+    if (
+      !caps?.preprocessingFrom && p.tokenizer === "hf_tokenizer" &&
+      typeof p.pretrained_model_name_or_path !== "string"
+    ) {
       issues.push({
         path: ["input_features", i, "preprocessing", "pretrained_model_name_or_path"],
         code: "missing",
@@ -600,7 +605,11 @@ const unsupportedSettings: Check = (c) => {
       if ((f.preprocessing as Record<string, unknown>).cache_encoder_embeddings === true) {
         const why = cacheRefusal(f as Obj, list === "output_features");
         if (why !== undefined) {
-          reject([list, i, "preprocessing", "cache_encoder_embeddings"], "cache_encoder_embeddings", why);
+          reject(
+            [list, i, "preprocessing", "cache_encoder_embeddings"],
+            "cache_encoder_embeddings",
+            why,
+          );
         }
       }
       if (f.calibration === true) {

@@ -55,8 +55,7 @@ export const MESSAGES = {
   hfTokenizerNeedsModel: () =>
     "tokenizer hf_tokenizer needs pretrained_model_name_or_path (a Hugging Face model folder or " +
     "hub name)",
-  cacheNeedsInput: () =>
-    "it applies to input features, whose encoder runs once over the dataset",
+  cacheNeedsInput: () => "it applies to input features, whose encoder runs once over the dataset",
   cacheNeedsCacheable: (type: string) =>
     `the encoder ${quote(type)} cannot be cached: only frozen pretrained encoders can ` +
     "(the Hugging Face text encoders with trainable: false)",

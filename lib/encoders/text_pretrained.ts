@@ -18,12 +18,16 @@ type Implementation = ReturnType<Loader>;
 /** `reduce_output` of the Hugging Face encoders (`cls_pooled`: the pooler output). */
 export const HF_REDUCE_MODES = ["cls_pooled", "sum", "mean", "avg", "max", "last"] as const;
 
-const keys = (defaultModel: string | null, reduceDefault: (typeof HF_REDUCE_MODES)[number]) => ({
-  pretrained_model_name_or_path: defaultModel === null
-    ? z.string().min(1).describe("A Hugging Face model folder, or a hub name in the local cache")
-    : z.string().min(1).default(defaultModel).describe(
-      "A Hugging Face model folder, or a hub name in the local cache",
-    ),
+const keys = (
+  type: string,
+  defaultModel: string | null,
+  reduceDefault: (typeof HF_REDUCE_MODES)[number],
+) => ({
+  pretrained_model_name_or_path: z.string().min(1).nullable().default(defaultModel).describe(
+    defaultModel === null
+      ? "A Hugging Face model folder, or a hub name in the local cache (required)"
+      : "A Hugging Face model folder, or a hub name in the local cache",
+  ),
   use_pretrained: z.boolean().default(true).describe(
     "Read the folder's weights (false: random initialization from config.json)",
   ),
@@ -38,7 +42,7 @@ const keys = (defaultModel: string | null, reduceDefault: (typeof HF_REDUCE_MODE
   ),
   pretrained_kwargs: obj({
     revision: z.string().min(1).optional().describe("Hub revision (branch, tag or commit)"),
-  }, { id: "encoder.text.hf.pretrained_kwargs", description: "Options of the model lookup" })
+  }, { id: `encoder.text.${type}.pretrained_kwargs`, description: "Options of the model lookup" })
     .nullable().default(null),
   saved_weights_in_checkpoint: z.boolean().default(false).describe(
     "The weights come from a saved Sonata model (model_load_path), not from the folder",
@@ -72,7 +76,7 @@ function hfEntry<const T extends string>(
   what: string,
 ) {
   return defineEncoder({
-    schema: obj({ type: z.literal(type), ...keys(defaultModel, reduceDefault) }, {
+    schema: obj({ type: z.literal(type), ...keys(type, defaultModel, reduceDefault) }, {
       id: `encoder.text.${type}`,
       description: what,
     }),

@@ -55,7 +55,8 @@ async function readHf(ctx: FeatureContext): Promise<HfRead> {
     if (typeof name !== "string" || name === "") {
       throw columnError(
         ctx,
-        "preprocessing.tokenizer is hf_tokenizer but pretrained_model_name_or_path is not set",
+        "the tokenizer is hf_tokenizer (forced by the Hugging Face encoders) but no " +
+          "pretrained_model_name_or_path is set (auto_transformer needs one)",
       );
     }
     const folder = await resolveHuggingFaceModel(name);

@@ -131,7 +131,7 @@ export async function cacheEncoderEmbeddings(
       if (!values || !splits[split]) continue;
       const shape = rowShape.map((d, i) =>
         d ?? values.length / splits[split]!.numRows / rowShape.filter((_, j) => j !== i)
-          .reduce((a, b) => a * (b ?? 1), 1)
+              .reduce((a, b) => a * (b ?? 1), 1)
       );
       columns[split][name] = {
         data: dtype === "float16" ? roundToFloat16(values) : values,
@@ -436,7 +436,13 @@ export function trainingNotes(
 ): Record<string, unknown> {
   return {
     ...(config.trainer.use_mixed_precision
-      ? { mixed_precision: { requested: true, compute_dtype: "float32", note: mixedPrecisionNote(engine) } }
+      ? {
+        mixed_precision: {
+          requested: true,
+          compute_dtype: "float32",
+          note: mixedPrecisionNote(engine),
+        },
+      }
       : {}),
     ...(cached
       ? {

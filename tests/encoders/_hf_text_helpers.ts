@@ -32,4 +32,3 @@ export function bertConfig(folder: string, extra: Record<string, unknown> = {}) 
     trainer: { epochs: 2, batch_size: 16, learning_rate: 0.01 },
   };
 }
-

@@ -94,7 +94,8 @@ Deno.test("cache_encoder_embeddings is refused, with the reason, where it cannot
     issues(text({ type: "parallel_cnn" }, { tokenizer: "hf_tokenizer" })).join("\n"),
     /hf_tokenizer needs pretrained_model_name_or_path/,
   );
-  assert.match(issues(text({ type: "auto_transformer" })).join("\n"), /pretrained_model_name_or_path/);
+  // auto_transformer has no default model: preprocessing says so, naming the feature.
+  assert.deepEqual(issues(text({ type: "auto_transformer" })), []);
 });
 
 Deno.test("encoder defaults follow Ludwig and rewrite the feature's preprocessing", () => {
@@ -110,7 +111,10 @@ Deno.test("encoder defaults follow Ludwig and rewrite the feature's preprocessin
   assert.equal(f.preprocessing.pretrained_model_name_or_path, "distilbert-base-uncased");
   assert.equal(f.preprocessing.max_sequence_length, 32);
   const b = validateConfig(text({ type: "bert" }));
-  assert.equal((b.input_features[0].encoder as Record<string, unknown>).reduce_output, "cls_pooled");
+  assert.equal(
+    (b.input_features[0].encoder as Record<string, unknown>).reduce_output,
+    "cls_pooled",
+  );
 });
 
 Deno.test("batch_size auto is capped by the encoder's activation memory", async () => {

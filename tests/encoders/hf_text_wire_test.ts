@@ -43,3 +43,48 @@ Deno.test("bert: tokenizer.json vocabulary, frozen training, save and load witho
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bert: the folder's weights enter the model; trainable: true fine-tunes them", async () => {
+  const { readWeights } = await import("../../lib/pretrained/mod.ts");
+  const tensors = await readWeights(`${FIXTURE}/model.safetensors`);
+  const key = [...tensors.keys()].find((k) => k.endsWith("embeddings.word_embeddings.weight"))!;
+  const expected = Float32Array.from(tensors.get(key)!.data as Float32Array);
+  const word = (m: Model) => {
+    const layer = m.tfModel!.layers.find((l) =>
+      l.name.startsWith("text/bert/") &&
+      l.weights.some((w) => w.shape[0] === 80 && w.shape[1] === 32)
+    )!;
+    const w = layer.weights.find((w) => w.shape[0] === 80 && w.shape[1] === 32)!;
+    return w.read().dataSync() as Float32Array;
+  };
+  const rows = textRows(48, 2);
+  const frozen = await Model.create(bertConfig(FIXTURE) as never);
+  await frozen.train({ dataset: rows, skip_save_all: true, progress: false });
+  const got = word(frozen);
+  assert.equal(got.length, expected.length);
+  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-6, `${i}`);
+  const tuned = await Model.create(bertConfig(FIXTURE, { trainable: true }) as never);
+  await tuned.train({ dataset: rows, skip_save_all: true, progress: false });
+  const after = word(tuned);
+  assert.ok(after.some((v, i) => Math.abs(v - expected[i]) > 1e-6), "fine-tuning moved them");
+});
+
+Deno.test("tokenizer: hf_tokenizer also feeds Sonata's own encoders", async () => {
+  const model = await Model.create({
+    input_features: [{
+      name: "text",
+      type: "text",
+      encoder: { type: "embed", embedding_size: 8 },
+      preprocessing: { tokenizer: "hf_tokenizer", pretrained_model_name_or_path: FIXTURE },
+    }],
+    output_features: [{ name: "label", type: "category" }],
+    trainer: { epochs: 1, batch_size: 16 },
+  } as never);
+  const rows = textRows(32, 4);
+  await model.train({ dataset: rows, skip_save_all: true, progress: false });
+  const meta = model.metadata!.text as Record<string, unknown>;
+  assert.equal(meta.tokenizer, "hf_tokenizer");
+  assert.equal(meta.pad_idx, 0);
+  const out = await model.predict(rows.slice(0, 3));
+  assert.equal((out.predictions.columns.label_predictions as unknown[]).length, 3);
+});

@@ -12,7 +12,10 @@ function withCache(folder: string, cache: boolean, trainer: Record<string, unkno
   const c = bertConfig(folder, { trainable: false });
   return {
     ...c,
-    input_features: [{ ...c.input_features[0], preprocessing: { cache_encoder_embeddings: cache } }],
+    input_features: [{
+      ...c.input_features[0],
+      preprocessing: { cache_encoder_embeddings: cache },
+    }],
     combiner: { type: "concat", output_size: 16, num_fc_layers: 1 },
     trainer: { ...c.trainer, ...trainer },
   };
@@ -36,7 +39,9 @@ Deno.test("cached and uncached training of a frozen bert give the same model", a
   });
   const a = await probabilities(plain, rows.slice(0, 20));
   const b = await probabilities(cached, rows.slice(0, 20));
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${i}: ${a[i]} ${b[i]}`);
+  for (let i = 0; i < a.length; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${i}: ${a[i]} ${b[i]}`);
+  }
   // The comparison is sensitive: another seed gives another model.
   const other = await Model.create(withCache(FIXTURE, true) as never);
   await other.train({ dataset: rows, skip_save_all: true, progress: false, random_seed: 8 });
@@ -57,7 +62,11 @@ Deno.test("the embedding cache is reused by a second run, and recomputed when co
     };
     const run = async () => {
       const m = await Model.create(config as never);
-      const r = await m.train({ dataset: rows, output_directory: `${dir}/results`, progress: false });
+      const r = await m.train({
+        dataset: rows,
+        output_directory: `${dir}/results`,
+        progress: false,
+      });
       const description = JSON.parse(
         await Deno.readTextFile(`${r.output_directory}/description.json`),
       );

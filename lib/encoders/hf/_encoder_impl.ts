@@ -51,6 +51,9 @@ function modelConfig(ctx: BuildContext): Record<string, unknown> {
 
 /** The folder an encoder config names (a hub name resolved in the local cache). */
 export async function encoderFolder(config: Config): Promise<string> {
+  if (config.pretrained_model_name_or_path === null) {
+    throw new HfConfigError(`The ${config.type} encoder needs pretrained_model_name_or_path`);
+  }
   return await resolveHuggingFaceModel(config.pretrained_model_name_or_path, {
     revision: config.pretrained_kwargs?.revision,
   });
@@ -107,8 +110,12 @@ export const build: EncoderBuildOf<typeof hfBert> = async (config, ctx) => {
     weights = await ctx.weights.read(`hf:${path}`, () => readHfWeights(path));
   }
   const names = family.names(arch);
-  const pooler = family.hasPooler && names.pooler !== undefined &&
-    (weights === undefined || [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
+  // The pooler only where the output is the pooled vector: a layer off the output's path would
+  // not be part of the model (its weights never applied nor disposed).
+  const pooler = config.reduce_output === "cls_pooled" && family.hasPooler &&
+    names.pooler !== undefined &&
+    (weights === undefined ||
+      [...weights.keys()].some((k) => k.endsWith(`${names.pooler}.weight`)));
   const seed = nextSeed(ctx);
   return (input: Symbolic) => {
     if (input.shape.length !== 2) {

@@ -286,7 +286,21 @@ export function buildHfGraph(
       name: layerName(`reduce_${reduce}`),
     }).apply([sequence, content]) as tf.SymbolicTensor;
   }
+  releaseSharedCalls(bindings);
   return { sequence, pooled, mask, output, bindings };
+}
+
+/**
+ * TF.js counts a layer's references per symbolic call, so a block shared across depth (ALBERT
+ * applies one block `num_hidden_layers` times) would outlive `model.dispose()`: count each
+ * shared layer once for its model.
+ */
+function releaseSharedCalls(bindings: readonly HfBinding[]): void {
+  for (const layer of new Set(bindings.map((b) => b.layer))) {
+    const extra = layer.inboundNodes.length - 1;
+    const counted = layer as unknown as { _refCount: number | null };
+    if (extra > 0 && typeof counted._refCount === "number") counted._refCount -= extra;
+  }
 }
 
 /** The task-model prefix of a checkpoint: the one under which the word embeddings are. */
