@@ -389,8 +389,13 @@ Deno.test("harness: every registry entry has a case", () => {
   assert.deepEqual(missing, [], `registry entries without a harness case: ${missing.join("; ")}`);
 });
 
+const SLOW = Deno.env.get("SONATA_SLOW") === "1";
 for (const c of COMPONENT_CASES) {
-  Deno.test(`harness: ${caseName(c)}`, () => runComponentCase(c));
+  Deno.test({
+    name: `harness: ${caseName(c)}${c.slow ? " (SONATA_SLOW=1)" : ""}`,
+    ignore: c.slow === true && !SLOW,
+    fn: () => runComponentCase(c),
+  });
 }
 
 Deno.test("harness: every feature type and loss through Model", async () => {

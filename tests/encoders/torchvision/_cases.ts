@@ -1,5 +1,7 @@
 // Harness cases of the torchvision encoder entries (included by tests/harness_test.ts): the
 // smallest variant of each family, random weights, the smallest input the family builds for.
+// The large architectures run with SONATA_SLOW=1 (minutes each on a shared 2-core host); the
+// normal lane keeps the cheapest mobile families.
 import * as encoders from "../../../lib/encoders/mod.ts";
 import type { ComponentCase } from "../../_harness.ts";
 
@@ -14,6 +16,8 @@ function pixels(side: number) {
   };
 }
 
+const FAST = new Set(["mobilenetv3", "shufflenet_v2", "squeezenet", "mnasnet", "regnet"]);
+
 function tv(
   entry: ComponentCase["entry"],
   variant: string | number,
@@ -22,6 +26,7 @@ function tv(
 ): ComponentCase {
   return {
     entry,
+    slow: !FAST.has(entry.type),
     name: `encoder ${entry.type} ${variant}`,
     config: { model_variant: variant, use_pretrained: false },
     inputs: [pixels(side)],
