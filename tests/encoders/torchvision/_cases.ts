@@ -4,6 +4,7 @@
 // normal lane keeps the cheapest mobile families.
 import * as encoders from "../../../lib/encoders/mod.ts";
 import type { ComponentCase } from "../../_harness.ts";
+import { VARIANTS } from "../../../lib/encoders/torchvision/_variants.ts";
 
 /**
  * Raw 0-255 pixels of a side × side RGB image, random (distinct images: identical ones would
@@ -24,6 +25,11 @@ function tv(
   side: number,
   features: number,
 ): ComponentCase {
+  const digest = VARIANTS[entry.type];
+  const key = Object.keys(digest.variants).find((k) => digest.variants[k].ludwigId === variant)!;
+  if (digest.variants[key].featureSize !== features) {
+    throw new TypeError(`${entry.type} ${variant}: the table's feature size is not ${features}`);
+  }
   return {
     entry,
     slow: !FAST.has(entry.type),
@@ -50,7 +56,7 @@ export const TORCHVISION_CASES: ComponentCase[] = [
   tv(encoders.tvResnet, 18, 32, 512),
   tv(encoders.tvResnext, "50_32x4d", 32, 2048),
   tv(encoders.tvShufflenetV2, "x0_5", 32, 1024),
-  tv(encoders.tvSqueezenet, "1_1", 35, 512),
+  tv(encoders.tvSqueezenet, "1_1", 35, 1000),
   tv(encoders.tvSwin, "t", 32, 768),
   tv(encoders.tvVit, "b_32", 224, 768),
   tv(encoders.tvVgg, 11, 32, 4096),
