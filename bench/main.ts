@@ -1,5 +1,5 @@
 /**
- * `deno task bench [w1] [w2] [w3] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
+ * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
  * [--w1-via api|layers] [--w3-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
 import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3, runW3Api } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "matmul", "sgemm", "serve"];
+const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -31,6 +31,7 @@ const { values, positionals } = parseArgs({
     "w1-rows": { type: "string" },
     "w1-epochs": { type: "string" },
     "w3-rows": { type: "string" },
+    "w4-rows": { type: "string" },
     // W1 through the public API (default) or built directly with tf.layers.
     "w1-via": { type: "string", default: "api" },
     // W3 through the public API (image feature, stacked_cnn; default) or built with tf.layers.
@@ -85,6 +86,10 @@ for (const w of which) {
   } else if (w === "w2") {
     const { runW2 } = await import("./w2.ts");
     emit({ workload: "W2-text-frozen-encoder", ...(await runW2()), engine: info.engine });
+  } else if (w === "w4") {
+    const { runW4 } = await import("./w4.ts");
+    const rows = values["w4-rows"] ? Number(values["w4-rows"]) : undefined;
+    emit({ workload: "W4-image-mobilenet-v2", ...(await runW4({ rows })), engine: info.engine });
   } else if (w === "w3") {
     const rows = values["w3-rows"] ? Number(values["w3-rows"]) : undefined;
     const via = values["w3-via"];

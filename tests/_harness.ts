@@ -321,6 +321,8 @@ export interface ComponentCase {
   readonly trains?: boolean;
   /** Teacher-forcing targets of the training step (through the build's teacher channel). */
   readonly teacher?: CaseInput;
+  /** A costly case (a large pretrained architecture): run only with `SONATA_SLOW=1`. */
+  readonly slow?: boolean;
 }
 
 const BATCH = 4;

@@ -21,6 +21,7 @@ import {
   runComponentCase,
   runModelCases,
 } from "./_harness.ts";
+import { TORCHVISION_CASES } from "./encoders/torchvision/_cases.ts";
 
 type Obj = Record<string, unknown>;
 type EncoderEntry = (typeof ENCODERS)[number];
@@ -373,7 +374,12 @@ const LOSS_CASES: ModelCase[] = LOSSES.map((entry) => ({
   }],
 }));
 
-const COMPONENT_CASES = [...ENCODER_CASES, ...COMBINER_CASES, ...DECODER_CASES];
+const COMPONENT_CASES = [
+  ...ENCODER_CASES,
+  ...TORCHVISION_CASES,
+  ...COMBINER_CASES,
+  ...DECODER_CASES,
+];
 
 Deno.test("harness: every registry entry has a case", () => {
   const covered = new Set<object>([
@@ -391,8 +397,13 @@ Deno.test("harness: every registry entry has a case", () => {
   assert.deepEqual(missing, [], `registry entries without a harness case: ${missing.join("; ")}`);
 });
 
+const SLOW = Deno.env.get("SONATA_SLOW") === "1";
 for (const c of COMPONENT_CASES) {
-  Deno.test(`harness: ${caseName(c)}`, () => runComponentCase(c));
+  Deno.test({
+    name: `harness: ${caseName(c)}${c.slow ? " (SONATA_SLOW=1)" : ""}`,
+    ignore: c.slow === true && !SLOW,
+    fn: () => runComponentCase(c),
+  });
 }
 
 Deno.test("harness: every feature type and loss through Model", async () => {

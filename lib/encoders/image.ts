@@ -6,7 +6,8 @@
  * (÷255, then the ImageNet-1k mean/std with `standardize_image: imagenet1k`), so the saved
  * model applies the normalization wherever it runs.
  *
- * Ludwig 0.7's torchvision encoders (`resnet`, `vit`, `alexnet`, …) are not available yet.
+ * Ludwig 0.7's torchvision encoders (`resnet`, `vit`, `alexnet`, …) are in
+ * `torchvision/entries.ts`.
  *
  * @module
  */
@@ -55,7 +56,7 @@ export const vitLegacy = defineEncoder({
   load: (): Implementation => import("./_image_build.ts").then((m) => ({ build: m.vitLegacy })),
 });
 
-/** Ludwig 0.7's torchvision image encoders, not available in Sonata yet. */
+/** Ludwig 0.7's torchvision image encoder types (entries in `torchvision/entries.ts`). */
 export const TORCHVISION_IMAGE_ENCODERS: readonly string[] = [
   "alexnet",
   "convnext",

@@ -28,19 +28,15 @@ import {
   tfIdf,
   transformer,
 } from "./sequence.ts";
+import { imageStackedCnn, mlpMixer, resnetLegacy, vitLegacy } from "./image.ts";
 import { HF_TEXT_ENCODERS } from "./text_pretrained.ts";
-import {
-  imageStackedCnn,
-  mlpMixer,
-  resnetLegacy,
-  TORCHVISION_IMAGE_ENCODERS,
-  vitLegacy,
-} from "./image.ts";
+import { TORCHVISION_ENCODERS } from "./torchvision/entries.ts";
 
 export * from "./tabular.ts";
 export * from "./sequence.ts";
-export * from "./text_pretrained.ts";
 export * from "./image.ts";
+export * from "./text_pretrained.ts";
+export * from "./torchvision/entries.ts";
 
 /** Every built-in encoder. */
 export const ENCODERS = [
@@ -64,15 +60,15 @@ export const ENCODERS = [
   cnnrnn,
   transformer,
   tfIdf,
-  ...HF_TEXT_ENCODERS,
   imageStackedCnn,
   resnetLegacy,
   mlpMixer,
   vitLegacy,
+  ...HF_TEXT_ENCODERS,
+  ...TORCHVISION_ENCODERS,
 ] as const;
 
 /** Encoders Ludwig has for a feature type that Sonata does not provide yet. */
 export const LUDWIG_ONLY_ENCODERS: Readonly<Record<string, readonly string[]>> = {
   text: ["ctrl", "transformer_xl", "xlnet", "llm"],
-  image: TORCHVISION_IMAGE_ENCODERS,
 };

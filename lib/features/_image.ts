@@ -73,12 +73,36 @@ function relocate(error: unknown, ctx: FeatureContext, rowOf: (i: number) => num
   throw error;
 }
 
+/**
+ * A torchvision encoder's transform (`torchvision_transform`, copied from the encoder config):
+ * the images become `crop_size` × `crop_size` RGB, as Ludwig forces them; a `height`, `width` or
+ * `num_channels` that says otherwise is an error naming it.
+ */
+function forceTorchvisionShape(ctx: FeatureContext): void {
+  const prep = ctx.preprocessing;
+  const tv = prep.torchvision_transform as { crop_size: number } | null | undefined;
+  if (!tv) return;
+  const forced = { height: tv.crop_size, width: tv.crop_size, num_channels: 3 };
+  for (const [key, want] of Object.entries(forced)) {
+    const given = prep[key];
+    if (given !== null && given !== undefined && given !== want) {
+      throw columnError(
+        ctx,
+        `"preprocessing.${key}: ${given}" contradicts the torchvision encoder's transform ` +
+          `(${tv.crop_size}x${tv.crop_size} RGB images): remove it or set it to ${want}`,
+      );
+    }
+    prep[key] = want;
+  }
+}
+
 async function parse(
   cells: readonly Cell[],
   rows: Int32Array,
   ctx: FeatureContext,
 ): Promise<Parsed> {
   const prep = settingsOf(ctx);
+  forceTorchvisionShape(ctx);
   const n = rows.length;
   const sub = Array.from(rows, (r) => cells[r] as unknown);
   const where = { column: ctx.column, file: ctx.file };

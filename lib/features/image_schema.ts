@@ -86,6 +86,19 @@ export const ImagePreprocessingSchema = obj({
   requires_equal_dimensions: z.boolean().default(false).describe(
     "Require height and width to be equal (set by encoders that need square inputs)",
   ),
+  cache_encoder_embeddings: z.boolean().default(false).describe(
+    "Compute a frozen encoder's outputs once in preprocessing (torchvision encoders)",
+  ),
+  torchvision_transform: obj({
+    resize_size: z.int().min(1).describe("Resize size (the shorter side)"),
+    crop_size: z.int().min(1).describe("Center-crop size"),
+    interpolation: z.enum(["bilinear", "bicubic", "nearest"]).describe("Resize interpolation"),
+  }, {
+    id: "preprocessing.image.torchvision_transform",
+    description: "Internal: the inference transform a torchvision encoder imposes",
+  }).nullable().optional().describe(
+    "Internal, set from a torchvision encoder: images become crop_size x crop_size RGB",
+  ),
 }, { id: "preprocessing.image.input", description: "Preprocessing of an image input feature" });
 
 /** The resolved image preprocessing section. */

@@ -42,15 +42,12 @@ Deno.test("image: the legacy flat stacked_cnn layout is upgraded", async () => {
   assert.equal(current.input_features[0].encoder.patch_size, 4);
 });
 
-Deno.test("image: torchvision encoders and image outputs are rejected with the reason", () => {
-  assert.throws(
-    () =>
-      validateConfig({
-        input_features: [{ name: "i", type: "image", encoder: "resnet" }],
-        output_features: [{ name: "label", type: "category" }],
-      }),
-    /image encoder "resnet" exists in Ludwig but is not available in Sonata yet/,
-  );
+Deno.test("image: torchvision's resnet validates; image outputs are rejected with the reason", () => {
+  // `resnet` is torchvision's ResNet now (lib/encoders/torchvision/entries.ts), no longer rejected.
+  validateConfig({
+    input_features: [{ name: "i", type: "image", encoder: "resnet" }],
+    output_features: [{ name: "label", type: "category" }],
+  });
   assert.throws(
     () =>
       validateConfig({

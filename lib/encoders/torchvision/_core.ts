@@ -540,6 +540,48 @@ export class ChannelScale extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ChannelScale);
 
+// The built-in batch-normalization layer's class (tfjs-layers does not export it by name).
+const BatchNormalizationBase = (tf.layers.batchNormalization({}) as object)
+  .constructor as new (args: Parameters<typeof tf.layers.batchNormalization>[0]) => tf.layers.Layer;
+
+/**
+ * Batch normalization that follows Keras' rule for frozen layers: with `trainable: false` it
+ * runs in inference mode (the moving statistics, never updated) even in a training step, so a
+ * frozen encoder's outputs do not change while the rest of the model trains. Otherwise the
+ * built-in `BatchNormalization`.
+ */
+export class TorchBatchNorm extends BatchNormalizationBase {
+  /** Serialization name. */
+  static className = "SonataTorchBatchNorm";
+
+  /** See `tf.layers.Layer`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const args = this.trainable ? kwargs : { ...kwargs, training: false };
+    return (BatchNormalizationBase.prototype as unknown as {
+      call(
+        this: tf.layers.Layer,
+        i: tf.Tensor | tf.Tensor[],
+        k: Record<string, unknown>,
+      ): tf.Tensor;
+    }).call.call(this, inputs, args);
+  }
+}
+tf.serialization.registerClass(
+  TorchBatchNorm as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>,
+);
+
+/** Torch's dropout; like {@linkcode TorchBatchNorm}, the identity when frozen (`trainable: false`). */
+export class TorchDropout extends SeededDropout {
+  /** Serialization name. */
+  static override className = "SonataTorchDropout";
+
+  /** See `tf.layers.Layer`. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return super.call(inputs, this.trainable ? kwargs : { ...kwargs, training: false });
+  }
+}
+tf.serialization.registerClass(TorchDropout);
+
 let depthCounter = 0;
 
 /**
@@ -564,7 +606,7 @@ export class StochasticDepth extends tf.layers.Layer {
   /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (!kwargs.training || this.rate === 0) return tf.clone(x);
+    if (!kwargs.training || this.rate === 0 || !this.trainable) return tf.clone(x);
     return tf.tidy(() => {
       depthCounter = (depthCounter + 1) % 2_147_483_647;
       const shape = this.mode === "row" ? [x.shape[0], ...x.shape.slice(1).map(() => 1)] : [1];
@@ -688,7 +730,7 @@ export function batchNorm(
   o: { name: string; eps?: number; momentum?: number },
 ): Symbolic {
   return apply(
-    tf.layers.batchNormalization({
+    new TorchBatchNorm({
       axis: -1,
       epsilon: o.eps ?? 1e-5,
       momentum: 1 - (o.momentum ?? 0.1),
@@ -800,10 +842,10 @@ export function concat(xs: Symbolic[], name: string): Symbolic {
   return apply(tf.layers.concatenate({ axis: -1, name }), xs);
 }
 
-/** Torch's `nn.Dropout(p)` (the identity in inference). */
+/** Torch's `nn.Dropout(p)` (the identity in inference, and when frozen). */
 export function dropout(x: Symbolic, rate: number, name: string): Symbolic {
   if (!(rate > 0)) return x;
-  return apply(new SeededDropout({ rate, name }), x);
+  return apply(new TorchDropout({ rate, name }), x);
 }
 
 /** torchvision's `StochasticDepth(p, mode)` (the identity in inference). */
@@ -1056,7 +1098,8 @@ export function torchWeightTargets(
       continue;
     }
     const cls = layer.getClassName();
-    const isNorm = cls === "BatchNormalization" || cls === "LayerNormalization";
+    const isBatchNorm = cls === "BatchNormalization" || cls === TorchBatchNorm.className;
+    const isNorm = isBatchNorm || cls === "LayerNormalization";
     layer.weights.forEach((w, weightIndex) => {
       const leaf = w.originalName.slice(w.originalName.lastIndexOf("/") + 1);
       const shape = w.shape as number[];
@@ -1079,8 +1122,8 @@ export function torchWeightTargets(
       } else if (leaf === "bias") torchName = "bias";
       else if (leaf === "gamma" && isNorm) torchName = "weight";
       else if (leaf === "beta" && isNorm) torchName = "bias";
-      else if (leaf === "moving_mean" && cls === "BatchNormalization") torchName = "running_mean";
-      else if (leaf === "moving_variance" && cls === "BatchNormalization") {
+      else if (leaf === "moving_mean" && isBatchNorm) torchName = "running_mean";
+      else if (leaf === "moving_variance" && isBatchNorm) {
         torchName = "running_var";
       } else {
         throw new RangeError(

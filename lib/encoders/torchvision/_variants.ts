@@ -1,0 +1,767 @@
+/**
+ * The TensorFlow.js-free digest of the torchvision family tables (variants, Ludwig ids, weights
+ * URLs, preprocessing, feature sizes) for the registry entries, generated from the tables by
+ * `_gen_variants.ts` (never edited by hand; a test compares it with the tables).
+ *
+ * @module
+ */
+
+/** One variant in the digest. */
+export interface VariantInfo {
+  /** Ludwig's `model_variant` value. */
+  ludwigId: string | number;
+  /** torchvision's weights URL. */
+  weightsUrl: string;
+  /** Resize size (shorter side). */
+  resizeSize: number;
+  /** Center-crop size. */
+  cropSize: number;
+  /** Resize interpolation. */
+  interpolation: "bilinear" | "bicubic" | "nearest";
+  /** Encoder output size. */
+  featureSize: number;
+}
+
+/** One family in the digest. */
+export interface VariantDigest {
+  /** The table's default variant key. */
+  defaultVariant: string;
+  /** Smallest input side. */
+  minInputSize: number;
+  /** Variant key → info. */
+  variants: Readonly<Record<string, VariantInfo>>;
+}
+
+/** Every family's digest, by Ludwig encoder type. */
+export const VARIANTS: Readonly<Record<string, VariantDigest>> = {
+  "alexnet": {
+    "defaultVariant": "base",
+    "minInputSize": 63,
+    "variants": {
+      "base": {
+        "ludwigId": "base",
+        "weightsUrl": "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+    },
+  },
+  "densenet": {
+    "defaultVariant": "121",
+    "minInputSize": 32,
+    "variants": {
+      "121": {
+        "ludwigId": 121,
+        "weightsUrl": "https://download.pytorch.org/models/densenet121-a639ec97.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "161": {
+        "ludwigId": 161,
+        "weightsUrl": "https://download.pytorch.org/models/densenet161-8d451a50.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2208,
+      },
+      "169": {
+        "ludwigId": 169,
+        "weightsUrl": "https://download.pytorch.org/models/densenet169-b2777c0a.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1664,
+      },
+      "201": {
+        "ludwigId": 201,
+        "weightsUrl": "https://download.pytorch.org/models/densenet201-c1103571.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1920,
+      },
+    },
+  },
+  "googlenet": {
+    "defaultVariant": "base",
+    "minInputSize": 32,
+    "variants": {
+      "base": {
+        "ludwigId": "base",
+        "weightsUrl": "https://download.pytorch.org/models/googlenet-1378be20.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+    },
+  },
+  "inceptionv3": {
+    "defaultVariant": "base",
+    "minInputSize": 75,
+    "variants": {
+      "base": {
+        "ludwigId": "base",
+        "weightsUrl": "https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth",
+        "resizeSize": 342,
+        "cropSize": 299,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+    },
+  },
+  "resnet": {
+    "defaultVariant": "50",
+    "minInputSize": 32,
+    "variants": {
+      "18": {
+        "ludwigId": 18,
+        "weightsUrl": "https://download.pytorch.org/models/resnet18-f37072fd.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 512,
+      },
+      "34": {
+        "ludwigId": 34,
+        "weightsUrl": "https://download.pytorch.org/models/resnet34-b627a593.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 512,
+      },
+      "50": {
+        "ludwigId": 50,
+        "weightsUrl": "https://download.pytorch.org/models/resnet50-11ad3fa6.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "101": {
+        "ludwigId": 101,
+        "weightsUrl": "https://download.pytorch.org/models/resnet101-cd907fc2.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "152": {
+        "ludwigId": 152,
+        "weightsUrl": "https://download.pytorch.org/models/resnet152-f82ba261.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+    },
+  },
+  "resnext": {
+    "defaultVariant": "50_32x4d",
+    "minInputSize": 32,
+    "variants": {
+      "50_32x4d": {
+        "ludwigId": "50_32x4d",
+        "weightsUrl": "https://download.pytorch.org/models/resnext50_32x4d-1a0047aa.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "101_32x8d": {
+        "ludwigId": "101_32x8d",
+        "weightsUrl": "https://download.pytorch.org/models/resnext101_32x8d-110c445d.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "101_64x4d": {
+        "ludwigId": "101_64x4d",
+        "weightsUrl": "https://download.pytorch.org/models/resnext101_64x4d-173b62eb.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+    },
+  },
+  "squeezenet": {
+    "defaultVariant": "1_0",
+    "minInputSize": 35,
+    "variants": {
+      "1_0": {
+        "ludwigId": "1_0",
+        "weightsUrl": "https://download.pytorch.org/models/squeezenet1_0-b66bff10.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1000,
+      },
+      "1_1": {
+        "ludwigId": "1_1",
+        "weightsUrl": "https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1000,
+      },
+    },
+  },
+  "vgg": {
+    "defaultVariant": "11",
+    "minInputSize": 32,
+    "variants": {
+      "11": {
+        "ludwigId": 11,
+        "weightsUrl": "https://download.pytorch.org/models/vgg11-8a719046.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "13": {
+        "ludwigId": 13,
+        "weightsUrl": "https://download.pytorch.org/models/vgg13-19584684.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "16": {
+        "ludwigId": 16,
+        "weightsUrl": "https://download.pytorch.org/models/vgg16-397923af.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "19": {
+        "ludwigId": 19,
+        "weightsUrl": "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "11_bn": {
+        "ludwigId": "11_bn",
+        "weightsUrl": "https://download.pytorch.org/models/vgg11_bn-6002323d.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "13_bn": {
+        "ludwigId": "13_bn",
+        "weightsUrl": "https://download.pytorch.org/models/vgg13_bn-abd245e5.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "16_bn": {
+        "ludwigId": "16_bn",
+        "weightsUrl": "https://download.pytorch.org/models/vgg16_bn-6c64b313.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+      "19_bn": {
+        "ludwigId": "19_bn",
+        "weightsUrl": "https://download.pytorch.org/models/vgg19_bn-c79401a0.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 4096,
+      },
+    },
+  },
+  "wide_resnet": {
+    "defaultVariant": "50_2",
+    "minInputSize": 32,
+    "variants": {
+      "50_2": {
+        "ludwigId": "50_2",
+        "weightsUrl": "https://download.pytorch.org/models/wide_resnet50_2-9ba9bcbe.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "101_2": {
+        "ludwigId": "101_2",
+        "weightsUrl": "https://download.pytorch.org/models/wide_resnet101_2-d733dc28.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+    },
+  },
+  "efficientnet": {
+    "defaultVariant": "b0",
+    "minInputSize": 1,
+    "variants": {
+      "b0": {
+        "ludwigId": "b0",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b0_rwightman-3dd342df.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bicubic",
+        "featureSize": 1280,
+      },
+      "b1": {
+        "ludwigId": "b1",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b1-c27df63c.pth",
+        "resizeSize": 255,
+        "cropSize": 240,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "b2": {
+        "ludwigId": "b2",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b2_rwightman-bcdf34b7.pth",
+        "resizeSize": 288,
+        "cropSize": 288,
+        "interpolation": "bicubic",
+        "featureSize": 1408,
+      },
+      "b3": {
+        "ludwigId": "b3",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b3_rwightman-cf984f9c.pth",
+        "resizeSize": 320,
+        "cropSize": 300,
+        "interpolation": "bicubic",
+        "featureSize": 1536,
+      },
+      "b4": {
+        "ludwigId": "b4",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b4_rwightman-7eb33cd5.pth",
+        "resizeSize": 384,
+        "cropSize": 380,
+        "interpolation": "bicubic",
+        "featureSize": 1792,
+      },
+      "b5": {
+        "ludwigId": "b5",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b5_lukemelas-b6417697.pth",
+        "resizeSize": 456,
+        "cropSize": 456,
+        "interpolation": "bicubic",
+        "featureSize": 2048,
+      },
+      "b6": {
+        "ludwigId": "b6",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b6_lukemelas-c76e70fd.pth",
+        "resizeSize": 528,
+        "cropSize": 528,
+        "interpolation": "bicubic",
+        "featureSize": 2304,
+      },
+      "b7": {
+        "ludwigId": "b7",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_b7_lukemelas-dcc49843.pth",
+        "resizeSize": 600,
+        "cropSize": 600,
+        "interpolation": "bicubic",
+        "featureSize": 2560,
+      },
+      "v2_s": {
+        "ludwigId": "v2_s",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_v2_s-dd5fe13b.pth",
+        "resizeSize": 384,
+        "cropSize": 384,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "v2_m": {
+        "ludwigId": "v2_m",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_v2_m-dc08266a.pth",
+        "resizeSize": 480,
+        "cropSize": 480,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "v2_l": {
+        "ludwigId": "v2_l",
+        "weightsUrl": "https://download.pytorch.org/models/efficientnet_v2_l-59c71312.pth",
+        "resizeSize": 480,
+        "cropSize": 480,
+        "interpolation": "bicubic",
+        "featureSize": 1280,
+      },
+    },
+  },
+  "mnasnet": {
+    "defaultVariant": "0_5",
+    "minInputSize": 1,
+    "variants": {
+      "0_5": {
+        "ludwigId": "0_5",
+        "weightsUrl": "https://download.pytorch.org/models/mnasnet0.5_top1_67.823-3ffadce67e.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "0_75": {
+        "ludwigId": "0_75",
+        "weightsUrl": "https://download.pytorch.org/models/mnasnet0_75-7090bc5f.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "1_0": {
+        "ludwigId": "1_0",
+        "weightsUrl": "https://download.pytorch.org/models/mnasnet1.0_top1_73.512-f206786ef8.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+      "1_3": {
+        "ludwigId": "1_3",
+        "weightsUrl": "https://download.pytorch.org/models/mnasnet1_3-a4c69d6f.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+    },
+  },
+  "mobilenetv2": {
+    "defaultVariant": "base",
+    "minInputSize": 1,
+    "variants": {
+      "base": {
+        "ludwigId": "base",
+        "weightsUrl": "https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+    },
+  },
+  "mobilenetv3": {
+    "defaultVariant": "small",
+    "minInputSize": 1,
+    "variants": {
+      "small": {
+        "ludwigId": "small",
+        "weightsUrl": "https://download.pytorch.org/models/mobilenet_v3_small-047dcff4.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "large": {
+        "ludwigId": "large",
+        "weightsUrl": "https://download.pytorch.org/models/mobilenet_v3_large-5c1a4163.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1280,
+      },
+    },
+  },
+  "regnet": {
+    "defaultVariant": "x_1_6gf",
+    "minInputSize": 1,
+    "variants": {
+      "x_400mf": {
+        "ludwigId": "x_400mf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_400mf-62229a5f.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 400,
+      },
+      "x_800mf": {
+        "ludwigId": "x_800mf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_800mf-94a99ebd.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 672,
+      },
+      "x_1_6gf": {
+        "ludwigId": "x_1_6gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_1_6gf-a12f2b72.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 912,
+      },
+      "x_3_2gf": {
+        "ludwigId": "x_3_2gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_3_2gf-7071aa85.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1008,
+      },
+      "x_8gf": {
+        "ludwigId": "x_8gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_8gf-2b70d774.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1920,
+      },
+      "x_16gf": {
+        "ludwigId": "x_16gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_16gf-ba3796d7.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+      "x_32gf": {
+        "ludwigId": "x_32gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_x_32gf-6eb8fdc6.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2520,
+      },
+      "y_400mf": {
+        "ludwigId": "y_400mf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_400mf-e6988f5f.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 440,
+      },
+      "y_800mf": {
+        "ludwigId": "y_800mf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_800mf-58fc7688.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 784,
+      },
+      "y_1_6gf": {
+        "ludwigId": "y_1_6gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_1_6gf-0d7bc02a.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 888,
+      },
+      "y_3_2gf": {
+        "ludwigId": "y_3_2gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_3_2gf-9180c971.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1512,
+      },
+      "y_8gf": {
+        "ludwigId": "y_8gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_8gf-dc2b1b54.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2016,
+      },
+      "y_16gf": {
+        "ludwigId": "y_16gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_16gf-3e4a00f9.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 3024,
+      },
+      "y_32gf": {
+        "ludwigId": "y_32gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_32gf-8db6d4b5.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 3712,
+      },
+      "y_128gf": {
+        "ludwigId": "y_128gf",
+        "weightsUrl": "https://download.pytorch.org/models/regnet_y_128gf_swag-c8ce3e52.pth",
+        "resizeSize": 384,
+        "cropSize": 384,
+        "interpolation": "bicubic",
+        "featureSize": 7392,
+      },
+    },
+  },
+  "shufflenet_v2": {
+    "defaultVariant": "x0_5",
+    "minInputSize": 1,
+    "variants": {
+      "x0_5": {
+        "ludwigId": "x0_5",
+        "weightsUrl": "https://download.pytorch.org/models/shufflenetv2_x0.5-f707e7126e.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "x1_0": {
+        "ludwigId": "x1_0",
+        "weightsUrl": "https://download.pytorch.org/models/shufflenetv2_x1-5666bf0f80.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "x1_5": {
+        "ludwigId": "x1_5",
+        "weightsUrl": "https://download.pytorch.org/models/shufflenetv2_x1_5-3c479a10.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "x2_0": {
+        "ludwigId": "x2_0",
+        "weightsUrl": "https://download.pytorch.org/models/shufflenetv2_x2_0-8be3c8ee.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 2048,
+      },
+    },
+  },
+  "convnext": {
+    "defaultVariant": "base",
+    "minInputSize": 32,
+    "variants": {
+      "tiny": {
+        "ludwigId": "tiny",
+        "weightsUrl": "https://download.pytorch.org/models/convnext_tiny-983f1562.pth",
+        "resizeSize": 236,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 768,
+      },
+      "small": {
+        "ludwigId": "small",
+        "weightsUrl": "https://download.pytorch.org/models/convnext_small-0c510722.pth",
+        "resizeSize": 230,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 768,
+      },
+      "base": {
+        "ludwigId": "base",
+        "weightsUrl": "https://download.pytorch.org/models/convnext_base-6075fbad.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "large": {
+        "ludwigId": "large",
+        "weightsUrl": "https://download.pytorch.org/models/convnext_large-ea097f82.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1536,
+      },
+    },
+  },
+  "maxvit": {
+    "defaultVariant": "t",
+    "minInputSize": 223,
+    "variants": {
+      "t": {
+        "ludwigId": "t",
+        "weightsUrl": "https://download.pytorch.org/models/maxvit_t-bc5ab103.pth",
+        "resizeSize": 224,
+        "cropSize": 224,
+        "interpolation": "bicubic",
+        "featureSize": 512,
+      },
+    },
+  },
+  "swin_transformer": {
+    "defaultVariant": "t",
+    "minInputSize": 4,
+    "variants": {
+      "t": {
+        "ludwigId": "t",
+        "weightsUrl": "https://download.pytorch.org/models/swin_t-704ceda3.pth",
+        "resizeSize": 232,
+        "cropSize": 224,
+        "interpolation": "bicubic",
+        "featureSize": 768,
+      },
+      "s": {
+        "ludwigId": "s",
+        "weightsUrl": "https://download.pytorch.org/models/swin_s-5e29d889.pth",
+        "resizeSize": 246,
+        "cropSize": 224,
+        "interpolation": "bicubic",
+        "featureSize": 768,
+      },
+      "b": {
+        "ludwigId": "b",
+        "weightsUrl": "https://download.pytorch.org/models/swin_b-68c6b09e.pth",
+        "resizeSize": 238,
+        "cropSize": 224,
+        "interpolation": "bicubic",
+        "featureSize": 1024,
+      },
+    },
+  },
+  "vit": {
+    "defaultVariant": "b_16",
+    "minInputSize": 224,
+    "variants": {
+      "b_16": {
+        "ludwigId": "b_16",
+        "weightsUrl": "https://download.pytorch.org/models/vit_b_16-c867db91.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 768,
+      },
+      "b_32": {
+        "ludwigId": "b_32",
+        "weightsUrl": "https://download.pytorch.org/models/vit_b_32-d86f8d99.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 768,
+      },
+      "l_16": {
+        "ludwigId": "l_16",
+        "weightsUrl": "https://download.pytorch.org/models/vit_l_16-852ce7e3.pth",
+        "resizeSize": 242,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "l_32": {
+        "ludwigId": "l_32",
+        "weightsUrl": "https://download.pytorch.org/models/vit_l_32-c7638314.pth",
+        "resizeSize": 256,
+        "cropSize": 224,
+        "interpolation": "bilinear",
+        "featureSize": 1024,
+      },
+      "h_14": {
+        "ludwigId": "h_14",
+        "weightsUrl": "https://download.pytorch.org/models/vit_h_14_swag-80465313.pth",
+        "resizeSize": 518,
+        "cropSize": 518,
+        "interpolation": "bicubic",
+        "featureSize": 1280,
+      },
+    },
+  },
+};
