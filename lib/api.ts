@@ -55,7 +55,13 @@ import {
   trainingNotes,
 } from "./features/embedding_cache.ts";
 import { tensorDtype } from "./train/batches.ts";
-import { evaluateSplit, outputHeads, predictSplit, statisticsInput } from "./train/evaluate.ts";
+import {
+  evaluateSplit,
+  outputHeads,
+  predictSplit,
+  rawOutputs,
+  statisticsInput,
+} from "./train/evaluate.ts";
 import { testStatistics } from "./train/metrics.ts";
 import { combineCallbacks, terminalProgress } from "./train/progress.ts";
 import { resultDisplay as display } from "./_util/result_display.ts";
@@ -191,27 +197,6 @@ export interface ExperimentResults {
   preprocessed_data: PreprocessResult;
   /** The run folder (absent with `skip_save_all`). */
   output_directory?: string;
-}
-
-/** Network outputs in the form postprocessing reads (probabilities for classifiers). */
-function rawOutputs(
-  outputs: Record<string, { logits: Float32Array; probabilities?: Float32Array; shape: number[] }>,
-  n: number,
-): Record<string, RawOutput> {
-  return Object.fromEntries(
-    Object.entries(outputs).map(([name, o]) => {
-      const width = o.probabilities ? o.probabilities.length / Math.max(1, n) : o.shape[0];
-      return [
-        name,
-        o.probabilities
-          ? {
-            probabilities: o.probabilities,
-            shape: o.shape.length > 1 ? [n, ...o.shape] : [n, width],
-          }
-          : { values: o.logits, shape: [n, ...o.shape] },
-      ];
-    }),
-  );
 }
 
 /**

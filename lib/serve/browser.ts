@@ -28,8 +28,7 @@ import { type EcdModel, loadImplementations } from "../model/ecd.ts";
 import "../model/_custom_layers.ts";
 import "../model/_mask.ts";
 import "../model/layers.ts";
-import { outputHeads, predictSplit } from "../train/evaluate.ts";
-import { rawOutputs } from "./_outputs.ts";
+import { outputHeads, predictSplit, rawOutputs } from "../train/evaluate.ts";
 
 type Row = Record<string, unknown>;
 

@@ -18,6 +18,7 @@ import {
   type TestStatisticsInput,
 } from "./metrics.ts";
 import { featureImpl } from "../features/runtime.ts";
+import type { RawOutput } from "../features/_common.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -207,4 +208,35 @@ export function statisticsInput(
     metadata: head.metadata,
   });
   return { targets, predictions, probabilities: outputs.probabilities };
+}
+
+/** One output feature's raw network output, as `predictSplit` returns it. */
+export interface NetworkOutput {
+  logits: Float32Array;
+  probabilities?: Float32Array;
+  shape: number[];
+}
+
+/**
+ * Network outputs of `n` rows in the form `postprocessPredictions` reads (probabilities for
+ * classifiers, values otherwise), by output feature name.
+ */
+export function rawOutputs(
+  outputs: Record<string, NetworkOutput>,
+  n: number,
+): Record<string, RawOutput> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, o]) => {
+      const width = o.probabilities ? o.probabilities.length / Math.max(1, n) : o.shape[0];
+      return [
+        name,
+        o.probabilities
+          ? {
+            probabilities: o.probabilities,
+            shape: o.shape.length > 1 ? [n, ...o.shape] : [n, width],
+          }
+          : { values: o.logits, shape: [n, ...o.shape] },
+      ];
+    }),
+  );
 }

@@ -70,7 +70,7 @@ const fixedShape = (
   ...more,
 });
 
-Deno.test("ImagePreprocessingSchema has Ludwig 0.7's image preprocessing defaults", () => {
+Deno.test("ImagePreprocessingSchema has Ludwig 0.7's image preprocessing defaults (+ Sonata's image embedding cache)", () => {
   const p = ImagePreprocessingSchema.parse({});
   assert.deepEqual(p, {
     missing_value_strategy: "bfill",
@@ -88,6 +88,8 @@ Deno.test("ImagePreprocessingSchema has Ludwig 0.7's image preprocessing default
     in_memory: true,
     num_processes: 1,
     requires_equal_dimensions: false,
+    // A Sonata extension (Ludwig caches text encoders only): off by default.
+    cache_encoder_embeddings: false,
   });
   for (const s of ["bfill", "ffill", "drop_row", "fill_with_const"]) {
     assert.equal(
