@@ -11,6 +11,7 @@ Deno.test("the notebooks exist", () => {
   deepStrictEqual(names, [
     "config_tour.ipynb",
     "evaluation_gallery.ipynb",
+    "hyperopt_live.ipynb",
     "tabular_quickstart.ipynb",
   ]);
 });
