@@ -126,9 +126,18 @@ export const relu6Grad = ({ inputs, backend }: KernelArgs): TensorInfo => {
   const xv = valuesOf(backend, inputs.x!);
   const dyv = valuesOf(backend, inputs.dy!);
   const dx = allocFloat32(xv.length, false);
-  for (let i = 0; i < xv.length; i++) {
-    const v = xv[i];
-    dx[i] = v > 0 && v <= 6 ? dyv[i] : v !== v ? NaN : 0;
+  // Branch-free on the bit patterns: the mask is all ones where x's bits lie in
+  // [1, bits(6.0)] (positive floats order as their bits), else 0; NaN x gives NaN.
+  const xi = new Int32Array(xv.buffer, xv.byteOffset, xv.length);
+  const gi = new Int32Array(dyv.buffer, dyv.byteOffset, dyv.length);
+  const oi = new Int32Array(dx.buffer, dx.byteOffset, dx.length);
+  for (let i = 0; i < xi.length; i++) {
+    const b = xi[i];
+    if ((b & 0x7fffffff) > 0x7f800000) {
+      dx[i] = NaN;
+      continue;
+    }
+    oi[i] = gi[i] & ~((b >> 31) | ((0x40c00000 - b) >> 31) | ((b - 1) >> 31));
   }
   return output(backend, inputs.x!.shape, dx);
 };

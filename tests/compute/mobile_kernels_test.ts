@@ -148,6 +148,10 @@ Deno.test({
       v[2] = NaN;
       v[3] = -Infinity;
       v[4] = Infinity;
+      v[5] = -0;
+      v[6] = 1e-45; // the smallest positive denormal
+      v[7] = Math.fround(6 + 1e-6);
+      v[8] = -NaN;
       return tf.tensor(v, [8, 8]);
     };
     await assertSameOnBackends(() => tf.relu6(xs()), 0);
