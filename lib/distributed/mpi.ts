@@ -1,6 +1,6 @@
 /**
  * MPI through Deno FFI: the collectives distributed training needs (all-reduce,
- * reduce-scatter, all-gather, broadcast, barrier) on Debian's MPICH or Open MPI.
+ * reduce-scatter, all-gather, gather, broadcast, barrier) on Debian's MPICH or Open MPI.
  *
  * The two libraries differ in ABI: MPICH's handles (`MPI_Comm`, `MPI_Datatype`, `MPI_Op`) are
  * 32-bit integers with fixed values (`MPI_COMM_WORLD` is `0x44000000`), Open MPI's are pointers
@@ -37,6 +37,11 @@ export interface Mpi {
   reduceScatterBlock(send: MpiBuffer, receive: MpiBuffer, op?: MpiOp): Promise<void>;
   /** Gathers every rank's `send` into `receive` (size × send.length elements), in rank order. */
   allgather(send: MpiBuffer, receive: MpiBuffer): Promise<void>;
+  /**
+   * Gathers every rank's `send` into `receive` on `root` (size × send.length elements, in rank
+   * order); `receive` is ignored on the other ranks (pass an empty array).
+   */
+  gather(send: MpiBuffer, receive: MpiBuffer, root?: number): Promise<void>;
   /** Broadcasts `buffer` from `root` to every rank (in place). */
   broadcast(buffer: MpiBuffer, root?: number): Promise<void>;
   barrier(): Promise<void>;
@@ -105,6 +110,11 @@ function symbols(handle: "i32" | "pointer") {
     },
     MPI_Allgather: {
       parameters: ["pointer", "i32", handle, "pointer", "i32", handle, handle],
+      result: "i32",
+      nonblocking: true,
+    },
+    MPI_Gather: {
+      parameters: ["pointer", "i32", handle, "pointer", "i32", handle, "i32", handle],
       result: "i32",
       nonblocking: true,
     },
@@ -271,6 +281,18 @@ function bind(
       const t = h.type(typeOf(send));
       check("MPI_Allgather")(
         await s.MPI_Allgather(ptr(send), send.length, t, ptr(receive), send.length, t, h.comm),
+      );
+    },
+    async gather(send, receive, root = 0) {
+      if (rank === root && receive.length !== send.length * size) {
+        throw new MpiError(
+          `MPI_Gather: ${receive.length} elements are not ${size} blocks of ${send.length}`,
+        );
+      }
+      const t = h.type(typeOf(send));
+      const into = rank === root ? ptr(receive) : ptr(send);
+      check("MPI_Gather")(
+        await s.MPI_Gather(ptr(send), send.length, t, into, send.length, t, root, h.comm),
       );
     },
     async broadcast(buffer, root = 0) {
