@@ -174,8 +174,15 @@ export function openMpi(): Mpi {
 /** Whether this process was started by an MPI launcher (mpirun, mpiexec, srun). */
 export function launchedByMpi(): { rank: number; size: number } | undefined {
   const env = (name: string) => Deno.env.get(name);
-  const rank = env("PMI_RANK") ?? env("OMPI_COMM_WORLD_RANK") ?? env("PMIX_RANK");
-  const size = env("PMI_SIZE") ?? env("OMPI_COMM_WORLD_SIZE");
+  // Slurm's srun sets SLURM_PROCID / SLURM_NTASKS for every task of a step, with or without
+  // --mpi (not the batch script's own step, 4294967294, nor the extern step, 4294967292).
+  const step = env("SLURM_STEP_ID");
+  const slurm = Number(env("SLURM_NTASKS") ?? 0) > 1 && step !== undefined &&
+    step !== "4294967294" && step !== "4294967292";
+  const rank = env("PMI_RANK") ?? env("OMPI_COMM_WORLD_RANK") ?? env("PMIX_RANK") ??
+    (slurm ? env("SLURM_PROCID") : undefined);
+  const size = env("PMI_SIZE") ?? env("OMPI_COMM_WORLD_SIZE") ??
+    (slurm ? env("SLURM_NTASKS") : undefined);
   if (rank === undefined) return undefined;
   return { rank: Number(rank), size: size === undefined ? NaN : Number(size) };
 }
