@@ -29,7 +29,8 @@ export interface W4Result {
   preprocess_seconds: number;
 }
 
-async function columns(rows: number): Promise<Record<string, unknown[]>> {
+/** W4's rows: random 224×224×3 BMP images and a 10-class label. */
+export async function w4Columns(rows: number): Promise<Record<string, unknown[]>> {
   const { encodeBmp } = await import("../lib/data/images/mod.ts");
   const next = rng(4);
   const image: string[] = [];
@@ -61,7 +62,7 @@ export async function runW4(options: W4Options = {}): Promise<W4Result> {
   const rows = options.rows ?? 256;
   const { Model } = await import("../lib/api.ts");
   const { Dataset } = await import("../lib/data/dataset.ts");
-  const dataset = Dataset.fromColumns(await columns(rows));
+  const dataset = Dataset.fromColumns(await w4Columns(rows));
   const model = await Model.create({
     input_features: [{
       name: "image",

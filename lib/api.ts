@@ -336,12 +336,6 @@ export class Model {
     // Distributed (backend mpi/horovod under a launcher): only rank 0 writes and reports.
     const dist = distributionFor(this.config);
     const writer = !dist || dist.rank === 0;
-    if (dist?.strategy === "fsdp" && options.model_resume_path) {
-      throw new Error(
-        "Cannot resume: an fsdp run's checkpoints do not hold its sharded optimizer state; " +
-          "resume it with backend.trainer.strategy ddp",
-      );
-    }
     const skipAll = options.skip_save_all ?? false;
     const runDir = !writer
       ? undefined

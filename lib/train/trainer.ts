@@ -502,7 +502,8 @@ export async function trainEcd(
     stepsPerEpoch,
     goal: metricGoal(t.learning_rate_scheduler.reduce_eval_metric, fieldType),
   });
-  const optimizer = createOptimizer(t.optimizer, learningRate);
+  const optimizer = dist?.createOptimizer(t.optimizer, learningRate, ecd.model) ??
+    createOptimizer(t.optimizer, learningRate);
   if (options.resume?.optimizerWeights) await optimizer.setWeights(options.resume.optimizerWeights);
 
   const state: TrainerState = resumeState ? structuredClone(resumeState) : {
@@ -627,6 +628,7 @@ export async function trainEcd(
 
   /** Evaluate, record, and run every callback's `onCheckpoint`. */
   const checkpoint = async (): Promise<CheckpointLogs> => {
+    await dist?.gatherParameters(); // FSDP: the full parameters, for evaluation and saving
     const training = trainingMetrics();
     record(state.statistics.training, training);
     let validation: SplitMetrics | undefined;
@@ -693,6 +695,7 @@ export async function trainEcd(
         const rows = dist ? dist.shard(batchRows) : batchRows;
         (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
         const prepared = images === undefined ? undefined : (await images.next()).value?.images;
+        await dist?.gatherParameters(); // FSDP: all-gathered for this step only
         const out = await trainStep({ columns: train, rows, prepared });
         lastLoss = out.loss;
         try {
