@@ -123,8 +123,10 @@ function batchInputs(ecd: EcdModel, batch: TrainBatch): tf.Tensor[] {
 }
 
 /**
- * The uint8 input columns of features with a training-time `augmentation` (image features), as
- * the prefetcher's columns; undefined when no feature augments.
+ * The uint8 input columns whose training batches the prefetcher prepares, as its columns:
+ * features with a training-time `augmentation` (image features), and streamed columns
+ * (`in_memory: false`: their rows are read from the cache file ahead of each step); undefined
+ * when there is none.
  */
 function augmentedColumns(
   config: ModelConfig,
@@ -132,12 +134,14 @@ function augmentedColumns(
 ): Record<string, PrefetchImageColumn> | undefined {
   const out: Record<string, PrefetchImageColumn> = {};
   for (const f of config.input_features) {
-    const ops = f.augmentation;
+    const ops = f.augmentation ?? [];
     const column = train.columns[f.name];
-    if (ops === undefined || ops.length === 0 || column?.dtype !== "uint8") continue;
+    if (column?.dtype !== "uint8" || (ops.length === 0 && column.source === undefined)) continue;
     const [height, width, channels] = column.shape;
     out[f.name] = {
-      data: column.data as Uint8Array,
+      ...(column.source !== undefined
+        ? { source: column.source }
+        : { data: column.data as Uint8Array }),
       height,
       width,
       channels,
@@ -603,7 +607,7 @@ export async function trainEcd(
     runningBatches++;
   };
 
-  const trainingMetrics = (): SplitMetrics => {
+  const trainingMetrics = async (): Promise<SplitMetrics> => {
     const combined = ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const;
     const metrics: SplitMetrics = t.skip_all_evaluation
       ? Object.fromEntries([
@@ -613,7 +617,7 @@ export async function trainEcd(
         combined,
       ])
       : t.evaluate_training_set
-      ? evaluateSplit(ecd, heads, train, evalBatchSize).metrics
+      ? (await evaluateSplit(ecd, heads, train, evalBatchSize)).metrics
       : Object.fromEntries([
         ...heads.map((h, i) => [h.feature.name, running[i].compute()] as const),
         combined,
@@ -627,16 +631,16 @@ export async function trainEcd(
 
   /** Evaluate, record, and run every callback's `onCheckpoint`. */
   const checkpoint = async (): Promise<CheckpointLogs> => {
-    const training = trainingMetrics();
+    const training = await trainingMetrics();
     record(state.statistics.training, training);
     let validation: SplitMetrics | undefined;
     if (!t.skip_all_evaluation && data.validation && data.validation.numRows > 0) {
-      validation = evaluateSplit(ecd, heads, data.validation, evalBatchSize).metrics;
+      validation = (await evaluateSplit(ecd, heads, data.validation, evalBatchSize)).metrics;
       record(state.statistics.validation, validation);
     }
     let test: SplitMetrics | undefined;
     if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
-      test = evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics;
+      test = (await evaluateSplit(ecd, heads, data.test, evalBatchSize)).metrics;
       record(state.statistics.test, test);
     }
     const logs: CheckpointLogs = {
@@ -652,8 +656,9 @@ export async function trainEcd(
   };
 
   let interrupted = false;
-  // Features with augmentation take their training batches from workers that prepare the next
-  // batches while the current step trains; every other input is gathered as before.
+  // Features with augmentation, and streamed columns (in_memory: false), take their training
+  // batches from workers that prepare the next batches (reading streamed rows from the cache
+  // file) while the current step trains; every other input is gathered as before.
   const augmented = augmentedColumns(config, train);
   let prefetcher: ImageBatchPrefetcher | undefined;
   await dispatch(callbacks, ctx, (c) => c.onTrainBegin?.(ctx));
