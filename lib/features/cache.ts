@@ -142,13 +142,24 @@ function rowChecksums(data: Uint8Array, rowBytes: number, numRows: number): Uint
   return out;
 }
 
-/** Serializes one split to the split file format. */
-export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Array {
+/** A split file's bytes as pieces: the prefix (magic, header, padding) and the data sections. */
+interface SplitLayout {
+  /** Magic, header length, header and the zero padding up to the data section. */
+  prefix: Uint8Array;
+  /** The data sections at their offsets from the start of the data section, in order. */
+  sections: { offset: number; bytes: Uint8Array }[];
+  /** Total file size in bytes. */
+  size: number;
+}
+
+function splitLayout(split: EncodedSplit, rows: Int32Array): SplitLayout {
   const entries = Object.entries(split.columns);
-  let offset = rows.byteLength;
   const align = (n: number) => (n + 7) & ~7;
-  offset = align(offset);
-  const sections: { offset: number; bytes: Uint8Array }[] = [];
+  const sections: { offset: number; bytes: Uint8Array }[] = [{
+    offset: 0,
+    bytes: new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength),
+  }];
+  let offset = align(rows.byteLength);
   const columns = entries.map(([name, c]) => {
     const bytes = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
     const entry: SplitHeader["columns"][number] = {
@@ -175,13 +186,49 @@ export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Arr
     columns,
   }));
   const dataStart = align(MAGIC.length + 4 + header.length);
-  const out = new Uint8Array(dataStart + offset);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-  out.set(header, MAGIC.length + 4);
-  out.set(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), dataStart);
-  for (const section of sections) out.set(section.bytes, dataStart + section.offset);
+  const prefix = new Uint8Array(dataStart);
+  prefix.set(MAGIC, 0);
+  new DataView(prefix.buffer).setUint32(MAGIC.length, header.length, true);
+  prefix.set(header, MAGIC.length + 4);
+  return { prefix, sections, size: dataStart + offset };
+}
+
+/** Serializes one split to the split file format. */
+export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Array {
+  const layout = splitLayout(split, rows);
+  const out = new Uint8Array(layout.size);
+  out.set(layout.prefix, 0);
+  for (const s of layout.sections) out.set(s.bytes, layout.prefix.length + s.offset);
   return out;
+}
+
+/**
+ * Writes one split file atomically, piece by piece (no copy of the whole file in memory), and
+ * returns its size and SHA-256 (hex).
+ */
+async function writeSplitFile(
+  path: string,
+  split: EncodedSplit,
+  rows: Int32Array,
+): Promise<{ size: number; sha256: string }> {
+  const layout = splitLayout(split, rows);
+  const hash = createHash("sha256");
+  await writeFileAtomic(path, async (file) => {
+    const write = async (bytes: Uint8Array) => {
+      hash.update(bytes);
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    };
+    await write(layout.prefix);
+    let at = 0;
+    for (const s of layout.sections) {
+      if (s.offset > at) await write(new Uint8Array(s.offset - at));
+      await write(s.bytes);
+      at = s.offset + s.bytes.length;
+    }
+    const end = layout.size - layout.prefix.length;
+    if (end > at) await write(new Uint8Array(end - at));
+  });
+  return { size: layout.size, sha256: hash.digest("hex") };
 }
 
 /**
@@ -329,9 +376,7 @@ export async function writeCache(
   for (const name of ["training", "validation", "test"] as const) {
     const s = entry.splits[name];
     if (s === undefined) continue;
-    const bytes = encodeSplitFile(s.split, s.rows);
-    await writeFileAtomic(p.split(name), bytes);
-    splits[name] = { size: bytes.length, sha256: sha256(bytes) };
+    splits[name] = await writeSplitFile(p.split(name), s.split, s.rows);
   }
   const meta: CacheMeta = {
     key,
