@@ -680,7 +680,11 @@ export async function trainEcd(
             columns: augmented,
             batchSize,
             seed: options.seed,
-            workers: prefetchWorkers(),
+            // Streamed columns without augmentation only need their rows read ahead, which
+            // the in-thread prefetcher does with async reads: no worker isolate for them.
+            workers: Object.values(augmented).some((c) => c.augmentation.length > 0)
+              ? prefetchWorkers()
+              : 0,
           });
         }
         const offset = state.batchInEpoch * batchSize;
