@@ -11,6 +11,14 @@
  * deno run -A bench/image_streaming_memory.ts [--rows 2000] [--size 64] [--steps 30]
  * ```
  *
+ * Measured (2 shared cores, native engine), MiB: peak RSS / peak heap+external during training
+ * / held after training.
+ *
+ * | data | in_memory true, miss | true, hit | false, miss | false, hit |
+ * |---|---|---|---|---|
+ * | 2000 × 64×64×3 (23.4 decoded) | 324 / 159 / 97.7 | 269 / 141 / 97.2 | 318 / 142 / 74.8 | 269 / 118 / 74.3 |
+ * | 2000 × 128×128×3 (93.8 decoded) | 466 / 260 / 254 | 488 / 365 / 254 | 440 / 217 / 161 | 365 / 164 / 162 |
+ *
  * @module
  */
 import { join } from "node:path";
