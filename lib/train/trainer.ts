@@ -123,8 +123,10 @@ function batchInputs(ecd: EcdModel, batch: TrainBatch): tf.Tensor[] {
 }
 
 /**
- * The uint8 input columns of features with a training-time `augmentation` (image features), as
- * the prefetcher's columns; undefined when no feature augments.
+ * The uint8 input columns whose training batches the prefetcher prepares, as its columns:
+ * features with a training-time `augmentation` (image features), and streamed columns
+ * (`in_memory: false`: their rows are read from the cache file ahead of each step); undefined
+ * when there is none.
  */
 function augmentedColumns(
   config: ModelConfig,
@@ -132,12 +134,14 @@ function augmentedColumns(
 ): Record<string, PrefetchImageColumn> | undefined {
   const out: Record<string, PrefetchImageColumn> = {};
   for (const f of config.input_features) {
-    const ops = f.augmentation;
+    const ops = f.augmentation ?? [];
     const column = train.columns[f.name];
-    if (ops === undefined || ops.length === 0 || column?.dtype !== "uint8") continue;
+    if (column?.dtype !== "uint8" || (ops.length === 0 && column.source === undefined)) continue;
     const [height, width, channels] = column.shape;
     out[f.name] = {
-      data: column.data as Uint8Array,
+      ...(column.source !== undefined
+        ? { source: column.source }
+        : { data: column.data as Uint8Array }),
       height,
       width,
       channels,
@@ -604,7 +608,7 @@ export async function trainEcd(
     runningBatches++;
   };
 
-  const trainingMetrics = (): SplitMetrics => {
+  const trainingMetrics = async (): Promise<SplitMetrics> => {
     const combined = ["combined", { loss: runningCombined / Math.max(1, runningBatches) }] as const;
     const metrics: SplitMetrics = t.skip_all_evaluation
       ? Object.fromEntries([
@@ -614,7 +618,7 @@ export async function trainEcd(
         combined,
       ])
       : t.evaluate_training_set
-      ? evaluateSplit(ecd, heads, train, evalBatchSize).metrics
+      ? (await evaluateSplit(ecd, heads, train, evalBatchSize)).metrics
       : Object.fromEntries([
         ...heads.map((h, i) => [h.feature.name, running[i].compute()] as const),
         combined,
@@ -629,16 +633,16 @@ export async function trainEcd(
   /** Evaluate, record, and run every callback's `onCheckpoint`. */
   const checkpoint = async (): Promise<CheckpointLogs> => {
     await dist?.gatherParameters(); // FSDP: the full parameters, for evaluation and saving
-    const training = trainingMetrics();
+    const training = await trainingMetrics();
     record(state.statistics.training, training);
     let validation: SplitMetrics | undefined;
     if (!t.skip_all_evaluation && data.validation && data.validation.numRows > 0) {
-      validation = evaluateSplit(ecd, heads, data.validation, evalBatchSize).metrics;
+      validation = (await evaluateSplit(ecd, heads, data.validation, evalBatchSize)).metrics;
       record(state.statistics.validation, validation);
     }
     let test: SplitMetrics | undefined;
     if (!t.skip_all_evaluation && data.test && data.test.numRows > 0) {
-      test = evaluateSplit(ecd, heads, data.test, evalBatchSize).metrics;
+      test = (await evaluateSplit(ecd, heads, data.test, evalBatchSize)).metrics;
       record(state.statistics.test, test);
     }
     const logs: CheckpointLogs = {
@@ -654,8 +658,9 @@ export async function trainEcd(
   };
 
   let interrupted = false;
-  // Features with augmentation take their training batches from workers that prepare the next
-  // batches while the current step trains; every other input is gathered as before.
+  // Features with augmentation, and streamed columns (in_memory: false), take their training
+  // batches from workers that prepare the next batches (reading streamed rows from the cache
+  // file) while the current step trains; every other input is gathered as before.
   const augmented = augmentedColumns(config, train);
   let prefetcher: ImageBatchPrefetcher | undefined;
   await dispatch(callbacks, ctx, (c) => c.onTrainBegin?.(ctx));
@@ -677,7 +682,11 @@ export async function trainEcd(
             columns: augmented,
             batchSize,
             seed: options.seed,
-            workers: prefetchWorkers(),
+            // Streamed columns without augmentation only need their rows read ahead, which
+            // the in-thread prefetcher does with async reads: no worker isolate for them.
+            workers: Object.values(augmented).some((c) => c.augmentation.length > 0)
+              ? prefetchWorkers()
+              : 0,
           });
         }
         const offset = state.batchInEpoch * batchSize;
