@@ -1,5 +1,5 @@
 /**
- * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
+ * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [typecheck] [--engine native] [--reference] [--stock-adam]
  * [--w1-via api|layers] [--w3-via api|layers]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
 import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3, runW3Api } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve"];
+const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve", "typecheck"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -116,6 +116,10 @@ for (const w of which) {
     });
   } else if (w === "sgemm") {
     emit({ workload: "sgemm-1thread", ...(await runSgemmPaths(1024)) });
+  } else if (w === "typecheck") {
+    // Type-check cost of a user's script importing mod.ts by path (bench/typecheck.ts).
+    const { runTypecheckBench } = await import("./typecheck.ts");
+    emit({ workload: "typecheck-outside-script", ...(await runTypecheckBench()) });
   } else if (w === "serve") {
     const { runServeBench } = await import("./serve.ts");
     emit({
