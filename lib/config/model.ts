@@ -297,9 +297,10 @@ export type ModelConfigSchemaOutput = ModelConfigSchemaType["_zod"]["output"];
  * A fully resolved config: every default filled. Sections with a fixed shape (trainer,
  * preprocessing, hyperopt, backend) are typed by the interfaces generated from their schemas
  * (lib/config/types_gen.ts); features and combiners are registry-driven (runtime entries
- * included), so their blocks are typed structurally.
+ * included), so their blocks are typed structurally. A type alias (not an interface), so that a
+ * config stays assignable to `Record<string, unknown>` as zod's object types are.
  */
-export interface ModelConfig {
+export type ModelConfig = {
   /** Model family: ecd (encoder, combiner, decoder). */
   model_type: "ecd";
   /** Ludwig version the config was written for. */
@@ -320,6 +321,6 @@ export interface ModelConfig {
   hyperopt: ResolvedHyperopt | null;
   /** Where and with which engine training runs. */
   backend: ResolvedBackend;
-}
+};
 /** What a person may write: defaulted keys optional (generated from the schema). */
 export type ModelConfigInput = ModelConfigOptions;
