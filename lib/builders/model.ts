@@ -12,7 +12,7 @@ import { toYAML } from "../config/parse.ts";
 import type {
   BackendOptions,
   CombinerOptionsMap,
-  HyperoptOptions,
+  HyperoptSectionOptions,
   PreprocessingOptions,
   TrainerOptions,
 } from "../config/types_gen.ts";
@@ -41,11 +41,13 @@ export type CombinerOptions<N extends string> = N extends Namespaced ? Record<st
   : never;
 
 // The sections' options (what a person writes) are the interfaces generated from their schemas:
-// TrainerOptions, PreprocessingOptions, HyperoptOptions (the `hyperopt` section; the root module's
-// `HyperoptOptions` is the options of the `hyperopt()` function instead) and BackendOptions.
-export type { BackendOptions, HyperoptOptions, PreprocessingOptions, TrainerOptions };
-/** The `hyperopt` section as a person writes it (what `ModelBuilder.hyperopt` takes). */
-export type HyperoptSectionOptions = HyperoptOptions;
+// TrainerOptions, PreprocessingOptions, HyperoptSectionOptions and BackendOptions.
+export type { BackendOptions, HyperoptSectionOptions, PreprocessingOptions, TrainerOptions };
+/**
+ * Hyperopt options: the same as {@linkcode HyperoptSectionOptions}. The root module's
+ * `HyperoptOptions` is the options of the `hyperopt()` function instead.
+ */
+export type HyperoptOptions = HyperoptSectionOptions;
 
 /** The `defaults.<type>` block of feature type `T`. */
 export interface DefaultsBlock<T extends string> {

@@ -51,7 +51,7 @@ export type OutputFeatureType = keyof OutputPreprocessingMap;
 export type FeatureType = InputFeatureType | OutputFeatureType;
 
 /** The options of component `N` in table `M` (one row per feature type), `type` left out. */
-type OptionsIn<M, T extends string, N extends string> = T extends keyof M
+export type OptionsIn<M, T extends string, N extends string> = T extends keyof M
   ? N extends keyof M[T] ? Omit<M[T][N], "type"> : never
   : never;
 

@@ -164,7 +164,12 @@ function schemaId(schema: unknown): string {
   return meta.id;
 }
 
-const optionsName = (id: string) => `${pascal(id)}Options`;
+/**
+ * Input-side names that would collide with a root-module export of another meaning: the
+ * `hyperopt` section (the root module's `HyperoptOptions` is the `hyperopt()` function's options).
+ */
+const RENAMED: Record<string, string> = { hyperopt: "HyperoptSectionOptions" };
+const optionsName = (id: string) => RENAMED[id] ?? `${pascal(id)}Options`;
 const resolvedName = (id: string) => `Resolved${pascal(id)}`;
 
 /** The sections of a config whose shape is fixed (typed from their schemas when resolved). */
@@ -208,8 +213,11 @@ export function typesText(): string {
     rows: [string, [string, string][]][],
   ) => {
     const body = rows.map(([feature, entries]) =>
-      `  ${key(feature)}: {\n${
-        entries.map(([type, id]) => `    ${key(type)}: ${optionsName(id)};`).join("\n")
+      `  /** Feature type \`${feature}\`. */\n  ${key(feature)}: {\n${
+        entries.map(([type, id]) =>
+          `    /** \`${type}\`. */\n    ${key(type)}: ${optionsName(id)};`
+        )
+          .join("\n")
       }\n  };`
     ).join("\n");
     parts.push(`/** ${title} */\nexport interface ${name} {\n${body}\n}\n`);
@@ -240,7 +248,7 @@ export function typesText(): string {
     ]),
   );
   const combiners = allCombiners().filter(builtin).map((c) =>
-    `  ${key(c.type)}: ${optionsName(schemaId(c.schema))};`
+    `  /** \`${c.type}\`. */\n  ${key(c.type)}: ${optionsName(schemaId(c.schema))};`
   );
   parts.push(
     `/** Each combiner's options, by combiner name. */\nexport interface CombinerOptionsMap {\n${
@@ -252,7 +260,7 @@ export function typesText(): string {
       const feature = inputDefs[`${side}_feature.${f.type}`];
       const ref = ((feature.properties as Record<string, Json>).preprocessing.$ref as string)
         .replace(/^#\/\$defs\//, "");
-      return `  ${key(f.type)}: ${optionsName(ref)};`;
+      return `  /** Feature type \`${f.type}\`. */\n  ${key(f.type)}: ${optionsName(ref)};`;
     }).join("\n");
   parts.push(
     `/** Input preprocessing options, by feature type. */\nexport interface InputPreprocessingMap {\n${
@@ -270,7 +278,7 @@ export function typesText(): string {
     const body = names.map((n) =>
       `${doc(props[n], "    ")}    ${key(n)}?: ${inputEmitter.type(props[n], "    ")};`
     );
-    return `  ${key(f.type)}: ${
+    return `  /** Feature type \`${f.type}\`. */\n  ${key(f.type)}: ${
       body.length === 0 ? "Record<never, never>" : `{\n${body.join("\n")}\n  }`
     };`;
   }).join("\n");

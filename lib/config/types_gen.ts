@@ -5181,7 +5181,7 @@ export type GradientClippingOptions = {
 };
 
 /** Hyperparameter search */
-export type HyperoptOptions = {
+export type HyperoptSectionOptions = {
   /**
    * Direction of the metric
    * @default "minimize"
@@ -6130,7 +6130,7 @@ export type ModelConfigOptions = {
    * Hyperparameter search
    * @default null
    */
-  hyperopt?: HyperoptOptions | null;
+  hyperopt?: HyperoptSectionOptions | null;
   /** @default {} */
   backend?: BackendOptions;
 };
@@ -8591,205 +8591,356 @@ export type ResolvedTrainer = {
 
 /** Per input feature type: each encoder's options, by encoder name. */
 export interface EncoderOptionsMap {
+  /** Feature type `binary`. */
   binary: {
+    /** `passthrough`. */
     passthrough: EncoderPassthroughOptions;
+    /** `dense`. */
     dense: EncoderDenseOptions;
   };
+  /** Feature type `number`. */
   number: {
+    /** `passthrough`. */
     passthrough: EncoderPassthroughOptions;
+    /** `dense`. */
     dense: EncoderDenseOptions;
   };
+  /** Feature type `category`. */
   category: {
+    /** `passthrough`. */
     passthrough: EncoderPassthroughOptions;
+    /** `dense`. */
     dense: EncoderCategoryDenseOptions;
+    /** `sparse`. */
     sparse: EncoderCategorySparseOptions;
+    /** `onehot`. */
     onehot: EncoderCategoryOnehotOptions;
   };
+  /** Feature type `set`. */
   set: {
+    /** `embed`. */
     embed: EncoderSetEmbedOptions;
   };
+  /** Feature type `bag`. */
   bag: {
+    /** `embed`. */
     embed: EncoderBagEmbedOptions;
   };
+  /** Feature type `vector`. */
   vector: {
+    /** `passthrough`. */
     passthrough: EncoderPassthroughOptions;
+    /** `dense`. */
     dense: EncoderDenseOptions;
   };
+  /** Feature type `date`. */
   date: {
+    /** `embed`. */
     embed: EncoderDateEmbedOptions;
+    /** `wave`. */
     wave: EncoderDateWaveOptions;
   };
+  /** Feature type `h3`. */
   h3: {
+    /** `embed`. */
     embed: EncoderH3EmbedOptions;
+    /** `weighted_sum`. */
     weighted_sum: EncoderH3WeightedSumOptions;
+    /** `rnn`. */
     rnn: EncoderH3RnnOptions;
   };
+  /** Feature type `sequence`. */
   sequence: {
+    /** `embed`. */
     embed: EncoderSequenceEmbedOptions;
+    /** `parallel_cnn`. */
     parallel_cnn: EncoderSequenceParallelCnnOptions;
+    /** `stacked_cnn`. */
     stacked_cnn: EncoderSequenceStackedCnnOptions;
+    /** `stacked_parallel_cnn`. */
     stacked_parallel_cnn: EncoderSequenceStackedParallelCnnOptions;
+    /** `rnn`. */
     rnn: EncoderSequenceRnnOptions;
+    /** `cnnrnn`. */
     cnnrnn: EncoderSequenceCnnrnnOptions;
+    /** `transformer`. */
     transformer: EncoderSequenceTransformerOptions;
   };
+  /** Feature type `text`. */
   text: {
+    /** `embed`. */
     embed: EncoderSequenceEmbedOptions;
+    /** `parallel_cnn`. */
     parallel_cnn: EncoderSequenceParallelCnnOptions;
+    /** `stacked_cnn`. */
     stacked_cnn: EncoderSequenceStackedCnnOptions;
+    /** `stacked_parallel_cnn`. */
     stacked_parallel_cnn: EncoderSequenceStackedParallelCnnOptions;
+    /** `rnn`. */
     rnn: EncoderSequenceRnnOptions;
+    /** `cnnrnn`. */
     cnnrnn: EncoderSequenceCnnrnnOptions;
+    /** `transformer`. */
     transformer: EncoderSequenceTransformerOptions;
+    /** `tf_idf`. */
     tf_idf: EncoderTextTfIdfOptions;
+    /** `bert`. */
     bert: EncoderTextBertOptions;
+    /** `distilbert`. */
     distilbert: EncoderTextDistilbertOptions;
+    /** `roberta`. */
     roberta: EncoderTextRobertaOptions;
+    /** `xlmroberta`. */
     xlmroberta: EncoderTextXlmrobertaOptions;
+    /** `camembert`. */
     camembert: EncoderTextCamembertOptions;
+    /** `electra`. */
     electra: EncoderTextElectraOptions;
+    /** `albert`. */
     albert: EncoderTextAlbertOptions;
+    /** `deberta`. */
     deberta: EncoderTextDebertaOptions;
+    /** `t5`. */
     t5: EncoderTextT5Options;
+    /** `mt5`. */
     mt5: EncoderTextMt5Options;
+    /** `gpt2`. */
     gpt2: EncoderTextGpt2Options;
+    /** `gpt`. */
     gpt: EncoderTextGptOptions;
+    /** `xlm`. */
     xlm: EncoderTextXlmOptions;
+    /** `flaubert`. */
     flaubert: EncoderTextFlaubertOptions;
+    /** `longformer`. */
     longformer: EncoderTextLongformerOptions;
+    /** `auto_transformer`. */
     auto_transformer: EncoderTextAutoTransformerOptions;
   };
+  /** Feature type `image`. */
   image: {
+    /** `stacked_cnn`. */
     stacked_cnn: EncoderImageStackedCnnOptions;
+    /** `_resnet_legacy`. */
     _resnet_legacy: EncoderImageResnetLegacyOptions;
+    /** `mlp_mixer`. */
     mlp_mixer: EncoderImageMlpMixerOptions;
+    /** `_vit_legacy`. */
     _vit_legacy: EncoderImageVitLegacyOptions;
+    /** `alexnet`. */
     alexnet: EncoderImageAlexnetOptions;
+    /** `convnext`. */
     convnext: EncoderImageConvnextOptions;
+    /** `densenet`. */
     densenet: EncoderImageDensenetOptions;
+    /** `efficientnet`. */
     efficientnet: EncoderImageEfficientnetOptions;
+    /** `googlenet`. */
     googlenet: EncoderImageGooglenetOptions;
+    /** `inceptionv3`. */
     inceptionv3: EncoderImageInceptionv3Options;
+    /** `maxvit`. */
     maxvit: EncoderImageMaxvitOptions;
+    /** `mnasnet`. */
     mnasnet: EncoderImageMnasnetOptions;
+    /** `mobilenetv2`. */
     mobilenetv2: EncoderImageMobilenetv2Options;
+    /** `mobilenetv3`. */
     mobilenetv3: EncoderImageMobilenetv3Options;
+    /** `regnet`. */
     regnet: EncoderImageRegnetOptions;
+    /** `resnet`. */
     resnet: EncoderImageResnetOptions;
+    /** `resnext`. */
     resnext: EncoderImageResnextOptions;
+    /** `shufflenet_v2`. */
     shufflenet_v2: EncoderImageShufflenetV2Options;
+    /** `squeezenet`. */
     squeezenet: EncoderImageSqueezenetOptions;
+    /** `swin_transformer`. */
     swin_transformer: EncoderImageSwinTransformerOptions;
+    /** `vit`. */
     vit: EncoderImageVitOptions;
+    /** `vgg`. */
     vgg: EncoderImageVggOptions;
+    /** `wide_resnet`. */
     wide_resnet: EncoderImageWideResnetOptions;
   };
 }
 
 /** Per output feature type: each decoder's options, by decoder name. */
 export interface DecoderOptionsMap {
+  /** Feature type `binary`. */
   binary: {
+    /** `regressor`. */
     regressor: DecoderRegressorOptions;
   };
+  /** Feature type `number`. */
   number: {
+    /** `regressor`. */
     regressor: DecoderRegressorOptions;
   };
+  /** Feature type `category`. */
   category: {
+    /** `classifier`. */
     classifier: DecoderClassifierOptions;
   };
+  /** Feature type `set`. */
   set: {
+    /** `classifier`. */
     classifier: DecoderClassifierOptions;
   };
+  /** Feature type `vector`. */
   vector: {
+    /** `projector`. */
     projector: DecoderProjectorOptions;
   };
+  /** Feature type `sequence`. */
   sequence: {
+    /** `tagger`. */
     tagger: DecoderTaggerOptions;
+    /** `generator`. */
     generator: DecoderGeneratorOptions;
   };
+  /** Feature type `text`. */
   text: {
+    /** `tagger`. */
     tagger: DecoderTaggerOptions;
+    /** `generator`. */
     generator: DecoderGeneratorOptions;
   };
 }
 
 /** Per output feature type: each loss's options, by loss name. */
 export interface LossOptionsMap {
+  /** Feature type `binary`. */
   binary: {
+    /** `binary_weighted_cross_entropy`. */
     binary_weighted_cross_entropy: LossBinaryWeightedCrossEntropyOptions;
   };
+  /** Feature type `number`. */
   number: {
+    /** `mean_squared_error`. */
     mean_squared_error: LossMeanSquaredErrorOptions;
+    /** `mean_absolute_error`. */
     mean_absolute_error: LossMeanAbsoluteErrorOptions;
+    /** `mean_absolute_percentage_error`. */
     mean_absolute_percentage_error: LossMeanAbsolutePercentageErrorOptions;
+    /** `root_mean_squared_error`. */
     root_mean_squared_error: LossRootMeanSquaredErrorOptions;
+    /** `root_mean_squared_percentage_error`. */
     root_mean_squared_percentage_error: LossRootMeanSquaredPercentageErrorOptions;
+    /** `huber`. */
     huber: LossHuberOptions;
   };
+  /** Feature type `category`. */
   category: {
+    /** `softmax_cross_entropy`. */
     softmax_cross_entropy: LossSoftmaxCrossEntropyOptions;
+    /** `corn`. */
     corn: LossCornOptions;
   };
+  /** Feature type `set`. */
   set: {
+    /** `sigmoid_cross_entropy`. */
     sigmoid_cross_entropy: LossSigmoidCrossEntropyOptions;
   };
+  /** Feature type `vector`. */
   vector: {
+    /** `mean_squared_error`. */
     mean_squared_error: LossMeanSquaredErrorOptions;
+    /** `mean_absolute_error`. */
     mean_absolute_error: LossMeanAbsoluteErrorOptions;
+    /** `mean_absolute_percentage_error`. */
     mean_absolute_percentage_error: LossMeanAbsolutePercentageErrorOptions;
+    /** `huber`. */
     huber: LossHuberOptions;
+    /** `softmax_cross_entropy`. */
     softmax_cross_entropy: LossSoftmaxCrossEntropyOptions;
   };
+  /** Feature type `sequence`. */
   sequence: {
+    /** `sequence_softmax_cross_entropy`. */
     sequence_softmax_cross_entropy: LossSequenceSoftmaxCrossEntropyOptions;
+    /** `next_token_softmax_cross_entropy`. */
     next_token_softmax_cross_entropy: LossNextTokenSoftmaxCrossEntropyOptions;
   };
+  /** Feature type `text`. */
   text: {
+    /** `sequence_softmax_cross_entropy`. */
     sequence_softmax_cross_entropy: LossSequenceSoftmaxCrossEntropyOptions;
+    /** `next_token_softmax_cross_entropy`. */
     next_token_softmax_cross_entropy: LossNextTokenSoftmaxCrossEntropyOptions;
   };
 }
 
 /** Each combiner's options, by combiner name. */
 export interface CombinerOptionsMap {
+  /** `concat`. */
   concat: CombinerConcatOptions;
+  /** `sequence_concat`. */
   sequence_concat: CombinerSequenceConcatOptions;
+  /** `sequence`. */
   sequence: CombinerSequenceOptions;
+  /** `tabnet`. */
   tabnet: CombinerTabnetOptions;
+  /** `transformer`. */
   transformer: CombinerTransformerOptions;
+  /** `tabtransformer`. */
   tabtransformer: CombinerTabtransformerOptions;
+  /** `comparator`. */
   comparator: CombinerComparatorOptions;
+  /** `project_aggregate`. */
   project_aggregate: CombinerProjectAggregateOptions;
 }
 
 /** Input preprocessing options, by feature type. */
 export interface InputPreprocessingMap {
+  /** Feature type `binary`. */
   binary: PreprocessingBinaryInputOptions;
+  /** Feature type `number`. */
   number: PreprocessingNumberInputOptions;
+  /** Feature type `category`. */
   category: PreprocessingCategoryInputOptions;
+  /** Feature type `set`. */
   set: PreprocessingSetInputOptions;
+  /** Feature type `bag`. */
   bag: PreprocessingBagInputOptions;
+  /** Feature type `vector`. */
   vector: PreprocessingVectorInputOptions;
+  /** Feature type `date`. */
   date: PreprocessingDateOptions;
+  /** Feature type `h3`. */
   h3: PreprocessingH3Options;
+  /** Feature type `sequence`. */
   sequence: PreprocessingSequenceInputOptions;
+  /** Feature type `text`. */
   text: PreprocessingTextInputOptions;
+  /** Feature type `image`. */
   image: PreprocessingImageInputOptions;
 }
 
 /** Output preprocessing options, by feature type. */
 export interface OutputPreprocessingMap {
+  /** Feature type `binary`. */
   binary: PreprocessingBinaryOutputOptions;
+  /** Feature type `number`. */
   number: PreprocessingNumberOutputOptions;
+  /** Feature type `category`. */
   category: PreprocessingCategoryOutputOptions;
+  /** Feature type `set`. */
   set: PreprocessingSetOutputOptions;
+  /** Feature type `vector`. */
   vector: PreprocessingVectorOutputOptions;
+  /** Feature type `sequence`. */
   sequence: PreprocessingSequenceOutputOptions;
+  /** Feature type `text`. */
   text: PreprocessingTextOutputOptions;
 }
 
 /** Output-level options (threshold, top_k, clip ...), by feature type. */
 export interface OutputExtrasMap {
+  /** Feature type `binary`. */
   binary: {
     /**
      * Probability above which the prediction is true
@@ -8802,6 +8953,7 @@ export interface OutputExtrasMap {
      */
     calibration?: boolean;
   };
+  /** Feature type `number`. */
   number: {
     /**
      * Clip predictions to [min, max]
@@ -8809,6 +8961,7 @@ export interface OutputExtrasMap {
      */
     clip?: [number, number] | null;
   };
+  /** Feature type `category`. */
   category: {
     /**
      * k of hits_at_k and the top-k predictions
@@ -8821,6 +8974,7 @@ export interface OutputExtrasMap {
      */
     calibration?: boolean;
   };
+  /** Feature type `set`. */
   set: {
     /**
      * Probability above which a label is predicted
@@ -8828,6 +8982,7 @@ export interface OutputExtrasMap {
      */
     threshold?: number;
   };
+  /** Feature type `vector`. */
   vector: {
     /**
      * Size of the vector
@@ -8840,6 +8995,8 @@ export interface OutputExtrasMap {
      */
     softmax?: boolean;
   };
+  /** Feature type `sequence`. */
   sequence: Record<never, never>;
+  /** Feature type `text`. */
   text: Record<never, never>;
 }
