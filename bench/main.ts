@@ -1,6 +1,7 @@
 /**
- * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [distributed] [--engine native] [--reference]
- * [--stock-adam] [--w1-via api|layers] [--w3-via api|layers] [--distributed-w1-rows N] [--distributed-w4-rows N]`
+ * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [distributed] [typecheck] [--engine native]
+ * [--reference] [--stock-adam] [--w1-via api|layers] [--w3-via api|layers] [--distributed-w1-rows N]
+ * [--distributed-w4-rows N]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
  * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. W1 runs through the
@@ -21,7 +22,7 @@ import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
 import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3, runW3Api } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve", "distributed"];
+const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve", "distributed", "typecheck"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -168,6 +169,10 @@ for (const w of which) {
     emit({ workload: "sgemm-1thread", ...(await runSgemmPaths(1024)) });
   } else if (w === "distributed") {
     emit(await distributedLine(values["distributed-w1-rows"], values["distributed-w4-rows"]));
+  } else if (w === "typecheck") {
+    // Type-check cost of a user's script importing mod.ts by path (bench/typecheck.ts).
+    const { runTypecheckBench } = await import("./typecheck.ts");
+    emit({ workload: "typecheck-outside-script", ...(await runTypecheckBench()) });
   } else if (w === "serve") {
     const { runServeBench } = await import("./serve.ts");
     emit({

@@ -7,8 +7,15 @@
  */
 import type { COMBINERS } from "../combiners/mod.ts";
 import { resolveConfigValue } from "../config/load.ts";
-import type { ModelConfig, ModelConfigInput } from "../config/model.ts";
+import type { ModelConfig } from "../config/model.ts";
 import { toYAML } from "../config/parse.ts";
+import type {
+  BackendOptions,
+  CombinerOptionsMap,
+  HyperoptSectionOptions,
+  PreprocessingOptions,
+  TrainerOptions,
+} from "../config/types_gen.ts";
 import { FeatureBuilder } from "./feature.ts";
 import type {
   DecoderOptions,
@@ -20,7 +27,6 @@ import type {
   LossOptions,
   LossType,
   Namespaced,
-  SchemaInput,
 } from "./types.ts";
 
 type Obj = Record<string, unknown>;
@@ -28,27 +34,20 @@ type Obj = Record<string, unknown>;
 export type BuiltinCombiner = (typeof COMBINERS)[number];
 
 /** Combiner names. */
-export type CombinerType = BuiltinCombiner["type"];
+export type CombinerType = keyof CombinerOptionsMap;
 /** Options of combiner `N`. */
 export type CombinerOptions<N extends string> = N extends Namespaced ? Record<string, unknown>
-  : Omit<SchemaInput<Extract<BuiltinCombiner, { type: N }>["schema"]>, "type">;
+  : N extends CombinerType ? Omit<CombinerOptionsMap[N], "type">
+  : never;
 
-/** Trainer options as a person writes them (the input type of the `trainer` section's schema). */
-export type TrainerOptions = NonNullable<ModelConfigInput["trainer"]>;
-/** Global preprocessing options (the input type of the `preprocessing` section's schema). */
-export type PreprocessingOptions = NonNullable<ModelConfigInput["preprocessing"]>;
-/** The `hyperopt` section as a person writes it (what `ModelBuilder.hyperopt` takes). */
-export type HyperoptSectionOptions = NonNullable<ModelConfigInput["hyperopt"]>;
+// The sections' options (what a person writes) are the interfaces generated from their schemas:
+// TrainerOptions, PreprocessingOptions, HyperoptSectionOptions and BackendOptions.
+export type { BackendOptions, HyperoptSectionOptions, PreprocessingOptions, TrainerOptions };
 /**
  * Hyperopt options: the same as {@linkcode HyperoptSectionOptions}. The root module's
  * `HyperoptOptions` is the options of the `hyperopt()` function instead.
  */
 export type HyperoptOptions = HyperoptSectionOptions;
-/**
- * Backend options (the input type of the `backend` section's schema; it normalizes its input
- * before validating, so any value is accepted here and checked at `toConfig()`).
- */
-export type BackendOptions = ModelConfigInput["backend"];
 
 /** The `defaults.<type>` block of feature type `T`. */
 export interface DefaultsBlock<T extends string> {
@@ -122,8 +121,8 @@ export class ModelBuilder {
     return this.#with({ hyperopt: options });
   }
 
-  /** Set the backend (`compute` chooses the engine). */
-  backend(options: BackendOptions): ModelBuilder {
+  /** Set the backend (`compute` chooses the engine), or only its `type`. */
+  backend(options: BackendOptions | NonNullable<BackendOptions["type"]>): ModelBuilder {
     return this.#with({ backend: options });
   }
 

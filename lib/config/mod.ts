@@ -52,3 +52,4 @@ export { type Check, CHECKS, metricsOf } from "./checks.ts";
 export { configJsonSchema } from "./json_schema.ts";
 export * from "./components.ts";
 export * from "./registry.ts";
+export type * from "./types_gen.ts";

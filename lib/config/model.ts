@@ -22,6 +22,13 @@ import { HyperoptSchema } from "./hyperopt.ts";
 import { GlobalPreprocessingSchema } from "./preprocessing.ts";
 import type { ComponentSchemaLike, FeatureEntry } from "./registry.ts";
 import { TrainerSchema } from "./trainer.ts";
+import type {
+  ModelConfigOptions,
+  ResolvedBackend,
+  ResolvedHyperopt,
+  ResolvedPreprocessing,
+  ResolvedTrainer,
+} from "./types_gen.ts";
 
 type Tuple<T> = [T, ...T[]];
 
@@ -288,16 +295,32 @@ export type ModelConfigSchemaOutput = ModelConfigSchemaType["_zod"]["output"];
 
 /**
  * A fully resolved config: every default filled. Sections with a fixed shape (trainer,
- * preprocessing, hyperopt, backend) are typed from their schemas; features and combiners are
- * registry-driven (runtime entries included), so their blocks are typed structurally.
+ * preprocessing, hyperopt, backend) are typed by the interfaces generated from their schemas
+ * (lib/config/types_gen.ts); features and combiners are registry-driven (runtime entries
+ * included), so their blocks are typed structurally. A type alias (not an interface), so that a
+ * config stays assignable to `Record<string, unknown>` as zod's object types are.
  */
-export type ModelConfig =
-  & Omit<ModelConfigSchemaOutput, "input_features" | "output_features" | "combiner" | "defaults">
-  & {
-    input_features: InputFeatureConfig[];
-    output_features: OutputFeatureConfig[];
-    combiner: ComponentConfig;
-    defaults: Readonly<Record<string, DefaultsConfig>>;
-  };
-/** What a person may write: defaulted keys optional. */
-export type ModelConfigInput = ModelConfigSchemaType["_zod"]["input"];
+export type ModelConfig = {
+  /** Model family: ecd (encoder, combiner, decoder). */
+  model_type: "ecd";
+  /** Ludwig version the config was written for. */
+  ludwig_version?: string;
+  /** The model's inputs. */
+  input_features: InputFeatureConfig[];
+  /** What the model predicts. */
+  output_features: OutputFeatureConfig[];
+  /** How encoder outputs are combined. */
+  combiner: ComponentConfig;
+  /** How the model is trained. */
+  trainer: ResolvedTrainer;
+  /** Global preprocessing: splits, sampling, oversampling. */
+  preprocessing: ResolvedPreprocessing;
+  /** Per feature type: blocks merged into every feature of that type. */
+  defaults: Readonly<Record<string, DefaultsConfig>>;
+  /** Hyperparameter search, or null. */
+  hyperopt: ResolvedHyperopt | null;
+  /** Where and with which engine training runs. */
+  backend: ResolvedBackend;
+};
+/** What a person may write: defaulted keys optional (generated from the schema). */
+export type ModelConfigInput = ModelConfigOptions;
