@@ -529,7 +529,7 @@ export class Model {
     const rows = await this.#rows(dataset, options);
     const { split } = await preprocessForPrediction(this.config, metadata, rows);
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
-    const outputs = predictSplit(ecd, heads, split, options.batch_size ?? 1024);
+    const outputs = await predictSplit(ecd, heads, split, options.batch_size ?? 1024);
     const columns = withoutNonFinite(
       postprocessPredictions(this.config, metadata, rawOutputs(outputs, split.numRows)),
       outputs,
@@ -551,7 +551,12 @@ export class Model {
       includeOutputs: true,
     });
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
-    const { metrics, outputs } = evaluateSplit(ecd, heads, split, options.batch_size ?? 1024);
+    const { metrics, outputs } = await evaluateSplit(
+      ecd,
+      heads,
+      split,
+      options.batch_size ?? 1024,
+    );
     const stats: Record<string, Obj> = {};
     for (const head of heads) {
       const name = head.feature.name;

@@ -40,6 +40,7 @@ export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./nati
 export type { NativeBackendInfo, NativeBackendOptions, NativeMatmul } from "./native.ts";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
 export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
+export { type HostValues, onDevice, readAll } from "./reads.ts";
 
 /** The compute engines, in the order `auto` tries them. */
 export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
@@ -305,8 +306,53 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
   const result = await quietly(() =>
     setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`)
   );
-  if (result.ok) explainSyncReads(tf.backend());
+  if (result.ok) {
+    explainSyncReads(tf.backend());
+    chunkAddN(tf.backend());
+  }
   return result;
+}
+
+/**
+ * tfjs-backend-webgpu's AddN binds every input as a storage buffer in one shader, so more inputs
+ * than the device's `maxStorageBuffersPerShaderStage` less one (7 by default) fail; gradients
+ * summed over many paths and `tf.addN` over a model's weights need more. Register an AddN that
+ * adds them in chunks the device can bind.
+ */
+function chunkAddN(backend: tf.KernelBackend): void {
+  const original = tf.getKernel("AddN", "webgpu");
+  if (!original || (original.kernelFunc as { sonataChunked?: boolean }).sonataChunked) return;
+  const device = (backend as unknown as { device?: GPUDevice }).device;
+  const limit = Math.max(2, (device?.limits.maxStorageBuffersPerShaderStage ?? 8) - 1);
+  const run = original.kernelFunc;
+  const kernelFunc = (args: Parameters<tf.KernelFunc>[0]) => {
+    let inputs = args.inputs as unknown as tf.TensorInfo[];
+    if (inputs.length <= limit) return run(args);
+    const partial: tf.TensorInfo[] = [];
+    while (inputs.length > limit) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < inputs.length; i += limit) {
+        const chunk = inputs.slice(i, i + limit);
+        if (chunk.length === 1) {
+          next.push(chunk[0]);
+          continue;
+        }
+        const sum = run({
+          ...args,
+          inputs: chunk as unknown as tf.NamedTensorInfoMap,
+        }) as tf.TensorInfo;
+        partial.push(sum);
+        next.push(sum);
+      }
+      inputs = next;
+    }
+    const out = run({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap });
+    for (const t of partial) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+    return out;
+  };
+  (kernelFunc as { sonataChunked?: boolean }).sonataChunked = true;
+  tf.unregisterKernel("AddN", "webgpu");
+  tf.registerKernel({ ...original, kernelFunc: kernelFunc as tf.KernelFunc });
 }
 
 /**

@@ -79,7 +79,7 @@ export class BrowserModel {
     const dataset = Dataset.fromRecords(rows as Row[]);
     const { split } = await preprocessForPrediction(this.config, this.metadata, dataset);
     const heads = outputHeads(this.#ecd, this.config, this.metadata as Record<string, Row>);
-    const outputs = predictSplit(this.#ecd, heads, split, options.batch_size ?? 1024);
+    const outputs = await predictSplit(this.#ecd, heads, split, options.batch_size ?? 1024);
     const columns = postprocessPredictions(
       this.config,
       this.metadata,
