@@ -85,6 +85,8 @@ export interface EngineStatus {
   available: boolean;
   /** What was found, or why it is unavailable and how to install it. */
   detail: string;
+  /** Whether `auto` would choose this engine here (true on exactly one row). */
+  auto: boolean;
 }
 
 /** An engine asked for explicitly is not available here. */
@@ -585,7 +587,9 @@ export function engineInfo(): EngineInfo | undefined {
  * ```
  */
 export async function listEngines(): Promise<EngineStatus[]> {
-  const rows: EngineStatus[] = [];
+  const rows: Omit<EngineStatus, "auto">[] = [];
+  /** Whether auto's rule admits webgpu here: a visible GPU device and a hardware adapter. */
+  let webgpuForAuto = false;
   for (const engine of ["tensorflow-gpu", "tensorflow"] as const) {
     const pkg = engine === "tensorflow" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu";
     const path = await findPackage(pkg);
@@ -615,12 +619,16 @@ export async function listEngines(): Promise<EngineStatus[]> {
       rows.push({ engine: "webgpu", available: false, detail: `${reason}: ${INSTALL.webgpu}` });
     } else {
       const { name, software } = describeAdapter(adapter);
+      const visible = gpuDeviceVisible();
+      webgpuForAuto = !software && visible;
       rows.push({
         engine: "webgpu",
         available: true,
         detail: software
-          ? `software adapter ${name} (auto skips it: slower than the CPU engines)`
-          : `adapter ${name}`,
+          ? `software adapter ${name} (a fallback adapter: auto skips it, slower than the CPU engines; compute: webgpu uses it)`
+          : visible
+          ? `hardware adapter ${name}`
+          : `hardware adapter ${name} (auto does not probe it: no GPU device node such as /dev/dri/renderD* or /dev/nvidia0)`,
       });
     }
   }
@@ -648,5 +656,10 @@ export async function listEngines(): Promise<EngineStatus[]> {
     available: true,
     detail: `@tensorflow/tfjs ${tf.version.tfjs} cpu backend`,
   });
-  return rows;
+  // auto's rule (see choose()): the first available engine in order, never wasm, and webgpu
+  // only on a hardware adapter of a visible GPU device.
+  const pick = rows.find((r) =>
+    r.available && r.engine !== "wasm" && (r.engine !== "webgpu" || webgpuForAuto)
+  );
+  return rows.map((r) => ({ ...r, auto: r === pick }));
 }
