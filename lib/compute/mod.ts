@@ -278,12 +278,14 @@ async function gpuAdapter(): Promise<{ adapter?: GPUAdapter; reason?: string }> 
   }
 }
 
-function describeAdapter(adapter: GPUAdapter): { name: string; software: boolean } {
+function describeAdapter(
+  adapter: GPUAdapter,
+): { name: string; software: boolean; fallback: boolean } {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const name = info?.description || info?.vendor || "unknown adapter";
-  const software = Boolean(info?.isFallbackAdapter) ||
-    /llvmpipe|swiftshader|lavapipe|software/i.test(name);
-  return { name, software };
+  const fallback = Boolean(info?.isFallbackAdapter);
+  const software = fallback || /llvmpipe|swiftshader|lavapipe|software/i.test(name);
+  return { name, software, fallback };
 }
 
 async function tryWebgpu(auto: boolean): Promise<Attempt> {
@@ -618,14 +620,16 @@ export async function listEngines(): Promise<EngineStatus[]> {
     if (!adapter) {
       rows.push({ engine: "webgpu", available: false, detail: `${reason}: ${INSTALL.webgpu}` });
     } else {
-      const { name, software } = describeAdapter(adapter);
+      const { name, software, fallback } = describeAdapter(adapter);
       const visible = gpuDeviceVisible();
       webgpuForAuto = !software && visible;
       rows.push({
         engine: "webgpu",
         available: true,
         detail: software
-          ? `software adapter ${name} (a fallback adapter: auto skips it, slower than the CPU engines; compute: webgpu uses it)`
+          ? `software adapter ${name} (${
+            fallback ? "the driver reports a fallback adapter" : "a software renderer by its name"
+          }: auto skips it, slower than the CPU engines; compute: webgpu uses it)`
           : visible
           ? `hardware adapter ${name}`
           : `hardware adapter ${name} (auto does not probe it: no GPU device node such as /dev/dri/renderD* or /dev/nvidia0)`,
