@@ -36,17 +36,21 @@ export function onDevice(): boolean {
  * others are read one by one. The tensors are not disposed.
  *
  * @param tensors the tensors to read (any shapes; strings are not supported)
- * @returns one typed array per tensor (a view into a shared buffer on GPU backends)
+ * @param options `pack`: concatenate the float32 tensors into one read (default: on GPU backends)
+ * @returns one typed array per tensor (a view into a shared buffer when packed)
  * @throws {TypeError} when a tensor is a string tensor
  */
-export async function readAll(tensors: readonly tf.Tensor[]): Promise<HostValues[]> {
+export async function readAll(
+  tensors: readonly tf.Tensor[],
+  options: { pack?: boolean } = {},
+): Promise<HostValues[]> {
   for (const t of tensors) {
     if (t.dtype === "string") {
       throw new TypeError("Cannot read a string tensor with readAll: expected numeric tensors");
     }
   }
   const floats = tensors.filter((t) => t.dtype === "float32");
-  if (!onDevice() || floats.length < 2) {
+  if (!(options.pack ?? onDevice()) || floats.length < 2) {
     return await Promise.all(tensors.map((t) => t.data() as Promise<HostValues>));
   }
   const packed = tf.tidy(() => tf.concat(floats.map((t) => t.reshape([-1])), 0));

@@ -373,8 +373,8 @@ export function createTrainStep(
     try {
       host = await readAll(readList);
     } finally {
-      heads.forEach((h, i) => {
-        if (probs[i] !== outputs[h.feature.name].logits) probs[i]?.dispose();
+      probs.forEach((p, i) => {
+        if (p !== outputs[heads[i].feature.name].logits) p?.dispose();
       });
     }
     const loss = host[0][0];
