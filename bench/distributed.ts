@@ -1,15 +1,18 @@
 /**
- * Distributed training benchmark: `deno run -A bench/distributed.ts [w1] [allreduce] [memory]`
- * `[--rows 100000] [--epochs 1] [--hidden 768] [--layers 12]`.
+ * Distributed training benchmark: `deno run -A bench/distributed.ts [w1] [w4] [allreduce] [memory]`
+ * `[--rows 100000] [--w4-rows 64] [--epochs 1] [--hidden 768] [--layers 12]`.
  *
  * - `w1`: W1 (bench/workloads.ts) through the API at 1 rank (batch 256) and at 2 ranks under
  *   `mpirun -np 2` (DDP, batch 128 per worker: the same global batch, so the same steps);
  *   seconds per epoch, global steps/s and the scaling efficiency (ideal 2×).
+ * - `w4`: W4 (bench/w4.ts: MobileNetV2 fine-tuned on 224×224 images) at 1 rank (batch 32) and
+ *   2 ranks (DDP, batch 16 per worker), on `--w4-rows` images (64 by default: W4 is slow on CPU).
  * - `allreduce`: 16 MB float32 `MPI_Allreduce` between 2 ranks (median of 10), algorithm
  *   bandwidth in GB/s.
- * - `memory`: a BERT-shaped parameter set (embeddings 30522 × H, L layers of attention and
- *   feed-forward, layer norms; BERT-base with the defaults), one DDP and one FSDP step with
- *   Adam through the real reducers: per-rank elements of parameters and optimizer state.
+ * - `memory`: a BERT-shaped tf.layers model (embeddings 30522 × H, L layers of attention and
+ *   feed-forward projections, layer norms; BERT-base with the defaults), three DDP and three
+ *   FSDP steps with Adam through the real distribution (gather, reduce, update): per-rank bytes
+ *   of parameters and optimizer state held between steps, and every live tensor's bytes.
  *
  * Prints one JSON line per measurement. The machine this runs on is shared: timings taken
  * while other work runs are indicative only.
@@ -27,6 +30,7 @@ const { values, positionals } = parseArgs({
     workers: { type: "string", default: "1" },
     strategy: { type: "string", default: "ddp" },
     rows: { type: "string", default: "100000" },
+    "w4-rows": { type: "string", default: "64" },
     epochs: { type: "string", default: "1" },
     hidden: { type: "string", default: "768" },
     layers: { type: "string", default: "12" },
@@ -104,6 +108,55 @@ async function w1Rank() {
   }
 }
 
+async function w4Rank() {
+  const { Model } = await import("../lib/api.ts");
+  const { Dataset } = await import("../lib/data/dataset.ts");
+  const { distributionFor, processRank } = await import("../lib/distributed/mod.ts");
+  const { w4Columns } = await import("./w4.ts");
+  const workers = Number(values.workers);
+  const model = await Model.create({
+    input_features: [{
+      name: "image",
+      type: "image",
+      encoder: { type: "mobilenetv2", use_pretrained: false, trainable: true },
+    }],
+    output_features: [{ name: "label", type: "category" }],
+    trainer: {
+      epochs: 1,
+      batch_size: 32 / workers,
+      learning_rate: 0.0001,
+      optimizer: { type: "adam" },
+    },
+    backend: workers > 1 ? { type: "mpi", trainer: { num_workers: workers } } : {},
+  } as never);
+  let start = 0;
+  let last = 0;
+  let steps = 0;
+  await model.train({
+    dataset: Dataset.fromColumns(await w4Columns(Number(values["w4-rows"]))),
+    skip_save_all: true,
+    progress: false,
+    callbacks: [{
+      onTrainBegin: () => {
+        start = performance.now();
+      },
+      onBatchEnd: () => {
+        last = performance.now();
+        steps++;
+      },
+    }],
+  });
+  if (processRank() === 0) {
+    const seconds = (last - start) / 1000;
+    print({
+      workers,
+      steps,
+      seconds_per_epoch: seconds,
+      communication_seconds: distributionFor(model.config)?.communicationSeconds ?? 0,
+    });
+  }
+}
+
 async function allreduceRank() {
   const { openMpi } = await import("../lib/distributed/mpi.ts");
   const mpi = openMpi();
@@ -131,40 +184,48 @@ async function allreduceRank() {
   mpi.finalize();
 }
 
-/** BERT's parameter shapes: embeddings, L × (attention, feed-forward, 2 layer norms), pooler. */
-function bertShapes(hidden: number, layers: number): Record<string, number[]> {
+/**
+ * A BERT-shaped tf.layers model: word (30522 × H), position (512 × H) and token-type (2 × H)
+ * embeddings and their layer norm, L layers of query/key/value/output projections (H × H), a
+ * layer norm, the feed-forward pair (H × 4H, 4H × H) and a layer norm, then the pooler (H × H)
+ * and a one-unit head. The attention itself is simplified (the projections are summed): the
+ * parameters, their gradients and the optimizer state have BERT's shapes, which is what the
+ * memory measurement is about.
+ */
+// deno-lint-ignore no-explicit-any
+function bertShaped(tf: any, hidden: number, layers: number, seq: number) {
   const h = hidden;
-  const shapes: Record<string, number[]> = {
-    "embeddings/word": [30522, h],
-    "embeddings/position": [512, h],
-    "embeddings/token_type": [2, h],
-    "embeddings/norm_gamma": [h],
-    "embeddings/norm_beta": [h],
-    "pooler/kernel": [h, h],
-    "pooler/bias": [h],
-  };
+  const ids = tf.input({ shape: [seq], dtype: "int32", name: "ids" });
+  const positions = tf.input({ shape: [seq], dtype: "int32", name: "positions" });
+  const types = tf.input({ shape: [seq], dtype: "int32", name: "types" });
+  const embed = (n: number, name: string, x: unknown) =>
+    tf.layers.embedding({ inputDim: n, outputDim: h, name }).apply(x);
+  let x = tf.layers.add().apply([
+    embed(30522, "word", ids),
+    embed(512, "position", positions),
+    embed(2, "token_type", types),
+  ]);
+  x = tf.layers.layerNormalization({ name: "embeddings_norm" }).apply(x);
+  const dense = (units: number, name: string, input: unknown, activation?: string) =>
+    tf.layers.dense({ units, name, activation }).apply(input);
   for (let l = 0; l < layers; l++) {
-    for (const p of ["query", "key", "value", "output"]) {
-      shapes[`layer${l}/attention/${p}/kernel`] = [h, h];
-      shapes[`layer${l}/attention/${p}/bias`] = [h];
-    }
-    shapes[`layer${l}/intermediate/kernel`] = [h, 4 * h];
-    shapes[`layer${l}/intermediate/bias`] = [4 * h];
-    shapes[`layer${l}/output/kernel`] = [4 * h, h];
-    shapes[`layer${l}/output/bias`] = [h];
-    for (const n of ["attention_norm", "output_norm"]) {
-      shapes[`layer${l}/${n}/gamma`] = [h];
-      shapes[`layer${l}/${n}/beta`] = [h];
-    }
+    const qkv = ["query", "key", "value"].map((p) => dense(h, `layer${l}_${p}`, x));
+    const attention = dense(h, `layer${l}_attention_output`, tf.layers.add().apply(qkv));
+    x = tf.layers.layerNormalization({ name: `layer${l}_attention_norm` })
+      .apply(tf.layers.add().apply([x, attention]));
+    const ff = dense(h, `layer${l}_output`, dense(4 * h, `layer${l}_intermediate`, x, "relu"));
+    x = tf.layers.layerNormalization({ name: `layer${l}_output_norm` })
+      .apply(tf.layers.add().apply([x, ff]));
   }
-  return shapes;
+  const pooled = dense(h, "pooler", tf.layers.globalAveragePooling1d().apply(x), "tanh");
+  const out = dense(1, "head", pooled);
+  return tf.model({ inputs: [ids, positions, types], outputs: out });
 }
 
 async function memoryRank() {
   const { tf, ready } = await import("../lib/compute/mod.ts");
   const { resolveConfigValue } = await import("../lib/config/load.ts");
   const { createDistribution, openMpi } = await import("../lib/distributed/mod.ts");
-  const { createOptimizer } = await import("../lib/train/optimizers.ts");
   await ready({ compute: "auto", quiet: true });
   const mpi = openMpi();
   const strategy = values.strategy === "fsdp" ? "fsdp" : "ddp";
@@ -173,44 +234,71 @@ async function memoryRank() {
     output_features: [{ name: "y", type: "number" }],
     backend: { type: "mpi", trainer: { strategy, num_workers: mpi.size } },
   }).config;
-  const shapes = bertShapes(Number(values.hidden), Number(values.layers));
-  const variables = Object.entries(shapes).map(([name, shape]) =>
-    tf.variable(tf.randomNormal(shape, 0, 0.02, "float32", 1), true, `bert/${name}`)
-  );
-  const parameters = variables.reduce((n, v) => n + v.size, 0);
+  const seq = 16;
+  const batch = 2 * mpi.size;
+  const model = bertShaped(tf, Number(values.hidden), Number(values.layers), seq);
+  const parameters = model.countParams();
   const dist = createDistribution(mpi, config, { strategy });
-  const optimizer = createOptimizer(config.trainer.optimizer, 1e-4);
+  await dist.broadcastWeights(model);
+  const optimizer = dist.createOptimizer(config.trainer.optimizer, 1e-4, model);
   const reduce = dist.gradientReducer(optimizer);
-  const t = performance.now();
-  const grads: Record<string, ReturnType<typeof tf.zeros>> = {};
-  for (const v of variables) grads[v.name] = tf.fill(v.shape, 1e-3);
-  dist.shard(Int32Array.from({ length: 2 * mpi.size }, (_, i) => i));
-  const reduced = await reduce(grads);
-  tf.dispose(Object.values(grads));
-  optimizer.applyGradients(reduced);
-  tf.dispose(Object.values(reduced));
-  const seconds = (performance.now() - t) / 1000;
-  const state = await dist.optimizerStateElements(optimizer);
-  const lines = new Float64Array([parameters, state, seconds]);
+  const inputs = [
+    tf.tensor2d(
+      Array.from({ length: batch * seq }, (_, i) => (i * 7919) % 30522),
+      [batch, seq],
+      "int32",
+    ),
+    tf.tensor2d(Array.from({ length: batch * seq }, (_, i) => i % seq), [batch, seq], "int32"),
+    tf.tensor2d(Array.from({ length: batch * seq }, (_, i) => i % 2), [batch, seq], "int32"),
+  ];
+  const steps = 3;
+  const seconds: number[] = [];
+  let peak = 0;
+  for (let s = 0; s < steps; s++) {
+    const t = performance.now();
+    await dist.gatherParameters();
+    dist.shard(Int32Array.from({ length: batch }, (_, i) => i));
+    const { value, grads } = tf.variableGrads(() =>
+      tf.tidy(() => (model.apply(inputs) as ReturnType<typeof tf.zeros>).square().mean())
+    );
+    peak = Math.max(peak, tf.memory().numBytes);
+    value.dispose();
+    const reduced = await reduce(grads);
+    for (const [name, g] of Object.entries(grads)) if (reduced[name] !== g) g.dispose();
+    optimizer.applyGradients(reduced);
+    tf.dispose(Object.values(reduced));
+    seconds.push((performance.now() - t) / 1000);
+  }
+  // Between two steps: what this rank keeps.
+  const held = await dist.memory(optimizer, model);
+  const lines = new Float64Array([
+    parameters,
+    held.parameterBytes,
+    held.optimizerBytes,
+    tf.memory().numBytes,
+    peak,
+    seconds[steps - 1],
+  ]);
   const all = new Float64Array(lines.length * mpi.size);
   await mpi.allgather(lines, all);
   if (mpi.rank === 0) {
     for (let r = 0; r < mpi.size; r++) {
-      const [p, s, secs] = all.subarray(r * lines.length, (r + 1) * lines.length);
+      const [p, pb, ob, total, top, secs] = all.subarray(r * lines.length, (r + 1) * lines.length);
       print({
         measure: "memory",
-        model: `bert-shaped H=${values.hidden} L=${values.layers}`,
+        model: `bert-shaped tf.layers H=${values.hidden} L=${values.layers} (Adam)`,
         strategy,
         rank: r,
         ranks: mpi.size,
         parameters: p,
-        optimizer_state_elements: s,
-        // The model's variables stay whole on every rank (TF.js layers read them); FSDP
-        // shards the optimizer state and the gradients' reduction.
-        parameters_mb: (4 * p) / 1e6,
-        optimizer_state_mb: (4 * s) / 1e6,
-        // FSDP's own copy of the rank's shard of the parameters.
-        shard_mb: strategy === "fsdp" ? (4 * Math.ceil(p / mpi.size)) / 1e6 : 0,
+        // Held between steps (FSDP: the shard; the full weights exist only within a step).
+        parameters_mb: pb / 1e6,
+        optimizer_state_mb: ob / 1e6,
+        parameters_and_optimizer_mb: (pb + ob) / 1e6,
+        // Every live tensor of the rank between steps (includes the batch's inputs).
+        all_tensors_mb: total / 1e6,
+        // Live tensors right after a backward pass (full parameters and gradients).
+        step_peak_tensors_mb: top / 1e6,
         step_seconds: secs,
       });
     }
@@ -219,10 +307,11 @@ async function memoryRank() {
 }
 
 if (values.role === "w1") await w1Rank();
+else if (values.role === "w4") await w4Rank();
 else if (values.role === "allreduce") await allreduceRank();
 else if (values.role === "memory") await memoryRank();
 else {
-  const which = positionals.length ? positionals : ["w1", "allreduce", "memory"];
+  const which = positionals.length ? positionals : ["w1", "w4", "allreduce", "memory"];
   const common = ["--rows", values.rows, "--epochs", values.epochs];
   if (which.includes("w1")) {
     const [one] = await child(1, ["--role", "w1", "--workers", "1", ...common]);
@@ -231,6 +320,20 @@ else {
     print({
       workload: "W1 DDP scaling (shared 2-core machine: indicative)",
       rows: Number(values.rows),
+      one_rank: one,
+      two_ranks: two,
+      speedup,
+      efficiency: speedup / 2,
+    });
+  }
+  if (which.includes("w4")) {
+    const rows = ["--w4-rows", values["w4-rows"]];
+    const [one] = await child(1, ["--role", "w4", "--workers", "1", ...rows]);
+    const [two] = await child(2, ["--role", "w4", "--workers", "2", ...rows]);
+    const speedup = (one.seconds_per_epoch as number) / (two.seconds_per_epoch as number);
+    print({
+      workload: "W4 DDP scaling (shared 2-core machine: indicative)",
+      rows: Number(values["w4-rows"]),
       one_rank: one,
       two_ranks: two,
       speedup,

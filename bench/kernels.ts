@@ -144,3 +144,67 @@ for (const [k, m] of [[210, 256], [256, 256]]) {
     (a, b) => tf.matMul(a, b, true, false),
   );
 }
+
+// W4 (mobilenet_v2, batch 8): depthwise 3×3 on a zero-padded input (torch's explicit pad 1),
+// strides 1 and 2; batch norm with its gradient; relu6 and its gradient.
+for (const [h, c, s] of [[112, 32, 1], [112, 96, 2], [56, 144, 1], [14, 384, 1]]) {
+  const xs = [8, h + 2, h + 2, c];
+  const ys = [8, Math.floor((h + 2 - 3) / s) + 1, Math.floor((h + 2 - 3) / s) + 1, c];
+  const tag = `8x${h + 2}x${h + 2}x${c} s${s}`;
+  time(
+    `depthwise 3x3 ${tag}`,
+    () => [rand(xs), rand([3, 3, c, 1])],
+    (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, "valid"),
+  );
+  time(
+    `depthwise dx ${tag}`,
+    () => [rand(ys), rand([3, 3, c, 1])],
+    (dy, w) =>
+      tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput", { dy, filter: w }, {
+        strides: s,
+        pad: "valid",
+        dilations: 1,
+        inputShape: xs,
+      }) as tf.Tensor,
+  );
+  time(
+    `depthwise dw ${tag}`,
+    () => [rand(xs), rand(ys)],
+    (x, dy) =>
+      tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x, dy }, {
+        strides: s,
+        pad: "valid",
+        dilations: 1,
+        filterShape: [3, 3, c, 1],
+      }) as tf.Tensor,
+  );
+}
+{
+  const xs = [8, 56, 56, 144];
+  const axes = [0, 1, 2];
+  const train = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, axes);
+    return tf.batchNorm(x, mean, variance, b, g, 1e-5);
+  };
+  time(
+    "batchNorm train 8x56x56x144",
+    () => [rand(xs), rand([144]), rand([144])],
+    (x, g, b) => train(x, g, b),
+  );
+  time(
+    "batchNorm train + grads 8x56x56x144",
+    () => [rand(xs), rand([144]), rand([144]), rand(xs)],
+    (x, g, b, dy) => tf.grads((x, g, b) => train(x, g, b).mul(dy).sum())([x, g, b]),
+  );
+  time("relu6 8x56x56x144", () => [rand(xs)], (x) => tf.relu6(x));
+  time(
+    "relu6 + grad 8x56x56x144",
+    () => [rand(xs), rand(xs)],
+    (x, dy) => tf.grad((x) => tf.relu6(x).mul(dy).sum())(x),
+  );
+  time(
+    "pad 8x112x112x32 by 1",
+    () => [rand([8, 112, 112, 32])],
+    (x) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]),
+  );
+}

@@ -1,6 +1,6 @@
 /**
- * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [--engine native] [--reference] [--stock-adam]
- * [--w1-via api|layers] [--w3-via api|layers]`
+ * `deno task bench [w1] [w2] [w3] [w4] [matmul] [sgemm] [serve] [distributed] [--engine native] [--reference]
+ * [--stock-adam] [--w1-via api|layers] [--w3-via api|layers] [--distributed-w1-rows N] [--distributed-w4-rows N]`
  *
  * Prints one JSON line per workload, with the keys of the PyTorch reference
  * (`../shared/bench/reference/workloads.py`) plus `engine` and `via`. W1 runs through the
@@ -10,6 +10,10 @@
  * it also runs the reference (needs `/usr/bin/python3` with torch: `apt-get install -y
  * python3-torch`) in the same run and prints one ratio line per workload. `sgemm` times the
  * native engine's matrix-product paths on one thread (WebAssembly SIMD, system BLAS, cpu).
+ * `distributed` (when `mpirun` exists; one line saying it was skipped otherwise) prints the MPI
+ * scaling line: W1 and W4 seconds per epoch at 1 and 2 ranks (DDP, the same global batch),
+ * speedup and efficiency (ideal 2×), and the 16 MB all-reduce bandwidth (`bench/distributed.ts`
+ * has the pieces, and the per-rank memory of DDP and FSDP).
  *
  * @module
  */
@@ -17,7 +21,7 @@ import { parseArgs } from "node:util";
 import { type ComputeOption, ready } from "../lib/compute/mod.ts";
 import { runMatMul, runSgemmPaths, runW1, runW1Api, runW3, runW3Api } from "./workloads.ts";
 
-const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve"];
+const ALL = ["w1", "w2", "w3", "w4", "matmul", "sgemm", "serve", "distributed"];
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -32,12 +36,58 @@ const { values, positionals } = parseArgs({
     "w1-epochs": { type: "string" },
     "w3-rows": { type: "string" },
     "w4-rows": { type: "string" },
+    // The distributed scaling line: W1's rows, and W4's (slow on CPU: few images).
+    "distributed-w1-rows": { type: "string", default: "100000" },
+    "distributed-w4-rows": { type: "string", default: "64" },
     // W1 through the public API (default) or built directly with tf.layers.
     "w1-via": { type: "string", default: "api" },
     // W3 through the public API (image feature, stacked_cnn; default) or built with tf.layers.
     "w3-via": { type: "string", default: "api" },
   },
 });
+
+/** The MPI scaling line from `bench/distributed.ts` (skipped without `mpirun`). */
+async function distributedLine(w1Rows: string, w4Rows: string): Promise<Record<string, unknown>> {
+  const workload = "distributed-scaling";
+  try {
+    await new Deno.Command("mpirun", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output();
+  } catch {
+    return { workload, skipped: "mpirun not found (apt-get install mpich)" };
+  }
+  const script = new URL("./distributed.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, "w1", "w4", "allreduce", "--rows", w1Rows, "--w4-rows", w4Rows],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`Cannot run ${script}: exit code ${out.code}`);
+  const lines = new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const scaling = (prefix: string) => {
+    const l = lines.find((x) => String(x.workload ?? "").startsWith(prefix));
+    if (!l) return undefined;
+    const one = l.one_rank as Record<string, number>;
+    const two = l.two_ranks as Record<string, number>;
+    return {
+      rows: l.rows,
+      one_rank_seconds_per_epoch: one.seconds_per_epoch,
+      two_ranks_seconds_per_epoch: two.seconds_per_epoch,
+      speedup: l.speedup,
+      efficiency: l.efficiency,
+    };
+  };
+  const allreduce = lines.find((x) => x.measure === "allreduce_16MB");
+  return {
+    workload,
+    note: "1 vs 2 MPI ranks (DDP, same global batch) on this machine's shared cores; W4 on few " +
+      "images (slow on CPU): indicative",
+    w1: scaling("W1"),
+    w4: scaling("W4"),
+    allreduce_16MB_gb_per_second: allreduce?.algorithm_gb_per_second,
+    mpi: allreduce?.flavor,
+  };
+}
 
 const which = positionals.length ? positionals : ALL;
 for (const w of which) {
@@ -116,6 +166,8 @@ for (const w of which) {
     });
   } else if (w === "sgemm") {
     emit({ workload: "sgemm-1thread", ...(await runSgemmPaths(1024)) });
+  } else if (w === "distributed") {
+    emit(await distributedLine(values["distributed-w1-rows"], values["distributed-w4-rows"]));
   } else if (w === "serve") {
     const { runServeBench } = await import("./serve.ts");
     emit({

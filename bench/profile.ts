@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console
 /**
- * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w1predict
+ * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w4|w1predict
  * [--engine native] [--rows N] [--top 25]`. Each kernel of the current backend is wrapped
  * with a timer; the table lists the kernels by total time (self time, nested kernel calls
  * excluded), plus the time spent outside kernels.
@@ -18,6 +18,7 @@ const { values, positionals } = parseArgs({
     engine: { type: "string", default: "native" },
     rows: { type: "string" },
     top: { type: "string", default: "25" },
+    batch: { type: "string" },
     "stock-adam": { type: "boolean", default: false },
   },
 });
@@ -122,9 +123,20 @@ if (which === "w1api") {
   await w.model.fit(w.images, w.labels, { batchSize: 128, epochs: 1, shuffle: true, verbose: 0 });
   wall = performance.now() - t;
   console.log(`w3: ${rows} rows, ${(wall / 1000).toFixed(3)} s on ${info.engine}`);
+} else if (which === "w4") {
+  // Through the public API: one warm-up step of 2 images, then `rows` images (8 by default)
+  // fine-tuned in batches of `--batch` (8 by default; the workload's is 32).
+  const { runW4 } = await import("./w4.ts");
+  const rows = Number(values.rows ?? 8);
+  const batchSize = Number(values.batch ?? 8);
+  await runW4({ rows: 2, batchSize: 2, skipFrozen: true });
+  totals.clear();
+  const r = await runW4({ rows, batchSize, skipFrozen: true });
+  wall = r.seconds_per_epoch * 1000;
+  console.log(`w4: ${rows} rows, batch ${batchSize}, ${JSON.stringify(r)} on ${info.engine}`);
 } else {
   throw new TypeError(
-    `Cannot profile "${which}": expected one of "w1api", "w1", "w1loop", "w1predict", "w3"`,
+    `Cannot profile "${which}": expected one of "w1api", "w1", "w1loop", "w1predict", "w3", "w4"`,
   );
 }
 

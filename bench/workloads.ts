@@ -391,7 +391,7 @@ export async function runW1Api(
   }
   const heads = outputHeads(ecd, model.config, model.metadata as never);
   const t1 = performance.now();
-  predictSplit(ecd, heads, split, 1024);
+  await predictSplit(ecd, heads, split, 1024);
   const predict = (performance.now() - t1) / 1000;
   const t2 = performance.now();
   await model.predict(dataset, { batch_size: 1024 });

@@ -336,12 +336,6 @@ export class Model {
     // Distributed (backend mpi/horovod under a launcher): only rank 0 writes and reports.
     const dist = distributionFor(this.config);
     const writer = !dist || dist.rank === 0;
-    if (dist?.strategy === "fsdp" && options.model_resume_path) {
-      throw new Error(
-        "Cannot resume: an fsdp run's checkpoints do not hold its sharded optimizer state; " +
-          "resume it with backend.trainer.strategy ddp",
-      );
-    }
     const skipAll = options.skip_save_all ?? false;
     const runDir = !writer
       ? undefined
@@ -551,12 +545,7 @@ export class Model {
       includeOutputs: true,
     });
     const heads = outputHeads(ecd, this.config, metadata as Record<string, Obj>);
-    const { metrics, outputs } = await evaluateSplit(
-      ecd,
-      heads,
-      split,
-      options.batch_size ?? 1024,
-    );
+    const { metrics, outputs } = await evaluateSplit(ecd, heads, split, options.batch_size ?? 1024);
     const stats: Record<string, Obj> = {};
     for (const head of heads) {
       const name = head.feature.name;

@@ -303,6 +303,187 @@ function isNHWC(attrs: KernelArgs["attrs"]): boolean {
 type Pad = "same" | "valid" | number | backend_util.ExplicitPadding;
 type Rounding = "floor" | "round" | "ceil" | undefined;
 
+/** The depthwise geometry the fast loops (channel multiplier 1, dilation 1) cover. */
+interface DwGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  c: number;
+  outH: number;
+  outW: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+}
+
+/** The fast-loop geometry, or undefined for a channel multiplier or dilation above 1. */
+function dwGeometry(info: Conv2DInfo): DwGeometry | undefined {
+  if (info.outChannels !== info.inChannels) return undefined;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    c: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
+
+/** The output columns [lo, hi) whose input column ow·sw − left + kw lies inside the row. */
+function owRange(g: DwGeometry, kw: number): [number, number] {
+  const off = kw - g.left;
+  const lo = Math.max(0, Math.ceil(-off / g.sw));
+  const hi = Math.min(g.outW, Math.floor((g.inW - 1 - off) / g.sw) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * The three depthwise loops share one order: per image and output row, per filter tap
+ * (kh, kw), a run of output columns, and the channels innermost (contiguous in x, y and w).
+ * `mode` 0: y += x·w; 1: dx += dy·w; 2: dw += x·dy.
+ */
+function depthwiseRuns(
+  mode: 0 | 1 | 2,
+  g: DwGeometry,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+): void {
+  const { batch, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left } = g;
+  const ranges = new Int32Array(2 * fw);
+  for (let kw = 0; kw < fw; kw++) {
+    const [lo, hi] = owRange(g, kw);
+    ranges[2 * kw] = lo;
+    ranges[2 * kw + 1] = hi;
+  }
+  const xStep = sw * c;
+  for (let bi = 0; bi < batch; bi++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const yRow = ((bi * outH + oh) * outW) * c;
+      for (let kh = 0; kh < fh; kh++) {
+        const ih = oh * sh - top + kh;
+        if (ih < 0 || ih >= inH) continue;
+        const xRow = ((bi * inH + ih) * inW) * c;
+        for (let kw = 0; kw < fw; kw++) {
+          const lo = ranges[2 * kw];
+          const hi = ranges[2 * kw + 1];
+          if (lo >= hi) continue;
+          const wo = (kh * fw + kw) * c;
+          let xo = xRow + (lo * sw - left + kw) * c;
+          let yo = yRow + lo * c;
+          if (mode === 0) {
+            // a = x, b = w, out = y
+            for (let ow = lo; ow < hi; ow++, xo += xStep, yo += c) {
+              for (let j = 0; j < c; j++) out[yo + j] += a[xo + j] * b[wo + j];
+            }
+          } else if (mode === 1) {
+            // a = dy, b = w, out = dx
+            for (let ow = lo; ow < hi; ow++, xo += xStep, yo += c) {
+              for (let j = 0; j < c; j++) out[xo + j] += a[yo + j] * b[wo + j];
+            }
+          } else {
+            // a = x, b = dy, out = dw: each channel's sum over the run stays in a register.
+            const n = hi - lo;
+            for (let j = 0; j < c; j++) {
+              let acc = 0;
+              for (let q = 0, px = xo + j, py = yo + j; q < n; q++, px += xStep, py += c) {
+                acc += a[px] * b[py];
+              }
+              out[wo + j] += acc;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A 3×3 depthwise convolution without padding (every tap inside: torchvision pads
+ * explicitly before it), each output's nine products summed in registers:
+ * y[b, oh, ow, j] = Σ x[b, oh·sh + kh, ow·sw + kw, j] · w[kh, kw, j].
+ */
+function depthwise3x3Valid(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  batch: number,
+  inH: number,
+  inW: number,
+  c: number,
+  outH: number,
+  outW: number,
+  sh: number,
+  sw: number,
+): void {
+  const row = inW * c;
+  const step = sw * c;
+  const c2 = 2 * c;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      let p0 = (b * inH + oh * sh) * row;
+      let yo = (b * outH + oh) * outW * c;
+      for (let ow = 0; ow < outW; ow++, p0 += step, yo += c) {
+        const p1 = p0 + row;
+        const p2 = p1 + row;
+        for (let j = 0; j < c; j++) {
+          y[yo + j] = x[p0 + j] * w[j] + x[p0 + c + j] * w[c + j] +
+            x[p0 + c2 + j] * w[c2 + j] + x[p1 + j] * w[3 * c + j] +
+            x[p1 + c + j] * w[4 * c + j] + x[p1 + c2 + j] * w[5 * c + j] +
+            x[p2 + j] * w[6 * c + j] + x[p2 + c + j] * w[7 * c + j] +
+            x[p2 + c2 + j] * w[8 * c + j];
+        }
+      }
+    }
+  }
+}
+
+/** Whether the fast 3×3 register path covers this geometry (no padding, all taps inside). */
+function valid3x3(g: DwGeometry): boolean {
+  return g.fh === 3 && g.fw === 3 && g.top === 0 && g.left === 0 &&
+    (g.outH - 1) * g.sh + 3 <= g.inH && (g.outW - 1) * g.sw + 3 <= g.inW;
+}
+
+/**
+ * dx of a stride-1 3×3 depthwise convolution as a valid 3×3 convolution of dy, zero-padded
+ * by (2 − top, 2 − left) before (the rest after), with the filter rotated 180°.
+ */
+function depthwise3x3BackpropInputS1(
+  dy: Float32Array,
+  w: Float32Array,
+  g: DwGeometry,
+): Float32Array | undefined {
+  const { batch, inH, inW, c, outH, outW, top, left } = g;
+  const pt = 2 - top;
+  const pl = 2 - left;
+  if (pt < 0 || pl < 0 || pt + outH > inH + 2 || pl + outW > inW + 2) return undefined;
+  const ph = inH + 2;
+  const pw = inW + 2;
+  const padded = scratchBuffer(batch * ph * pw * c);
+  padded.fill(0);
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const src = ((b * outH + oh) * outW) * c;
+      padded.set(dy.subarray(src, src + outW * c), ((b * ph + oh + pt) * pw + pl) * c);
+    }
+  }
+  const rotated = new Float32Array(9 * c);
+  for (let t = 0; t < 9; t++) rotated.set(w.subarray((8 - t) * c, (9 - t) * c), t * c);
+  const dx = allocFloat32(batch * inH * inW * c, false);
+  depthwise3x3Valid(padded, rotated, dx, batch, ph, pw, c, inH, inW, 1, 1);
+  return dx;
+}
+
 /** Depthwise forward: y[b, oh, ow, c·mult + q] = Σ x[b, ih, iw, c] · w[kh, kw, c, q]. */
 function depthwiseForward(x: Float32Array, w: Float32Array, info: Conv2DInfo): Float32Array {
   const {
@@ -319,7 +500,17 @@ function depthwiseForward(x: Float32Array, w: Float32Array, info: Conv2DInfo): F
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const fast = dwGeometry(info);
+  if (fast && valid3x3(fast)) {
+    const y = allocFloat32(batchSize * outH * outW * outC, false);
+    depthwise3x3Valid(x, w, y, batchSize, inH, inW, inC, outH, outW, sh, sw);
+    return y;
+  }
   const y = allocFloat32(batchSize * outH * outW * outC, true);
+  if (fast) {
+    depthwiseRuns(0, fast, x, w, y);
+    return y;
+  }
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * sh - top;
@@ -374,6 +565,12 @@ function depthwiseBackward(
   const { dilationHeight: dh, dilationWidth: dwl } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const fast = dwGeometry(info);
+  if (fast) {
+    if (dx && w) depthwiseRuns(1, fast, dy, w, dx);
+    if (dW && x) depthwiseRuns(2, fast, x, dy, dW);
+    return;
+  }
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * sh - top;
@@ -591,6 +788,11 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     const filter = inputs.filter!;
     if (!isNHWC(attrs) || !allFloat32(backend, dy, filter)) return undefined;
     const info = depthwiseInfo(attrs!.inputShape as number[], filter.shape, attrs);
+    const g = dwGeometry(info);
+    if (g && g.fh === 3 && g.fw === 3 && g.sh === 1 && g.sw === 1) {
+      const fast = depthwise3x3BackpropInputS1(valuesOf(backend, dy), valuesOf(backend, filter), g);
+      if (fast) return output(backend, info.inShape, fast);
+    }
     const dx = allocFloat32(info.batchSize * info.inHeight * info.inWidth * info.inChannels, true);
     depthwiseBackward(
       undefined,

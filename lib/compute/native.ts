@@ -32,6 +32,8 @@ import { denseKernels } from "./_kernels_dense.ts";
 import { elementwiseKernels } from "./_kernels_elementwise.ts";
 import { matMulKernels } from "./_kernels_matmul.ts";
 import { nnKernels, shapeKernels } from "./_kernels_nn.ts";
+import { layoutKernels } from "./_kernels_layout.ts";
+import { installNormGradients, normGradKernels, normKernels } from "./_kernels_norm.ts";
 import { type NativeKernel, watched, withFallback } from "./_kernel_util.ts";
 import { installPoolHooks } from "./_pool.ts";
 import { installCheapSaves } from "./_engine_saves.ts";
@@ -73,6 +75,8 @@ function nativeKernels(sgemm: Sgemm): Partial<Record<string, NativeKernel>> {
     ...elementwiseKernels(),
     ...nnKernels(),
     ...shapeKernels(),
+    ...layoutKernels(),
+    ...normKernels(),
     ...matMulKernels(sgemm),
     ...convKernels(sgemm),
   };
@@ -186,6 +190,8 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
   for (const config of denseKernels(NATIVE_BACKEND, chosen.sgemm)) tf.registerKernel(config);
   installCheapSaves(NATIVE_BACKEND);
   installGatherGradient();
+  for (const config of normGradKernels(NATIVE_BACKEND)) tf.registerKernel(config);
+  installNormGradients(NATIVE_BACKEND);
   registered = {
     backend: NATIVE_BACKEND,
     matmul: chosen.matmul,

@@ -72,6 +72,13 @@ export function distributionFor(config: ModelConfig): TrainDistribution | undefi
   } catch (error) {
     throw new Error(`Cannot train: ${(error as Error).message}`);
   }
+  if (launched.size > 1 && mpi.size !== launched.size) {
+    throw new Error(
+      `Cannot train: the launcher started ${launched.size} tasks but MPI sees ${mpi.size} ` +
+        `rank(s): with Slurm run \`srun --mpi=pmi2\` (MPICH) or \`srun --mpi=pmix\` (Open MPI), ` +
+        `or \`mpirun\` inside the allocation`,
+    );
+  }
   if (wanted !== null && wanted !== mpi.size) {
     throw new Error(
       `Cannot train: backend.trainer.num_workers is ${wanted} but the launcher started ${mpi.size} ranks`,

@@ -1,6 +1,6 @@
 /**
  * MPI through Deno FFI: the collectives distributed training needs (all-reduce,
- * reduce-scatter, all-gather, broadcast, barrier) on Debian's MPICH or Open MPI.
+ * reduce-scatter, all-gather, gather, broadcast, barrier) on Debian's MPICH or Open MPI.
  *
  * The two libraries differ in ABI: MPICH's handles (`MPI_Comm`, `MPI_Datatype`, `MPI_Op`) are
  * 32-bit integers with fixed values (`MPI_COMM_WORLD` is `0x44000000`), Open MPI's are pointers
@@ -37,6 +37,11 @@ export interface Mpi {
   reduceScatterBlock(send: MpiBuffer, receive: MpiBuffer, op?: MpiOp): Promise<void>;
   /** Gathers every rank's `send` into `receive` (size × send.length elements), in rank order. */
   allgather(send: MpiBuffer, receive: MpiBuffer): Promise<void>;
+  /**
+   * Gathers every rank's `send` into `receive` on `root` (size × send.length elements, in rank
+   * order); `receive` is ignored on the other ranks (pass an empty array).
+   */
+  gather(send: MpiBuffer, receive: MpiBuffer, root?: number): Promise<void>;
   /** Broadcasts `buffer` from `root` to every rank (in place). */
   broadcast(buffer: MpiBuffer, root?: number): Promise<void>;
   barrier(): Promise<void>;
@@ -108,6 +113,11 @@ function symbols(handle: "i32" | "pointer") {
       result: "i32",
       nonblocking: true,
     },
+    MPI_Gather: {
+      parameters: ["pointer", "i32", handle, "pointer", "i32", handle, "i32", handle],
+      result: "i32",
+      nonblocking: true,
+    },
     MPI_Bcast: {
       parameters: ["pointer", "i32", handle, "i32", handle],
       result: "i32",
@@ -164,8 +174,15 @@ export function openMpi(): Mpi {
 /** Whether this process was started by an MPI launcher (mpirun, mpiexec, srun). */
 export function launchedByMpi(): { rank: number; size: number } | undefined {
   const env = (name: string) => Deno.env.get(name);
-  const rank = env("PMI_RANK") ?? env("OMPI_COMM_WORLD_RANK") ?? env("PMIX_RANK");
-  const size = env("PMI_SIZE") ?? env("OMPI_COMM_WORLD_SIZE");
+  // Slurm's srun sets SLURM_PROCID / SLURM_NTASKS for every task of a step, with or without
+  // --mpi (not the batch script's own step, 4294967294, nor the extern step, 4294967292).
+  const step = env("SLURM_STEP_ID");
+  const slurm = Number(env("SLURM_NTASKS") ?? 0) > 1 && step !== undefined &&
+    step !== "4294967294" && step !== "4294967292";
+  const rank = env("PMI_RANK") ?? env("OMPI_COMM_WORLD_RANK") ?? env("PMIX_RANK") ??
+    (slurm ? env("SLURM_PROCID") : undefined);
+  const size = env("PMI_SIZE") ?? env("OMPI_COMM_WORLD_SIZE") ??
+    (slurm ? env("SLURM_NTASKS") : undefined);
   if (rank === undefined) return undefined;
   return { rank: Number(rank), size: size === undefined ? NaN : Number(size) };
 }
@@ -271,6 +288,18 @@ function bind(
       const t = h.type(typeOf(send));
       check("MPI_Allgather")(
         await s.MPI_Allgather(ptr(send), send.length, t, ptr(receive), send.length, t, h.comm),
+      );
+    },
+    async gather(send, receive, root = 0) {
+      if (rank === root && receive.length !== send.length * size) {
+        throw new MpiError(
+          `MPI_Gather: ${receive.length} elements are not ${size} blocks of ${send.length}`,
+        );
+      }
+      const t = h.type(typeOf(send));
+      const into = rank === root ? ptr(receive) : ptr(send);
+      check("MPI_Gather")(
+        await s.MPI_Gather(ptr(send), send.length, t, into, send.length, t, root, h.comm),
       );
     },
     async broadcast(buffer, root = 0) {

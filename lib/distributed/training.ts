@@ -9,10 +9,12 @@
  *   equals one process's on the whole global batch (also for a short last batch).
  * - DDP: gradients are fused into ~25 MB float32 buckets and all-reduced; every rank applies the
  *   same update with its own optimizer.
- * - FSDP: every bucket (a flattened parameter group) is split into N equal shards; gradients are
- *   reduce-scattered, clipped with globally all-reduced norms, and each rank's optimizer updates
- *   only its shard (so its optimizer state holds 1/N of the elements); the updated shards are
- *   all-gathered back into the model's variables for the next forward pass.
+ * - FSDP (`fsdp.ts`): every bucket (a flattened parameter group) is split into N equal shards;
+ *   each rank persistently holds only its shard of the parameters and their optimizer state.
+ *   The full parameters are all-gathered before each forward pass (and before evaluation,
+ *   checkpoints and the end of training) and freed once the gradients are copied out; gradients
+ *   are reduce-scattered, clipped with globally all-reduced norms, and each rank's optimizer
+ *   updates only its shard. Checkpoints gather the state on rank 0 in one process's format.
  * - Evaluation: every rank evaluates the full validation and test splits (identical weights); the
  *   metrics of each checkpoint are then averaged over ranks (training metrics differ per shard)
  *   so the policies (best weights, early stop, plateaus) decide identically everywhere.
@@ -22,8 +24,9 @@
 import { tf } from "../compute/mod.ts";
 import type { ModelConfig } from "../config/model.ts";
 import type { TrainingCallback } from "../train/callbacks.ts";
-import { createOptimizer, type Optimizer } from "../train/optimizers.ts";
+import { createOptimizer, type Optimizer, type OptimizerConfig } from "../train/optimizers.ts";
 import type { GradientReducer } from "../train/trainer.ts";
+import { ShardedOptimizer } from "./fsdp.ts";
 import { type Mpi, MpiError } from "./mpi.ts";
 
 /** PyTorch DDP's default bucket size. */
@@ -41,6 +44,16 @@ export interface TrainDistribution {
   readonly learningRateScale: number;
   /** This rank's rows of a global batch (remembers its share for the next reduction). */
   shard(globalRows: Int32Array): Int32Array;
+  /**
+   * The optimizer of a run training `model`: the configured one (DDP), or a
+   * {@linkcode ShardedOptimizer} owning the parameter shards (FSDP).
+   */
+  createOptimizer(config: OptimizerConfig, learningRate: number, model: tf.LayersModel): Optimizer;
+  /**
+   * Makes the full parameters available (FSDP all-gathers them; a no-op for DDP and when they
+   * are already whole): before every forward pass and evaluation.
+   */
+  gatherParameters(): Promise<void>;
   /** The gradient reducer of the trainer's step (FSDP also applies the update itself). */
   gradientReducer(optimizer: tf.Optimizer): GradientReducer;
   /** Rank 0's value on every rank (e.g. a tuned batch size). */
@@ -51,6 +64,14 @@ export interface TrainDistribution {
   broadcastWeights(model: tf.LayersModel): Promise<void>;
   /** Elements of optimizer state this rank holds (the step optimizer's, or the shard's). */
   optimizerStateElements(optimizer: tf.Optimizer): Promise<number>;
+  /**
+   * Bytes of parameters (the model's trainable weights that are materialized now, plus FSDP's
+   * shards) and of optimizer state this rank holds now.
+   */
+  memory(
+    optimizer: tf.Optimizer,
+    model: tf.LayersModel,
+  ): Promise<{ parameterBytes: number; optimizerBytes: number }>;
   /** Seconds this rank spent in collectives so far (waiting included). */
   readonly communicationSeconds: number;
   /** Ends every rank after a failure on this one (prints the reason first). */
@@ -187,6 +208,15 @@ export function createDistribution(
   };
 
   const metricAgreement: TrainingCallback = {
+    // FSDP: the trained model is whole again for the policies (best weights) and prediction.
+    async onTrainEnd() {
+      if (!sharded) return;
+      try {
+        await sharded.gather();
+      } catch (error) {
+        fail(error);
+      }
+    },
     async onCheckpoint(ctx, logs) {
       const parts: Array<[Record<string, number>, string]> = [];
       for (const split of ["training", "validation", "test"] as const) {
@@ -202,6 +232,14 @@ export function createDistribution(
       const buffer = Float64Array.from(parts, ([o, m]) => o[m]);
       await guarded("MPI_Allreduce of metrics", () => mpi.allreduce(buffer, "sum"));
       parts.forEach(([o, m], i) => o[m] = buffer[i] / workers);
+      // FSDP: rank 0 gets the optimizer state in one process's format, for the checkpoint.
+      if (sharded) {
+        try {
+          await sharded.gatherState();
+        } catch (error) {
+          fail(error);
+        }
+      }
       // The statistics recorded this checkpoint take the agreed values too.
       for (const split of ["training", "validation", "test"] as const) {
         const metrics = logs[split];
@@ -217,7 +255,8 @@ export function createDistribution(
     },
   };
 
-  let fsdpState: FsdpState | undefined;
+  /** The optimizer of the FSDP run in progress (the shards' owner). */
+  let sharded: ShardedOptimizer | undefined;
 
   const ddpReducer = (): GradientReducer => {
     let buckets: Bucket[] | undefined;
@@ -245,7 +284,9 @@ export function createDistribution(
         await inFlight.done;
         unpack(inFlight.bucket, inFlight.flat);
       }
-      return out;
+      // The gradients' own order (the engine's registration order, as one process applies
+      // them): tfjs's Adam keeps its moments by position, so checkpoints stay interchangeable.
+      return Object.fromEntries(Object.keys(grads).map((name) => [name, out[name]]));
     };
   };
 
@@ -267,60 +308,18 @@ export function createDistribution(
     return buckets;
   };
 
-  const fsdpReducer = (stepOptimizer: tf.Optimizer): GradientReducer => {
+  const fsdpReducer = (optimizer: tf.Optimizer): GradientReducer => {
+    if (!ShardedOptimizer.is(optimizer)) {
+      throw new MpiError(
+        "fsdp trains with the optimizer of TrainDistribution.createOptimizer (it owns the shards)",
+      );
+    }
     return async (grads) => {
-      if (!fsdpState) {
-        const buckets = await checkedPlan(grads);
-        fsdpState = createFsdpState(buckets, workers, rank, config);
+      try {
+        return await optimizer.reduce(grads, weight);
+      } catch (error) {
+        return fail(error);
       }
-      const st = fsdpState;
-      // Reduce-scatter: each rank receives the summed gradient of its shard of every bucket.
-      const shardGrads: Float32Array[] = [];
-      for (const b of st.buckets) {
-        const send = new Float32Array(b.shard * workers);
-        fill(send, b.bucket, grads, weight);
-        const receive = new Float32Array(b.shard);
-        await guarded("MPI_Reduce_scatter_block", () => mpi.reduceScatterBlock(send, receive));
-        shardGrads.push(receive);
-      }
-      // Clipping as Ludwig's clip_grads, with norms over every rank's shards.
-      const clipping = config.trainer.gradient_clipping;
-      for (const max of [clipping.clipglobalnorm, clipping.clipnorm]) {
-        if (!max) continue;
-        let ss = 0;
-        for (const g of shardGrads) for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
-        const total = new Float64Array([ss]);
-        await guarded("MPI_Allreduce", () => mpi.allreduce(total, "sum"));
-        const coef = Math.min(max / (Math.sqrt(total[0]) + 1e-6), 1);
-        if (coef >= 1) continue;
-        for (const g of shardGrads) for (let i = 0; i < g.length; i++) g[i] = g[i] * coef;
-      }
-      if (clipping.clipvalue) {
-        const v = clipping.clipvalue;
-        for (const g of shardGrads) {
-          for (let i = 0; i < g.length; i++) g[i] = Math.min(v, Math.max(-v, g[i]));
-        }
-      }
-      // Each rank updates its shard with its own optimizer (1/N of the state).
-      st.optimizer.setLearningRate((stepOptimizer as Optimizer).getLearningRate());
-      const update: tf.NamedTensorMap = {};
-      st.buckets.forEach((b, i) => update[b.variable.name] = tf.tensor1d(shardGrads[i]));
-      st.optimizer.applyGradients(update);
-      tf.dispose(Object.values(update));
-      // All-gather the updated shards into the model's variables.
-      for (const b of st.buckets) {
-        const mine = b.variable.dataSync() as Float32Array;
-        const full = new Float32Array(b.shard * workers);
-        await guarded("MPI_Allgather", () => mpi.allgather(mine, full));
-        for (const s of b.bucket.slots) {
-          const variable = tf.engine().registeredVariables[s.name];
-          tf.tidy(() => {
-            variable.assign(tf.tensor(full.subarray(s.offset, s.offset + s.size), s.shape));
-          });
-        }
-      }
-      // The step's own optimizer gets nothing to apply: FSDP did the update.
-      return {};
     };
   };
 
@@ -339,6 +338,26 @@ export function createDistribution(
       // Fewer rows than ranks: this rank runs one row with weight 0 to join the collective.
       weight = 0;
       return globalRows.subarray(0, 1);
+    },
+    createOptimizer(optimizerConfig, learningRate, model) {
+      if (options.strategy !== "fsdp") return createOptimizer(optimizerConfig, learningRate);
+      sharded = new ShardedOptimizer({
+        mpi,
+        collective: guarded,
+        config: { ...config, trainer: { ...config.trainer, optimizer: optimizerConfig } },
+        learningRate,
+        model,
+        bucketBytes,
+      });
+      return sharded;
+    },
+    async gatherParameters() {
+      if (!sharded) return;
+      try {
+        await sharded.gather();
+      } catch (error) {
+        fail(error);
+      }
     },
     gradientReducer(optimizer) {
       const reduce = options.strategy === "fsdp" ? fsdpReducer(optimizer) : ddpReducer();
@@ -360,55 +379,24 @@ export function createDistribution(
       await broadcastTensors([...model.trainableWeights, ...model.nonTrainableWeights]);
     },
     async optimizerStateElements(optimizer) {
-      const source = options.strategy === "fsdp" && fsdpState ? fsdpState.optimizer : optimizer;
-      const weights = await source.getWeights();
-      const n = weights.reduce((sum, w) => sum + w.tensor.size, 0);
-      tf.dispose(weights.map((w) => w.tensor));
-      return n;
+      if (ShardedOptimizer.is(optimizer)) return await optimizer.stateElements();
+      const weights = await optimizer.getWeights();
+      return weights.reduce((sum, w) => sum + w.tensor.size, 0);
+    },
+    async memory(optimizer, model) {
+      const optimizerBytes = 4 * await this.optimizerStateElements(optimizer);
+      if (ShardedOptimizer.is(optimizer)) {
+        return { parameterBytes: optimizer.parameterBytes(), optimizerBytes };
+      }
+      const parameterBytes = model.trainableWeights.reduce(
+        (n, w) => n + (w.read().isDisposed ? 0 : 4 * w.read().size),
+        0,
+      );
+      return { parameterBytes, optimizerBytes };
     },
     get communicationSeconds() {
       return communication / 1000;
     },
     fail,
   };
-}
-
-interface FsdpBucket {
-  bucket: Bucket;
-  /** Elements per rank (the padded bucket is shard × workers). */
-  shard: number;
-  /** This rank's shard of the flattened parameters. */
-  variable: tf.Variable;
-}
-
-interface FsdpState {
-  buckets: FsdpBucket[];
-  optimizer: Optimizer;
-}
-
-let shardCounter = 0;
-
-function createFsdpState(
-  buckets: Bucket[],
-  workers: number,
-  rank: number,
-  config: ModelConfig,
-): FsdpState {
-  const out = buckets.map((bucket) => {
-    const shard = Math.ceil(bucket.length / workers);
-    const values = new Float32Array(shard);
-    const start = rank * shard;
-    for (const s of bucket.slots) {
-      const lo = Math.max(start, s.offset);
-      const hi = Math.min(start + shard, s.offset + s.size);
-      if (lo >= hi) continue;
-      const data = tf.engine().registeredVariables[s.name].dataSync() as Float32Array;
-      values.set(data.subarray(lo - s.offset, hi - s.offset), lo - start);
-    }
-    const initial = tf.tensor1d(values);
-    const variable = tf.variable(initial, false, `fsdp_shard_${shardCounter++}_rank${rank}`);
-    initial.dispose();
-    return { bucket, shard, variable };
-  });
-  return { buckets: out, optimizer: createOptimizer(config.trainer.optimizer, 0) };
 }

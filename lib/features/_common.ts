@@ -14,6 +14,7 @@
 import type { Cell } from "../data/dataset.ts";
 import { DataError, quoteValue } from "../data/errors.ts";
 import type { OverallBuilder, PartFactory } from "../train/_metric_parts.ts";
+import type { ColumnSource } from "../train/_streamed.ts";
 
 /** The element type of an encoded column. */
 export type ColumnDtype = "float32" | "int32" | "uint8";
@@ -32,6 +33,11 @@ export interface EncodedColumn {
   dtype: ColumnDtype;
   /** The shape of one row: `[]` for a scalar, `[k]` for a vector. */
   shape: number[];
+  /**
+   * Set on a streamed column (`in_memory: false`, lib/train/batches.ts `streamedColumn`): its
+   * rows are read from here, and reading `data` throws.
+   */
+  readonly source?: ColumnSource;
 }
 
 /** The encoded columns of one split, keyed by feature name. */

@@ -212,6 +212,11 @@ function encode(parsed: Parsed, metadata: FeatureMetadata, ctx: FeatureContext):
   }
   const size = imageSize(shape);
   const n = parsed.missing.length;
+  const shapeOut = [shape.height, shape.width, shape.num_channels];
+  // Every image where parse decoded it, in order (nothing filled or dropped): the decoded
+  // buffer is the column already, with no second copy of every image.
+  const whole = wholeBuffer(parsed, n, size);
+  if (whole !== undefined) return { dtype: "uint8", shape: shapeOut, data: whole };
   const data = new Uint8Array(n * size);
   for (let i = 0; i < n; i++) {
     const v = parsed.values[i];
@@ -220,7 +225,23 @@ function encode(parsed: Parsed, metadata: FeatureMetadata, ctx: FeatureContext):
     }
     data.set(v, i * size);
   }
-  return { dtype: "uint8", shape: [shape.height, shape.width, shape.num_channels], data };
+  return { dtype: "uint8", shape: shapeOut, data };
+}
+
+/** The one buffer holding every row's image back to back, in row order, if there is one. */
+function wholeBuffer(parsed: Parsed, n: number, size: number): Uint8Array | undefined {
+  if (n === 0) return undefined;
+  const first = parsed.values[0];
+  if (!(first instanceof Uint8Array) || first.length !== size) return undefined;
+  for (let i = 0; i < n; i++) {
+    const v = parsed.values[i];
+    if (
+      parsed.missing[i] || !(v instanceof Uint8Array) || v.buffer !== first.buffer ||
+      v.byteOffset !== first.byteOffset + i * size || v.length !== size
+    ) return undefined;
+  }
+  if (first.byteOffset + n * size > first.buffer.byteLength) return undefined;
+  return new Uint8Array(first.buffer, first.byteOffset, n * size);
 }
 
 /** The image feature's implementation. */

@@ -25,8 +25,10 @@
  * UTF-8 JSON header `{ numRows, rows: {offset, length}, columns: [{name, dtype, shape, offset,
  * length}] }`, zero padding to a multiple of 8, then the data section: the source row index of
  * each encoded row (int32) and each column's row-major values (float32, int32 or uint8); offsets
- * and lengths are in bytes from the start of the data section. {@linkcode openSplitColumns}
- * reads a split's columns lazily from this layout (`in_memory: false`).
+ * and lengths are in bytes from the start of the data section. A uint8 column (images) also has
+ * `rowCrc: {offset, length}`: the CRC-32 of each row's bytes (uint32), so a streamed read checks
+ * every row it reads. {@linkcode openSplit} and {@linkcode openSplitColumns} read a split's
+ * columns lazily from this layout (`in_memory: false`).
  *
  * @example Canonical key
  * ```ts
@@ -39,9 +41,10 @@
  */
 import { createHash } from "node:crypto";
 import { open, readFile } from "node:fs/promises";
+import { crc32 } from "node:zlib";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../_util/files.ts";
-import type { ColumnSource } from "../train/batches.ts";
+import { type ColumnSource, streamedColumn } from "../train/_streamed.ts";
 import type {
   ColumnData,
   ColumnDtype,
@@ -50,8 +53,11 @@ import type {
   TrainingSetMetadata,
 } from "./_common.ts";
 
-/** Bumped whenever encodings or the file format change (2: checksums, uint8 columns). */
-export const CACHE_FORMAT_VERSION = 2;
+/**
+ * Bumped whenever encodings or the file format change (2: checksums, uint8 columns; 3: per-row
+ * CRC-32 of uint8 columns, checked by streamed reads).
+ */
+export const CACHE_FORMAT_VERSION = 3;
 
 const MAGIC = new Uint8Array([0x53, 0x4f, 0x4e, 0x41, 0x54, 0x41, 0x00, 0x01]);
 
@@ -122,15 +128,56 @@ export function cacheKey(parts: Record<string, unknown>): Promise<string> {
   return Promise.resolve(createHash("sha256").update(canonicalJson(parts)).digest("hex"));
 }
 
-/** Serializes one split to the split file format. */
-export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Array {
+/** Bytes per element of a column dtype. */
+function bytesOf(dtype: ColumnDtype): number {
+  return dtype === "uint8" ? 1 : 4;
+}
+
+/** The CRC-32 of each row of a uint8 column. */
+function rowChecksums(data: Uint8Array, rowBytes: number, numRows: number): Uint32Array {
+  const out = new Uint32Array(numRows);
+  for (let r = 0; r < numRows; r++) {
+    out[r] = crc32(data.subarray(r * rowBytes, (r + 1) * rowBytes)) >>> 0;
+  }
+  return out;
+}
+
+/** A split file's bytes as pieces: the prefix (magic, header, padding) and the data sections. */
+interface SplitLayout {
+  /** Magic, header length, header and the zero padding up to the data section. */
+  prefix: Uint8Array;
+  /** The data sections at their offsets from the start of the data section, in order. */
+  sections: { offset: number; bytes: Uint8Array }[];
+  /** Total file size in bytes. */
+  size: number;
+}
+
+function splitLayout(split: EncodedSplit, rows: Int32Array): SplitLayout {
   const entries = Object.entries(split.columns);
-  let offset = rows.byteLength;
   const align = (n: number) => (n + 7) & ~7;
-  offset = align(offset);
+  const sections: { offset: number; bytes: Uint8Array }[] = [{
+    offset: 0,
+    bytes: new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength),
+  }];
+  let offset = align(rows.byteLength);
   const columns = entries.map(([name, c]) => {
-    const entry = { name, dtype: c.dtype, shape: c.shape, offset, length: c.data.byteLength };
+    const bytes = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
+    const entry: SplitHeader["columns"][number] = {
+      name,
+      dtype: c.dtype,
+      shape: c.shape,
+      offset,
+      length: c.data.byteLength,
+    };
+    sections.push({ offset, bytes });
     offset = align(offset + c.data.byteLength);
+    const rowBytes = c.shape.reduce((a, b) => a * b, 1) * bytesOf(c.dtype);
+    if (c.dtype === "uint8" && rowBytes > 0) {
+      const crc = rowChecksums(c.data as Uint8Array, rowBytes, split.numRows);
+      entry.rowCrc = { offset, length: crc.byteLength };
+      sections.push({ offset, bytes: new Uint8Array(crc.buffer) });
+      offset = align(offset + crc.byteLength);
+    }
     return entry;
   });
   const header = new TextEncoder().encode(JSON.stringify({
@@ -139,18 +186,49 @@ export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Arr
     columns,
   }));
   const dataStart = align(MAGIC.length + 4 + header.length);
-  const out = new Uint8Array(dataStart + offset);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-  out.set(header, MAGIC.length + 4);
-  out.set(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), dataStart);
-  entries.forEach(([, c], k) => {
-    out.set(
-      new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength),
-      dataStart + columns[k].offset,
-    );
-  });
+  const prefix = new Uint8Array(dataStart);
+  prefix.set(MAGIC, 0);
+  new DataView(prefix.buffer).setUint32(MAGIC.length, header.length, true);
+  prefix.set(header, MAGIC.length + 4);
+  return { prefix, sections, size: dataStart + offset };
+}
+
+/** Serializes one split to the split file format. */
+export function encodeSplitFile(split: EncodedSplit, rows: Int32Array): Uint8Array {
+  const layout = splitLayout(split, rows);
+  const out = new Uint8Array(layout.size);
+  out.set(layout.prefix, 0);
+  for (const s of layout.sections) out.set(s.bytes, layout.prefix.length + s.offset);
   return out;
+}
+
+/**
+ * Writes one split file atomically, piece by piece (no copy of the whole file in memory), and
+ * returns its size and SHA-256 (hex).
+ */
+async function writeSplitFile(
+  path: string,
+  split: EncodedSplit,
+  rows: Int32Array,
+): Promise<{ size: number; sha256: string }> {
+  const layout = splitLayout(split, rows);
+  const hash = createHash("sha256");
+  await writeFileAtomic(path, async (file) => {
+    const write = async (bytes: Uint8Array) => {
+      hash.update(bytes);
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    };
+    await write(layout.prefix);
+    let at = 0;
+    for (const s of layout.sections) {
+      if (s.offset > at) await write(new Uint8Array(s.offset - at));
+      await write(s.bytes);
+      at = s.offset + s.bytes.length;
+    }
+    const end = layout.size - layout.prefix.length;
+    if (end > at) await write(new Uint8Array(end - at));
+  });
+  return { size: layout.size, sha256: hash.digest("hex") };
 }
 
 /**
@@ -212,6 +290,8 @@ interface SplitHeader {
     shape: number[];
     offset: number;
     length: number;
+    /** uint8 columns: the CRC-32 of each row (uint32 little-endian). */
+    rowCrc?: { offset: number; length: number };
   }[];
 }
 
@@ -296,9 +376,7 @@ export async function writeCache(
   for (const name of ["training", "validation", "test"] as const) {
     const s = entry.splits[name];
     if (s === undefined) continue;
-    const bytes = encodeSplitFile(s.split, s.rows);
-    await writeFileAtomic(p.split(name), bytes);
-    splits[name] = { size: bytes.length, sha256: sha256(bytes) };
+    splits[name] = await writeSplitFile(p.split(name), s.split, s.rows);
   }
   const meta: CacheMeta = {
     key,
@@ -415,6 +493,17 @@ export type CacheLookup =
   | { status: "miss" }
   | { status: "corrupt"; path: string; reason: string };
 
+/** Options of {@linkcode lookupCache}. */
+export interface LookupOptions {
+  /**
+   * Columns to stream (`in_memory: false`), by name → the column as errors name it (e.g.
+   * `input feature "img"`). With any, each split file is checked against its SHA-256
+   * streaming, only the other columns are read into memory, and these become streamed columns
+   * (`streamedColumn`: rows read on demand, each row checked against its CRC-32).
+   */
+  readonly streamed?: ReadonlyMap<string, string>;
+}
+
 /**
  * Looks a cache entry up. A miss: no meta file, or one of another key or format. Corrupt: a
  * meta file that does not parse, edited metadata, or a split file that is missing, resized or
@@ -424,7 +513,11 @@ export type CacheLookup =
  * @param key The cache key.
  * @returns A hit (the entry and the meta file's path), a miss, or why the entry is corrupt.
  */
-export async function lookupCache(dir: string, key: string): Promise<CacheLookup> {
+export async function lookupCache(
+  dir: string,
+  key: string,
+  options: LookupOptions = {},
+): Promise<CacheLookup> {
   const p = paths(dir, key);
   let text: string;
   try {
@@ -447,8 +540,38 @@ export async function lookupCache(dir: string, key: string): Promise<CacheLookup
     return corrupt(`the metadata in ${p.meta} does not match its checksum`);
   }
   const splits: Partial<Record<CachedSplitName, CachedSplit>> = {};
+  const lazy = options.streamed;
   for (const [name, recorded] of Object.entries(meta.splits ?? {})) {
     const file = p.split(name as CachedSplitName);
+    if (lazy !== undefined && lazy.size > 0) {
+      // Streamed columns: the file is checked streaming and those columns stay on disk.
+      try {
+        const opened = await openSplit(file, {
+          sha256: recorded?.sha256 ?? "",
+          size: recorded?.size,
+          lazy: new Set(lazy.keys()),
+        });
+        const columns: Record<string, EncodedColumn> = {};
+        for (const [column, c] of Object.entries(opened.columns)) {
+          columns[column] = "read" in c ? streamedColumn(c, lazy.get(column)!) : c;
+        }
+        splits[name as CachedSplitName] = {
+          split: { numRows: opened.numRows, columns },
+          rows: opened.rows,
+        };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "ENOENT" || error instanceof Deno.errors.NotFound) {
+          return corrupt(`${file} is missing`);
+        }
+        return corrupt(
+          /checksum/.test(String(error))
+            ? `${file} does not match its checksum`
+            : `${file} is not a Sonata split file`,
+        );
+      }
+      continue;
+    }
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(file));
@@ -493,6 +616,25 @@ export function splitFilePath(dir: string, key: string, split: CachedSplitName):
   return paths(dir, key).split(split);
 }
 
+/**
+ * A cached split file that cannot be read while streaming (`in_memory: false`): truncated,
+ * changed or removed since it was opened, or a row that does not match its CRC-32. The message
+ * names the file and says how to recover.
+ */
+export class CacheFileError extends Error {
+  /** The split file. */
+  readonly file: string;
+
+  constructor(file: string, detail: string) {
+    super(
+      `Cannot read cached split "${file}": ${detail}. The preprocessing cache is damaged: ` +
+        `remove it (sonata cache clean, or delete the file) and rerun to rebuild it`,
+    );
+    this.name = "CacheFileError";
+    this.file = file;
+  }
+}
+
 /** A split whose columns are read lazily from its split file. */
 export interface LazySplit {
   /** Rows in every column. */
@@ -501,23 +643,65 @@ export interface LazySplit {
   readonly columns: Readonly<Record<string, ColumnSource>>;
   /** 0-based source rows, aligned with the encoded rows. */
   readonly rows: Int32Array;
-  /** Closes the file. */
+  /** Releases the split (no file stays open between reads: kept for callers that close). */
   close(): Promise<void>;
 }
 
+/** A split with some columns in memory and the others read on demand ({@linkcode openSplit}). */
+export interface OpenedSplit {
+  /** Rows in every column. */
+  readonly numRows: number;
+  /** Feature name → its column: in memory, or a source reading the file. */
+  readonly columns: Record<string, EncodedColumn | ColumnSource>;
+  /** 0-based source rows, aligned with the encoded rows. */
+  readonly rows: Int32Array;
+}
+
+/** Options of {@linkcode openSplit}. */
+export interface OpenSplitOptions {
+  /** The file's SHA-256 recorded in the meta file: the whole file is checked first, streaming. */
+  readonly sha256?: string;
+  /** The file's size recorded in the meta file. */
+  readonly size?: number;
+  /** Columns to read on demand; the others are read into memory. Default: every column. */
+  readonly lazy?: ReadonlySet<string>;
+}
+
+/** Reads `length` bytes at `position` of an open file, or fails naming the file. */
+async function readExactly(
+  handle: Awaited<ReturnType<typeof open>>,
+  path: string,
+  position: number,
+  length: number,
+  into?: Uint8Array,
+  at = 0,
+): Promise<Uint8Array> {
+  const buffer = into ?? new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, at + done, length - done, position + done);
+    if (bytesRead === 0) throw new CacheFileError(path, "it is shorter than its header says");
+    done += bytesRead;
+  }
+  return buffer;
+}
+
 /**
- * Opens a split file for lazy reads (`in_memory: false`): only the header and the row index are
- * read now; each `read(rows)` of a column reads those rows' bytes (consecutive rows in one
- * read). With `sha256` the whole file is first checked against it, streaming.
+ * Opens a split file (`in_memory: false`): the header, the row index, the per-row CRC-32 of the
+ * lazy uint8 columns and the columns not in `lazy` are read now; each `read(rows)` of a lazy
+ * column opens the file, reads those rows' bytes (consecutive rows in one read), checks each
+ * row's CRC-32 and closes it again, so no file stays open. With `sha256` the whole file is
+ * first checked against it, streaming in 1 MiB chunks; a later change, truncation or removal is
+ * a {@linkcode CacheFileError} from the read that meets it.
  *
  * @param path The split file.
- * @param options `sha256`: the checksum recorded in the meta file.
+ * @param options The recorded checksum and size, and the columns to read on demand.
  * @throws {TypeError} When the file is not a split file or does not match the checksum.
  */
-export async function openSplitColumns(
+export async function openSplit(
   path: string,
-  options: { sha256?: string } = {},
-): Promise<LazySplit> {
+  options: OpenSplitOptions = {},
+): Promise<OpenedSplit> {
   const bad = (detail = "not a Sonata split file") =>
     new TypeError(`Cannot read cached split "${path}": ${detail}`);
   const handle = await open(path, "r");
@@ -525,20 +709,19 @@ export async function openSplitColumns(
     const size = (await handle.stat()).size;
     const readAt = async (position: number, length: number): Promise<Uint8Array> => {
       if (position + length > size) throw bad("it is shorter than its header says");
-      const buffer = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-        if (bytesRead === 0) throw bad("it is shorter than its header says");
-        done += bytesRead;
-      }
-      return buffer;
+      return await readExactly(handle, path, position, length);
     };
+    if (options.size !== undefined && options.size !== size) {
+      throw bad("it does not match its checksum (its size changed)");
+    }
     if (options.sha256 !== undefined) {
       const hash = createHash("sha256");
       const chunk = 1 << 20;
+      const buffer = new Uint8Array(chunk);
       for (let at = 0; at < size; at += chunk) {
-        hash.update(await readAt(at, Math.min(chunk, size - at)));
+        const n = Math.min(chunk, size - at);
+        await readExactly(handle, path, at, n, buffer);
+        hash.update(buffer.subarray(0, n));
       }
       if (hash.digest("hex") !== options.sha256) throw bad("it does not match its checksum");
     }
@@ -550,50 +733,117 @@ export async function openSplitColumns(
     const rows = new Int32Array(
       (await readAt(dataStart + header.rows.offset, header.rows.length)).buffer,
     );
-    const columns: Record<string, ColumnSource> = {};
+    const columns: Record<string, EncodedColumn | ColumnSource> = {};
     for (const c of header.columns) {
-      const rowElements = c.shape.reduce((a, b) => a * b, 1);
-      const bytesPer = c.dtype === "uint8" ? 1 : 4;
-      const rowBytes = rowElements * bytesPer;
-      const base = dataStart + c.offset;
-      columns[c.name] = {
-        dtype: c.dtype,
-        shape: c.shape,
-        numRows: header.numRows,
-        async read(wanted: Int32Array): Promise<ColumnData> {
-          const out = new Uint8Array(wanted.length * rowBytes);
-          for (let i = 0; i < wanted.length;) {
-            const first = wanted[i];
-            if (!Number.isInteger(first) || first < 0 || first >= header.numRows) {
-              throw new RangeError(
-                `Cannot read rows of cached column "${c.name}": row ${first} is not in 0..${
-                  header.numRows - 1
-                }`,
-              );
-            }
-            let run = 1;
-            while (i + run < wanted.length && wanted[i + run] === first + run) run++;
-            out.set(await readAt(base + first * rowBytes, run * rowBytes), i * rowBytes);
-            i += run;
-          }
-          return typed(c.dtype, out.buffer);
-        },
-      };
+      if (options.lazy !== undefined && !options.lazy.has(c.name)) {
+        columns[c.name] = {
+          data: typed(
+            c.dtype,
+            (await readAt(dataStart + c.offset, c.length)).buffer as ArrayBuffer,
+          ),
+          dtype: c.dtype,
+          shape: c.shape,
+        };
+        continue;
+      }
+      const rowBytes = c.shape.reduce((a, b) => a * b, 1) * bytesOf(c.dtype);
+      if (c.length !== rowBytes * header.numRows) throw bad("a column's length does not match");
+      const crcs = c.rowCrc === undefined
+        ? undefined
+        : new Uint32Array((await readAt(dataStart + c.rowCrc.offset, c.rowCrc.length)).buffer);
+      if (crcs !== undefined && crcs.length !== header.numRows) throw bad();
+      columns[c.name] = lazyColumn(path, c, dataStart + c.offset, rowBytes, header.numRows, crcs);
     }
-    let closed = false;
-    return {
-      numRows: header.numRows,
-      columns,
-      rows,
-      close: async () => {
-        if (!closed) {
-          closed = true;
-          await handle.close();
-        }
-      },
-    };
-  } catch (error) {
+    return { numRows: header.numRows, columns, rows };
+  } finally {
     await handle.close();
-    throw error;
   }
+}
+
+/** A column source reading rows of one column of a split file (see {@linkcode openSplit}). */
+function lazyColumn(
+  path: string,
+  c: SplitHeader["columns"][number],
+  base: number,
+  rowBytes: number,
+  numRows: number,
+  crcs: Uint32Array | undefined,
+): ColumnSource {
+  return {
+    dtype: c.dtype,
+    shape: c.shape,
+    numRows,
+    async read(wanted: Int32Array): Promise<ColumnData> {
+      for (const r of wanted) {
+        if (!Number.isInteger(r) || r < 0 || r >= numRows) {
+          throw new RangeError(
+            `Cannot read rows of cached column "${c.name}": row ${r} is not in 0..${numRows - 1}`,
+          );
+        }
+      }
+      const out = new Uint8Array(wanted.length * rowBytes);
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(path, "r");
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        throw new CacheFileError(
+          path,
+          code === "ENOENT" ? "it was removed while streaming" : `it cannot be opened (${error})`,
+        );
+      }
+      try {
+        for (let i = 0; i < wanted.length;) {
+          const first = wanted[i];
+          let run = 1;
+          while (i + run < wanted.length && wanted[i + run] === first + run) run++;
+          await readExactly(
+            handle,
+            path,
+            base + first * rowBytes,
+            run * rowBytes,
+            out,
+            i * rowBytes,
+          );
+          i += run;
+        }
+      } finally {
+        await handle.close();
+      }
+      if (crcs !== undefined) {
+        for (let i = 0; i < wanted.length; i++) {
+          const got = crc32(out.subarray(i * rowBytes, (i + 1) * rowBytes)) >>> 0;
+          if (got !== crcs[wanted[i]]) {
+            throw new CacheFileError(
+              path,
+              `row ${
+                wanted[i]
+              } of column "${c.name}" does not match its checksum (the file changed since it was written)`,
+            );
+          }
+        }
+      }
+      return typed(c.dtype, out.buffer);
+    },
+  };
+}
+
+/**
+ * Opens a split file with every column read on demand (see {@linkcode openSplit}).
+ *
+ * @param path The split file.
+ * @param options `sha256`: the checksum recorded in the meta file.
+ * @throws {TypeError} When the file is not a split file or does not match the checksum.
+ */
+export async function openSplitColumns(
+  path: string,
+  options: { sha256?: string } = {},
+): Promise<LazySplit> {
+  const split = await openSplit(path, options);
+  return {
+    numRows: split.numRows,
+    columns: split.columns as Record<string, ColumnSource>,
+    rows: split.rows,
+    close: () => Promise.resolve(),
+  };
 }

@@ -76,11 +76,8 @@ export const ImagePreprocessingSchema = obj({
     .default(null).describe(
       "Per-channel standardization applied per batch after scaling to [0, 1]: imagenet1k (3 channels only) or null",
     ),
-  in_memory: z.boolean().default(true).refine((v) => v, {
-    message:
-      "in_memory: false (streaming images from the cache file during training) is not available in Sonata yet: remove it (decoded images are kept in memory as uint8)",
-  }).describe(
-    "Keep the decoded images in memory (true only: streaming from the cache file is not available yet)",
+  in_memory: z.boolean().default(true).describe(
+    "Keep the decoded images in memory; false streams them from the preprocessing cache file batch by batch during training, evaluation and checkpoints (reads checked per row)",
   ),
   num_processes: z.int().min(1).default(1).describe("Number of workers that decode images"),
   requires_equal_dimensions: z.boolean().default(false).describe(

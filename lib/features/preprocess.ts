@@ -21,6 +21,15 @@
  *    `undersample_majority`);
  * 6. write the cache.
  *
+ * `in_memory: false` (image features): the feature's column is streamed from the cache's split
+ * files instead of being held in memory. On a cache hit those files are checked against their
+ * SHA-256 streaming and the column is never read whole; on a miss the split is encoded, written,
+ * and the in-memory column replaced by the streamed one, so training, evaluation and the
+ * checkpoints read its rows batch by batch (lib/train/batches.ts `streamedColumn`). As in
+ * Ludwig, without a cache file (`skip_save_processed_input` on a miss) the column stays in
+ * memory. A feature with `cache_encoder_embeddings` is not streamed: its images are read once
+ * to compute the embeddings, which replace them.
+ *
  * Fill values computed from data (mode, mean) are stored as `computed_fill_value` (and
  * `computed_outlier_fill_value`) in the metadata's `preprocessing`, so prediction fills the same
  * way. Encodings per type are documented in the `_<type>.ts` files.
@@ -77,8 +86,11 @@ import {
   cacheKey,
   defaultCacheDir,
   lookupCache,
+  openSplitColumns,
+  splitFilePath,
   writeCache,
 } from "./cache.ts";
+import { streamedColumn } from "../train/_streamed.ts";
 import { setOwn } from "../model/names.ts";
 
 export type {
@@ -183,6 +195,20 @@ async function featureSpecs(config: ModelConfig, outputs: boolean): Promise<Feat
   for (const f of config.input_features) await add(f, false);
   if (outputs) { for (const f of config.output_features) await add(f, true); }
   return specs;
+}
+
+/**
+ * The input features whose columns are streamed from the cache file (`preprocessing.in_memory:
+ * false`, not `cache_encoder_embeddings`), name → the column as errors name it.
+ */
+function streamedFeatures(specs: readonly FeatureSpec[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const spec of specs) {
+    const prep = spec.preprocessing;
+    if (spec.output || prep.in_memory !== false || prep.cache_encoder_embeddings === true) continue;
+    out.set(spec.name, `input feature "${spec.name}"`);
+  }
+  return out;
 }
 
 function contextOf(
@@ -580,7 +606,8 @@ export async function preprocessForTraining(
       },
     };
 
-  const found = await lookupCache(cacheDir, key);
+  const streamed = streamedFeatures(specs);
+  const found = await lookupCache(cacheDir, key, streamed.size > 0 ? { streamed } : {});
   if (found.status === "corrupt") {
     (options.onWarning ?? stderrLine)(
       `Warning: the preprocessing cache is corrupt (${found.reason}): rebuilding it`,
@@ -683,6 +710,17 @@ export async function preprocessForTraining(
     // Round-trip through JSON so the cached and returned metadata are identical.
     entry.metadata = JSON.parse(JSON.stringify(metadata));
     path = await writeCache(cacheDir, key, entry, { dataset: file });
+    // in_memory: false: the columns just written are read back on demand from now on, and the
+    // in-memory copies are released.
+    if (streamed.size > 0) {
+      for (const [name, outcome] of Object.entries(outcomes)) {
+        const lazy = await openSplitColumns(splitFilePath(cacheDir, key, name as "training"));
+        for (const [column, what] of streamed) {
+          const source = lazy.columns[column];
+          if (source !== undefined) outcome!.split.columns[column] = streamedColumn(source, what);
+        }
+      }
+    }
   }
   const raw = lazyRaw(
     Object.fromEntries(

@@ -10,6 +10,10 @@
  * followed by JSON (`{type: "epoch"}`, `{type: "result"}`, `{type: "failed"}`); answers are
  * stdin lines. Anything else on stdout or stderr is the trial's log.
  *
+ * Under `mpirun -np N` (the distributed backend, see `run.ts`) every rank trains; rank 0 alone
+ * talks to the driver and writes the trial folder, and broadcasts the driver's answer after
+ * each epoch so that every rank stops at the same epoch.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -92,14 +96,22 @@ function describe(error: unknown): string {
 
 async function runTrial(spec: TrialSpec): Promise<number> {
   const { Model } = await import("../api.ts");
+  const { distributionFor, processRank } = await import("../distributed/mod.ts");
+  const rank = processRank();
   let model;
   try {
     model = await Model.create(spec.config);
   } catch (error) {
-    send({ type: "failed", error: `invalid trial config: ${describe(error)}` });
+    if (rank === 0) send({ type: "failed", error: `invalid trial config: ${describe(error)}` });
     return 3;
   }
-  const nextLine = stdinLines();
+  const dist = distributionFor(model.config);
+  if (dist) {
+    Deno.stderr.writeSync(
+      encoder.encode(`sonata hyperopt trial: rank ${dist.rank} of ${dist.workers}\n`),
+    );
+  }
+  const nextLine = rank === 0 ? stdinLines() : async () => await Promise.resolve("continue");
   const callback = {
     async onEpochEnd(
       ctx: { stopReason?: string },
@@ -107,9 +119,15 @@ async function runTrial(spec: TrialSpec): Promise<number> {
     ) {
       const metrics = logs[spec.split] as Record<string, Record<string, number>> | undefined;
       const value = metrics?.[spec.outputFeature]?.[spec.metric];
-      send({ type: "epoch", epoch: logs.epoch, value: typeof value === "number" ? value : null });
-      const answer = await nextLine();
+      if (rank === 0) {
+        send({ type: "epoch", epoch: logs.epoch, value: typeof value === "number" ? value : null });
+      }
+      let answer = await nextLine();
       if (answer === null) throw new Error("Cannot train: the hyperopt driver went away");
+      // Every rank takes rank 0's decision (the others would wait in a collective).
+      if (dist && (await dist.agree(answer.startsWith("stop") ? 1 : 0)) === 1) {
+        answer = answer.startsWith("stop") ? answer : "stop";
+      }
       if (answer.startsWith("stop")) {
         ctx.stopReason = answer.slice(5).trim() || "stopped by the hyperopt scheduler";
         return "stop" as const;
@@ -124,6 +142,8 @@ async function runTrial(spec: TrialSpec): Promise<number> {
     progress: false,
     callbacks: [callback as never],
   });
+  // Distributed: rank 0 evaluates and writes the trial folder.
+  if (rank !== 0) return 0;
   const raw = trained.preprocessed_data.raw;
   const rows = raw[spec.split];
   let evalStats: unknown = {};
@@ -158,6 +178,11 @@ if (import.meta.main) {
   } catch (error) {
     send({ type: "failed", error: describe(error) });
     code = 1;
+  }
+  // Distributed trials: every rank ends MPI before it exits, or the launcher reports a failure.
+  if (code === 0) {
+    const { launchedByMpi, openMpi } = await import("../distributed/mpi.ts");
+    if (launchedByMpi()) openMpi().finalize();
   }
   Deno.exit(code);
 }

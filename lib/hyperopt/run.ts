@@ -16,6 +16,14 @@
  * again with the same config and folder: finished trials are kept, unfinished ones rerun with
  * their parameters.
  *
+ * With the distributed backend (`backend: {type: mpi | horovod, trainer: {num_workers: N}}`,
+ * N > 1) every trial trains data-parallel (or fully sharded) on N MPI ranks, as Ludwig's trials
+ * train with the backend's workers: the driver starts each trial as `mpirun -np N` of the
+ * trial worker, rank 0 of the trial reports to the driver and writes the trial folder, and the
+ * scheduler's decisions reach every rank. `max_concurrent_trials` such trials run at a time;
+ * `cpu_resources_per_trial` CPUs are split between a trial's ranks. The driver itself is one
+ * process (it is refused as a rank of a launcher with more than one rank).
+ *
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
@@ -26,6 +34,7 @@ import { writeTextAtomic } from "../_util/files.ts";
 import { type ConfigSource, readConfigSource, resolveConfigValue } from "../config/load.ts";
 import type { ModelConfig } from "../config/model.ts";
 import type { Dataset } from "../data/dataset.ts";
+import { launchedByMpi } from "../distributed/mpi.ts";
 import { trialConfig } from "./config.ts";
 import { createScheduler, type Decision, type SchedulerConfig } from "./schedulers.ts";
 import { createSearcher, type SearchAlgConfig } from "./search.ts";
@@ -189,6 +198,16 @@ export function sortTrials(
   return [...trials].sort((a, b) => score(a) - score(b) || a.index - b.index);
 }
 
+/**
+ * MPI ranks each trial trains on: `backend.trainer.num_workers` with the distributed backend
+ * (`mpi`, `horovod`), else 1 (a trial is one process).
+ */
+export function trialRanks(config: ModelConfig): number {
+  const b = config.backend;
+  if (b.type !== "mpi" && b.type !== "horovod") return 1;
+  return Math.max(1, b.trainer?.num_workers ?? 1);
+}
+
 /** Concurrent trials: `max_concurrent_trials`, or the CPUs left by the driver per trial. */
 export function concurrency(h: HyperoptConfig, cpus = navigator.hardwareConcurrency ?? 1): number {
   const e = h.executor;
@@ -293,6 +312,26 @@ export async function hyperopt(
   );
   const total = searcher.numTrials;
   const maxConcurrent = concurrency(h);
+  const ranks = trialRanks(resolved);
+  const launcher = Deno.env.get("SONATA_MPIRUN") ?? "mpirun";
+  if (ranks > 1) {
+    const launched = launchedByMpi();
+    if (launched && !(launched.size <= 1)) {
+      throw new HyperoptError(
+        `Cannot run hyperopt as rank ${launched.rank} of ${launched.size}: with backend.trainer.num_workers ${ranks} the search starts every trial under \`${launcher} -np ${ranks}\` itself; run \`sonata hyperopt\` as one process`,
+      );
+    }
+    try {
+      await new Deno.Command(launcher, { args: ["--version"], stdout: "null", stderr: "null" })
+        .output();
+    } catch (error) {
+      throw new HyperoptError(
+        `Cannot run hyperopt: backend.trainer.num_workers is ${ranks} but ${launcher} could not be started (${
+          (error as Error).message
+        }): install MPICH (apt-get install mpich) or Open MPI`,
+      );
+    }
+  }
   const sign = h.goal === "maximize" ? -1 : 1;
   const maxEpochs = h.executor.scheduler.type === "fifo" ? undefined : h.executor.scheduler.max_t;
   const seed = options.random_seed ?? 42;
@@ -323,6 +362,11 @@ export async function hyperopt(
   if (h.executor.type === "ray") {
     say(
       `executor type "ray": Sonata runs the trials on its own executor (worker processes on this machine, ${maxConcurrent} at a time); Ray is not used`,
+    );
+  }
+  if (ranks > 1) {
+    say(
+      `backend ${resolved.backend.type}: every trial trains on ${ranks} MPI ranks (${launcher} -np ${ranks}), ${maxConcurrent} trial(s) at a time`,
     );
   }
   if (h.executor.gpu_resources_per_trial > 0) {
@@ -384,20 +428,33 @@ export async function hyperopt(
     };
     const specPath = join(dir, "spec.json");
     await writeTextAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
-    const threads = String(Math.max(1, Math.floor(h.executor.cpu_resources_per_trial)));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        ...(denoConfig ? ["--config", denoConfig] : []),
-        workerPath,
-        specPath,
-      ],
+    // A trial's CPUs are split between its ranks.
+    const threads = String(
+      Math.max(1, Math.floor(h.executor.cpu_resources_per_trial / ranks)),
+    );
+    const worker = [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      ...(denoConfig ? ["--config", denoConfig] : []),
+      workerPath,
+      specPath,
+    ];
+    // Distributed: the trial's ranks under mpirun (which passes stdin to rank 0, the one that
+    // talks to the driver, and merges the ranks' stdout and stderr).
+    const [command, ...args] = ranks > 1 ? [launcher, "-np", String(ranks), ...worker] : worker;
+    const child = new Deno.Command(command, {
+      args,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      env: { SONATA_BLAS_THREADS: threads, OMP_NUM_THREADS: threads },
+      env: {
+        SONATA_BLAS_THREADS: threads,
+        OMP_NUM_THREADS: threads,
+        // Open MPI refuses root without these; MPICH's hydra ignores them.
+        ...(ranks > 1 ? { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" } : {}),
+      },
     }).spawn();
     children.add(child);
     const t0 = performance.now();

@@ -2,39 +2,30 @@
  * Batches of preprocessed columns: row gathers into fresh typed arrays and their tensors.
  *
  * A column is in memory ({@linkcode Column}: its typed array) or lazy ({@linkcode ColumnSource}:
- * rows read on demand, e.g. from the preprocessing cache file with `in_memory: false`).
- * {@linkcode readBatch} serves both; {@linkcode batchTensor} and {@linkcode gatherRows} are the
- * synchronous in-memory paths. `uint8` columns (raw bytes such as image pixels, 4× smaller than
- * float32) become float32 tensors of the same values: normalization is the model's job, per
- * batch.
+ * rows read on demand, e.g. from the preprocessing cache file with `in_memory: false`). A split
+ * carries a lazy column as a *streamed column* ({@linkcode streamedColumn}): a `Column` whose
+ * `source` is set and whose `data` throws a {@linkcode StreamedColumnError} naming the column,
+ * so code that needs the whole column in memory fails loudly instead of reading nothing.
+ * {@linkcode readBatch} serves every kind; {@linkcode batchTensor} and {@linkcode gatherRows}
+ * are the synchronous in-memory paths; {@linkcode splitBatches} reads the streamed columns of a
+ * split batch after batch with read-ahead (the next reads are in flight while the caller runs
+ * the current batch). `uint8` columns (raw bytes such as image pixels, 4× smaller than float32)
+ * become float32 tensors of the same values: normalization is the model's job, per batch.
  *
  * @module
  */
 import { tf } from "../compute/mod.ts";
+import type { Column, ColumnDtype, ColumnSource, ColumnValues } from "./_streamed.ts";
 
-/** Element types of preprocessed columns. */
-export type ColumnDtype = "float32" | "int32" | "uint8";
-
-/** Row-major values of a column. */
-export type ColumnValues = Float32Array | Int32Array | Uint8Array;
-
-/** A preprocessed column in memory (the preprocessing layer's `EncodedColumn`). */
-export interface Column {
-  /** Row-major values: `numRows × product(shape)` entries. */
-  readonly data: ColumnValues;
-  readonly dtype: ColumnDtype;
-  /** Shape of one row (`[]` for scalars). */
-  readonly shape: readonly number[];
-}
-
-/** A column whose rows are read on demand. */
-export interface ColumnSource {
-  readonly dtype: ColumnDtype;
-  readonly shape: readonly number[];
-  readonly numRows: number;
-  /** The rows `rows` (any order, repeats allowed), row-major, in the column's dtype. */
-  read(rows: Int32Array): Promise<ColumnValues>;
-}
+export {
+  type Column,
+  type ColumnDtype,
+  type ColumnSource,
+  type ColumnValues,
+  isStreamed,
+  streamedColumn,
+  StreamedColumnError,
+} from "./_streamed.ts";
 
 /** A split of preprocessed columns by feature name. */
 export interface Columns {
@@ -84,8 +75,7 @@ function toTensor(
 ): tf.Tensor {
   const shape = [n, ...modelShape(column)];
   // uint8: float32 tensors of the raw values (TF.js has no uint8 tensors).
-  const data = values instanceof Uint8Array ? Float32Array.from(values) : values;
-  return tf.tensor(data, shape, tensorDtype(column.dtype));
+  return tf.tensor(tensorValues(values), shape, tensorDtype(column.dtype));
 }
 
 /** A tensor [rows, ...modelShape] of the given rows of an in-memory column. */
@@ -95,6 +85,11 @@ export function batchTensor(column: Column, rows: ArrayLike<number>): tf.Tensor 
 
 function isSource(column: Column | ColumnSource): column is ColumnSource {
   return typeof (column as ColumnSource).read === "function";
+}
+
+/** The values a batch's rows of a column have in their tensor (uint8 → float32 copies). */
+function tensorValues(values: ColumnValues): Float32Array | Int32Array {
+  return values instanceof Uint8Array ? Float32Array.from(values) : values;
 }
 
 /**
@@ -107,21 +102,90 @@ export async function readBatch(
   column: Column | ColumnSource,
   rows: ArrayLike<number>,
 ): Promise<tf.Tensor> {
-  if (!isSource(column)) return batchTensor(column, rows);
+  const source = isSource(column) ? column : column.source;
+  if (source === undefined) return batchTensor(column as Column, rows);
   const idx = rows instanceof Int32Array ? rows : Int32Array.from(rows);
-  const values = await column.read(idx);
-  if (values.length !== idx.length * rowSize(column)) {
+  return toTensor(await readRows(source, idx), source, idx.length);
+}
+
+/** The rows `rows` of a source, checked for size. */
+async function readRows(source: ColumnSource, rows: Int32Array): Promise<ColumnValues> {
+  const values = await source.read(rows);
+  if (values.length !== rows.length * rowSize(source)) {
     throw new RangeError(
-      `Cannot read a batch: the column source returned ${values.length} values for ${idx.length} rows of shape [${
-        column.shape.join(", ")
+      `Cannot read a batch: the column source returned ${values.length} values for ${rows.length} rows of shape [${
+        source.shape.join(", ")
       }]`,
     );
   }
-  return toTensor(values, column, idx.length);
+  return values;
+}
+
+/** One batch of {@linkcode splitBatches}. */
+export interface SplitBatch {
+  /** The split's rows of the batch, in order. */
+  readonly rows: Int32Array;
+  /**
+   * The batch's values of the streamed columns among the names asked for, by name, as their
+   * tensors hold them (uint8 → float32); the other columns are gathered from memory.
+   */
+  readonly prepared: Readonly<Record<string, Float32Array | Int32Array>>;
+}
+
+/**
+ * The batches of a split in row order, `batchSize` rows each, with the streamed columns among
+ * `names` already read: the reads of the next `readAhead` batches (default 2) are in flight
+ * while the caller uses the current one. A split without streamed columns yields batches with
+ * nothing prepared and reads nothing.
+ *
+ * @param split The split.
+ * @param names The columns the caller needs (e.g. the model's inputs).
+ * @param batchSize Rows per batch.
+ * @param options `readAhead`: batches read ahead of the one handed out.
+ */
+export async function* splitBatches(
+  split: Columns,
+  names: readonly string[],
+  batchSize: number,
+  options: { readAhead?: number } = {},
+): AsyncGenerator<SplitBatch> {
+  const streamed = names.filter((name) => split.columns[name]?.source !== undefined);
+  const ranges = [...batchRanges(split.numRows, batchSize)];
+  const rowsOf = ([start, end]: [number, number]) =>
+    Int32Array.from({ length: end - start }, (_, i) => start + i);
+  if (streamed.length === 0) {
+    for (const range of ranges) yield { rows: rowsOf(range), prepared: {} };
+    return;
+  }
+  const read = async (rows: Int32Array): Promise<SplitBatch> => {
+    const prepared: Record<string, Float32Array | Int32Array> = {};
+    const parts = await Promise.all(
+      streamed.map((name) => readRows(split.columns[name].source!, rows)),
+    );
+    streamed.forEach((name, k) => prepared[name] = tensorValues(parts[k]));
+    return { rows, prepared };
+  };
+  const depth = Math.max(1, options.readAhead ?? 2);
+  const ahead: Promise<SplitBatch>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < ranges.length && ahead.length < depth) {
+      const pending = read(rowsOf(ranges[next++]));
+      pending.catch(() => {}); // awaited in order below; abandoned ones must not go unhandled
+      ahead.push(pending);
+    }
+  };
+  fill();
+  while (ahead.length > 0) {
+    const batch = await ahead.shift()!;
+    fill();
+    yield batch;
+  }
 }
 
 /** An in-memory column as a {@linkcode ColumnSource} (for code written against sources). */
 export function memorySource(column: Column): ColumnSource {
+  if (column.source !== undefined) return column.source;
   return {
     dtype: column.dtype,
     shape: column.shape,

@@ -8,7 +8,7 @@ import { readAll, tf } from "../compute/mod.ts";
 import type { ModelConfig, OutputFeatureConfig } from "../config/model.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { forwardOf } from "../model/_fast_forward.ts";
-import { batchRanges, batchTensor, type Column, type Columns } from "./batches.ts";
+import { batchTensor, type Column, type Columns, splitBatches } from "./batches.ts";
 import { createLoss, type LossFn, probabilitiesFromLogits } from "./losses.ts";
 import { paddingIdOf } from "./_sequence_losses.ts";
 import {
@@ -109,18 +109,36 @@ export function metricBatch(
   return { loss, targets, predictions: logits };
 }
 
-/** Inputs of a batch of rows, in the model's input order. */
-export function inputTensors(ecd: EcdModel, split: Columns, rows: ArrayLike<number>): tf.Tensor[] {
+/**
+ * Inputs of a batch of rows, in the model's input order: `prepared` values where given (the
+ * batch's rows of streamed columns, already read, or augmented images), else the rows gathered
+ * from the in-memory columns.
+ */
+export function inputTensors(
+  ecd: EcdModel,
+  split: Columns,
+  rows: ArrayLike<number>,
+  prepared?: Readonly<Record<string, Float32Array | Int32Array>>,
+): tf.Tensor[] {
   return ecd.inputNames.map((name) => {
     const column = split.columns[name];
     if (!column) throw new TypeError(`Missing preprocessed input column "${name}"`);
-    return batchTensor(column, rows);
+    const values = prepared?.[name];
+    if (values === undefined) return batchTensor(column, rows);
+    const shape = column.shape.length === 0 ? [1] : column.shape;
+    return tf.tensor(
+      values,
+      [rows.length, ...shape],
+      column.dtype === "int32" ? "int32" : "float32",
+    );
   });
 }
 
 /**
  * Run the model over a split in batches; returns every output feature's logits and
- * probabilities. Each batch's outputs are read back in one asynchronous transfer.
+ * probabilities. Streamed input columns (`in_memory: false`) are read batch by batch, the next
+ * batches' reads overlapping the current forward pass. Each batch's outputs are read back in
+ * one asynchronous transfer.
  */
 export async function predictSplit(
   ecd: EcdModel,
@@ -133,10 +151,10 @@ export async function predictSplit(
     logits: new Float32Array(n * rowSize(h)),
     probabilities: undefined as Float32Array | undefined,
   }));
-  for (const [start, end] of batchRanges(n, batchSize)) {
-    const rows = Int32Array.from({ length: end - start }, (_, i) => start + i);
+  for await (const { rows, prepared } of splitBatches(split, ecd.inputNames, batchSize)) {
+    const start = rows[0];
     const tensors = tf.tidy(() => {
-      const inputs = inputTensors(ecd, split, rows);
+      const inputs = inputTensors(ecd, split, rows, prepared);
       // model.predict's forward pass, compiled (no tf.layers per-layer bookkeeping).
       const list = forwardOf(ecd.model)(inputs, false);
       return heads.map((h, i) => {

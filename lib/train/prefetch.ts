@@ -5,10 +5,16 @@
  * prepared or in preparation ahead of the consumer. The output does not depend on the number
  * of workers: each image's augmentation draws from its own seed (seed, epoch, position).
  *
+ * A streamed column (`source` set, `in_memory: false`) is never held whole: for each batch
+ * submitted ahead, its rows are read from the source (asynchronous file reads on the calling
+ * thread, overlapping the training step) and travel to the worker with the job, transferred.
+ * A read error (a damaged cache file) rejects that batch with the source's error.
+ *
  * @module
  */
 import { type BatchJob, type PrefetchImageColumn, prepareImageBatch } from "./_prepare_images.ts";
 import type { PrefetchWorkerReply, PrefetchWorkerRequest } from "./_prefetch_worker.ts";
+import type { ColumnSource } from "./batches.ts";
 
 export type { PrefetchImageColumn } from "./_prepare_images.ts";
 
@@ -50,6 +56,14 @@ export interface EpochOptions {
 }
 
 function toShared(column: PrefetchImageColumn): PrefetchImageColumn {
+  if (column.source !== undefined) {
+    // Streamed: the worker gets each batch's pixels with the job (a source cannot be cloned).
+    const { source: _source, data: _data, ...rest } = column;
+    return rest;
+  }
+  if (column.data === undefined) {
+    throw new TypeError("an image prefetch column needs data or a source");
+  }
   if (column.data.buffer instanceof SharedArrayBuffer) return column;
   const shared = new Uint8Array(new SharedArrayBuffer(column.data.byteLength));
   shared.set(column.data);
@@ -82,6 +96,8 @@ interface Pending {
  */
 export class ImageBatchPrefetcher implements Disposable {
   readonly #columns: Readonly<Record<string, PrefetchImageColumn>>;
+  /** The streamed columns' sources by name. */
+  readonly #sources: [string, ColumnSource][];
   readonly #batchSize: number;
   readonly #seed: number;
   readonly #queueSize: number;
@@ -105,6 +121,9 @@ export class ImageBatchPrefetcher implements Disposable {
     this.#seed = options.seed;
     const workers = Math.max(0, Math.floor(options.workers));
     this.#queueSize = Math.max(1, options.queueSize ?? Math.max(2, 2 * workers));
+    this.#sources = Object.entries(options.columns).flatMap(([name, c]) =>
+      c.source !== undefined ? [[name, c.source] as [string, ColumnSource]] : []
+    );
     this.#columns = workers > 0
       ? Object.fromEntries(Object.entries(options.columns).map(([k, c]) => [k, toShared(c)]))
       : options.columns;
@@ -154,17 +173,56 @@ export class ImageBatchPrefetcher implements Disposable {
       const [epochId, index, job] = this.#queue.shift()!;
       if (epochId !== this.#epochId) continue;
       const worker = this.#idle.shift()!;
-      worker.postMessage({ kind: "batch", epochId, index, job } satisfies PrefetchWorkerRequest);
+      const transfer = Object.values(job.pixels ?? {}).map((p) => p.buffer as ArrayBuffer);
+      worker.postMessage(
+        { kind: "batch", epochId, index, job } satisfies PrefetchWorkerRequest,
+        transfer,
+      );
     }
   }
 
+  /** The rows of a batch of every streamed column, read concurrently. */
+  async #readPixels(rows: Int32Array): Promise<Record<string, Uint8Array> | undefined> {
+    if (this.#sources.length === 0) return undefined;
+    const parts = await Promise.all(this.#sources.map(([, source]) => source.read(rows)));
+    const pixels: Record<string, Uint8Array> = {};
+    this.#sources.forEach(([name, source], k) => {
+      const part = parts[k];
+      const c = this.#columns[name];
+      if (
+        !(part instanceof Uint8Array) ||
+        part.length !== rows.length * c.height * c.width * c.channels
+      ) {
+        throw new RangeError(
+          `Cannot prepare image batch: the source of "${name}" returned ${part.length} ${source.dtype} values for ${rows.length} rows of ${c.height}x${c.width}x${c.channels}`,
+        );
+      }
+      pixels[name] = part;
+    });
+    return pixels;
+  }
+
   #submit(epochId: number, index: number, job: BatchJob): Promise<Record<string, Float32Array>> {
+    const key = `${epochId}:${index}`;
     const promise = new Promise<Record<string, Float32Array>>((resolve, reject) => {
-      this.#pending.set(`${epochId}:${index}`, { resolve, reject });
+      this.#pending.set(key, { resolve, reject });
     });
     promise.catch(() => {}); // a batch abandoned at close() must not be an unhandled rejection
-    this.#queue.push([epochId, index, job]);
-    this.#pump();
+    const enqueue = (ready: BatchJob) => {
+      this.#queue.push([epochId, index, ready]);
+      this.#pump();
+    };
+    if (this.#sources.length === 0) enqueue(job);
+    else {
+      // Read the streamed columns' rows now, while earlier batches train.
+      this.#readPixels(job.rows).then((pixels) => {
+        if (epochId === this.#epochId && !this.#closed) enqueue({ ...job, pixels });
+      }, (error) => {
+        const pending = this.#pending.get(key);
+        this.#pending.delete(key);
+        pending?.reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    }
     return promise;
   }
 
@@ -194,8 +252,17 @@ export class ImageBatchPrefetcher implements Disposable {
       augment: options.augment,
     });
     if (this.#workers.length === 0) {
-      for (let index = 0; index < count; index++) {
+      // On this thread: the next batch's streamed rows are read while this one is used.
+      const read = (index: number) => {
         const job = jobOf(index);
+        const pixels = this.#readPixels(job.rows).then((p) => ({ ...job, pixels: p }));
+        pixels.catch(() => {}); // awaited below; an abandoned read must not go unhandled
+        return pixels;
+      };
+      let next = count > 0 ? read(0) : undefined;
+      for (let index = 0; index < count; index++) {
+        const job = await next!;
+        next = index + 1 < count ? read(index + 1) : undefined;
         yield { index, rows: job.rows, images: prepareImageBatch(this.#columns, job) };
       }
       return;

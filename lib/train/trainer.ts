@@ -123,8 +123,10 @@ function batchInputs(ecd: EcdModel, batch: TrainBatch): tf.Tensor[] {
 }
 
 /**
- * The uint8 input columns of features with a training-time `augmentation` (image features), as
- * the prefetcher's columns; undefined when no feature augments.
+ * The uint8 input columns whose training batches the prefetcher prepares, as its columns:
+ * features with a training-time `augmentation` (image features), and streamed columns
+ * (`in_memory: false`: their rows are read from the cache file ahead of each step); undefined
+ * when there is none.
  */
 function augmentedColumns(
   config: ModelConfig,
@@ -132,12 +134,14 @@ function augmentedColumns(
 ): Record<string, PrefetchImageColumn> | undefined {
   const out: Record<string, PrefetchImageColumn> = {};
   for (const f of config.input_features) {
-    const ops = f.augmentation;
+    const ops = f.augmentation ?? [];
     const column = train.columns[f.name];
-    if (ops === undefined || ops.length === 0 || column?.dtype !== "uint8") continue;
+    if (column?.dtype !== "uint8" || (ops.length === 0 && column.source === undefined)) continue;
     const [height, width, channels] = column.shape;
     out[f.name] = {
-      data: column.data as Uint8Array,
+      ...(column.source !== undefined
+        ? { source: column.source }
+        : { data: column.data as Uint8Array }),
       height,
       width,
       channels,
@@ -568,7 +572,8 @@ export async function trainEcd(
     stepsPerEpoch,
     goal: metricGoal(t.learning_rate_scheduler.reduce_eval_metric, fieldType),
   });
-  const optimizer = createOptimizer(t.optimizer, learningRate);
+  const optimizer = dist?.createOptimizer(t.optimizer, learningRate, ecd.model) ??
+    createOptimizer(t.optimizer, learningRate);
   if (options.resume?.optimizerWeights) await optimizer.setWeights(options.resume.optimizerWeights);
 
   const state: TrainerState = resumeState ? structuredClone(resumeState) : {
@@ -684,6 +689,7 @@ export async function trainEcd(
 
   /** Evaluate, record, and run every callback's `onCheckpoint`. */
   const checkpoint = async (): Promise<CheckpointLogs> => {
+    await dist?.gatherParameters(); // FSDP: the full parameters, for evaluation and saving
     const training = await trainingMetrics();
     record(state.statistics.training, training);
     let validation: SplitMetrics | undefined;
@@ -709,8 +715,9 @@ export async function trainEcd(
   };
 
   let interrupted = false;
-  // Features with augmentation take their training batches from workers that prepare the next
-  // batches while the current step trains; every other input is gathered as before.
+  // Features with augmentation, and streamed columns (in_memory: false), take their training
+  // batches from workers that prepare the next batches (reading streamed rows from the cache
+  // file) while the current step trains; every other input is gathered as before.
   const augmented = augmentedColumns(config, train);
   let prefetcher: ImageBatchPrefetcher | undefined;
   await dispatch(callbacks, ctx, (c) => c.onTrainBegin?.(ctx));
@@ -732,7 +739,11 @@ export async function trainEcd(
             columns: augmented,
             batchSize,
             seed: options.seed,
-            workers: prefetchWorkers(),
+            // Streamed columns without augmentation only need their rows read ahead, which
+            // the in-thread prefetcher does with async reads: no worker isolate for them.
+            workers: Object.values(augmented).some((c) => c.augmentation.length > 0)
+              ? prefetchWorkers()
+              : 0,
           });
         }
         const offset = state.batchInEpoch * batchSize;
@@ -750,6 +761,7 @@ export async function trainEcd(
         const rows = dist ? dist.shard(batchRows) : batchRows;
         (optimizer as Optimizer).setLearningRate(schedule.learningRate(state.step));
         const prepared = images === undefined ? undefined : (await images.next()).value?.images;
+        await dist?.gatherParameters(); // FSDP: all-gathered for this step only
         const out = await trainStep({ columns: train, rows, prepared });
         lastLoss = out.loss;
         try {

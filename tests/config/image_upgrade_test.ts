@@ -68,13 +68,21 @@ Deno.test("image: torchvision's resnet validates; image outputs are rejected wit
       }),
     /kernel_size must be odd/,
   );
+  // in_memory: false streams the images from the cache file (tests/features/image_streaming_test.ts).
+  assert.equal(
+    validateConfig({
+      input_features: [{ name: "i", type: "image", preprocessing: { in_memory: false } }],
+      output_features: [{ name: "label", type: "category" }],
+    }).input_features[0].preprocessing.in_memory,
+    false,
+  );
   assert.throws(
     () =>
       validateConfig({
-        input_features: [{ name: "i", type: "image", preprocessing: { in_memory: false } }],
+        input_features: [{ name: "i", type: "image", preprocessing: { in_memory: "no" } }],
         output_features: [{ name: "label", type: "category" }],
       }),
-    /preprocessing\.in_memory: in_memory: false \(streaming images from the cache file during training\) is not available in Sonata yet/,
+    /preprocessing\.in_memory/,
   );
 });
 

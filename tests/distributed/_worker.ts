@@ -48,8 +48,14 @@ const config = {
 
 const model = await Model.create(config);
 let stateElements = 0;
+/** Bytes of parameters and optimizer state between two steps (after the third). */
+let between: { parameterBytes: number; optimizerBytes: number } | undefined;
 const probe: TrainingCallback = {
-  onBatchEnd(ctx) {
+  async onBatchEnd(ctx) {
+    if (ctx.state.step === 3) {
+      const dist = distributionFor(model.config);
+      between = dist ? await dist.memory(ctx.optimizer, model.tfModel!) : undefined;
+    }
     if (
       args.die_at_step !== undefined && processRank() === 1 && ctx.state.step >= args.die_at_step
     ) {
@@ -93,6 +99,7 @@ await Deno.writeTextFile(
     learningRate: result.result.learningRate,
     batchSize: result.result.batchSize,
     stateElements,
+    between,
     parameters: model.tfModel!.countParams(),
   }),
 );

@@ -85,6 +85,7 @@ for (const [flavor, launcher] of [["mpich", "mpirun.mpich"], ["openmpi", "mpirun
 }
 
 interface WorkerResult {
+  between?: { parameterBytes: number; optimizerBytes: number };
   predictions: number[];
   steps: number;
   learningRate: number;
@@ -162,26 +163,24 @@ Deno.test({
 });
 
 Deno.test({
-  name: "FSDP: 2 ranks give the same model, each holding half the optimizer state",
+  name: "FSDP: 2 ranks give the same model, each holding half the parameters and optimizer state",
   ignore: !HAVE_MPI,
   async fn() {
     const one = await reference();
-    const fsdp = await train(
-      "fsdp",
-      2,
-      {
-        type: "mpi",
-        trainer: { strategy: "fsdp", num_workers: 2 },
-      },
-      32,
-      0.001,
-    );
-    for (const r of fsdp) {
+    const backend = (strategy: string) => ({ type: "mpi", trainer: { strategy, num_workers: 2 } });
+    const fsdp = await train("fsdp", 2, backend("fsdp"), 32, 0.001);
+    const ddp = await train("ddp_memory", 2, backend("ddp"), 32, 0.001);
+    for (const [rank, r] of fsdp.entries()) {
       ok(maxDifference(r.predictions, one.predictions) < 1e-4);
       // Adam: 2 moments per owned element (+ a step counter) against 2 per parameter.
       const half = Math.ceil(r.parameters / 2);
       ok(r.stateElements <= 2 * half + 2, `${r.stateElements} elements of state`);
       ok(one.stateElements >= 2 * r.parameters);
+      // Between steps a rank holds its shard of the parameters, not the full weights (DDP does).
+      const trainable = ddp[rank].between!.parameterBytes;
+      ok(trainable > 0 && trainable <= 4 * r.parameters);
+      ok(r.between!.parameterBytes <= 4 * Math.ceil(trainable / 8), JSON.stringify(r.between));
+      ok(r.between!.optimizerBytes <= ddp[rank].between!.optimizerBytes / 2 + 16);
     }
   },
 });
@@ -251,6 +250,96 @@ Deno.test({
       equal(r.steps, one.steps);
       ok(maxDifference(r.predictions, one.predictions) < 1e-4);
     }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+async function latestCheckpoint(runDir: string) {
+  const { readCheckpoint } = await import("../../lib/train/checkpoint.ts");
+  return await readCheckpoint(`${runDir}/training_checkpoints/latest`);
+}
+
+Deno.test({
+  name: "an FSDP run interrupted after 5 steps resumes under mpirun to the uninterrupted model",
+  ignore: !HAVE_MPI,
+  async fn() {
+    const one = await reference();
+    const dir = await Deno.makeTempDir();
+    const backend = { type: "mpi", trainer: { strategy: "fsdp", num_workers: 2 } };
+    const common = { backend, batch_size: 32, learning_rate: 0.001 };
+    const first = await mpirun(2, WORKER, [
+      JSON.stringify({ ...common, out: `${dir}/a`, output_directory: dir, stop_after_steps: 5 }),
+    ]);
+    equal(first.code, 0, first.stderr);
+    const second = await mpirun(2, WORKER, [
+      JSON.stringify({
+        ...common,
+        out: `${dir}/b`,
+        model_resume_path: `${dir}/api_experiment_run`,
+      }),
+    ]);
+    equal(second.code, 0, second.stderr);
+    for (const rank of [0, 1]) {
+      const r = JSON.parse(await Deno.readTextFile(`${dir}/b.rank${rank}.json`));
+      equal(r.steps, one.steps);
+      ok(maxDifference(r.predictions, one.predictions) < 1e-4);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "an FSDP checkpoint holds one process's optimizer state (as DDP's) and resumes in 1 process",
+  ignore: !HAVE_MPI,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const resumed: number[][] = [];
+    const checkpoints = [];
+    for (const strategy of ["ddp", "fsdp"]) {
+      const out = `${dir}/${strategy}`;
+      await Deno.mkdir(out);
+      const first = await mpirun(2, WORKER, [
+        JSON.stringify({
+          backend: { type: "mpi", trainer: { strategy, num_workers: 2 } },
+          batch_size: 32,
+          learning_rate: 0.001,
+          out: `${out}/a`,
+          output_directory: out,
+          stop_after_steps: 5,
+        }),
+      ]);
+      equal(first.code, 0, first.stderr);
+      checkpoints.push(await latestCheckpoint(`${out}/api_experiment_run`));
+      // Another worker count: one process (lr 0.002 = 2 × 0.001, the batch size from the state).
+      const second = await run(Deno.execPath(), [
+        "run",
+        "-A",
+        WORKER,
+        JSON.stringify({
+          backend: {},
+          batch_size: 32,
+          learning_rate: 0.002,
+          out: `${out}/b`,
+          model_resume_path: `${out}/api_experiment_run`,
+        }),
+      ]);
+      equal(second.code, 0, second.stderr);
+      resumed.push(JSON.parse(await Deno.readTextFile(`${out}/b.rank0.json`)).predictions);
+    }
+    const [ddp, fsdp] = checkpoints;
+    for (const group of ["model", "optimizer"]) {
+      const a = ddp.groups[group];
+      const b = fsdp.groups[group];
+      deepEqual(b.map((w) => [w.name, w.tensor.shape]), a.map((w) => [w.name, w.tensor.shape]));
+      a.forEach((w, i) => {
+        const x = w.tensor.dataSync();
+        const y = b[i].tensor.dataSync();
+        ok(maxDifference([...x], [...y]) < 1e-5, `${group} ${w.name}`);
+      });
+    }
+    ok(ddp.groups.optimizer.length > 2);
+    ok(maxDifference(resumed[1], resumed[0]) < 1e-4);
     await Deno.remove(dir, { recursive: true });
   },
 });
