@@ -186,6 +186,8 @@ usable here, and why not or how to install it.`,
     for (const e of engines) {
       io.out(`${e.available ? "yes" : "no "}  ${e.engine.padEnd(15)} ${e.detail}`);
     }
+    const auto = engines.find((e) => e.auto);
+    if (auto) io.out(`compute: auto picks "${auto.engine}" here`);
     return engines.some((e) => e.available) ? 0 : 1;
   },
 };

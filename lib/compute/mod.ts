@@ -40,6 +40,7 @@ export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./nati
 export type { NativeBackendInfo, NativeBackendOptions, NativeMatmul } from "./native.ts";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
 export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
+export { type HostValues, onDevice, readAll } from "./reads.ts";
 
 /** The compute engines, in the order `auto` tries them. */
 export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
@@ -84,6 +85,8 @@ export interface EngineStatus {
   available: boolean;
   /** What was found, or why it is unavailable and how to install it. */
   detail: string;
+  /** Whether `auto` would choose this engine here (true on exactly one row). */
+  auto: boolean;
 }
 
 /** An engine asked for explicitly is not available here. */
@@ -275,12 +278,14 @@ async function gpuAdapter(): Promise<{ adapter?: GPUAdapter; reason?: string }> 
   }
 }
 
-function describeAdapter(adapter: GPUAdapter): { name: string; software: boolean } {
+function describeAdapter(
+  adapter: GPUAdapter,
+): { name: string; software: boolean; fallback: boolean } {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const name = info?.description || info?.vendor || "unknown adapter";
-  const software = Boolean(info?.isFallbackAdapter) ||
-    /llvmpipe|swiftshader|lavapipe|software/i.test(name);
-  return { name, software };
+  const fallback = Boolean(info?.isFallbackAdapter);
+  const software = fallback || /llvmpipe|swiftshader|lavapipe|software/i.test(name);
+  return { name, software, fallback };
 }
 
 async function tryWebgpu(auto: boolean): Promise<Attempt> {
@@ -305,8 +310,53 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
   const result = await quietly(() =>
     setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`)
   );
-  if (result.ok) explainSyncReads(tf.backend());
+  if (result.ok) {
+    explainSyncReads(tf.backend());
+    chunkAddN(tf.backend());
+  }
   return result;
+}
+
+/**
+ * tfjs-backend-webgpu's AddN binds every input as a storage buffer in one shader, so more inputs
+ * than the device's `maxStorageBuffersPerShaderStage` less one (7 by default) fail; gradients
+ * summed over many paths and `tf.addN` over a model's weights need more. Register an AddN that
+ * adds them in chunks the device can bind.
+ */
+function chunkAddN(backend: tf.KernelBackend): void {
+  const original = tf.getKernel("AddN", "webgpu");
+  if (!original || (original.kernelFunc as { sonataChunked?: boolean }).sonataChunked) return;
+  const device = (backend as unknown as { device?: GPUDevice }).device;
+  const limit = Math.max(2, (device?.limits.maxStorageBuffersPerShaderStage ?? 8) - 1);
+  const run = original.kernelFunc;
+  const kernelFunc = (args: Parameters<tf.KernelFunc>[0]) => {
+    let inputs = args.inputs as unknown as tf.TensorInfo[];
+    if (inputs.length <= limit) return run(args);
+    const partial: tf.TensorInfo[] = [];
+    while (inputs.length > limit) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < inputs.length; i += limit) {
+        const chunk = inputs.slice(i, i + limit);
+        if (chunk.length === 1) {
+          next.push(chunk[0]);
+          continue;
+        }
+        const sum = run({
+          ...args,
+          inputs: chunk as unknown as tf.NamedTensorInfoMap,
+        }) as tf.TensorInfo;
+        partial.push(sum);
+        next.push(sum);
+      }
+      inputs = next;
+    }
+    const out = run({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap });
+    for (const t of partial) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+    return out;
+  };
+  (kernelFunc as { sonataChunked?: boolean }).sonataChunked = true;
+  tf.unregisterKernel("AddN", "webgpu");
+  tf.registerKernel({ ...original, kernelFunc: kernelFunc as tf.KernelFunc });
 }
 
 /**
@@ -539,7 +589,9 @@ export function engineInfo(): EngineInfo | undefined {
  * ```
  */
 export async function listEngines(): Promise<EngineStatus[]> {
-  const rows: EngineStatus[] = [];
+  const rows: Omit<EngineStatus, "auto">[] = [];
+  /** Whether auto's rule admits webgpu here: a visible GPU device and a hardware adapter. */
+  let webgpuForAuto = false;
   for (const engine of ["tensorflow-gpu", "tensorflow"] as const) {
     const pkg = engine === "tensorflow" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu";
     const path = await findPackage(pkg);
@@ -568,13 +620,19 @@ export async function listEngines(): Promise<EngineStatus[]> {
     if (!adapter) {
       rows.push({ engine: "webgpu", available: false, detail: `${reason}: ${INSTALL.webgpu}` });
     } else {
-      const { name, software } = describeAdapter(adapter);
+      const { name, software, fallback } = describeAdapter(adapter);
+      const visible = gpuDeviceVisible();
+      webgpuForAuto = !software && visible;
       rows.push({
         engine: "webgpu",
         available: true,
         detail: software
-          ? `software adapter ${name} (auto skips it: slower than the CPU engines)`
-          : `adapter ${name}`,
+          ? `software adapter ${name} (${
+            fallback ? "the driver reports a fallback adapter" : "a software renderer by its name"
+          }: auto skips it, slower than the CPU engines; compute: webgpu uses it)`
+          : visible
+          ? `hardware adapter ${name}`
+          : `hardware adapter ${name} (auto does not probe it: no GPU device node such as /dev/dri/renderD* or /dev/nvidia0)`,
       });
     }
   }
@@ -602,5 +660,10 @@ export async function listEngines(): Promise<EngineStatus[]> {
     available: true,
     detail: `@tensorflow/tfjs ${tf.version.tfjs} cpu backend`,
   });
-  return rows;
+  // auto's rule (see choose()): the first available engine in order, never wasm, and webgpu
+  // only on a hardware adapter of a visible GPU device.
+  const pick = rows.find((r) =>
+    r.available && r.engine !== "wasm" && (r.engine !== "webgpu" || webgpuForAuto)
+  );
+  return rows.map((r) => ({ ...r, auto: r === pick }));
 }

@@ -121,7 +121,12 @@ export async function cacheEncoderEmbeddings(
       for (const split of ["training", "validation", "test"] as const) {
         const s = splits[split];
         if (!s) continue;
-        stored[split] = embedColumn(encoder, s.columns[name], s.numRows, options.batchSize ?? 64);
+        stored[split] = await embedColumn(
+          encoder,
+          s.columns[name],
+          s.numRows,
+          options.batchSize ?? 64,
+        );
       }
       buildSeconds += (performance.now() - start) / 1000;
       if (dir) await writeEntry(dir, key, stored, dtype);
@@ -171,13 +176,16 @@ function markerOutput(ecd: EcdModel, name: string): Symbolic {
   return ecd.model.getLayer(cacheableOutputName(tensorName(name))).output as Symbolic;
 }
 
-/** Run an encoder sub-model over a column in inference mode; row-major float32 outputs. */
-export function embedColumn(
+/**
+ * Run an encoder sub-model over a column in inference mode; row-major float32 outputs, each
+ * batch read back asynchronously.
+ */
+export async function embedColumn(
   encoder: tf.LayersModel,
   column: EncodedColumn,
   numRows: number,
   batchSize: number,
-): Float32Array {
+): Promise<Float32Array> {
   const per = column.shape.reduce((a, b) => a * b, 1);
   let values: Float32Array | undefined;
   let width = 0;
@@ -192,8 +200,12 @@ export function embedColumn(
       );
       return encoder.predict(x) as tf.Tensor;
     });
-    const part = out.dataSync() as Float32Array;
-    out.dispose();
+    let part: Float32Array;
+    try {
+      part = await out.data() as Float32Array;
+    } finally {
+      out.dispose();
+    }
     if (!values) {
       width = part.length / n;
       values = new Float32Array(numRows * width);

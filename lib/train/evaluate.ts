@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../compute/mod.ts";
+import { readAll, tf } from "../compute/mod.ts";
 import type { ModelConfig, OutputFeatureConfig } from "../config/model.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { forwardOf } from "../model/_fast_forward.ts";
@@ -137,7 +137,8 @@ export function inputTensors(
 /**
  * Run the model over a split in batches; returns every output feature's logits and
  * probabilities. Streamed input columns (`in_memory: false`) are read batch by batch, the next
- * batches' reads overlapping the current forward pass.
+ * batches' reads overlapping the current forward pass. Each batch's outputs are read back in
+ * one asynchronous transfer.
  */
 export async function predictSplit(
   ecd: EcdModel,
@@ -152,20 +153,32 @@ export async function predictSplit(
   }));
   for await (const { rows, prepared } of splitBatches(split, ecd.inputNames, batchSize)) {
     const start = rows[0];
-    tf.tidy(() => {
+    const tensors = tf.tidy(() => {
       const inputs = inputTensors(ecd, split, rows, prepared);
       // model.predict's forward pass, compiled (no tf.layers per-layer bookkeeping).
       const list = forwardOf(ecd.model)(inputs, false);
-      heads.forEach((h, i) => {
+      return heads.map((h, i) => {
         const logits = list[i];
-        outs[i].logits.set(logits.dataSync() as Float32Array, start * rowSize(h));
         const p = probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes);
-        if (p) {
-          const width = p.size / rows.length;
-          outs[i].probabilities ??= new Float32Array(n * width);
-          outs[i].probabilities!.set(p.dataSync() as Float32Array, start * width);
-        }
+        return { logits, probabilities: p };
       });
+    });
+    const flat = tensors.flatMap((t) => t.probabilities ? [t.logits, t.probabilities] : [t.logits]);
+    let host;
+    try {
+      host = await readAll(flat);
+    } finally {
+      tf.dispose(flat);
+    }
+    let at = 0;
+    heads.forEach((h, i) => {
+      outs[i].logits.set(host[at++] as Float32Array, start * rowSize(h));
+      const p = tensors[i].probabilities;
+      if (p) {
+        const width = p.size / rows.length;
+        outs[i].probabilities ??= new Float32Array(n * width);
+        outs[i].probabilities!.set(host[at++] as Float32Array, start * width);
+      }
     });
   }
   const result: Record<string, FeatureOutputs> = {};
@@ -175,7 +188,10 @@ export async function predictSplit(
   return result;
 }
 
-/** Metrics of every output feature (and `combined.loss`) over a split. */
+/**
+ * Metrics of every output feature (and `combined.loss`) over a split. The losses of all
+ * features are read back in one asynchronous transfer.
+ */
 export async function evaluateSplit(
   ecd: EcdModel,
   heads: readonly OutputHead[],
@@ -187,17 +203,26 @@ export async function evaluateSplit(
   const outputs = await predictSplit(ecd, heads, split, batchSize);
   const metrics: Record<string, Record<string, number>> = {};
   let combined = 0;
-  for (const head of heads) {
-    const name = head.feature.name;
-    const target = split.columns[name] as Column | undefined;
-    if (!target) continue;
-    const out = outputs[name];
-    const loss = tf.tidy(() =>
+  const labelled = heads.filter((h) => split.columns[h.feature.name] !== undefined);
+  const lossTensors = tf.tidy(() =>
+    labelled.map((head) =>
       head.loss(
-        tf.tensor(out.logits, [split.numRows, ...head.shape]),
-        batchTensor(target, rangeOf(split.numRows)),
-      ).dataSync()[0]
-    );
+        tf.tensor(outputs[head.feature.name].logits, [split.numRows, ...head.shape]),
+        batchTensor(split.columns[head.feature.name], rangeOf(split.numRows)),
+      )
+    )
+  );
+  let lossValues;
+  try {
+    lossValues = await readAll(lossTensors);
+  } finally {
+    tf.dispose(lossTensors);
+  }
+  for (const [k, head] of labelled.entries()) {
+    const name = head.feature.name;
+    const target = split.columns[name] as Column;
+    const out = outputs[name];
+    const loss = lossValues[k][0];
     const acc = accumulatorFor(head);
     acc.update(metricBatch(out.logits, out.probabilities, target.data, loss, head.shape));
     metrics[name] = acc.compute();

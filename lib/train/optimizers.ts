@@ -35,7 +35,7 @@
  * @module
  */
 import type { z } from "npm:zod@4.6.7";
-import { FusedAdamOptimizer, tf } from "../compute/mod.ts";
+import { FusedAdamOptimizer, onDevice, tf } from "../compute/mod.ts";
 import type { GradientClippingSchema, OPTIMIZERS } from "../config/trainer.ts";
 
 type Tensor = tf.Tensor;
@@ -215,7 +215,7 @@ export class RuleOptimizer extends tf.Optimizer {
       const scalars: Record<string, number> = { step: 0, ...this.#rule.scalars };
       for (const key of Object.keys(scalars)) {
         const t = byName.get(`${name}/${key}`);
-        if (t) scalars[key] = t.dataSync()[0];
+        if (t) scalars[key] = (await t.data())[0];
       }
       this.#state.set(name, { slots, scalars });
     }
@@ -536,6 +536,15 @@ export function clipGradients(
       if (!max) continue;
       const names = Object.keys(current);
       if (names.length === 0) continue;
+      if (onDevice()) {
+        // On a GPU the norm and the scale stay on the device: no read, so no wait for the queue.
+        const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(current[n])))));
+        const coef = tf.minimum(tf.div(max, tf.add(norm, 1e-6)), 1);
+        const next: NamedTensorMap = {};
+        for (const n of names) next[n] = tf.mul(current[n], coef);
+        current = next;
+        continue;
+      }
       // The norm is summed on the host: one read per gradient instead of two kernels each, and
       // no multiplies at all when the norm is already within bounds (the common case).
       let sumOfSquares = 0;

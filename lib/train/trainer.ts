@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { engineInfo, tf } from "../compute/mod.ts";
+import { engineInfo, readAll, tf } from "../compute/mod.ts";
 import type { ModelConfig } from "../config/model.ts";
 import { randomPermutation } from "../_util/random.ts";
 import type { EcdModel } from "../model/ecd.ts";
 import { resetDropoutSeeds } from "../model/layers.ts";
 import { forwardOf } from "../model/_fast_forward.ts";
 import { withTeacherTargets } from "../model/teacher.ts";
-import { batchTensor, type Columns } from "./batches.ts";
+import { batchTensor, type Columns, gatherRows } from "./batches.ts";
 import {
   ImageBatchPrefetcher,
   type PrefetchImageColumn,
@@ -191,12 +191,29 @@ export interface StepFeatureOutput {
   readonly target: tf.Tensor;
 }
 
+/** One output feature's host values of a step, read together with the loss. */
+export interface StepFeatureValues {
+  /** The feature's loss. */
+  readonly loss: number;
+  /** The network output, row-major (only when the step reads `"metrics"`). */
+  readonly logits?: Float32Array;
+  /** Probabilities of classification outputs (only when the step reads `"metrics"`). */
+  readonly probabilities?: Float32Array;
+  /** The batch's targets, gathered on the host (only when the step reads `"metrics"`). */
+  readonly targets?: Float32Array | Int32Array;
+}
+
 /** What one {@linkcode TrainStep} did. */
 export interface StepOutput {
   /** The total loss (weighted feature losses + regularization + auxiliary losses). */
   readonly loss: number;
   /** Per output feature, by name (empty when the step was created with `keepOutputs: false`). */
   readonly outputs: Readonly<Record<string, StepFeatureOutput>>;
+  /**
+   * Per output feature, by name: the host values the step was asked to read
+   * ({@linkcode TrainStepOptions.read}), in the same device-to-host transfer as the loss.
+   */
+  readonly values: Readonly<Record<string, StepFeatureValues>>;
   /** Releases the kept tensors. */
   dispose(): void;
 }
@@ -210,6 +227,11 @@ export interface TrainStepOptions {
   readonly reduceGradients?: GradientReducer;
   /** Keep each feature's logits, loss and targets for running metrics (default true). */
   readonly keepOutputs?: boolean;
+  /**
+   * Host values to read with the total loss, in one transfer (needs `keepOutputs`): `"losses"`
+   * each feature's loss, `"metrics"` also its logits, probabilities and targets (default none).
+   */
+  readonly read?: "losses" | "metrics";
 }
 
 /** One optimizer update on a batch. */
@@ -333,12 +355,56 @@ export function createTrainStep(
       );
     });
     tf.dispose(Object.values(reduced));
-    const loss = value.dataSync()[0];
+    // One read per step: the total loss and, when asked, each feature's values for metrics.
+    const read = keepOutputs ? options.read : undefined;
+    const probs = read === "metrics"
+      ? heads.map((h) => {
+        const logits = outputs[h.feature.name].logits;
+        return tf.tidy(() =>
+          probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes)
+        );
+      })
+      : [];
+    const readList: tf.Tensor[] = [value];
+    if (read) {
+      heads.forEach((h, i) => {
+        const o = outputs[h.feature.name];
+        readList.push(o.loss);
+        if (read === "metrics") readList.push(o.logits, ...(probs[i] ? [probs[i]!] : []));
+      });
+    }
+    let host;
+    try {
+      host = await readAll(readList);
+    } finally {
+      probs.forEach((p, i) => {
+        if (p !== outputs[heads[i].feature.name].logits) p?.dispose();
+      });
+    }
+    const loss = host[0][0];
+    const values: Record<string, StepFeatureValues> = {};
+    if (read) {
+      let at = 1;
+      heads.forEach((h, i) => {
+        const featureLoss = host[at++][0];
+        if (read === "losses") {
+          values[h.feature.name] = { loss: featureLoss };
+          return;
+        }
+        const logits = host[at++] as Float32Array;
+        const probabilities = probs[i] ? host[at++] as Float32Array : undefined;
+        const gathered = gatherRows(batch.columns.columns[h.feature.name], batch.rows);
+        // The values of the target tensor (uint8 columns are float32 tensors).
+        const targets = gathered instanceof Uint8Array ? Float32Array.from(gathered) : gathered;
+        values[h.feature.name] = { loss: featureLoss, logits, probabilities, targets };
+      });
+    }
     // A single head of weight 1: the total is that head's (kept) loss tensor itself.
     if (!Object.values(outputs).some((o) => o.loss === value)) value.dispose();
     return {
       loss,
       outputs,
+      values,
       dispose: () => {
         for (const o of Object.values(outputs)) tf.dispose([o.logits, o.loss, o.target]);
       },
@@ -564,6 +630,7 @@ export async function trainEcd(
     gradientClipping: t.gradient_clipping,
     reduceGradients: dist?.gradientReducer(optimizer) ?? options.reduceGradients,
     keepOutputs,
+    read: t.skip_all_evaluation ? "losses" : !t.evaluate_training_set ? "metrics" : undefined,
   });
   const running = heads.map(accumulatorFor);
   const runningLosses = heads.map(() => 0);
@@ -587,21 +654,11 @@ export async function trainEcd(
   const accumulate = (out: StepOutput) => {
     if (t.skip_all_evaluation) {
       // skip_all_evaluation: no metrics and no evaluation at all, only the running losses.
-      heads.forEach((h, i) => runningLosses[i] += out.outputs[h.feature.name].loss.dataSync()[0]);
+      heads.forEach((h, i) => runningLosses[i] += out.values[h.feature.name].loss);
     } else if (!t.evaluate_training_set) {
       heads.forEach((h, i) => {
-        const { logits, loss, target } = out.outputs[h.feature.name];
-        const probs = tf.tidy(() =>
-          probabilitiesFromLogits(h.feature.loss.type, h.feature.type, logits, h.classes)
-        );
-        running[i].update(metricBatch(
-          logits.dataSync() as Float32Array,
-          probs ? probs.dataSync() as Float32Array : undefined,
-          target.dataSync() as Float32Array | Int32Array,
-          loss.dataSync()[0],
-          h.shape,
-        ));
-        probs?.dispose();
+        const { logits, probabilities, targets, loss } = out.values[h.feature.name];
+        running[i].update(metricBatch(logits!, probabilities, targets!, loss, h.shape));
       });
     } else return;
     runningCombined += out.loss;
