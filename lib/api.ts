@@ -21,7 +21,6 @@ import {
   preprocessForPrediction,
   preprocessForTraining,
   type PreprocessResult,
-  type RawOutput,
   type TrainingSetMetadata,
 } from "./features/preprocess.ts";
 import {
