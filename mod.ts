@@ -58,7 +58,7 @@ export type {
 } from "./lib/train/callbacks.ts";
 export type { LearningRateSchedule, ScheduleState } from "./lib/train/schedule.ts";
 export type { EcdModel } from "./lib/model/ecd.ts";
-export type { ColumnSource } from "./lib/train/_streamed.ts";
+export type { ColumnSource, ColumnValues } from "./lib/train/_streamed.ts";
 export type {
   ColumnData,
   ColumnDtype,

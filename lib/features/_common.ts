@@ -14,10 +14,9 @@
 import type { Cell } from "../data/dataset.ts";
 import { DataError, quoteValue } from "../data/errors.ts";
 import type { OverallBuilder, PartFactory } from "../train/_metric_parts.ts";
-import type { ColumnSource } from "../train/_streamed.ts";
+import type { ColumnDtype, ColumnSource } from "../train/_streamed.ts";
 
-/** The element type of an encoded column. */
-export type ColumnDtype = "float32" | "int32" | "uint8";
+export type { ColumnDtype };
 
 /** Row-major values of an encoded column, by its dtype. */
 export type ColumnData = Float32Array | Int32Array | Uint8Array;

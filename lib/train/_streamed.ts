@@ -28,8 +28,11 @@ export interface Column {
 
 /** A column whose rows are read on demand. */
 export interface ColumnSource {
+  /** Element type of the rows read. */
   readonly dtype: ColumnDtype;
+  /** Shape of one row. */
   readonly shape: readonly number[];
+  /** How many rows the source holds. */
   readonly numRows: number;
   /** The rows `rows` (any order, repeats allowed), row-major, in the column's dtype. */
   read(rows: Int32Array): Promise<ColumnValues>;
