@@ -6911,7 +6911,7 @@ export type PreprocessingImageInputOptions = {
    */
   standardize_image?: "imagenet1k" | null;
   /**
-   * Keep the decoded images in memory (true only: streaming from the cache file is not available yet)
+   * Keep the decoded images in memory; false streams them from the preprocessing cache file batch by batch during training, evaluation and checkpoints (reads checked per row)
    * @default true
    */
   in_memory?: boolean;
