@@ -106,7 +106,7 @@ Deno.test({
       assert.ok(chart.live, "vega's SVG renderer drew into the live container at runtime");
       assert.ok(!chart.staticSvg, "the static first paint was replaced");
       assert.equal(chart.bars, 2, "both bars are drawn");
-      assert.ok(chart.body.includes("Offline bars"), "the title is drawn");
+      assert.ok(chart.body.includes(">Offline bars</text>"), "the title is drawn");
       assert.match(dom, /<div class="sonata-actions"><a href="#">Save as SVG<\/a>/);
       const probe = /<pre id="probe">(.*?)<\/pre>/.exec(dom);
       assert.ok(probe, "the hover probe ran");
@@ -127,7 +127,10 @@ Deno.test({
       const [cdn] = liveCharts(dom);
       assert.ok(cdn.staticSvg && !cdn.ready);
       assert.equal(cdn.bars, 2, "the static SVG has both bars");
-      assert.ok(dom.includes("Static chart: the Vega runtime did not load"), "says why");
+      assert.ok(
+        dom.includes('<div class="sonata-note">Static chart: the Vega runtime did not load'),
+        "says why",
+      );
     });
   },
 });
@@ -137,7 +140,24 @@ Deno.test({
   ignore: !chromium,
   async fn() {
     await withTempDir(async (dir) => {
-      const charts = [barChart("First"), barChart("Second", [0.1, 0.2, 0.3])];
+      // The third has an interval selection, a legend-bound point selection and a slider.
+      const selections = new Chart({
+        data: { values: [{ x: 1, y: 2, k: "a" }, { x: 2, y: 1, k: "b" }] },
+        params: [
+          { name: "brush", select: "interval" },
+          { name: "pick", select: { type: "point", fields: ["k"] }, bind: "legend" },
+          { name: "size", value: 60, bind: { input: "range", min: 10, max: 200 } },
+        ],
+        mark: "point",
+        encoding: {
+          x: { field: "x", type: "quantitative" },
+          y: { field: "y", type: "quantitative" },
+          color: { field: "k", type: "nominal" },
+          size: { value: { expr: "size" } },
+          opacity: { condition: { param: "pick", value: 1 }, value: 0.2 },
+        },
+      });
+      const charts = [barChart("First"), barChart("Second", [0.1, 0.2, 0.3]), selections];
       const html = await chartsPage(charts, { title: "Report", heading: true });
       assert.equal(html.split('t.version="5.33.1"').length, 2, "one runtime");
       await Deno.writeTextFile(`${dir}/report.html`, html);
@@ -146,7 +166,10 @@ Deno.test({
       assert.deepEqual(live.map((c) => [c.ready, c.live, c.staticSvg, c.bars]), [
         [true, true, false, 2],
         [true, true, false, 3],
+        [true, true, false, 0],
       ]);
+      assert.match(dom, /<input type="range" name="size" min="10" max="200"/, "the slider");
+      assert.ok(!dom.includes('<div class="sonata-note">'), "no chart fell back to its static SVG");
       assert.match(dom, /<h1>Report<\/h1>/);
     });
   },

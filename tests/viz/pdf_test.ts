@@ -195,7 +195,7 @@ Deno.test("svgToPdf anchors text, keeps it upright, and reports characters the f
   );
   const { content } = readPdf(pdf);
   // Middle anchor: x = -width / 2 = -11.39 in the text's own coordinates.
-  assert.match(content, /1 0 0 -1 100 0 0 1 cm|100 50 cm/);
+  assert.match(content, /\n1 0 0 1 100 50 cm\n/, "the text element's transform");
   assert.match(content, /BT \/F1 10 Tf 0 Tr 1 0 0 -1 -11\.39 0 Tm \(Hello\) Tj ET/);
   const boldWidth = textWidth("A&(b)", "Helvetica-Bold") * 20;
   assert.match(
