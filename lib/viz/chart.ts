@@ -5,12 +5,17 @@
  * Rendering happens without a browser: Vega-Lite compiles the spec to Vega, a headless
  * `vega.View` draws it to SVG, and `sharp` (librsvg) rasterizes the SVG to PNG. PNG text needs
  * a system font that fontconfig can find (on Debian: `apt-get install fonts-dejavu-core`).
+ * PDF is drawn as vector graphics from the SVG (`./pdf.ts`); HTML pages inline the Vega runtime
+ * and stay interactive offline (`./html.ts`).
  *
  * @module
  */
 import { writeFileAtomic } from "../_util/files.ts";
 import { DISPLAY_METADATA } from "./_notebook.ts";
-import { imagePdf } from "./pdf.ts";
+import { type HtmlScripts, pageHtml } from "./html.ts";
+import { imagePdf, svgToPdf } from "./pdf.ts";
+
+export type { HtmlScripts } from "./html.ts";
 
 /** A Vega-Lite v5 specification as plain JSON data. */
 export interface VegaLiteSpec {
@@ -62,10 +67,33 @@ export interface PngOptions {
   allowMissingFonts?: boolean;
 }
 
+/** Options of {@linkcode Chart.prototype.toHTML} and {@linkcode chartsPage}. */
+export interface HtmlOptions {
+  /**
+   * Where the page gets the Vega runtime: "inline" (default; the page works offline, about
+   * 0.5 MB) or "cdn" (a small page that needs the network to become interactive).
+   */
+  scripts?: HtmlScripts;
+  /** Include each chart's static SVG as the first paint (and the no-script view); default true. */
+  staticSvg?: boolean;
+}
+
+/** Options of {@linkcode Chart.prototype.toPDF}. */
+export interface PdfOptions extends PngOptions {
+  /**
+   * "vector" (default): paths, text in the standard Helvetica/Times/Courier fonts, selectable and
+   * sharp at any zoom. "raster": the chart as an image (`scale` pixels per CSS pixel, default 3),
+   * exactly as the PNG looks.
+   */
+  mode?: "vector" | "raster";
+}
+
 /** Options of {@linkcode Chart.prototype.save}. */
-export interface SaveOptions extends PngOptions {
+export interface SaveOptions extends PdfOptions {
   /** Output format; default chosen from the file extension. */
   format?: ChartFileFormat;
+  /** For HTML: where the page gets the Vega runtime (see {@linkcode HtmlOptions}). */
+  scripts?: HtmlScripts;
 }
 
 /** The file formats {@linkcode Chart.prototype.save} writes. */
@@ -73,9 +101,6 @@ export type ChartFileFormat = "svg" | "png" | "pdf" | "html" | "json";
 
 /** The `$schema` every chart spec carries. */
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
-
-/** Versions of the scripts an HTML page loads from the CDN (match the pinned npm packages). */
-const CDN_VERSIONS = { vega: "5.33.1", vegaLite: "5.23.0", vegaEmbed: "6" } as const;
 
 /** Properties allowed only at the top level of a Vega-Lite spec. */
 const TOP_LEVEL_ONLY = ["$schema", "config", "autosize", "background", "padding", "usermeta"];
@@ -138,6 +163,7 @@ export class Chart {
   readonly parts: readonly Chart[];
   #spec: VegaLiteSpec;
   #render?: Promise<RenderResult>;
+  #compiled?: Promise<{ vega: Record<string, unknown>; warnings: string[] }>;
 
   /**
    * Wrap a Vega-Lite spec. The spec is deep-copied, `$schema` is set to Vega-Lite v5 and the
@@ -240,7 +266,8 @@ export class Chart {
    * @returns The SVG text and the warnings.
    */
   render(): Promise<RenderResult> {
-    this.#render ??= renderSvg(this.#spec);
+    this.#compiled ??= compileSpec(this.#spec);
+    this.#render ??= this.#compiled.then(renderSvg);
     return this.#render;
   }
 
@@ -271,14 +298,26 @@ export class Chart {
   }
 
   /**
-   * Render the chart to a one-page PDF the chart's size (CSS pixels as points at 96 dpi), holding
-   * the rendering as an image (scale 3 by default: about 290 dpi on the page).
+   * Render the chart to a one-page PDF the chart's size (CSS pixels as points at 96 dpi). By
+   * default the page is vector graphics drawn from the chart's SVG: paths, clipping, opacity,
+   * gradients, and text in the PDF standard fonts (Helvetica for sans-serif families), so text is
+   * selectable and searchable. `mode: "raster"` embeds the PNG rendering instead (scale 3 by
+   * default: about 290 dpi on the page).
    *
-   * @param options Pixel scale (default 3) and whether a missing font is tolerated.
+   * @param options The mode ("vector" or "raster"); for raster, the pixel scale and whether a
+   *   missing font is tolerated.
    * @returns The PDF bytes.
-   * @throws {Error} When no font is installed and `allowMissingFonts` is not set.
+   * @throws {Error} For raster, when no font is installed and `allowMissingFonts` is not set.
    */
-  async toPDF(options: PngOptions = {}): Promise<Uint8Array> {
+  async toPDF(options: PdfOptions = {}): Promise<Uint8Array> {
+    const mode = options.mode ?? "vector";
+    if (mode !== "vector" && mode !== "raster") {
+      throw new TypeError(
+        `Cannot render PDF: expected mode "vector" or "raster", received ${JSON.stringify(mode)}`,
+      );
+    }
+    const title = this.title || this.name;
+    if (mode === "vector") return await svgToPdf(await this.toSVG(), { title });
     const scale = options.scale ?? 3;
     if (!(scale > 0) || !Number.isFinite(scale)) {
       throw new RangeError(`Cannot render PDF: expected a positive scale, received ${scale}`);
@@ -299,50 +338,36 @@ export class Chart {
         height: info.height,
         data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       },
-      { pageWidth, title: this.title || this.name },
+      { pageWidth, title },
     );
   }
 
   /**
-   * A self-contained HTML page with the spec inlined that renders the chart interactively with
-   * vega-embed loaded from a CDN. With `svg` (what `save` passes) the page also carries the
-   * chart as static SVG, so it shows offline too; vega-embed replaces it when it loads.
+   * A standalone HTML page that draws the chart interactively (tooltips, selections) with the Vega
+   * runtime inlined, so it works offline; the static SVG rendered here is its first paint (and
+   * what shows with scripts disabled). Vega-Lite is compiled to Vega here, so the page carries
+   * only the Vega runtime (about 0.5 MB). For many charts on one page, use
+   * {@linkcode chartsPage}: the runtime is included once.
    *
-   * @param options The pre-rendered SVG to show until (or unless) vega-embed loads.
+   * @param options Where the runtime comes from ("inline" by default, or "cdn") and whether the
+   *   static SVG is included (default true).
    * @returns The HTML text.
    */
-  toHTML(options: { svg?: string } = {}): string {
-    const title = escapeHtml(this.title || this.name);
-    const fallback = options.svg ?? "";
-    const json = JSON.stringify(this.#spec).replaceAll("<", "\\u003c");
-    const cdn = "https://cdn.jsdelivr.net/npm";
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${title}</title>
-<script src="${cdn}/vega@${CDN_VERSIONS.vega}"></script>
-<script src="${cdn}/vega-lite@${CDN_VERSIONS.vegaLite}"></script>
-<script src="${cdn}/vega-embed@${CDN_VERSIONS.vegaEmbed}"></script>
-<style>body { font-family: sans-serif; margin: 24px; }</style>
-</head>
-<body>
-<div id="chart">${fallback}</div>
-<script>
-const spec = ${json};
-const target = document.getElementById("chart");
-const offline = target.innerHTML;
-// Offline (no CDN) the static SVG stays; online vega-embed replaces it with the live chart.
-if (typeof vegaEmbed === "function") {
-  vegaEmbed("#chart", spec, { actions: { export: true, source: true, compiled: false, editor: false } })
-    .catch((error) => { target.innerHTML = offline || String(error); });
-} else if (!offline) target.textContent = "The chart needs vega-embed from " + ${
-      JSON.stringify(cdn)
-    } + " (offline)";
-</script>
-</body>
-</html>
-`;
+  async toHTML(options: HtmlOptions = {}): Promise<string> {
+    return await chartsPage([this], { title: this.title || this.name, ...options });
+  }
+
+  /**
+   * The chart compiled to a Vega spec (cached), with the warnings Vega-Lite logged.
+   *
+   * @returns The Vega spec and warnings.
+   */
+  compile(): Promise<{ vega: Record<string, unknown>; warnings: string[] }> {
+    this.#compiled ??= compileSpec(this.#spec);
+    return this.#compiled.then(({ vega, warnings }) => ({
+      vega: structuredClone(vega),
+      warnings: [...warnings],
+    }));
   }
 
   /**
@@ -368,7 +393,7 @@ if (typeof vegaEmbed === "function") {
         bytes = await this.toPDF(options);
         break;
       case "html":
-        bytes = new TextEncoder().encode(this.toHTML({ svg: await this.toSVG() }));
+        bytes = new TextEncoder().encode(await this.toHTML({ scripts: options.scripts }));
         break;
       case "json":
         bytes = new TextEncoder().encode(JSON.stringify(this.#spec, null, 2) + "\n");
@@ -413,6 +438,43 @@ if (typeof vegaEmbed === "function") {
       ? { "image/png": { width: Math.round(size.width), height: Math.round(size.height) } }
       : {};
   }
+}
+
+/**
+ * One standalone HTML page showing several charts, interactive offline, with the Vega runtime
+ * included once (a report of many charts stays about 0.5 MB plus the charts' data).
+ *
+ * @param charts The charts, in page order.
+ * @param options The page title (shown as a heading when `heading` is set), where the runtime
+ *   comes from, and whether the static SVGs are included.
+ * @returns The HTML text.
+ *
+ * @example Two charts on one page
+ * ```ts
+ * import { assert } from "../_util/_assert.ts";
+ * import { Chart, chartsPage } from "./chart.ts";
+ * const bar = (v: number) =>
+ *   new Chart({ data: { values: [{ v }] }, mark: "bar", encoding: { x: { field: "v", type: "quantitative" } } });
+ * const html = await chartsPage([bar(1), bar(2)], { title: "Two charts", scripts: "cdn" });
+ * assert(html.split('class="sonata-chart"').length === 3);
+ * ```
+ */
+export async function chartsPage(
+  charts: readonly Chart[],
+  options: HtmlOptions & { title: string; heading?: boolean },
+): Promise<string> {
+  const withSvg = options.staticSvg ?? true;
+  const entries = await Promise.all(charts.map(async (chart) => ({
+    vega: (await chart.compile()).vega,
+    svg: withSvg ? await chart.toSVG() : undefined,
+    name: chart.name,
+    label: chart.title || undefined,
+  })));
+  return await pageHtml(entries, {
+    title: options.title,
+    heading: options.heading,
+    scripts: options.scripts,
+  });
 }
 
 /** Pixel budget of a display PNG: scale 2 (crisp on high-DPI screens) up to 3 megapixels. */
@@ -493,11 +555,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;");
-}
-
 /** Collects log messages with the interface vega-util's loggers have. */
 function collectingLogger(warnings: string[]) {
   let level = 2; // vega.Warn
@@ -526,13 +583,25 @@ function collectingLogger(warnings: string[]) {
   return logger;
 }
 
-async function renderSvg(spec: VegaLiteSpec): Promise<RenderResult> {
-  const [vega, vl] = await Promise.all([import("npm:vega@5.33.1"), import("npm:vega-lite@5.23.0")]);
+async function compileSpec(
+  spec: VegaLiteSpec,
+): Promise<{ vega: Record<string, unknown>; warnings: string[] }> {
+  const vl = await import("npm:vega-lite@5.23.0");
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);
   // deno-lint-ignore no-explicit-any
   const compiled = vl.compile(spec as any, { logger: logger as any }).spec;
-  const view = new vega.View(vega.parse(compiled), {
+  return { vega: compiled as unknown as Record<string, unknown>, warnings };
+}
+
+async function renderSvg(
+  compiled: { vega: Record<string, unknown>; warnings: string[] },
+): Promise<RenderResult> {
+  const vega = await import("npm:vega@5.33.1");
+  const warnings = [...compiled.warnings];
+  const logger = collectingLogger(warnings);
+  // deno-lint-ignore no-explicit-any
+  const view = new vega.View(vega.parse(compiled.vega as any), {
     renderer: "none",
     // deno-lint-ignore no-explicit-any
     logger: logger as any,

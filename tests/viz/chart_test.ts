@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   Chart,
+  chartsPage,
   fontsAvailable,
   formatFromPath,
   svgSize,
@@ -131,17 +132,51 @@ Deno.test("toPNG() refuses to draw empty boxes when no font is installed", async
   }
 });
 
-Deno.test("toHTML() is a self-contained page with the spec inlined and script-safe", () => {
-  const html = new Chart(barSpec()).toHTML();
+Deno.test("toHTML() is a standalone page: Vega inlined once, the compiled spec script-safe", async () => {
+  const chart = new Chart(barSpec());
+  const html = await chart.toHTML();
   assert.match(html, /^<!DOCTYPE html>/);
-  assert.ok(html.includes('<div id="chart"></div>'), "no static SVG unless given");
-  for (const lib of ["vega@5.33.1", "vega-lite@5.23.0", "vega-embed@6"]) {
-    assert.ok(html.includes(`https://cdn.jsdelivr.net/npm/${lib}`), lib);
-  }
   assert.ok(html.includes("<title>Accuracy by model</title>"));
+  assert.ok(!/<script src=/.test(html), "no external script");
+  assert.equal(html.split('t.version="5.33.1"').length, 2, "the Vega 5.33.1 runtime, once");
+  assert.ok(!html.includes("vega-embed"), "Sonata's own embed script");
+  assert.ok(html.includes("Copyright (c) 2015-2023, University of Washington"), "Vega's notice");
+  assert.ok(!html.includes("sourceMappingURL"), "no dangling source map");
   assert.ok(!html.includes("b</script>"), "a </script> inside data must not end the script");
-  const json = /const spec = (.*);\n/.exec(html)?.[1];
-  assert.equal(JSON.parse(json!).data.values[1].model, "b</script>");
+  const json = /<script type="application\/json" class="sonata-spec">(.*)<\/script>/.exec(html)
+    ?.[1];
+  const vega = JSON.parse(json!);
+  assert.equal(vega.$schema, "https://vega.github.io/schema/vega/v5.json", "compiled to Vega");
+  assert.equal(vega.data[0].values[1].model, "b</script>");
+  assert.deepEqual(vega, JSON.parse(JSON.stringify((await chart.compile()).vega)));
+  // The static SVG is the first paint (and what shows without scripts).
+  const svg = await chart.toSVG();
+  assert.ok(html.includes(`<div class="sonata-static">${svg}</div>`));
+  assert.ok(
+    (await chart.toHTML({ staticSvg: false })).includes('<div class="sonata-static"></div>'),
+  );
+  // A CDN page is small and loads only Vega.
+  const cdn = await chart.toHTML({ scripts: "cdn" });
+  assert.ok(cdn.length < 20_000, `${cdn.length} bytes`);
+  assert.ok(
+    cdn.includes('<script src="https://cdn.jsdelivr.net/npm/vega@5.33.1/build/vega.min.js">'),
+  );
+  await assert.rejects(
+    () => chart.toHTML({ scripts: "web" as "cdn" }),
+    /expected scripts "inline" or "cdn", received "web"/,
+  );
+});
+
+Deno.test("chartsPage() puts several charts on one page with one runtime", async () => {
+  const html = await chartsPage([new Chart(barSpec("A"), { name: "a" }), new Chart(barSpec("B"))], {
+    title: "Report <1>",
+    heading: true,
+  });
+  assert.equal(html.split('t.version="5.33.1"').length, 2);
+  assert.equal(html.split('class="sonata-spec"').length, 3);
+  assert.ok(html.includes('<div class="sonata-chart" id="chart" data-name="a" aria-label="A">'));
+  assert.ok(html.includes('<div class="sonata-chart" id="chart2" data-name="chart"'));
+  assert.ok(html.includes("<h1>Report &lt;1&gt;</h1>"));
 });
 
 Deno.test("save() writes .svg, .png, .html and .vl.json atomically, creating directories", async () => {
@@ -164,8 +199,12 @@ Deno.test("save() writes .svg, .png, .html and .vl.json atomically, creating dir
     assert.match(await Deno.readTextFile(`${out}/chart.svg`), /^<svg/);
     assert.deepEqual([...(await Deno.readFile(`${out}/chart.png`)).subarray(1, 4)], [80, 78, 71]);
     const page = await Deno.readTextFile(`${out}/chart.html`);
-    assert.match(page, /vegaEmbed\("#chart", spec/);
-    assert.match(page, /<div id="chart"><svg[^>]*>/, "the saved page carries the static SVG");
+    assert.match(page, /new vega\.View\(/);
+    assert.match(
+      page,
+      /<div class="sonata-static"><svg[^>]*>/,
+      "the saved page carries the static SVG",
+    );
     assert.deepEqual(JSON.parse(await Deno.readTextFile(`${out}/chart.vl.json`)), chart.toSpec());
     // Overwrites in place.
     await new Chart(barSpec("Second")).save(`${out}/chart.svg`);

@@ -203,9 +203,11 @@ Deno.test("sonata visualize writes one file per chart for every visualization", 
   });
 });
 
-Deno.test("sonata visualize writes png, html and vl.json files", async () => {
+Deno.test("sonata visualize writes png, pdf, html and vl.json files", async () => {
   await withTempDir(async (dir) => {
-    for (const [format, ext] of [["png", "png"], ["html", "html"], ["json", "vl.json"]]) {
+    for (
+      const [format, ext] of [["png", "png"], ["pdf", "pdf"], ["html", "html"], ["json", "vl.json"]]
+    ) {
       const r = await run([
         "-v",
         "roc_curves",
@@ -222,6 +224,11 @@ Deno.test("sonata visualize writes png, html and vl.json files", async () => {
     }
     const png = await Deno.readFile(`${dir}/roc_curves.png`);
     assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71]);
+    const pdf = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/roc_curves.pdf`));
+    assert.match(pdf, /^%PDF-1\.4\n/);
+    assert.match(pdf, /\/BaseFont \/Helvetica/, "a vector page with text");
+    const html = await Deno.readTextFile(`${dir}/roc_curves.html`);
+    assert.ok(html.includes('t.version="5.33.1"') && html.includes("new vega.View("));
     const spec = JSON.parse(await Deno.readTextFile(`${dir}/roc_curves.vl.json`));
     assert.equal(spec.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
   });
