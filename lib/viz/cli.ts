@@ -158,7 +158,7 @@ Options (values of flags marked + may be repeated or listed after the flag):
   -hyp,  --hyperopt_stats_path FILE        hyperopt_statistics.json (hyperopt_report, hyperopt_hiplot)
   -od,   --output_directory DIR            where to write files (default .)
   -ff,   --file_format svg|png|pdf|html|json  file format (default svg; json writes .vl.json;
-                                           html pages carry the SVG and work offline)
+                                           pdf is vector; html pages are interactive offline)
   -h,    --help                            show this help
 
 Visualizations:
