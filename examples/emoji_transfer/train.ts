@@ -33,7 +33,7 @@ export type Arm = "pretrained" | "random" | "pixels";
 export interface ArmResult {
   /** The features. */
   arm: Arm;
-  /** Whether the encoder's outputs were cached in preprocessing. */
+  /** Whether the encoder's outputs were cached in preprocessing (false for `pixels`). */
   cached: boolean;
   /** Test-split accuracy. */
   accuracy: number;
@@ -61,6 +61,8 @@ export interface EmojiTransferOptions {
   seed?: number;
   /** The nsfwjs model folder (default: written into a temporary folder). */
   modelDir?: string;
+  /** Called after each arm. */
+  onArm?: (result: ArmResult) => void;
 }
 
 /** What {@linkcode runEmojiTransfer} measured, or why it could not. */
@@ -159,12 +161,15 @@ export async function runEmojiTransfer(
   try {
     const epochs = options.epochs ?? 30;
     const seed = options.seed ?? 42;
+    const progress = options.onArm;
     const arms: ArmResult[] = [];
     for (const arm of options.arms ?? ["pretrained", "random", "pixels"] as const) {
       arms.push(await runArm(arm, rows, modelDir, { cached: arm !== "pixels", epochs, seed }));
+      progress?.(arms[arms.length - 1]);
       if (options.uncached && arm !== "pixels") {
         const e = options.uncachedEpochs ?? epochs;
         arms.push(await runArm(arm, rows, modelDir, { cached: false, epochs: e, seed }));
+        progress?.(arms[arms.length - 1]);
       }
     }
     const count = (s: number) => rows.filter((r) => r.split === s).length;
@@ -181,22 +186,25 @@ function flag(name: string): string | undefined {
 
 if (import.meta.main) {
   const num = (name: string) => flag(name) === undefined ? undefined : Number(flag(name));
+  const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+  const show = (a: ArmResult) =>
+    out(
+      `${a.arm.padEnd(10)} ${
+        a.arm === "pixels" ? "        " : a.cached ? "cached  " : "uncached"
+      } ` +
+        `epochs ${a.epochs}: test ` +
+        `accuracy ${a.accuracy.toFixed(4)} in ${a.seconds.toFixed(1)} s`,
+    );
   const result = await runEmojiTransfer({
     perCategory: num("--per-category"),
     epochs: num("--epochs"),
     uncached: Deno.args.includes("--uncached"),
     uncachedEpochs: num("--uncached-epochs"),
+    onArm: show,
   });
-  const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
   if (!result.ok) {
     out(`blocked: ${result.reason}`);
     Deno.exit(1);
   }
   out(`emoji categories, rows ${JSON.stringify(result.rows)}`);
-  for (const a of result.arms) {
-    out(
-      `${a.arm.padEnd(10)} ${a.cached ? "cached  " : "uncached"} epochs ${a.epochs}: test ` +
-        `accuracy ${a.accuracy.toFixed(4)} in ${a.seconds.toFixed(1)} s`,
-    );
-  }
 }
