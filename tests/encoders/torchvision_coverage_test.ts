@@ -1,7 +1,8 @@
 // Every variant of every torchvision family listed in issue 11 has a numeric test against
-// torchvision (its fixture, random formula weights, 1e-4 relative): a small variant of each family in the
-// normal lane (but resnext and wide_resnet), the others in the slow lane (SONATA_SLOW=1). The family test files' registered
-// tests are listed without running them (tests/encoders/torchvision/_list_tests.ts).
+// torchvision (its fixture, random formula weights, 1e-4 relative): a small variant of each
+// family in the normal lane (but resnext and wide_resnet), the others in the slow lane
+// (SONATA_SLOW=1). The family test files' registered tests are listed without running them
+// (tests/encoders/torchvision/_list_tests.ts).
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { FAMILIES } from "../../lib/encoders/torchvision/mod.ts";
