@@ -3,13 +3,14 @@
  * emoji as 64×64 RGBA PNG files (`img/google/64/<code>.png`) and `emoji.json`, which gives each
  * emoji its category ("Animals & Nature", "Food & Drink", …). This module finds the package in
  * the Deno npm cache (fetch it once with `deno cache npm:emoji-datasource-google@16.0.0`), and
- * lists rows `{ image, category, split }` for Sonata's image feature: absolute PNG paths, the
- * category as the label, and a deterministic split column (Ludwig's 0 training, 1 validation,
- * 2 test).
+ * lists rows `{ image, category, split }` for Sonata's image feature: the PNGs composited on
+ * white (as PNG data URIs; or the package's files as they are), the category as the label, and a
+ * deterministic split column (Ludwig's 0 training, 1 validation, 2 test).
  *
  * @module
  */
 import { join } from "node:path";
+import sharp from "npm:sharp@0.35.5";
 
 /** The package version this example was written against. */
 export const EMOJI_VERSION = "16.0.0";
@@ -44,7 +45,7 @@ export async function emojiPackageDir(): Promise<string | null> {
 
 /** One row of the image set. */
 export interface EmojiRow {
-  /** The PNG file (absolute path). */
+  /** The PNG file (absolute path), or a PNG data URI when composited on a background. */
   image: string;
   /** The emoji's category (the label). */
   category: string;
@@ -58,6 +59,19 @@ export interface EmojiRowsOptions {
   categories?: readonly string[];
   /** Images per category (default: all with a Google image), evenly spaced in emoji order. */
   perCategory?: number;
+  /**
+   * Composite the transparent PNGs on this color (default `"#ffffff"`, as emoji are shown on a
+   * page; the rows then hold PNG data URIs); `null` keeps the package's files, whose RGB under
+   * transparent pixels is mostly black.
+   */
+  background?: string | null;
+}
+
+async function onBackground(file: string, background: string): Promise<string> {
+  const png = await sharp(await Deno.readFile(file)).flatten({ background }).png().toBuffer();
+  let binary = "";
+  for (let i = 0; i < png.length; i++) binary += String.fromCharCode(png[i]);
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 interface EmojiEntry {
@@ -94,7 +108,10 @@ export async function emojiRows(options: EmojiRowsOptions = {}): Promise<EmojiRo
     for (let i = 0; i < n; i++) {
       const e = all[Math.floor(i * all.length / n)];
       const split = i % 5 === 4 ? 2 : i % 10 === 2 ? 1 : 0;
-      rows.push({ image: join(dir, "img", "google", "64", e.image), category, split });
+      const file = join(dir, "img", "google", "64", e.image);
+      const background = options.background === undefined ? "#ffffff" : options.background;
+      const image = background === null ? file : await onBackground(file, background);
+      rows.push({ image, category, split });
     }
   }
   return rows;

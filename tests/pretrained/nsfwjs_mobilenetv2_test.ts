@@ -69,7 +69,11 @@ async function encoderModel(encoder: Obj, side = 224): Promise<tf.LayersModel> {
 
 /** Two emoji PNGs through mobilenetv2's transform (232, 224) and one 224x224 noise image. */
 async function pixels(): Promise<tf.Tensor4D> {
-  const rows = (await emojiRows({ categories: ["Animals & Nature"], perCategory: 2 }))!;
+  const rows = (await emojiRows({
+    categories: ["Animals & Nature"],
+    perCategory: 2,
+    background: null,
+  }))!;
   const images: Uint8Array[] = [];
   for (const row of rows) {
     const raw = await sharp(await Deno.readFile(row.image)).removeAlpha().raw().toBuffer({
@@ -240,7 +244,7 @@ Deno.test({
   },
 });
 
-const CATEGORIES = ["Animals & Nature", "Objects", "Travel & Places"];
+const CATEGORIES = ["Animals & Nature", "Food & Drink", "Travel & Places"];
 
 Deno.test({
   name: "nsfwjs transfer: frozen pretrained features beat random weights and raw pixels on emoji",
@@ -269,8 +273,8 @@ Deno.test({
       console.log(`emoji ${JSON.stringify(result.rows)}: ${line}`);
       assert.ok(acc("pretrained") > acc("random"), line);
       assert.ok(acc("pretrained") > acc("pixels"), line);
-      // chance is 1/3; measured 0.57 pretrained vs 0.24 pixels (numpy linear probe, 5 seeds)
-      assert.ok(acc("pretrained") >= 0.45, line);
+      // chance is 1/3; measured 0.71 pretrained vs 0.48 pixels (numpy linear probe, 5 seeds)
+      assert.ok(acc("pretrained") >= 0.55, line);
       if (SLOW) {
         assert.equal(acc("pretrained", false), acc("pretrained"), line);
         assert.equal(acc("random", false), acc("random"), line);
