@@ -65,6 +65,7 @@ export {
   readTfjsModel,
   type TfjsManifestGroup,
   type TfjsModel,
+  tfjsModelChecksum,
   type TfjsWeightSpec,
 } from "./tfjs.ts";
 export {

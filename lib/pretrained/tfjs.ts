@@ -10,6 +10,8 @@
  */
 import { dirname, join } from "node:path";
 import { stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { sha256File } from "./cache.ts";
 import {
   float16ToFloat32,
   type NamedTensors,
@@ -281,4 +283,61 @@ export async function readTfjsModel(path: string): Promise<TfjsModel> {
     manifest,
     tensors: decodeTfjsWeights(manifest, groups, file),
   };
+}
+
+/**
+ * A checksum of a TF.js model folder (or its `model.json`): the SHA-256 of the `model.json`
+ * file's SHA-256 followed by each weight shard's, in manifest order (so it changes when the
+ * topology or any weight changes, like a weights file's SHA-256).
+ *
+ * @param path The folder holding `model.json`, or the `model.json` file.
+ * @returns 64 hexadecimal digits.
+ * @throws {WeightsError} A missing or invalid `model.json`, a missing shard.
+ *
+ * @example Changing a shard changes the checksum
+ * ```ts
+ * import { assertNotEquals } from "../_util/_assert.ts";
+ * import { tfjsModelChecksum } from "./tfjs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({
+ *   weightsManifest: [{ paths: ["w.bin"], weights: [{ name: "k", shape: [1], dtype: "float32" }] }],
+ * }));
+ * await Deno.writeFile(`${dir}/w.bin`, new Uint8Array(4));
+ * const a = await tfjsModelChecksum(dir);
+ * await Deno.writeFile(`${dir}/w.bin`, new Uint8Array([1, 0, 0, 0]));
+ * assertNotEquals(await tfjsModelChecksum(dir), a);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function tfjsModelChecksum(path: string): Promise<string> {
+  let file = path;
+  try {
+    if ((await stat(path)).isDirectory()) file = join(path, "model.json");
+  } catch {
+    throw new WeightsError("the path does not exist", { file: path });
+  }
+  let json: { weightsManifest?: unknown };
+  try {
+    json = JSON.parse(await Deno.readTextFile(file));
+  } catch (error) {
+    throw new WeightsError(`cannot read the model.json: ${(error as Error).message}`, {
+      file,
+      cause: error,
+    });
+  }
+  const manifest = checkManifest(json.weightsManifest, file);
+  const parts = [await sha256File(file)];
+  for (const group of manifest) {
+    for (const shard of group.paths) {
+      try {
+        parts.push(await sha256File(join(dirname(file), shard)));
+      } catch (error) {
+        throw new WeightsError(
+          `cannot read the weight shard "${shard}": ${(error as Error).message}`,
+          { file, cause: error },
+        );
+      }
+    }
+  }
+  return createHash("sha256").update(parts.join("\n")).digest("hex");
 }

@@ -42,6 +42,18 @@ export interface ImageShapeSettings {
   infer_image_sample_size: number;
   /** Force a square size (the smaller side). */
   requires_equal_dimensions: boolean;
+  /** A pretrained torchvision encoder's transform (resize the shorter side, center crop). */
+  torchvision_transform?: TorchvisionTransformSettings | null;
+}
+
+/** `preprocessing.torchvision_transform` (set from a torchvision encoder). */
+export interface TorchvisionTransformSettings {
+  /** The shorter side after resizing. */
+  resize_size: number;
+  /** The center crop's side. */
+  crop_size: number;
+  /** The resize interpolation. */
+  interpolation: "bilinear" | "bicubic" | "nearest";
 }
 
 /**
@@ -60,6 +72,8 @@ export interface ImageShape {
   convert_channels: boolean;
   /** `interpolate` or `crop_or_pad`. */
   resize_method: "interpolate" | "crop_or_pad";
+  /** A torchvision encoder's transform, which replaces `resize_method` when set. */
+  torchvision_transform?: TorchvisionTransformSettings | null;
 }
 
 /** Where the column comes from, for resolution and messages. */
@@ -264,6 +278,9 @@ export async function inferImageShape(
     should_resize: shouldResize,
     convert_channels: convert,
     resize_method: settings.resize_method,
+    ...(settings.torchvision_transform
+      ? { torchvision_transform: settings.torchvision_transform }
+      : {}),
   };
 }
 
@@ -276,6 +293,13 @@ export function imageTarget(shape: ImageShape): ImageTarget {
     resize: shape.should_resize,
     resizeMethod: shape.resize_method,
     convertChannels: shape.convert_channels,
+    torchvision: shape.torchvision_transform
+      ? {
+        resizeSize: shape.torchvision_transform.resize_size,
+        cropSize: shape.torchvision_transform.crop_size,
+        interpolation: shape.torchvision_transform.interpolation,
+      }
+      : null,
   };
 }
 

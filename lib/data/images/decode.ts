@@ -1,8 +1,10 @@
 /**
  * Image decoding and shaping: bytes → {@linkcode RawImage} (PNG, JPEG, WebP, GIF's first frame,
  * TIFF and AVIF/HEIF through sharp; BMP through the decoder of `bmp.ts`), channel conversion
- * with torchvision's read modes (as Ludwig reads images), and resizing by interpolation or
- * centered crop-or-pad with edge padding (Ludwig's `resize_method`).
+ * with torchvision's read modes (as Ludwig reads images), resizing by interpolation or
+ * centered crop-or-pad with edge padding (Ludwig's `resize_method`), and the inference
+ * transform of pretrained torchvision encoders (resize the shorter side, center crop:
+ * {@linkcode torchvisionTransform}).
  *
  * @module
  */
@@ -28,6 +30,22 @@ export interface ImageTarget {
    * image with another channel count is an error, as in Ludwig.
    */
   convertChannels: boolean;
+  /**
+   * A pretrained torchvision encoder's transform: when set, images are resized (shorter side)
+   * and center-cropped by {@linkcode torchvisionTransform} instead of `resize`/`resizeMethod`;
+   * `height` and `width` must be its `cropSize`.
+   */
+  torchvision?: TorchvisionTransform | null;
+}
+
+/** torchvision's inference transform of a pretrained encoder (its weights' `transforms()`). */
+export interface TorchvisionTransform {
+  /** `Resize(resize_size)`: the shorter side becomes this. */
+  resizeSize: number;
+  /** `CenterCrop(crop_size)`. */
+  cropSize: number;
+  /** The resize interpolation. */
+  interpolation: "bilinear" | "bicubic" | "nearest";
 }
 
 /**
@@ -265,6 +283,17 @@ export async function interpolate(
  */
 export async function shapeImage(image: RawImage, target: ImageTarget): Promise<Uint8Array> {
   let img = image;
+  if (target.torchvision) {
+    const t = target.torchvision;
+    if (target.height !== t.cropSize || target.width !== t.cropSize) {
+      throw new TypeError(
+        `the torchvision transform crops to ${t.cropSize}x${t.cropSize}, but the target is ` +
+          `${target.height}x${target.width}`,
+      );
+    }
+    if (img.channels !== target.channels) img = convertChannels(img, target.channels);
+    return torchvisionTransform(img, t).data;
+  }
   if (img.channels !== target.channels) {
     if (!target.convertChannels) {
       throw new TypeError(
@@ -284,4 +313,210 @@ export async function shapeImage(image: RawImage, target: ImageTarget): Promise<
       : await interpolate(img, target.height, target.width);
   }
   return img.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// torchvision's Resize + CenterCrop
+
+/** One output pixel of a resampling pass: the first input pixel and the normalized weights. */
+interface Taps {
+  start: number;
+  weights: Float64Array;
+}
+
+function triangle(x: number): number {
+  const a = Math.abs(x);
+  return a < 1 ? 1 - a : 0;
+}
+
+/** The cubic convolution kernel with a = −0.5 (PIL's, and torch's with antialiasing). */
+function cubic(x: number): number {
+  const a = -0.5;
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+  return 0;
+}
+
+/**
+ * The taps of an antialiased resampling from `n` to `m` pixels (torch's `antialias=True`, which
+ * is PIL's algorithm): output pixel i is centered at `(i + 0.5)·n/m`; when shrinking, the
+ * filter is stretched by the scale, so every input pixel contributes.
+ */
+function antialiasTaps(n: number, m: number, filter: (x: number) => number, support: number) {
+  const scale = n / m;
+  const stretch = Math.max(scale, 1);
+  const reach = support * stretch;
+  const taps: Taps[] = [];
+  for (let i = 0; i < m; i++) {
+    const center = scale * (i + 0.5);
+    const start = Math.max(Math.trunc(center - reach + 0.5), 0);
+    const end = Math.min(Math.trunc(center + reach + 0.5), n);
+    const weights = new Float64Array(Math.max(end - start, 0));
+    let total = 0;
+    for (let j = 0; j < weights.length; j++) {
+      const w = filter((j + start - center + 0.5) / stretch);
+      weights[j] = w;
+      total += w;
+    }
+    if (total !== 0) { for (let j = 0; j < weights.length; j++) weights[j] /= total; }
+    taps.push({ start, weights });
+  }
+  return taps;
+}
+
+/** torch's `nearest` (the tensor path): input pixel `floor(i·n/m)`. */
+function nearestTaps(n: number, m: number): Taps[] {
+  const scale = n / m;
+  return Array.from({ length: m }, (_, i) => ({
+    start: Math.min(Math.floor(i * scale), n - 1),
+    weights: new Float64Array([1]),
+  }));
+}
+
+function tapsOf(n: number, m: number, interpolation: TorchvisionTransform["interpolation"]) {
+  if (interpolation === "nearest") return nearestTaps(n, m);
+  return interpolation === "bicubic"
+    ? antialiasTaps(n, m, cubic, 2)
+    : antialiasTaps(n, m, triangle, 1);
+}
+
+/** Python's `round` (half to even) of a value within 0–255 after clamping. */
+function toByte(v: number): number {
+  const c = v < 0 ? 0 : v > 255 ? 255 : v;
+  const f = Math.floor(c);
+  const d = c - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * torchvision's `Resize(size)` of a uint8 image tensor (`antialias=True`, its default since
+ * 0.17, and what PIL does): the shorter side becomes `size`, the longer
+ * `int(size · long / short)`; the resampling runs in floating point (width, then height) and
+ * rounds half to even once, as torchvision casts back to uint8. An image whose shorter side is
+ * already `size` is returned as it is.
+ *
+ * @param image The image (any channel count).
+ * @param size The shorter side's new length.
+ * @param interpolation `bilinear`, `bicubic` (a = −0.5, clamped to 0–255) or `nearest`.
+ * @returns The resized image.
+ *
+ * @example A 2×4 image: the shorter side becomes 1
+ * ```ts
+ * import { assertEquals } from "../../_util/_assert.ts";
+ * import { resizeShorterSide } from "./decode.ts";
+ * const image = { data: new Uint8Array([0, 10, 20, 30, 40, 50, 60, 70]), height: 2, width: 4, channels: 1 };
+ * const out = resizeShorterSide(image, 1, "bilinear");
+ * assertEquals([out.height, out.width, Array.from(out.data)], [1, 2, [25, 45]]);
+ * ```
+ */
+export function resizeShorterSide(
+  image: RawImage,
+  size: number,
+  interpolation: TorchvisionTransform["interpolation"],
+): RawImage {
+  const { height: h, width: w, channels: c } = image;
+  const short = Math.min(h, w);
+  const long = Math.max(h, w);
+  if (short === size) return image;
+  const newLong = Math.trunc(size * long / short);
+  const [oh, ow] = w <= h ? [newLong, size] : [size, newLong];
+  const across = tapsOf(w, ow, interpolation);
+  const down = tapsOf(h, oh, interpolation);
+  const src = image.data;
+  // horizontal pass: h × ow × c, in floating point
+  const mid = new Float64Array(h * ow * c);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < ow; x++) {
+      const { start, weights } = across[x];
+      const o = (y * ow + x) * c;
+      for (let k = 0; k < c; k++) {
+        let v = 0;
+        for (let j = 0; j < weights.length; j++) v += weights[j] * src[(row + start + j) * c + k];
+        mid[o + k] = v;
+      }
+    }
+  }
+  const out = new Uint8Array(oh * ow * c);
+  const line = ow * c;
+  for (let y = 0; y < oh; y++) {
+    const { start, weights } = down[y];
+    const o = y * line;
+    for (let i = 0; i < line; i++) {
+      let v = 0;
+      for (let j = 0; j < weights.length; j++) v += weights[j] * mid[(start + j) * line + i];
+      out[o + i] = toByte(v);
+    }
+  }
+  return { data: out, height: oh, width: ow, channels: c };
+}
+
+/**
+ * torchvision's `CenterCrop(size)`: the window starts at `int(round((h − size) / 2))` rows and
+ * `int(round((w − size) / 2))` columns (Python's rounding, half to even); an image smaller than
+ * `size` is first padded with zeros (`(size − h) // 2` above, the rest below, the same across).
+ *
+ * @param image The image.
+ * @param size The side of the square crop.
+ * @returns The `size × size` crop.
+ *
+ * @example Crop 2×2 out of 3×3
+ * ```ts
+ * import { assertEquals } from "../../_util/_assert.ts";
+ * import { centerCrop } from "./decode.ts";
+ * const image = { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), height: 3, width: 3, channels: 1 };
+ * assertEquals(Array.from(centerCrop(image, 2).data), [1, 2, 4, 5]);
+ * ```
+ */
+export function centerCrop(image: RawImage, size: number): RawImage {
+  const { height: h, width: w, channels: c } = image;
+  if (h === size && w === size) return image;
+  const padTop = h < size ? Math.floor((size - h) / 2) : 0;
+  const padLeft = w < size ? Math.floor((size - w) / 2) : 0;
+  const ph = Math.max(h, size);
+  const pw = Math.max(w, size);
+  const top = roundHalfEven((ph - size) / 2) - padTop;
+  const left = roundHalfEven((pw - size) / 2) - padLeft;
+  const out = new Uint8Array(size * size * c);
+  for (let y = 0; y < size; y++) {
+    const sy = y + top;
+    if (sy < 0 || sy >= h) continue;
+    for (let x = 0; x < size; x++) {
+      const sx = x + left;
+      if (sx < 0 || sx >= w) continue;
+      const s = (sy * w + sx) * c;
+      const o = (y * size + x) * c;
+      for (let k = 0; k < c; k++) out[o + k] = image.data[s + k];
+    }
+  }
+  return { data: out, height: size, width: size, channels: c };
+}
+
+/**
+ * A pretrained torchvision encoder's image transform on uint8 pixels: `Resize(resizeSize)` with
+ * its interpolation ({@linkcode resizeShorterSide}), then `CenterCrop(cropSize)`
+ * ({@linkcode centerCrop}). (The scaling to floats and the mean/std normalization are the
+ * encoder's first layer.)
+ *
+ * @param image The image.
+ * @param transform Resize size, crop size and interpolation.
+ * @returns The `cropSize × cropSize` image.
+ *
+ * @example ResNet's transform on a 300×400 image
+ * ```ts
+ * import { assertEquals } from "../../_util/_assert.ts";
+ * import { torchvisionTransform } from "./decode.ts";
+ * const image = { data: new Uint8Array(300 * 400 * 3), height: 300, width: 400, channels: 3 };
+ * const out = torchvisionTransform(image, { resizeSize: 256, cropSize: 224, interpolation: "bilinear" });
+ * assertEquals([out.height, out.width, out.channels], [224, 224, 3]);
+ * ```
+ */
+export function torchvisionTransform(image: RawImage, transform: TorchvisionTransform): RawImage {
+  return centerCrop(
+    resizeShorterSide(image, transform.resizeSize, transform.interpolation),
+    transform.cropSize,
+  );
 }

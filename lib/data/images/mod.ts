@@ -23,12 +23,16 @@
  */
 export { decodeBmp, encodeBmp, isBmp, type RawImage } from "./bmp.ts";
 export {
+  centerCrop,
   convertChannels,
   cropOrPad,
   decodeImage,
   type ImageTarget,
   interpolate,
+  resizeShorterSide,
   shapeImage,
+  type TorchvisionTransform,
+  torchvisionTransform,
 } from "./decode.ts";
 export {
   imageBaseDir,

@@ -11,7 +11,8 @@
  *
  * PyTorch semantics kept exactly:
  * - convolutions pad symmetrically with explicit sizes (a padding layer, then a "valid"
- *   convolution; TF's "same" pads asymmetrically on even sizes); groups are 1, depthwise
+ *   convolution; TF's "same" pads asymmetrically at stride 2 on even sizes), except at stride 1
+ *   where TF's "same" is torch's symmetric padding of an odd kernel; groups are 1, depthwise
  *   (`groups = inChannels`), or general (split, convolve, concatenate);
  * - max pooling pads with −∞ and honours `ceil_mode`;
  * - average pooling honours `count_include_pad` and `ceil_mode` with torch's divisors;
@@ -44,6 +45,7 @@ import {
   linearTorchToTf,
   type NamedTensors,
   type RawTensor,
+  type TfjsModel,
   toFloat32,
   WeightsError,
 } from "../../pretrained/mod.ts";
@@ -653,8 +655,11 @@ export interface Conv2dOptions {
   kernel: IntPair;
   /** Stride; default 1. */
   stride?: IntPair;
-  /** Symmetric zero padding per side (torch's explicit ints); default 0. */
-  padding?: IntPair;
+  /**
+   * Symmetric zero padding per side (torch's explicit ints), or `"same"`: TensorFlow's (Keras')
+   * padding, asymmetric at stride 2 on even sizes (the extra pixel below/right); default 0.
+   */
+  padding?: IntPair | "same";
   /** Dilation; default 1. */
   dilation?: IntPair;
   /** Groups; default 1. `groups = inChannels` is depthwise. */
@@ -674,11 +679,21 @@ export function conv2d(x: Symbolic, o: Conv2dOptions): Symbolic {
   const dilation = pair(o.dilation ?? 1);
   const groups = o.groups ?? 1;
   const useBias = o.bias ?? true;
-  const h = zeroPad(x, pair(o.padding ?? 0), `${o.name}_pad`);
+  // TF's "same" at stride 1 pads (k − 1)·d / 2 on each side: torch's symmetric padding of an
+  // odd kernel, without a padding layer (the same sums, faster).
+  const padding = o.padding === "same" ? null : pair(o.padding ?? 0);
+  const depthwise = groups === inChannels && o.outChannels % inChannels === 0 &&
+    dilation[0] === dilation[1];
+  const same = padding === null ||
+    ((groups === 1 || depthwise) && stride[0] === 1 && stride[1] === 1 &&
+      [0, 1].every((i) => (kernel[i] - 1) * dilation[i] === 2 * padding[i]) &&
+      (padding[0] > 0 || padding[1] > 0));
+  const h = same ? x : zeroPad(x, padding!, `${o.name}_pad`);
   const [ph, pw] = spatial(h, `the convolution "${o.name}"`);
-  if (ph < dilation[0] * (kernel[0] - 1) + 1 || pw < dilation[1] * (kernel[1] - 1) + 1) {
+  if (!same && (ph < dilation[0] * (kernel[0] - 1) + 1 || pw < dilation[1] * (kernel[1] - 1) + 1)) {
     tooSmall(`the convolution "${o.name}"`, ph, pw);
   }
+  const tfPadding = same ? "same" : "valid";
   if (groups === 1) {
     return apply(
       tf.layers.conv2d({
@@ -686,25 +701,31 @@ export function conv2d(x: Symbolic, o: Conv2dOptions): Symbolic {
         kernelSize: kernel,
         strides: stride,
         dilationRate: dilation,
-        padding: "valid",
+        padding: tfPadding,
         useBias,
         name: o.name,
       }),
       h,
     );
   }
-  if (groups === inChannels && o.outChannels % inChannels === 0 && dilation[0] === dilation[1]) {
+  if (depthwise) {
     return apply(
       tf.layers.depthwiseConv2d({
         kernelSize: kernel,
         depthMultiplier: o.outChannels / inChannels,
         strides: stride,
         dilationRate: dilation,
-        padding: "valid",
+        padding: tfPadding,
         useBias,
         name: o.name,
       }),
       h,
+    );
+  }
+  if (same) {
+    throw new RangeError(
+      `Cannot build the convolution "${o.name}": "same" padding is not available for grouped ` +
+        `convolutions (groups ${groups} of ${inChannels} channels)`,
     );
   }
   return apply(
@@ -1285,6 +1306,19 @@ export interface BuildOptions {
   prefix?: string;
   /** Pretrained weights will be loaded (googlenet/inception then apply `transform_input`). */
   pretrained?: boolean;
+  /**
+   * Build with Keras' conventions (TF "same" padding, these batch-norm settings) for weights
+   * read from a Keras model by the family's `fromKeras`; only families that have one accept it.
+   */
+  keras?: { epsilon: number; momentum: number };
+}
+
+/** Keras weights in torch names, and the batch-norm settings the build must use. */
+export interface FamilyKerasWeights {
+  /** Torch state_dict names and layouts. */
+  tensors: NamedTensors;
+  /** Keras' batch-norm epsilon and momentum. */
+  batchNorm: { epsilon: number; momentum: number };
 }
 
 /** A torchvision family: its variants and its builder. */
@@ -1301,6 +1335,11 @@ export interface FamilyTable<A = unknown> {
   ignoreWeights: readonly RegExp[];
   /** Maps names of older checkpoints to the module names (densenet's `norm.1` → `norm1`). */
   renameWeights?: (name: string) => string;
+  /**
+   * Reads a Keras model of this architecture (a TF.js layers model, as `readTfjsModel` reads
+   * it) into torch names; the families without it reject TF.js weights.
+   */
+  fromKeras?: (model: TfjsModel) => FamilyKerasWeights;
   /**
    * Builds the encoder on `input` (`[batch, h, w, 3]`, normalized): `[batch, featureSize]`.
    *

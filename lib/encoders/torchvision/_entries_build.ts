@@ -1,9 +1,12 @@
 /**
  * The build of the torchvision encoder entries (`entries.ts`): a normalization layer (the raw
- * 0–255 pixels ÷ 255, then the variant's mean/std), the family's model under the feature's
- * scope (layer names `<scope>/<torch module path>`), its weights (torchvision's file from the
- * torch cache, or `pretrained_weights`) read once per build through the build's weights store
- * and written into the layers, the freezing rule, and the cacheable-output marker.
+ * 0–255 pixels ÷ 255, then the variant's mean/std, or the `input_scaling` asked for), the
+ * family's model under the feature's scope (layer names `<scope>/<torch module path>`), its
+ * weights (torchvision's file from the torch cache, or `pretrained_weights`: a torch state_dict,
+ * or for families with a `fromKeras` reader a Keras model in TF.js layers format, which also
+ * switches the build to Keras' padding and batch-norm settings) read once per build through the
+ * build's weights store and written into the layers, the freezing rule, and the cacheable-output
+ * marker.
  *
  * Freezing: `trainable: false` makes every layer untrainable, and untrainable layers run in
  * inference mode (`TorchBatchNorm`, `TorchDropout`, `StochasticDepth` of `_core.ts`): a frozen
@@ -15,16 +18,25 @@
 import { resolve } from "node:path";
 import { tf } from "../../compute/mod.ts";
 import {
+  detectWeightsFormat,
   type NamedTensors,
+  readTfjsModel,
   readWeights,
   resolveTorchHubWeights,
   sha256File,
+  tfjsModelChecksum,
   WeightsError,
 } from "../../pretrained/mod.ts";
 import type { BuildContext, EncoderBuild, Symbolic } from "../../model/component.ts";
 import { markCacheableOutput } from "../_cacheable.ts";
-import { type FamilyTable, loadFamilyWeights, type VariantEntry, variantEntry } from "./_core.ts";
-import { variantKey } from "./entries.ts";
+import {
+  type BuildOptions,
+  type FamilyTable,
+  loadFamilyWeights,
+  type VariantEntry,
+  variantEntry,
+} from "./_core.ts";
+import { type INPUT_SCALINGS, variantKey } from "./entries.ts";
 import { FAMILIES } from "./mod.ts";
 
 /** The parsed config of a torchvision entry. */
@@ -36,8 +48,12 @@ export interface TorchvisionConfig {
   model_cache_dir: string | null;
   saved_weights_in_checkpoint: boolean;
   pretrained_weights: string | null;
+  input_scaling: InputScaling | null;
   unfreeze_last_n_blocks: number | null;
 }
+
+/** An `input_scaling` value. */
+export type InputScaling = typeof INPUT_SCALINGS[number];
 
 /**
  * Raw pixels (any dtype) to torchvision's normalized input: `(x / 255 − mean[c]) / std[c]`.
@@ -108,7 +124,9 @@ export async function weightsFile(config: TorchvisionConfig): Promise<string> {
   if (config.pretrained_weights !== null) {
     const path = resolve(config.pretrained_weights);
     try {
-      if ((await Deno.stat(path)).isFile) return path;
+      const info = await Deno.stat(path);
+      // a folder is a TF.js model (model.json + shards)
+      if (info.isFile || info.isDirectory) return path;
     } catch { /* reported below */ }
     throw new WeightsError("no such file (encoder.pretrained_weights)", {
       file: path,
@@ -121,13 +139,49 @@ export async function weightsFile(config: TorchvisionConfig): Promise<string> {
 }
 
 /**
- * Cache-key part of a frozen encoder: type, variant and the weights file's SHA-256 (or
- * `random` for random initialization, whose values the run's seed decides).
+ * Whether `pretrained_weights` names a TF.js model (a Keras model's weights): a folder or a
+ * `.json` file, as `detectWeightsFormat` tells them apart. Decided from the path alone when the
+ * weights are not read (`saved_weights_in_checkpoint`) and the path is gone.
+ */
+async function isKerasWeights(config: TorchvisionConfig): Promise<boolean> {
+  if (config.pretrained_weights === null) return false;
+  const path = resolve(config.pretrained_weights);
+  try {
+    return await detectWeightsFormat(path) === "tfjs";
+  } catch {
+    return path.endsWith(".json") && !path.endsWith(".index.json");
+  }
+}
+
+/** The normalization of a config: `input_scaling`, or the weights' own. */
+function scalingOf(config: TorchvisionConfig, keras: boolean): InputScaling {
+  return config.input_scaling ?? (keras ? "minus_one_to_one" : "imagenet");
+}
+
+/** The per-channel mean and std (of x / 255) of a scaling. */
+function meanStd(
+  scaling: InputScaling,
+  entry: VariantEntry,
+): { mean: readonly number[]; std: readonly number[] } {
+  if (scaling === "minus_one_to_one") return { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  if (scaling === "zero_to_one") return { mean: [0, 0, 0], std: [1, 1, 1] };
+  return { mean: entry.preprocessing.mean, std: entry.preprocessing.std };
+}
+
+/**
+ * Cache-key part of a frozen encoder: type, variant, the weights' SHA-256 (a TF.js folder's
+ * {@linkcode tfjsModelChecksum}; `random` for random initialization, whose values the run's seed
+ * decides) and the input scaling.
  */
 export async function cacheFingerprint(config: TorchvisionConfig): Promise<string> {
   const { key } = familyOf(config);
-  const weights = loadsWeights(config) ? await sha256File(await weightsFile(config)) : "random";
-  return `torchvision:${config.type}:${key}:${weights}`;
+  const keras = await isKerasWeights(config);
+  let weights = "random";
+  if (loadsWeights(config)) {
+    const file = await weightsFile(config);
+    weights = keras ? `keras:${await tfjsModelChecksum(file)}` : await sha256File(file);
+  }
+  return `torchvision:${config.type}:${key}:${weights}:${scalingOf(config, keras)}`;
 }
 
 /** The layers computed from `input` (excluded) up to `output`. */
@@ -177,6 +231,19 @@ export const build: EncoderBuild = async (raw, ctx) => {
   const { table, key, entry } = familyOf(config);
   let tensors: NamedTensors | undefined;
   let file = "";
+  const keras = await isKerasWeights(config);
+  let kerasOptions: BuildOptions["keras"];
+  if (keras && !table.fromKeras) {
+    throw new RangeError(
+      `Cannot build ${where(ctx)}: encoder.pretrained_weights "${config.pretrained_weights}" is ` +
+        `a TF.js (Keras) model, and Keras weights are read for mobilenetv2 only; give the ` +
+        `${config.type} encoder a torch state_dict (.pth, .pt, .bin or .safetensors)`,
+    );
+  }
+  if (keras && !loadsWeights(config)) {
+    // the weights come from the saved model: only the conventions are needed (Keras' defaults)
+    kerasOptions = { epsilon: 1e-3, momentum: 0.999 };
+  }
   if (loadsWeights(config)) {
     try {
       file = await weightsFile(config);
@@ -188,17 +255,25 @@ export const build: EncoderBuild = async (raw, ctx) => {
       }
       throw e;
     }
-    tensors = await ctx.weights.read(`torchvision:${file}`, () => readWeights(file));
+    if (keras) {
+      const fromKeras = table.fromKeras!;
+      const read = await ctx.weights.read(
+        `keras:${config.type}:${file}`,
+        async () => fromKeras(await readTfjsModel(file)),
+      );
+      tensors = read.tensors;
+      kerasOptions = read.batchNorm;
+    } else {
+      tensors = await ctx.weights.read(`torchvision:${file}`, () => readWeights(file));
+    }
   }
+  const { mean, std } = meanStd(scalingOf(config, keras), entry);
   const prefix = `${ctx.scope.replace(/[^A-Za-z0-9_.\-/]/g, "_")}/`;
   const pretrained = config.use_pretrained || config.pretrained_weights !== null;
   return (x) => {
-    const normalized = new TorchvisionNormalize({
-      mean: entry.preprocessing.mean,
-      std: entry.preprocessing.std,
-      name: `${prefix}normalize`,
-    }).apply(x) as Symbolic;
-    const y = table.build(normalized, key, { prefix, pretrained });
+    const normalized = new TorchvisionNormalize({ mean, std, name: `${prefix}normalize` })
+      .apply(x) as Symbolic;
+    const y = table.build(normalized, key, { prefix, pretrained, keras: kerasOptions });
     const layers = layersBetween(normalized, y);
     if (tensors) {
       loadFamilyWeights({ layers } as unknown as tf.LayersModel, table, tensors, { prefix, file });

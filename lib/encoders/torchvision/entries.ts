@@ -10,7 +10,9 @@
  * cache `<model_cache_dir or TORCH_HOME>/hub/checkpoints/<file>`, hash-checked, downloaded when
  * missing), `trainable`, `model_cache_dir`, `saved_weights_in_checkpoint`. Sonata extensions:
  * `pretrained_weights: PATH` (a local state_dict of the same architecture, `.pth`/`.pt`/`.bin`
- * or `.safetensors`, loaded without a hash check) and `unfreeze_last_n_blocks` (partial
+ * or `.safetensors`, loaded without a hash check; for `mobilenetv2` also a Keras MobileNetV2 in
+ * TF.js layers format, built then with Keras' padding and batch-norm settings, see `_keras.ts`),
+ * `input_scaling` (the pixel scaling the weights expect) and `unfreeze_last_n_blocks` (partial
  * fine-tuning). A frozen layer runs in inference mode (batch-norm statistics fixed, no dropout).
  *
  * @module
@@ -21,6 +23,9 @@ import { defineEncoder, type Loader } from "../../config/registry.ts";
 import { type VariantDigest, VARIANTS } from "./_variants.ts";
 
 type Implementation = ReturnType<Loader>;
+
+/** The values of `input_scaling`. */
+export const INPUT_SCALINGS = ["imagenet", "minus_one_to_one", "zero_to_one"] as const;
 
 /** The `model_variant` values of a family (Ludwig's ids: numbers for e.g. resnet 18). */
 export function ludwigVariants(table: VariantDigest): (string | number)[] {
@@ -70,7 +75,14 @@ function schemaOf<const T extends string>(type: T, table: VariantDigest) {
     ),
     pretrained_weights: z.string().min(1).nullable().default(null).describe(
       "Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or " +
-        ".safetensors) loaded instead of torchvision's weights, without a hash check",
+        ".safetensors) loaded instead of torchvision's weights, without a hash check; for " +
+        "mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), " +
+        "then built with Keras' padding and batch-norm settings",
+    ),
+    input_scaling: z.enum(INPUT_SCALINGS).nullable().default(null).describe(
+      "Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - " +
+        "mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, " +
+        "nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)",
     ),
     unfreeze_last_n_blocks: z.int().min(1).nullable().default(null).describe(
       "Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a " +

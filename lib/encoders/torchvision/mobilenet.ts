@@ -4,6 +4,9 @@
  * (`classifier[-1]`): v2 ends in the classifier's dropout over the 1280 pooled features, v3 in
  * the classifier's Linear → hardswish → dropout (1024 features for `small`, 1280 for `large`).
  *
+ * `mobilenetv2` also takes a Keras MobileNetV2's weights (`_keras.ts`): it is then built with
+ * Keras' TF "same" padding and batch-norm settings, so it computes what the Keras model does.
+ *
  * Traps kept: v3's batch norms use eps 1e-3 and momentum 0.01, v2's torch defaults; hardswish
  * and hardsigmoid are torch's `relu6(x + 3) / 6` forms; v3's squeeze-excitation has
  * `_make_divisible(expanded // 4, 8)` channels, ReLU and a hardsigmoid gate.
@@ -30,6 +33,7 @@ import {
   variantEntry,
 } from "./_core.ts";
 import { convNormAct, makeDivisible, pyRound } from "./_blocks_mobile.ts";
+import { kerasMobileNetV2Weights } from "./_keras.ts";
 
 // ---------------------------------------------------------------------------------------------
 // MobileNet V2
@@ -54,8 +58,20 @@ const MOBILENET_V2_SETTING = [
   [6, 320, 1, 1],
 ] as const;
 
-function buildMobileNetV2(input: Symbolic, arch: MobileNetV2Arch, prefix: string): Symbolic {
+/** Keras' batch-norm settings, when the weights come from a Keras MobileNetV2. */
+type KerasOptions = BuildOptions["keras"];
+
+function buildMobileNetV2(
+  input: Symbolic,
+  arch: MobileNetV2Arch,
+  prefix: string,
+  keras?: KerasOptions,
+): Symbolic {
   const p = (s: string) => prefix + s;
+  // Keras: TF "same" padding of the 3x3 convolutions (asymmetric at stride 2 on even sizes) and
+  // its batch-norm epsilon/momentum; torchvision: symmetric padding 1, eps 1e-5, momentum 0.1.
+  const bn = keras ? { eps: keras.epsilon, momentum: 1 - keras.momentum } : {};
+  const pad3 = keras ? "same" as const : undefined;
   let inC = makeDivisible(32 * arch.widthMult, 8);
   const last = makeDivisible(1280 * Math.max(1, arch.widthMult), 8);
   let h = convNormAct(input, {
@@ -63,7 +79,9 @@ function buildMobileNetV2(input: Symbolic, arch: MobileNetV2Arch, prefix: string
     outChannels: inC,
     kernel: 3,
     stride: 2,
+    padding: pad3,
     activation: "relu6",
+    ...bn,
   });
   let index = 1;
   for (const [t, c, n, s] of arch.setting) {
@@ -80,6 +98,7 @@ function buildMobileNetV2(input: Symbolic, arch: MobileNetV2Arch, prefix: string
           outChannels: hidden,
           kernel: 1,
           activation: "relu6",
+          ...bn,
         });
       }
       y = convNormAct(y, {
@@ -87,11 +106,13 @@ function buildMobileNetV2(input: Symbolic, arch: MobileNetV2Arch, prefix: string
         outChannels: hidden,
         kernel: 3,
         stride,
+        padding: pad3,
         groups: hidden,
         activation: "relu6",
+        ...bn,
       });
       y = conv2d(y, { name: `${name}.${j++}`, outChannels: outC, kernel: 1, bias: false });
-      y = batchNorm(y, { name: `${name}.${j++}` });
+      y = batchNorm(y, { name: `${name}.${j++}`, ...bn });
       h = stride === 1 && inC === outC ? add([h, y], p(`features.${index}.add`)) : y;
       inC = outC;
       index++;
@@ -102,6 +123,7 @@ function buildMobileNetV2(input: Symbolic, arch: MobileNetV2Arch, prefix: string
     outChannels: last,
     kernel: 1,
     activation: "relu6",
+    ...bn,
   });
   h = flatten(adaptiveAvgPool2d(h, 1, p("avgpool")), p("flatten"));
   return dropout(h, arch.dropout, p("classifier.0"));
@@ -128,10 +150,11 @@ export const MOBILENET_V2: FamilyTable<MobileNetV2Arch> = {
   defaultVariant: "base",
   minInputSize: 1,
   ignoreWeights: [/^classifier\.1\./],
+  fromKeras: kerasMobileNetV2Weights,
   build(input: Symbolic, variant: string, opts: BuildOptions = {}): Symbolic {
     imageInput(input, MOBILENET_V2.type, MOBILENET_V2.minInputSize);
     const entry = variantEntry(MOBILENET_V2, variant);
-    return buildMobileNetV2(input, entry.arch, opts.prefix ?? "");
+    return buildMobileNetV2(input, entry.arch, opts.prefix ?? "", opts.keras);
   },
 };
 
