@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { activationKey, HfConfigError, type HfFamily, intKey, numKey } from "./_family.ts";
+import { activationKey, type HfFamily, hiddenAndHeads, intKey, numKey } from "./_family.ts";
 
 /** The `distilbert` family. */
 export const DISTILBERT: HfFamily = {
@@ -26,13 +26,10 @@ export const DISTILBERT: HfFamily = {
   defaultReduceOutput: "sum",
   hasPooler: false,
   architecture: (config, file) => {
-    const hiddenSize = intKey(config, "dim", file);
-    const numHeads = intKey(config, "n_heads", file);
-    if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-      throw new HfConfigError(
-        `${file}: "dim" (${hiddenSize}) must be divisible by "n_heads" (${numHeads})`,
-      );
-    }
+    const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+      hidden: "dim",
+      heads: "n_heads",
+    });
     const maxPositions = intKey(config, "max_position_embeddings", file);
     return {
       family: "distilbert",
