@@ -419,3 +419,12 @@ Deno.test("a head count that does not divide the hidden size is an error naming 
     ok(error instanceof Error && error.message === `config.json: ${message}`, `${type}: ${error}`);
   }
 });
+
+Deno.test("each Hugging Face encoder entry defaults reduce_output to its family's default", async () => {
+  const { HF_TEXT_ENCODERS } = await import("../../../lib/encoders/text_pretrained.ts");
+  for (const entry of HF_TEXT_ENCODERS) {
+    const { type, reduce_output } = entry.schema.parse({ type: entry.schema.shape.type.value });
+    if (type === "auto_transformer") continue;
+    assertEquals(reduce_output, HF_FAMILIES[type].defaultReduceOutput, type);
+  }
+});
