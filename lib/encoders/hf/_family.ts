@@ -215,6 +215,16 @@ export function activationKey(
 }
 
 /**
+ * What the BERT-like families' checkpoints hold besides the encoder: the sequence-classification
+ * and question-answering heads and the position-id buffer (ignored when reading a checkpoint).
+ */
+export const TASK_HEADS: readonly RegExp[] = [
+  /classifier\..*/,
+  /qa_outputs\..*/,
+  /embeddings\.position_ids/,
+];
+
+/**
  * The hidden size and the number of attention heads, read from the keys a family names them by
  * (with fallbacks where its config.json may omit them); the heads must divide the hidden size.
  */

@@ -22,6 +22,7 @@ import {
   hiddenAndHeads,
   intKey,
   numKey,
+  TASK_HEADS,
 } from "./_family.ts";
 import { HfEmbeddings } from "./_layers.ts";
 
@@ -289,9 +290,7 @@ export const DEBERTA: HfFamily = {
     /lm_predictions\..*/,
     /mask_predictions\..*/,
     /pooler\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "sum",
   hasPooler: false,

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { activationKey, type HfFamily, hiddenAndHeads, intKey, numKey } from "./_family.ts";
+import {
+  activationKey,
+  type HfFamily,
+  hiddenAndHeads,
+  intKey,
+  numKey,
+  TASK_HEADS,
+} from "./_family.ts";
 
 /** The `distilbert` family. */
 export const DISTILBERT: HfFamily = {
@@ -19,9 +26,7 @@ export const DISTILBERT: HfFamily = {
     /vocab_layer_norm\..*/,
     /vocab_projector\..*/,
     /pre_classifier\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "sum",
   hasPooler: false,
