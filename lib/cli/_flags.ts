@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Flags shared by train and experiment (Ludwig's spellings and short forms). */
-export const TRAIN_FLAGS = {
+/**
+ * The config, data and output flags of every command that trains (train, experiment, hyperopt),
+ * with Ludwig's spellings.
+ */
+export const CONFIG_DATA_FLAGS = {
   config: { type: "string", short: "c" },
   config_str: { type: "string" },
   dataset: { type: "string" },
@@ -16,6 +19,11 @@ export const TRAIN_FLAGS = {
   data_format: { type: "string" },
   output_directory: { type: "string" },
   experiment_name: { type: "string" },
+} as const;
+
+/** Flags shared by train and experiment (Ludwig's spellings and short forms). */
+export const TRAIN_FLAGS = {
+  ...CONFIG_DATA_FLAGS,
   model_name: { type: "string" },
   model_load_path: { type: "string" },
   model_resume_path: { type: "string" },

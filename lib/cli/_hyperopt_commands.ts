@@ -6,6 +6,7 @@
  * @module
  */
 import { configSourceOf, FlagError, parseFlags } from "./_args.ts";
+import { CONFIG_DATA_FLAGS } from "./_flags.ts";
 
 /** Where the command writes. */
 interface Io {
@@ -40,15 +41,7 @@ Options:
   -h, --help`;
 
 const FLAGS = {
-  config: { type: "string", short: "c" },
-  config_str: { type: "string" },
-  dataset: { type: "string" },
-  training_set: { type: "string" },
-  validation_set: { type: "string" },
-  test_set: { type: "string" },
-  data_format: { type: "string" },
-  output_directory: { type: "string" },
-  experiment_name: { type: "string" },
+  ...CONFIG_DATA_FLAGS,
   random_seed: { type: "string" },
   skip_save_model: { type: "boolean" },
   skip_save_hyperopt_statistics: { type: "boolean" },

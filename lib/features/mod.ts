@@ -62,6 +62,19 @@ const mostCommon = (def: number) =>
 const lowercase = (def: boolean) =>
   z.boolean().default(def).describe("Lower-case values before building the vocabulary");
 
+/**
+ * The missing-value keys of a feature whose values are strings: Ludwig's base strategies
+ * (`drop_row` by default on an output, `fill_with_const` on an input) and a string fill value.
+ */
+const stringFill = (output: boolean, fill: string) => ({
+  missing_value_strategy: missingValueStrategy(
+    BASE_STRATEGIES,
+    output ? "drop_row" : "fill_with_const",
+  ),
+  fill_value: z.string().default(fill).describe("Value used by fill_with_const"),
+  computed_fill_value: z.string().nullable().optional().describe("Internal"),
+});
+
 const binaryPreprocessing = (output: boolean) =>
   obj({
     missing_value_strategy: missingValueStrategy(
@@ -107,12 +120,7 @@ const numberPreprocessing = (output: boolean) =>
 
 const categoryPreprocessing = (output: boolean) =>
   obj({
-    missing_value_strategy: missingValueStrategy(
-      BASE_STRATEGIES,
-      output ? "drop_row" : "fill_with_const",
-    ),
-    fill_value: z.string().default("<UNK>").describe("Value used by fill_with_const"),
-    computed_fill_value: z.string().nullable().optional().describe("Internal"),
+    ...stringFill(output, "<UNK>"),
     lowercase: lowercase(false),
     most_common: mostCommon(10000),
     cache_encoder_embeddings: z.boolean().default(false).describe(
@@ -122,12 +130,7 @@ const categoryPreprocessing = (output: boolean) =>
 
 const setBagPreprocessing = (name: string, output: boolean) =>
   obj({
-    missing_value_strategy: missingValueStrategy(
-      BASE_STRATEGIES,
-      output ? "drop_row" : "fill_with_const",
-    ),
-    fill_value: z.string().default("<UNK>").describe("Value used by fill_with_const"),
-    computed_fill_value: z.string().nullable().optional().describe("Internal"),
+    ...stringFill(output, "<UNK>"),
     tokenizer: tokenizer("space"),
     lowercase: lowercase(false),
     most_common: mostCommon(10000),
@@ -135,12 +138,7 @@ const setBagPreprocessing = (name: string, output: boolean) =>
 
 const sequencePreprocessing = (name: "sequence" | "text", output: boolean) =>
   obj({
-    missing_value_strategy: missingValueStrategy(
-      BASE_STRATEGIES,
-      output ? "drop_row" : "fill_with_const",
-    ),
-    fill_value: z.string().default("<UNK>").describe("Value used by fill_with_const"),
-    computed_fill_value: z.string().nullable().optional().describe("Internal"),
+    ...stringFill(output, "<UNK>"),
     tokenizer: name === "text" ? textTokenizer() : tokenizer("space"),
     vocab_file: z.string().nullable().default(null).describe(
       "A file with one token per line that replaces the computed vocabulary",
@@ -176,9 +174,7 @@ const sequencePreprocessing = (name: "sequence" | "text", output: boolean) =>
 
 const datePreprocessing = () =>
   obj({
-    missing_value_strategy: missingValueStrategy(BASE_STRATEGIES, "fill_with_const"),
-    fill_value: z.string().default("").describe("Value used by fill_with_const"),
-    computed_fill_value: z.string().nullable().optional().describe("Internal"),
+    ...stringFill(false, ""),
     datetime_format: z.string().nullable().default(null).describe(
       "strftime-style format of the dates (null: detected)",
     ),
@@ -197,12 +193,7 @@ const h3Preprocessing = () =>
 
 const vectorPreprocessing = (output: boolean) =>
   obj({
-    missing_value_strategy: missingValueStrategy(
-      BASE_STRATEGIES,
-      output ? "drop_row" : "fill_with_const",
-    ),
-    fill_value: z.string().default("").describe("Value used by fill_with_const"),
-    computed_fill_value: z.string().nullable().optional().describe("Internal"),
+    ...stringFill(output, ""),
     vector_size: z.int().min(1).nullable().default(null).describe(
       "Size of the vectors (null: inferred)",
     ),
@@ -220,6 +211,18 @@ const SEQUENCE_METRICS: Record<string, MetricGoal> = {
   perplexity: "minimize",
   next_token_perplexity: "minimize",
 };
+
+/** The output side of `sequence` and `text` (a generator over the token vocabulary). */
+const sequenceOutput = (name: "sequence" | "text") => ({
+  preprocessing: sequencePreprocessing(name, true),
+  defaultDecoder: "generator",
+  defaultLoss: "sequence_softmax_cross_entropy",
+  metrics: SEQUENCE_METRICS,
+  defaultValidationMetric: "loss",
+  extra: {},
+  probability: "softmax",
+  defaultReduce: "sum",
+} as const);
 
 /** binary: true/false values. */
 export const binary = defineFeature({
@@ -366,16 +369,7 @@ export const sequence = defineFeature({
   load: () => import("./_sequence.ts").then((m) => m.sequence),
   sequential: true,
   input: { preprocessing: sequencePreprocessing("sequence", false), defaultEncoder: "embed" },
-  output: {
-    preprocessing: sequencePreprocessing("sequence", true),
-    defaultDecoder: "generator",
-    defaultLoss: "sequence_softmax_cross_entropy",
-    metrics: SEQUENCE_METRICS,
-    defaultValidationMetric: "loss",
-    extra: {},
-    probability: "softmax",
-    defaultReduce: "sum",
-  },
+  output: sequenceOutput("sequence"),
 });
 
 /** text: free text, tokenized. */
@@ -384,16 +378,7 @@ export const text = defineFeature({
   load: () => import("./_sequence.ts").then((m) => m.text),
   sequential: true,
   input: { preprocessing: sequencePreprocessing("text", false), defaultEncoder: "parallel_cnn" },
-  output: {
-    preprocessing: sequencePreprocessing("text", true),
-    defaultDecoder: "generator",
-    defaultLoss: "sequence_softmax_cross_entropy",
-    metrics: SEQUENCE_METRICS,
-    defaultValidationMetric: "loss",
-    extra: {},
-    probability: "softmax",
-    defaultReduce: "sum",
-  },
+  output: sequenceOutput("text"),
 });
 
 /**

@@ -22,10 +22,8 @@ const pair = (inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor] => {
 /** A large negative number standing in for -∞ in masked maxima and softmaxes. */
 export const NEG_INF = -1e9;
 
-/** The mask of token ids [batch, seq]: 1 where the id is not `padIdx`. */
-export class TokenMask extends tf.layers.Layer {
-  /** Serialization name. */
-  static className = "SonataTokenMask";
+/** A layer over token ids configured (and serialized) by their padding index. */
+abstract class PadIdxLayer extends tf.layers.Layer {
   readonly padIdx: number;
 
   /** @param args the padding index. */
@@ -33,6 +31,16 @@ export class TokenMask extends tf.layers.Layer {
     super(args);
     this.padIdx = args.padIdx;
   }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), padIdx: this.padIdx };
+  }
+}
+
+/** The mask of token ids [batch, seq]: 1 where the id is not `padIdx`. */
+export class TokenMask extends PadIdxLayer {
+  /** Serialization name. */
+  static className = "SonataTokenMask";
 
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = shapeOf(s);
@@ -46,10 +54,6 @@ export class TokenMask extends tf.layers.Layer {
       const ids = tf.cast(first(inputs), "float32");
       return tf.minimum(tf.abs(tf.sub(ids, this.padIdx)), 1);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), padIdx: this.padIdx };
   }
 }
 tf.serialization.registerClass(TokenMask);
@@ -95,16 +99,9 @@ tf.serialization.registerClass(ApplyMask);
  * Moves padding to the end of each row of token ids, keeping the order of the real tokens
  * (left-padded rows become right-padded; right-padded rows are unchanged).
  */
-export class PadsLast extends tf.layers.Layer {
+export class PadsLast extends PadIdxLayer {
   /** Serialization name. */
   static className = "SonataPadsLast";
-  readonly padIdx: number;
-
-  /** @param args the padding index. */
-  constructor(args: { padIdx: number; name?: string }) {
-    super(args);
-    this.padIdx = args.padIdx;
-  }
 
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     return shapeOf(s);
@@ -129,10 +126,6 @@ export class PadsLast extends tf.layers.Layer {
       return tf.where(keep, rotated, tf.fill([b, l], this.padIdx, "int32"));
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), padIdx: this.padIdx };
-  }
 }
 tf.serialization.registerClass(PadsLast);
 
@@ -153,6 +146,31 @@ interface WindowArgs {
   /** Steps of padding after the last step. */
   padRight: number;
 }
+
+/** A layer over windows of a sequence; it serializes its window with {@linkcode windowArgs}. */
+abstract class WindowLayer extends tf.layers.Layer implements WindowArgs {
+  readonly size: number;
+  readonly strides: number;
+  readonly padLeft: number;
+  readonly padRight: number;
+
+  /** @param args window, stride and padding. */
+  constructor(args: { name?: string } & WindowArgs) {
+    super(args);
+    this.size = args.size;
+    this.strides = args.strides;
+    this.padLeft = args.padLeft;
+    this.padRight = args.padRight;
+  }
+}
+
+/** The window of a {@linkcode WindowLayer}, as its config keys. */
+const windowArgs = (w: WindowArgs): WindowArgs => ({
+  size: w.size,
+  strides: w.strides,
+  padLeft: w.padLeft,
+  padRight: w.padRight,
+});
 
 /** Max-pool or average-pool [batch, seq, ch] along seq with explicit padding. */
 function pool1d(
@@ -178,23 +196,15 @@ function pool1d(
  * a window without real steps gives 0. Windows start at `-padLeft` every `strides` steps, as in
  * PyTorch's `MaxPool1d`/`AvgPool1d` with `padding=padLeft`.
  */
-export class MaskedPool1D extends tf.layers.Layer {
+export class MaskedPool1D extends WindowLayer {
   /** Serialization name. */
   static className = "SonataMaskedPool1D";
   readonly fn: "max" | "avg";
-  readonly size: number;
-  readonly strides: number;
-  readonly padLeft: number;
-  readonly padRight: number;
 
   /** @param args pooling function, window, stride and padding. */
   constructor(args: { fn: "max" | "avg"; name?: string } & WindowArgs) {
     super(args);
     this.fn = args.fn;
-    this.size = args.size;
-    this.strides = args.strides;
-    this.padLeft = args.padLeft;
-    this.padRight = args.padRight;
   }
 
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
@@ -219,14 +229,7 @@ export class MaskedPool1D extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      fn: this.fn,
-      size: this.size,
-      strides: this.strides,
-      padLeft: this.padLeft,
-      padRight: this.padRight,
-    };
+    return { ...super.getConfig(), fn: this.fn, ...windowArgs(this) };
   }
 }
 tf.serialization.registerClass(MaskedPool1D);
@@ -236,23 +239,15 @@ tf.serialization.registerClass(MaskedPool1D);
  * convolution); with `any`, when some step of its window is (pooling). Window size 1 with a
  * stride samples the mask (a strided `same` convolution).
  */
-export class WindowMask extends tf.layers.Layer {
+export class WindowMask extends WindowLayer {
   /** Serialization name. */
   static className = "SonataWindowMask";
   readonly mode: "any" | "all";
-  readonly size: number;
-  readonly strides: number;
-  readonly padLeft: number;
-  readonly padRight: number;
 
   /** @param args mode, window, stride and padding. */
   constructor(args: { mode: "any" | "all"; name?: string } & WindowArgs) {
     super(args);
     this.mode = args.mode;
-    this.size = args.size;
-    this.strides = args.strides;
-    this.padLeft = args.padLeft;
-    this.padRight = args.padRight;
   }
 
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
@@ -271,14 +266,7 @@ export class WindowMask extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      mode: this.mode,
-      size: this.size,
-      strides: this.strides,
-      padLeft: this.padLeft,
-      padRight: this.padRight,
-    };
+    return { ...super.getConfig(), mode: this.mode, ...windowArgs(this) };
   }
 }
 tf.serialization.registerClass(WindowMask);

@@ -6,16 +6,7 @@
  */
 
 import { Chart, type VegaLiteSpec } from "./chart.ts";
-import {
-  asList,
-  asModelList,
-  classLabels,
-  featureMetadata,
-  modelNames,
-  type RawLabels,
-  type TestStatistics,
-  toBinaryLabels,
-} from "./inputs.ts";
+import { asList, classLabels, modelNames, type RawLabels, type TestStatistics } from "./inputs.ts";
 import {
   averagePrecision,
   brierScore,
@@ -35,10 +26,11 @@ import {
   prepareProbabilities,
   round,
   seriesLines,
+  type SeriesLinesOptions,
   stem,
   titled,
 } from "./_spec.ts";
-import { positiveScores } from "./threshold.ts";
+import { binaryLabels, positiveScores } from "./threshold.ts";
 
 /** Options of the curves computed from probabilities. */
 export interface CurveOptions extends LabelOptions {
@@ -52,20 +44,16 @@ export interface StoredCurveOptions extends CommonOptions {
   outputFeatureName?: string;
 }
 
-function rocChart(
-  curves: { name: string; fpr: number[]; tpr: number[] }[],
-  subtitle?: string,
+/** One line per model in the unit square (ROC, precision-recall), drawn in curve order. */
+function unitSquareCurves(
+  curves: { series: string; x: readonly number[]; y: readonly number[] }[],
+  options: Pick<SeriesLinesOptions, "title" | "name" | "xTitle" | "yTitle" | "underlay">,
 ): Chart {
-  const points: LinePoint[] = curves.flatMap((c) => {
-    const auc = trapezoidArea(c.fpr, c.tpr);
-    const series = `${c.name} (AUC ${auc.toFixed(3)})`;
-    return c.fpr.map((x, i) => ({ series, x, y: c.tpr[i], i }));
-  });
+  const points: LinePoint[] = curves.flatMap((c) =>
+    c.x.map((x, i) => ({ series: c.series, x, y: c.y[i], i }))
+  );
   return seriesLines(points, {
-    title: titled("ROC curves", subtitle),
-    name: "roc_curves",
-    xTitle: "false positive rate",
-    yTitle: "true positive rate",
+    ...options,
     seriesTitle: "model",
     orderField: "i",
     xDomain: [0, 1],
@@ -73,32 +61,45 @@ function rocChart(
     points: false,
     width: 360,
     height: 360,
-    underlay: [diagonal("chance")],
   });
+}
+
+function rocChart(
+  curves: { name: string; fpr: number[]; tpr: number[] }[],
+  subtitle?: string,
+): Chart {
+  return unitSquareCurves(
+    curves.map((c) => ({
+      series: `${c.name} (AUC ${trapezoidArea(c.fpr, c.tpr).toFixed(3)})`,
+      x: c.fpr,
+      y: c.tpr,
+    })),
+    {
+      title: titled("ROC curves", subtitle),
+      name: "roc_curves",
+      xTitle: "false positive rate",
+      yTitle: "true positive rate",
+      underlay: [diagonal("chance")],
+    },
+  );
 }
 
 function prChart(
   curves: { name: string; precisions: number[]; recalls: number[] }[],
   subtitle?: string,
 ): Chart {
-  const points: LinePoint[] = curves.flatMap((c) => {
-    const ap = averagePrecision({ precisions: c.precisions, recalls: c.recalls, thresholds: [] });
-    const series = `${c.name} (AP ${ap.toFixed(3)})`;
-    return c.recalls.map((x, i) => ({ series, x, y: c.precisions[i], i }));
-  });
-  return seriesLines(points, {
-    title: titled("Precision-recall curves", subtitle),
-    name: "precision_recall_curve",
-    xTitle: "recall",
-    yTitle: "precision",
-    seriesTitle: "model",
-    orderField: "i",
-    xDomain: [0, 1],
-    yDomain: [0, 1],
-    points: false,
-    width: 360,
-    height: 360,
-  });
+  return unitSquareCurves(
+    curves.map((c) => {
+      const ap = averagePrecision({ precisions: c.precisions, recalls: c.recalls, thresholds: [] });
+      return { series: `${c.name} (AP ${ap.toFixed(3)})`, x: c.recalls, y: c.precisions };
+    }),
+    {
+      title: titled("Precision-recall curves", subtitle),
+      name: "precision_recall_curve",
+      xTitle: "recall",
+      yTitle: "precision",
+    },
+  );
 }
 
 function binaryInputs(
@@ -106,15 +107,11 @@ function binaryInputs(
   groundTruth: RawLabels,
   options: CurveOptions,
 ) {
-  const meta = featureMetadata(options.metadata, options.outputFeatureName);
-  const { labels, positiveColumn } = toBinaryLabels(
+  const { meta, labels, positiveColumn, models, names } = binaryLabels(
+    probabilities,
     groundTruth,
-    meta,
-    options.positiveLabel ?? 1,
-    options.outputFeatureName,
+    options,
   );
-  const models = asModelList(probabilities);
-  const names = modelNames(models.length, options.modelNames);
   const scores = models.map((p) => positiveScores(p, positiveColumn));
   const positive = classLabels(meta, Math.max(2, models[0][0]?.length ?? 2))[positiveColumn];
   const subtitle = [

@@ -510,15 +510,11 @@ export function binaryThresholdVsMetric(
   groundTruth: RawLabels,
   options: BinaryThresholdOptions = {},
 ): Chart {
-  const meta = featureMetadata(options.metadata, options.outputFeatureName);
-  const { labels, positiveColumn } = toBinaryLabels(
+  const { labels, positiveColumn, models, names } = binaryLabels(
+    probabilities,
     groundTruth,
-    meta,
-    options.positiveLabel ?? 1,
-    options.outputFeatureName,
+    options,
   );
-  const models = asModelList(probabilities);
-  const names = modelNames(models.length, options.modelNames);
   const metrics = options.metrics ?? ["f1"];
   const unknown = metrics.filter((m) => !BINARY_METRICS.includes(m as BinaryMetric));
   if (unknown.length > 0) {
@@ -555,6 +551,33 @@ export function binaryThresholdVsMetric(
     title: "Binary threshold vs metrics",
     columns: Math.min(2, charts.length),
   });
+}
+
+/**
+ * The inputs of a binary chart: the feature's metadata, true/false labels and the positive
+ * class's column (`positiveLabel`, default 1), the models' probabilities and their names.
+ */
+export function binaryLabels(
+  probabilities: Probabilities | readonly Probabilities[],
+  groundTruth: RawLabels,
+  options: LabelOptions & { positiveLabel?: number },
+): {
+  meta: ReturnType<typeof featureMetadata>;
+  labels: boolean[];
+  positiveColumn: number;
+  models: Probabilities[];
+  names: string[];
+} {
+  const meta = featureMetadata(options.metadata, options.outputFeatureName);
+  const { labels, positiveColumn } = toBinaryLabels(
+    groundTruth,
+    meta,
+    options.positiveLabel ?? 1,
+    options.outputFeatureName,
+  );
+  const models = asModelList(probabilities);
+  const names = modelNames(models.length, options.modelNames);
+  return { meta, labels, positiveColumn, models, names };
 }
 
 /** The positive class's column of probabilities (a 1-column or flat input is the score itself). */

@@ -2,18 +2,9 @@
 // (Ludwig's short flags, --config_str as text, "did you mean" for unknown flags).
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { main } from "../../lib/cli/main.ts";
+import { capture } from "./_helpers.ts";
 import { decodeNpy, encodeNpy, readNpy } from "../../lib/data/npy.ts";
 import { Model } from "../../mod.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
 
 const ROWS = Array.from({ length: 60 }, (_, i) => {
   const x = Math.sin(i * 1.7) * 2;

@@ -1,19 +1,9 @@
 // experiment -k (Ludwig's k-fold), --skip_save_predictions/--skip_save_eval_stats, the training
 // log (--skip_save_log), --logging_level and --training_set_metadata.
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { main } from "../../lib/cli/main.ts";
 import { kFoldIndices } from "../../lib/cli/_kfold.ts";
 import { setLoggingLevel } from "../../lib/train/progress.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
+import { cli, exists, tempFiles } from "./_helpers.ts";
 
 const CSV = [
   "x,c,y",
@@ -24,14 +14,7 @@ output_features: [{name: y, type: number}]
 trainer: {epochs: 2, batch_size: 16}
 `;
 
-async function fixture() {
-  const dir = await Deno.makeTempDir({ prefix: "sonata_exp_" });
-  await Deno.writeTextFile(`${dir}/d.csv`, CSV);
-  await Deno.writeTextFile(`${dir}/c.yaml`, CONFIG);
-  return dir;
-}
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+const fixture = () => tempFiles("sonata_exp_", { "d.csv": CSV, "c.yaml": CONFIG });
 
 Deno.test("k-fold indices cover every row once, in near-equal folds", () => {
   const folds = kFoldIndices(10, 3, 1);
@@ -41,22 +24,17 @@ Deno.test("k-fold indices cover every row once, in near-equal folds", () => {
 
 Deno.test("experiment -k 3 writes per-fold and overall statistics and the split indices", async () => {
   const dir = await fixture();
-  const c = capture();
-  equal(
-    await main([
-      "experiment",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/d.csv`,
-      "-k",
-      "3",
-      "-od",
-      `${dir}/out`,
-    ], c.io),
-    0,
-    c.err.join("\n"),
-  );
+  const c = await cli([
+    "experiment",
+    "-c",
+    `${dir}/c.yaml`,
+    "--dataset",
+    `${dir}/d.csv`,
+    "-k",
+    "3",
+    "-od",
+    `${dir}/out`,
+  ]);
   const stats = JSON.parse(await Deno.readTextFile(`${dir}/out/kfold_training_statistics.json`));
   deepEqual(Object.keys(stats).sort(), ["fold_1", "fold_2", "fold_3", "overall"]);
   ok(typeof stats.fold_1.test_statistics.y.mean_squared_error === "number");
@@ -70,26 +48,20 @@ Deno.test("experiment -k 3 writes per-fold and overall statistics and the split 
   deepEqual(tests.sort((a, b) => a - b), [...Array(50).keys()]);
   equal(indices.fold_1.training_indices.length + indices.fold_1.test_indices.length, 50);
   match(c.out.join("\n"), /3-fold cross-validation:\n {2}y: .*±/);
-  const bad = capture();
-  equal(await main(["experiment", "-c", `${dir}/c.yaml`, "--dataset", "x", "-k", "1"], bad.io), 2);
+  const bad = await cli(["experiment", "-c", `${dir}/c.yaml`, "--dataset", "x", "-k", "1"], 2);
   match(bad.err.join(""), /Invalid --k_fold "1": expected an integer >= 2/);
 });
 
 Deno.test("experiment --skip_save_predictions --skip_save_eval_stats; the log and its skip", async () => {
   const dir = await fixture();
   const args = ["experiment", "-c", `${dir}/c.yaml`, "--dataset", `${dir}/d.csv`];
-  const a = capture();
-  equal(await main([...args, "-od", `${dir}/a`, "--skip_save_predictions"], a.io), 0);
+  await cli([...args, "-od", `${dir}/a`, "--skip_save_predictions"]);
   ok(!(await exists(`${dir}/a/experiment_run/predictions.csv`)));
   ok(await exists(`${dir}/a/experiment_run/test_statistics.json`));
   const log = await Deno.readTextFile(`${dir}/a/experiment_run/logs/training.log`);
   match(log, /│ loss/);
   match(log, /Finished after/);
-  const b = capture();
-  equal(
-    await main([...args, "-od", `${dir}/b`, "--skip_save_eval_stats", "--skip_save_log"], b.io),
-    0,
-  );
+  await cli([...args, "-od", `${dir}/b`, "--skip_save_eval_stats", "--skip_save_log"]);
   ok(!(await exists(`${dir}/b/experiment_run/test_statistics.json`)));
   ok(await exists(`${dir}/b/experiment_run/predictions.csv`));
   ok(!(await exists(`${dir}/b/experiment_run/logs`)));
@@ -97,25 +69,10 @@ Deno.test("experiment --skip_save_predictions --skip_save_eval_stats; the log an
 
 Deno.test("--logging_level is checked; --training_set_metadata encodes with given metadata", async () => {
   const dir = await fixture();
-  const bad = capture();
-  equal(await main(["train", "-c", `${dir}/c.yaml`, "--logging_level", "loud"], bad.io), 2);
+  const bad = await cli(["train", "-c", `${dir}/c.yaml`, "--logging_level", "loud"], 2);
   match(bad.err.join(""), /Invalid --logging_level "loud": expected critical, error/);
-  const first = capture();
-  equal(
-    await main([
-      "train",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/d.csv`,
-      "-od",
-      `${dir}/r`,
-      "-l",
-      "error",
-    ], first.io),
-    0,
-    first.err.join(""),
-  );
+  const train = ["train", "-c", `${dir}/c.yaml`, "--dataset", `${dir}/d.csv`];
+  await cli([...train, "-od", `${dir}/r`, "-l", "error"]);
   setLoggingLevel("info");
   const metaPath = `${dir}/r/experiment_run/model/training_set_metadata.json`;
   const meta = JSON.parse(await Deno.readTextFile(metaPath));
@@ -124,40 +81,19 @@ Deno.test("--logging_level is checked; --training_set_metadata encodes with give
   meta.c.str2idx = { ...meta.c.str2idx, zz: meta.c.idx2str.length - 1 };
   meta.c.vocab_size = meta.c.idx2str.length;
   await Deno.writeTextFile(`${dir}/meta.json`, JSON.stringify(meta));
-  const second = capture();
-  equal(
-    await main([
-      "train",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/d.csv`,
-      "-od",
-      `${dir}/s`,
-      "--training_set_metadata",
-      `${dir}/meta.json`,
-      "--skip_save_processed_input",
-    ], second.io),
-    0,
-    second.err.join(""),
-  );
+  await cli([
+    ...train,
+    "-od",
+    `${dir}/s`,
+    "--training_set_metadata",
+    `${dir}/meta.json`,
+    "--skip_save_processed_input",
+  ]);
   const used = JSON.parse(
     await Deno.readTextFile(`${dir}/s/experiment_run/model/training_set_metadata.json`),
   );
   deepEqual(used.c.idx2str, meta.c.idx2str);
-  const missing = capture();
-  equal(
-    await main([
-      "train",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/d.csv`,
-      "--training_set_metadata",
-      `${dir}/nope.json`,
-    ], missing.io),
-    2,
-  );
+  const missing = await cli([...train, "--training_set_metadata", `${dir}/nope.json`], 2);
   match(missing.err.join(""), /Invalid --training_set_metadata/);
   await rejects(Deno.stat(`${dir}/nope.json`));
 });

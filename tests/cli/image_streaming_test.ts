@@ -5,17 +5,8 @@ import { equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describeError, main } from "../../lib/cli/main.ts";
+import { capture } from "./_helpers.ts";
 import { CacheFileError } from "../../lib/features/cache.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
 
 async function fixture(dir: string, n: number): Promise<string> {
   await Deno.mkdir(join(dir, "pics"), { recursive: true });

@@ -5,17 +5,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { main } from "../../lib/cli/main.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
+import { cli, exists } from "./_helpers.ts";
 
 async function fixture(n = 24): Promise<{ dir: string; csv: string }> {
   const dir = await Deno.makeTempDir({ prefix: "sonata_cli_image_" });
@@ -67,63 +57,49 @@ trainer:
 Deno.test("sonata init_config, experiment and predict on an image CSV", async () => {
   const { dir, csv } = await fixture();
   try {
-    const init = capture();
-    equal(
-      await main(
-        ["init_config", "--dataset", csv, "--target", "label", "--output", `${dir}/auto.yaml`],
-        init.io,
-      ),
-      0,
-      init.err.join("\n"),
-    );
+    await cli([
+      "init_config",
+      "--dataset",
+      csv,
+      "--target",
+      "label",
+      "--output",
+      `${dir}/auto.yaml`,
+    ]);
     match(await Deno.readTextFile(`${dir}/auto.yaml`), /name: image_path\n\s+type: image/);
 
     await Deno.writeTextFile(`${dir}/config.yaml`, CONFIG);
-    const exp = capture();
-    equal(
-      await main([
-        "experiment",
-        "--config",
-        `${dir}/config.yaml`,
-        "--dataset",
-        csv,
-        "--output_directory",
-        `${dir}/results`,
-      ], exp.io),
-      0,
-      exp.err.join("\n"),
-    );
+    await cli([
+      "experiment",
+      "--config",
+      `${dir}/config.yaml`,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/results`,
+    ]);
     const run = `${dir}/results/experiment_run`;
     const meta = JSON.parse(await Deno.readTextFile(`${run}/model/training_set_metadata.json`));
     equal(meta.image_path.preprocessing.height, 10);
     equal(meta.image_path.preprocessing.num_channels, 1);
-    ok(await Deno.stat(`${run}/test_statistics.json`).then(() => true, () => false));
+    ok(await exists(`${run}/test_statistics.json`));
 
-    const predict = capture();
-    equal(
-      await main([
-        "predict",
-        "--model_path",
-        run,
-        "--dataset",
-        csv,
-        "--output_directory",
-        `${dir}/pred`,
-      ], predict.io),
-      0,
-      predict.err.join("\n"),
-    );
+    await cli([
+      "predict",
+      "--model_path",
+      run,
+      "--dataset",
+      csv,
+      "--output_directory",
+      `${dir}/pred`,
+    ]);
     const predictions = await Deno.readTextFile(`${dir}/pred/predictions.csv`);
     equal(predictions.trim().split("\n").length, 25);
     match(predictions.split("\n")[0], /label_predictions/);
 
     await Deno.remove(join(dir, "data", "pics", "3.png"));
-    const bad = capture();
-    equal(
-      await main(
-        ["predict", "--model_path", run, "--dataset", csv, "--output_directory", dir],
-        bad.io,
-      ),
+    const bad = await cli(
+      ["predict", "--model_path", run, "--dataset", csv, "--output_directory", dir],
       2,
     );
     const message = bad.err.join("");

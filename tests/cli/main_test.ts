@@ -1,19 +1,10 @@
 import { equal, match, ok } from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { COMMANDS, main } from "../../lib/cli/main.ts";
+import { capture } from "./_helpers.ts";
 import { loadConfig, parseConfigText } from "../../lib/config/mod.ts";
 
 const FIXTURES = new URL("../fixtures/configs/", import.meta.url);
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
 
 Deno.test("sonata validate exits 0 on a valid config and 2 with located issues", async () => {
   const ok0 = capture();

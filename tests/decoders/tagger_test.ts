@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/compute/mod.ts";
-import { sequenceLoss } from "../../lib/train/_sequence_losses.ts";
-import { createMetricAccumulator } from "../../lib/train/metrics.ts";
-import { context, cpu, loadImpl, random, resolve, roundTrip } from "./_helpers.ts";
+import {
+  cpu,
+  loadImpl,
+  random,
+  reloadedDifference,
+  resolve,
+  sequenceContext,
+  sequenceCrossEntropy,
+  sequenceMetrics,
+  V,
+} from "./_helpers.ts";
 
-/** A decoder build context: a fresh build context plus the output size. */
-function decoderContext(
-  { outputSize, ...options }: Parameters<typeof context>[0] & { outputSize: number },
-) {
-  return { ...context(options), outputSize };
-}
-
-// Vocabulary in Ludwig's order: <EOS> 0, <SOS> 1, <PAD> 2, <UNK> 3, then tags a, b, c.
-const IDX2STR = ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "a", "b", "c"];
-const V = IDX2STR.length;
 const L = 6;
 const H = 8;
 
@@ -44,12 +42,7 @@ async function build(config: Record<string, unknown>, steps = L, hidden = H) {
   const input = tf.input({ shape: [steps, hidden] });
   const out = (await impl.build(
     resolve({ type: "tagger", ...config }),
-    decoderContext({
-      scope: "tags",
-      seed: 7,
-      outputSize: V,
-      metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-    }),
+    sequenceContext("tags", 7, L),
   ))(input);
   return tf.model({ inputs: input, outputs: out });
 }
@@ -76,12 +69,7 @@ Deno.test("tagger: logits [batch, length, vocab], with and without attention", a
 Deno.test("tagger: a hidden state without a time axis or of another length is an error", async () => {
   await cpu();
   const impl = await loadImpl("tagger");
-  const ctx = decoderContext({
-    scope: "tags",
-    seed: 1,
-    outputSize: V,
-    metadata: { idx2str: IDX2STR, vocab_size: V, max_sequence_length: L },
-  });
+  const ctx = sequenceContext("tags", 1, L);
   await assert.rejects(
     async () => (await impl.build(resolve({ type: "tagger" }), ctx))(tf.input({ shape: [H] })),
     /tagger decoder of output feature "tags": expected a hidden state \[batch, length, hidden\], received \[batch, 8\]/,
@@ -100,11 +88,7 @@ Deno.test("tagger: trains to high token accuracy; save→load predicts the same"
     attention_embedding_size: 8,
     attention_num_heads: 2,
   });
-  const loss = sequenceLoss({ type: "sequence_softmax_cross_entropy" }, {
-    feature: "tags",
-    vocabSize: V,
-    paddingId: 2,
-  });
+  const loss = sequenceCrossEntropy("tags");
   const train = data(96, 2);
   const optimizer = tf.train.adam(0.03);
   const baseline = tf.memory().numTensors;
@@ -122,24 +106,11 @@ Deno.test("tagger: trains to high token accuracy; save→load predicts the same"
 
   const test = data(64, 3);
   const logits = model.predict(test.x) as tf.Tensor;
-  const acc = createMetricAccumulator("sequence", {
-    sequenceLength: L,
-    vocabSize: V,
-    paddingId: 2,
-  });
-  acc.update({
-    targets: test.y.dataSync() as Int32Array,
-    predictions: tf.tidy(() => tf.argMax(logits, -1).dataSync() as Int32Array),
-    scores: logits.dataSync() as Float32Array,
-  });
-  const m = acc.compute();
+  const m = sequenceMetrics(logits, test.y, L);
   assert.ok(m.token_accuracy > 0.95, `token_accuracy ${m.token_accuracy}`);
 
-  const loaded = await roundTrip(model);
-  const again = loaded.predict(test.x) as tf.Tensor;
-  assert.ok(tf.max(tf.abs(tf.sub(logits, again))).dataSync()[0] < 1e-5);
-  tf.dispose([train.x, train.y, test.x, test.y, logits, again]);
+  assert.ok((await reloadedDifference(model, test.x, logits)) < 1e-5);
+  tf.dispose([train.x, train.y, test.x, test.y, logits]);
   optimizer.dispose();
   model.dispose();
-  loaded.dispose();
 });

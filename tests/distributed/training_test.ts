@@ -185,22 +185,32 @@ Deno.test({
   },
 });
 
+/** A DDP run under mpirun -np 2 with a fault injected into the workers; it must fail. */
+async function faultyRun(
+  fault: { die_at_step: number } | { stall_at_step: number },
+  seconds: number,
+  env?: Record<string, string>,
+) {
+  const dir = await Deno.makeTempDir();
+  const args = JSON.stringify({
+    out: `${dir}/${"die_at_step" in fault ? "die" : "stall"}`,
+    backend: { type: "mpi", trainer: { num_workers: 2 } },
+    batch_size: 32,
+    learning_rate: 0.001,
+    ...fault,
+  });
+  const r = await mpirun(2, WORKER, [args], seconds, env);
+  ok(r.code !== 0);
+  await Deno.remove(dir, { recursive: true });
+  return r;
+}
+
 Deno.test({
   name: "a rank that dies ends every rank, without a hang",
   ignore: !HAVE_MPI,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const args = JSON.stringify({
-      out: `${dir}/die`,
-      backend: { type: "mpi", trainer: { num_workers: 2 } },
-      batch_size: 32,
-      learning_rate: 0.001,
-      die_at_step: 2,
-    });
-    const r = await mpirun(2, WORKER, [args], 90);
-    ok(r.code !== 0);
+    const r = await faultyRun({ die_at_step: 2 }, 90);
     match(r.stdout + r.stderr, /BAD TERMINATION|exited|killed|failed/i);
-    await Deno.remove(dir, { recursive: true });
   },
 });
 
@@ -208,50 +218,53 @@ Deno.test({
   name: "a rank that hangs ends the run after the collective timeout, with a clear message",
   ignore: !HAVE_MPI,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    const args = JSON.stringify({
-      out: `${dir}/stall`,
-      backend: { type: "mpi", trainer: { num_workers: 2 } },
-      batch_size: 32,
-      learning_rate: 0.001,
-      stall_at_step: 2,
-    });
-    const r = await mpirun(2, WORKER, [args], 120, { SONATA_MPI_TIMEOUT: "15" });
-    ok(r.code !== 0);
+    const r = await faultyRun({ stall_at_step: 2 }, 120, { SONATA_MPI_TIMEOUT: "15" });
     match(
       r.stderr,
       /rank 0 of 2 failed: MPI_\w+.* got no answer .* within 15 s \(did a rank die\?\)/,
     );
-    await Deno.remove(dir, { recursive: true });
   },
 });
+
+/**
+ * Trains under mpirun -np 2 with `trainer` (num_workers 2), stops after 5 steps, then resumes
+ * the run folder under mpirun; each resumed rank must reach the uninterrupted model of 1
+ * process. `check` sees the folder after the first run.
+ */
+async function interruptAndResume(
+  trainer: Record<string, unknown>,
+  check: (dir: string) => Promise<void> = async () => {},
+) {
+  const one = await reference();
+  const dir = await Deno.makeTempDir();
+  const backend = { type: "mpi", trainer: { ...trainer, num_workers: 2 } };
+  const common = { backend, batch_size: 32, learning_rate: 0.001 };
+  const first = await mpirun(2, WORKER, [
+    JSON.stringify({ ...common, out: `${dir}/a`, output_directory: dir, stop_after_steps: 5 }),
+  ]);
+  equal(first.code, 0, first.stderr);
+  await check(dir);
+  const second = await mpirun(2, WORKER, [
+    JSON.stringify({ ...common, out: `${dir}/b`, model_resume_path: `${dir}/api_experiment_run` }),
+  ]);
+  equal(second.code, 0, second.stderr);
+  for (const rank of [0, 1]) {
+    const r = JSON.parse(await Deno.readTextFile(`${dir}/b.rank${rank}.json`));
+    equal(r.steps, one.steps);
+    ok(maxDifference(r.predictions, one.predictions) < 1e-4);
+  }
+  await Deno.remove(dir, { recursive: true });
+}
 
 Deno.test({
   name: "a DDP run interrupted after 5 steps resumes under mpirun to the uninterrupted model",
   ignore: !HAVE_MPI,
-  async fn() {
-    const one = await reference();
-    const dir = await Deno.makeTempDir();
-    const backend = { type: "mpi", trainer: { num_workers: 2 } };
-    const common = { backend, batch_size: 32, learning_rate: 0.001 };
-    const first = await mpirun(2, WORKER, [
-      JSON.stringify({ ...common, out: `${dir}/a`, output_directory: dir, stop_after_steps: 5 }),
-    ]);
-    equal(first.code, 0, first.stderr);
-    equal(JSON.parse(await Deno.readTextFile(`${dir}/a.rank0.json`)).steps, 5);
-    const runs = [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => e.name);
-    deepEqual(runs, ["api_experiment_run"]);
-    const second = await mpirun(2, WORKER, [
-      JSON.stringify({ ...common, out: `${dir}/b`, model_resume_path: `${dir}/${runs[0]}` }),
-    ]);
-    equal(second.code, 0, second.stderr);
-    for (const rank of [0, 1]) {
-      const r = JSON.parse(await Deno.readTextFile(`${dir}/b.rank${rank}.json`));
-      equal(r.steps, one.steps);
-      ok(maxDifference(r.predictions, one.predictions) < 1e-4);
-    }
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () =>
+    interruptAndResume({}, async (dir) => {
+      equal(JSON.parse(await Deno.readTextFile(`${dir}/a.rank0.json`)).steps, 5);
+      const runs = [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => e.name);
+      deepEqual(runs, ["api_experiment_run"]);
+    }),
 });
 
 async function latestCheckpoint(runDir: string) {
@@ -262,30 +275,7 @@ async function latestCheckpoint(runDir: string) {
 Deno.test({
   name: "an FSDP run interrupted after 5 steps resumes under mpirun to the uninterrupted model",
   ignore: !HAVE_MPI,
-  async fn() {
-    const one = await reference();
-    const dir = await Deno.makeTempDir();
-    const backend = { type: "mpi", trainer: { strategy: "fsdp", num_workers: 2 } };
-    const common = { backend, batch_size: 32, learning_rate: 0.001 };
-    const first = await mpirun(2, WORKER, [
-      JSON.stringify({ ...common, out: `${dir}/a`, output_directory: dir, stop_after_steps: 5 }),
-    ]);
-    equal(first.code, 0, first.stderr);
-    const second = await mpirun(2, WORKER, [
-      JSON.stringify({
-        ...common,
-        out: `${dir}/b`,
-        model_resume_path: `${dir}/api_experiment_run`,
-      }),
-    ]);
-    equal(second.code, 0, second.stderr);
-    for (const rank of [0, 1]) {
-      const r = JSON.parse(await Deno.readTextFile(`${dir}/b.rank${rank}.json`));
-      equal(r.steps, one.steps);
-      ok(maxDifference(r.predictions, one.predictions) < 1e-4);
-    }
-    await Deno.remove(dir, { recursive: true });
-  },
+  fn: () => interruptAndResume({ strategy: "fsdp" }),
 });
 
 Deno.test({

@@ -47,42 +47,33 @@ Deno.test("every visualization draws from Sonata's own training output", async (
     CONFIG.combiner.output_size = 24;
   }
   const [a, b] = runs;
+  /** `flag` with the file of both runs, then their names (`--model_names`, or its short form). */
+  const both = (flag: string, file: string, names = "--model_names") => [
+    flag,
+    `${a}/${file}`,
+    `${b}/${file}`,
+    names,
+    "a",
+    "b",
+  ];
   const meta = ["--ground_truth_metadata", `${a}/model/training_set_metadata.json`];
   const truth = ["--ground_truth", `${dir}/ground_truth.csv`, ...meta];
-  const probs = [
+  const probs = [...both("--probabilities", "predictions.csv"), ...truth];
+  const preds = [...both("--predictions", "predictions.csv"), ...truth];
+  const tests = both("--test_statistics", "test_statistics.json");
+  /** The test statistics of the first run, on the 3-class feature. */
+  const firstTests = ["--test_statistics", `${a}/test_statistics.json`, "-mn", "a", ...meta];
+  const twoThresholds = [
     "--probabilities",
     `${a}/predictions.csv`,
-    `${b}/predictions.csv`,
-    "--model_names",
-    "a",
-    "b",
     ...truth,
-  ];
-  const preds = [
-    "--predictions",
-    `${a}/predictions.csv`,
-    `${b}/predictions.csv`,
-    "--model_names",
-    "a",
-    "b",
-    ...truth,
-  ];
-  const tests = [
-    "--test_statistics",
-    `${a}/test_statistics.json`,
-    `${b}/test_statistics.json`,
-    "--model_names",
-    "a",
-    "b",
+    "--threshold_output_feature_names",
+    "band",
+    "expensive",
   ];
   const flags: Record<string, string[]> = {
     learning_curves: [
-      "--training_statistics",
-      `${a}/training_statistics.json`,
-      `${b}/training_statistics.json`,
-      "-mn",
-      "a",
-      "b",
+      ...both("--training_statistics", "training_statistics.json", "-mn"),
       "-ofn",
       "band",
     ],
@@ -91,37 +82,15 @@ Deno.test("every visualization draws from Sonata's own training output", async (
     compare_classifiers_performance_from_pred: [...preds, "-ofn", "band"],
     compare_classifiers_performance_subset: [...probs, "-ofn", "band"],
     compare_classifiers_performance_changing_k: [...probs, "-ofn", "band", "--top_k", "3"],
-    compare_classifiers_multiclass_multimetric: [
-      "--test_statistics",
-      `${a}/test_statistics.json`,
-      "-mn",
-      "a",
-      ...meta,
-      "-ofn",
-      "band",
-    ],
+    compare_classifiers_multiclass_multimetric: [...firstTests, "-ofn", "band"],
     compare_classifiers_predictions: [...preds, "-ofn", "band"],
     compare_classifiers_predictions_distribution: [...preds, "-ofn", "band"],
     confidence_thresholding: [...probs, "-ofn", "band"],
     confidence_thresholding_data_vs_acc: [...probs, "-ofn", "band"],
     confidence_thresholding_data_vs_acc_subset: [...probs, "-ofn", "band", "-tn", "2"],
     confidence_thresholding_data_vs_acc_subset_per_class: [...probs, "-ofn", "band", "-tn", "2"],
-    confidence_thresholding_2thresholds_2d: [
-      "--probabilities",
-      `${a}/predictions.csv`,
-      ...truth,
-      "--threshold_output_feature_names",
-      "band",
-      "expensive",
-    ],
-    confidence_thresholding_2thresholds_3d: [
-      "--probabilities",
-      `${a}/predictions.csv`,
-      ...truth,
-      "--threshold_output_feature_names",
-      "band",
-      "expensive",
-    ],
+    confidence_thresholding_2thresholds_2d: twoThresholds,
+    confidence_thresholding_2thresholds_3d: twoThresholds,
     binary_threshold_vs_metric: [...probs, "-ofn", "expensive", "--metrics", "f1", "accuracy"],
     roc_curves: [...probs, "-ofn", "expensive"],
     roc_curves_from_test_statistics: [...tests, "-ofn", "expensive"],
@@ -129,16 +98,7 @@ Deno.test("every visualization draws from Sonata's own training output", async (
     precision_recall_curves_from_test_statistics: [...tests, "-ofn", "expensive"],
     calibration_1_vs_all: [...probs, "-ofn", "band", "-tn", "2"],
     calibration_multiclass: [...probs, "-ofn", "band"],
-    confusion_matrix: [
-      "--test_statistics",
-      `${a}/test_statistics.json`,
-      "-mn",
-      "a",
-      ...meta,
-      "-ofn",
-      "band",
-      "-n",
-    ],
+    confusion_matrix: [...firstTests, "-ofn", "band", "-n"],
     frequency_vs_f1: ["--test_statistics", `${a}/test_statistics.json`, ...meta, "-ofn", "band"],
   };
   for (const name of VISUALIZATION_NAMES) {

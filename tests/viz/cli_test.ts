@@ -20,31 +20,27 @@ async function run(args: string[]): Promise<Run> {
 
 const META = ["--ground_truth_metadata", fixture("training_set_metadata.json")];
 const TRUTH = ["--ground_truth", fixture("dataset.csv"), ...META];
-const PROBS = [
+/** `flag` with the fixtures of models a and b (`<stem>_a.<ext>`, `<stem>_b.<ext>`), then their names. */
+const both = (flag: string, stem: string, ext: string) => [
+  flag,
+  fixture(`${stem}_a.${ext}`),
+  fixture(`${stem}_b.${ext}`),
+  "--model_names",
+  "a",
+  "b",
+];
+const PROBS = [...both("--probabilities", "predictions", "csv"), ...TRUTH];
+const PREDS = [...both("--predictions", "predictions", "csv"), ...TRUTH];
+const TEST = both("--test_statistics", "test_statistics", "json");
+/** The test statistics of model a, on the category feature. */
+const TEST_A = ["--test_statistics", fixture("test_statistics_a.json"), "-mn", "a", ...META];
+const TWO_THRESHOLDS = [
   "--probabilities",
   fixture("predictions_a.csv"),
-  fixture("predictions_b.csv"),
-  "--model_names",
-  "a",
-  "b",
   ...TRUTH,
-];
-const PREDS = [
-  "--predictions",
-  fixture("predictions_a.csv"),
-  fixture("predictions_b.csv"),
-  "--model_names",
-  "a",
-  "b",
-  ...TRUTH,
-];
-const TEST = [
-  "--test_statistics",
-  fixture("test_statistics_a.json"),
-  fixture("test_statistics_b.json"),
-  "--model_names",
-  "a",
-  "b",
+  "--threshold_output_feature_names",
+  "animal",
+  "approved",
 ];
 
 /** Flags per visualization and the files Ludwig would write (without extension). */
@@ -75,17 +71,7 @@ const CASES: Record<VisualizationName, [string[], string[]]> = {
     ["compare_classifiers_performance_changing_k"],
   ],
   compare_classifiers_multiclass_multimetric: [
-    [
-      "--test_statistics",
-      fixture("test_statistics_a.json"),
-      "-mn",
-      "a",
-      ...META,
-      "-ofn",
-      "animal",
-      "-tn",
-      "2",
-    ],
+    [...TEST_A, "-ofn", "animal", "-tn", "2"],
     ["top2", "best2", "worst2", "sorted"].map((s) =>
       `compare_classifiers_multiclass_multimetric_a_animal_${s}`
     ),
@@ -110,27 +96,13 @@ const CASES: Record<VisualizationName, [string[], string[]]> = {
     ["dog", "cat"].map((c) => `confidence_thresholding_data_vs_acc_subset_per_class_${c}`),
   ],
   confidence_thresholding_2thresholds_2d: [
-    [
-      "--probabilities",
-      fixture("predictions_a.csv"),
-      ...TRUTH,
-      "--threshold_output_feature_names",
-      "animal",
-      "approved",
-    ],
+    TWO_THRESHOLDS,
     ["multiline", "maxline", "maxline_with_thresholds"].map((s) =>
       `confidence_thresholding_2thresholds_2d_${s}`
     ),
   ],
   confidence_thresholding_2thresholds_3d: [
-    [
-      "--probabilities",
-      fixture("predictions_a.csv"),
-      ...TRUTH,
-      "--threshold_output_feature_names",
-      "animal",
-      "approved",
-    ],
+    TWO_THRESHOLDS,
     ["accuracy", "coverage"].map((s) => `confidence_thresholding_2thresholds_3d_${s}`),
   ],
   binary_threshold_vs_metric: [
@@ -159,19 +131,7 @@ const CASES: Record<VisualizationName, [string[], string[]]> = {
     "calibration_multiclass_brier",
   ]],
   confusion_matrix: [
-    [
-      "--test_statistics",
-      fixture("test_statistics_a.json"),
-      "-mn",
-      "a",
-      ...META,
-      "-ofn",
-      "animal",
-      "-tn",
-      "0",
-      "3",
-      "-n",
-    ],
+    [...TEST_A, "-ofn", "animal", "-tn", "0", "3", "-n"],
     [
       "confusion_matrix_a_animal_top6",
       "confusion_matrix_entropy_a_animal_top6",

@@ -214,6 +214,36 @@ export function activationKey(
   return act;
 }
 
+/**
+ * What the BERT-like families' checkpoints hold besides the encoder: the sequence-classification
+ * and question-answering heads and the position-id buffer (ignored when reading a checkpoint).
+ */
+export const TASK_HEADS: readonly RegExp[] = [
+  /classifier\..*/,
+  /qa_outputs\..*/,
+  /embeddings\.position_ids/,
+];
+
+/**
+ * The hidden size and the number of attention heads, read from the keys a family names them by
+ * (with fallbacks where its config.json may omit them); the heads must divide the hidden size.
+ */
+export function hiddenAndHeads(
+  config: Record<string, unknown>,
+  file: string,
+  keys: { hidden: string; heads: string },
+  fallbacks: { hidden?: number; heads?: number } = {},
+): { hiddenSize: number; numHeads: number } {
+  const hiddenSize = intKey(config, keys.hidden, file, fallbacks.hidden);
+  const numHeads = intKey(config, keys.heads, file, fallbacks.heads);
+  if (numHeads === 0 || hiddenSize % numHeads !== 0) {
+    throw new HfConfigError(
+      `${file}: "${keys.hidden}" (${hiddenSize}) must be divisible by "${keys.heads}" (${numHeads})`,
+    );
+  }
+  return { hiddenSize, numHeads };
+}
+
 /** The BERT-style keys shared by BERT, RoBERTa, ELECTRA and ALBERT. */
 export function bertStyleArchitecture(
   family: string,
@@ -221,13 +251,10 @@ export function bertStyleArchitecture(
   file: string,
   defaults: { activation: string; positions: PositionScheme; layerNormEps?: number },
 ): HfArchitecture {
-  const hiddenSize = intKey(config, "hidden_size", file);
-  const numHeads = intKey(config, "num_attention_heads", file);
-  if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-    throw new HfConfigError(
-      `${file}: "hidden_size" (${hiddenSize}) must be divisible by "num_attention_heads" (${numHeads})`,
-    );
-  }
+  const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+    hidden: "hidden_size",
+    heads: "num_attention_heads",
+  });
   const padTokenId = intKey(config, "pad_token_id", file, defaults.positions === "padded" ? 1 : 0);
   const maxPositions = intKey(config, "max_position_embeddings", file);
   const positions = defaults.positions;

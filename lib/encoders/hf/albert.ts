@@ -15,6 +15,7 @@ import {
   HfConfigError,
   type HfFamily,
   intKey,
+  TASK_HEADS,
 } from "./_family.ts";
 
 /** The names of inner layer `j` of group `g`. */
@@ -40,9 +41,7 @@ export const ALBERT: HfFamily = {
   ignore: [
     /predictions\..*/,
     /sop_classifier\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "cls_pooled",
   hasPooler: true,

@@ -6,14 +6,18 @@
  *
  * @module
  */
-import { BERT_EMBEDDINGS, bertBlock, bertStyleArchitecture, type HfFamily } from "./_family.ts";
+import {
+  BERT_EMBEDDINGS,
+  bertBlock,
+  bertStyleArchitecture,
+  type HfFamily,
+  TASK_HEADS,
+} from "./_family.ts";
 
 /** Heads of BERT task models and buffers, ignored when reading a checkpoint. */
 export const BERT_HEADS: readonly RegExp[] = [
   /cls\..*/,
-  /classifier\..*/,
-  /qa_outputs\..*/,
-  /embeddings\.position_ids/,
+  ...TASK_HEADS,
 ];
 
 /** The `bert` family. */

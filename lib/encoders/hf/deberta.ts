@@ -15,7 +15,15 @@
  */
 import { tf } from "../../compute/mod.ts";
 import { ApplyMask } from "../../model/_mask.ts";
-import { activationKey, HfConfigError, type HfFamily, intKey, numKey } from "./_family.ts";
+import {
+  activationKey,
+  HfConfigError,
+  type HfFamily,
+  hiddenAndHeads,
+  intKey,
+  numKey,
+  TASK_HEADS,
+} from "./_family.ts";
 import { HfEmbeddings } from "./_layers.ts";
 
 const shapeOf = (s: tf.Shape | tf.Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as tf.Shape;
@@ -282,20 +290,15 @@ export const DEBERTA: HfFamily = {
     /lm_predictions\..*/,
     /mask_predictions\..*/,
     /pooler\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "sum",
   hasPooler: false,
   architecture: (config, file) => {
-    const hiddenSize = intKey(config, "hidden_size", file);
-    const numHeads = intKey(config, "num_attention_heads", file);
-    if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-      throw new HfConfigError(
-        `${file}: "hidden_size" (${hiddenSize}) must be divisible by "num_attention_heads" (${numHeads})`,
-      );
-    }
+    const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+      hidden: "hidden_size",
+      heads: "num_attention_heads",
+    });
     if (intKey(config, "conv_kernel_size", file, 0) > 0) {
       throw new HfConfigError(
         `${file}: "conv_kernel_size" > 0 (DeBERTa v2's convolution layer) is not supported`,

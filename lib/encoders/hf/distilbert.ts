@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { activationKey, HfConfigError, type HfFamily, intKey, numKey } from "./_family.ts";
+import {
+  activationKey,
+  type HfFamily,
+  hiddenAndHeads,
+  intKey,
+  numKey,
+  TASK_HEADS,
+} from "./_family.ts";
 
 /** The `distilbert` family. */
 export const DISTILBERT: HfFamily = {
@@ -19,20 +26,15 @@ export const DISTILBERT: HfFamily = {
     /vocab_layer_norm\..*/,
     /vocab_projector\..*/,
     /pre_classifier\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "sum",
   hasPooler: false,
   architecture: (config, file) => {
-    const hiddenSize = intKey(config, "dim", file);
-    const numHeads = intKey(config, "n_heads", file);
-    if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-      throw new HfConfigError(
-        `${file}: "dim" (${hiddenSize}) must be divisible by "n_heads" (${numHeads})`,
-      );
-    }
+    const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+      hidden: "dim",
+      heads: "n_heads",
+    });
     const maxPositions = intKey(config, "max_position_embeddings", file);
     return {
       family: "distilbert",

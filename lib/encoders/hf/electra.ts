@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { BERT_EMBEDDINGS, bertBlock, bertStyleArchitecture, type HfFamily } from "./_family.ts";
+import {
+  BERT_EMBEDDINGS,
+  bertBlock,
+  bertStyleArchitecture,
+  type HfFamily,
+  TASK_HEADS,
+} from "./_family.ts";
 
 /** The `electra` family. */
 export const ELECTRA: HfFamily = {
@@ -17,9 +23,7 @@ export const ELECTRA: HfFamily = {
     /discriminator_predictions\..*/,
     /generator_predictions\..*/,
     /generator_lm_head\..*/,
-    /classifier\..*/,
-    /qa_outputs\..*/,
-    /embeddings\.position_ids/,
+    ...TASK_HEADS,
   ],
   defaultReduceOutput: "sum",
   hasPooler: false,

@@ -14,8 +14,8 @@ import {
   activationKey,
   type HfArchitecture,
   type HfBuildKit,
-  HfConfigError,
   type HfFamily,
+  hiddenAndHeads,
   intKey,
   numKey,
 } from "./_family.ts";
@@ -32,13 +32,10 @@ export const GPT2: HfFamily = {
   specialTokens: { first: false, last: false },
   poolFallback: "last",
   architecture: (config, file) => {
-    const hiddenSize = intKey(config, "n_embd", file);
-    const numHeads = intKey(config, "n_head", file);
-    if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-      throw new HfConfigError(
-        `${file}: "n_embd" (${hiddenSize}) must be divisible by "n_head" (${numHeads})`,
-      );
-    }
+    const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+      hidden: "n_embd",
+      heads: "n_head",
+    });
     const maxPositions = intKey(config, "n_positions", file);
     const eos = intKey(config, "eos_token_id", file, 50256);
     return {

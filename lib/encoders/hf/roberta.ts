@@ -14,13 +14,12 @@ import {
   bertStyleArchitecture,
   HfConfigError,
   type HfFamily,
+  TASK_HEADS,
 } from "./_family.ts";
 
 const HEADS: readonly RegExp[] = [
   /lm_head\..*/,
-  /classifier\..*/,
-  /qa_outputs\..*/,
-  /embeddings\.position_ids/,
+  ...TASK_HEADS,
 ];
 
 function robertaFamily(

@@ -12,7 +12,7 @@
  */
 import { tf } from "../../compute/mod.ts";
 import { ApplyMask } from "../../model/_mask.ts";
-import { HfConfigError, type HfFamily, intKey, numKey } from "./_family.ts";
+import { HfConfigError, type HfFamily, hiddenAndHeads, intKey, numKey } from "./_family.ts";
 import { HfAttention, HfEmbeddings } from "./_layers.ts";
 
 function xlmFamily(name: string, modelTypes: readonly string[]): HfFamily {
@@ -31,13 +31,10 @@ function xlmFamily(name: string, modelTypes: readonly string[]): HfFamily {
     hasPooler: false,
     needsTokenizerJson: true,
     architecture: (config, file) => {
-      const hiddenSize = intKey(config, "emb_dim", file, 2048);
-      const numHeads = intKey(config, "n_heads", file, 16);
-      if (numHeads === 0 || hiddenSize % numHeads !== 0) {
-        throw new HfConfigError(
-          `${file}: "emb_dim" (${hiddenSize}) must be divisible by "n_heads" (${numHeads})`,
-        );
-      }
+      const { hiddenSize, numHeads } = hiddenAndHeads(config, file, {
+        hidden: "emb_dim",
+        heads: "n_heads",
+      }, { hidden: 2048, heads: 16 });
       if (config.causal === true) {
         throw new HfConfigError(`${file}: causal XLM models are not supported as encoders`);
       }

@@ -391,3 +391,40 @@ Deno.test("a hub model missing from the cache is downloaded into it (fake hub)",
     await Deno.remove(cache, { recursive: true });
   }
 });
+
+Deno.test("a head count that does not divide the hidden size is an error naming the family's keys", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "bert",
+      { hidden_size: 10, num_attention_heads: 3 },
+      '"hidden_size" (10) must be divisible by "num_attention_heads" (3)',
+    ],
+    [
+      "deberta",
+      { hidden_size: 10, num_attention_heads: 0 },
+      '"hidden_size" (10) must be divisible by "num_attention_heads" (0)',
+    ],
+    ["distilbert", { dim: 10, n_heads: 4 }, '"dim" (10) must be divisible by "n_heads" (4)'],
+    ["gpt2", { n_embd: 9, n_head: 2 }, '"n_embd" (9) must be divisible by "n_head" (2)'],
+    ["xlm", { emb_dim: 2048, n_heads: 3 }, '"emb_dim" (2048) must be divisible by "n_heads" (3)'],
+    ["xlm", { n_heads: 3 }, '"emb_dim" (2048) must be divisible by "n_heads" (3)'],
+  ];
+  for (const [type, config, message] of cases) {
+    let error: unknown;
+    try {
+      HF_FAMILIES[type].architecture(config, "config.json");
+    } catch (e) {
+      error = e;
+    }
+    ok(error instanceof Error && error.message === `config.json: ${message}`, `${type}: ${error}`);
+  }
+});
+
+Deno.test("each Hugging Face encoder entry defaults reduce_output to its family's default", async () => {
+  const { HF_TEXT_ENCODERS } = await import("../../../lib/encoders/text_pretrained.ts");
+  for (const entry of HF_TEXT_ENCODERS) {
+    const { type, reduce_output } = entry.schema.parse({ type: entry.schema.shape.type.value });
+    if (type === "auto_transformer") continue;
+    assertEquals(reduce_output, HF_FAMILIES[type].defaultReduceOutput, type);
+  }
+});
