@@ -40,6 +40,7 @@ export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./nati
 export type { NativeBackendInfo, NativeBackendOptions, NativeMatmul } from "./native.ts";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
 export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
+export { batchNormTraining, type BatchNormTrainingResult } from "./batch_norm.ts";
 
 /** The compute engines, in the order `auto` tries them. */
 export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
