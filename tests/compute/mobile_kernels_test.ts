@@ -40,6 +40,9 @@ Deno.test({
       { x: [1, 8, 7, 4], k: [3, 3], s: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
       { x: [2, 7, 8, 3], k: [5, 5], s: [1, 2], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
       { x: [1, 6, 6, 8], k: [3, 3], s: [2, 2], pad: "same" },
+      // Stride-2 3×3 input gradients gather one, two or four taps; odd and even sizes.
+      { x: [2, 11, 8, 3], k: [3, 3], s: [2, 2], pad: "valid" },
+      { x: [1, 6, 9, 4], k: [3, 3], s: [2, 2], pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
       // Stride-1 3×3 gradients run as a convolution of the padded dy: pads 0..2 per side.
       { x: [2, 6, 7, 5], k: [3, 3], s: [1, 1], pad: "same" },
       { x: [1, 5, 6, 3], k: [3, 3], s: [1, 1], pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
