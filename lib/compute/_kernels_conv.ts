@@ -484,6 +484,95 @@ function depthwise3x3BackpropInputS1(
   return dx;
 }
 
+/**
+ * The (output index, tap) pairs that reach input index i along one axis of a stride-2,
+ * 3-tap convolution: i + pad = 2·o + k with 0 ≤ o < out (at most two: k of i + pad's parity).
+ * Returns, per input index, [count, o0, k0, o1, k1].
+ */
+function stride2Taps(n: number, out: number, pad: number): Int32Array {
+  const taps = new Int32Array(5 * n);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    for (let k = 0; k < 3; k++) {
+      const p = i + pad - k;
+      if (p < 0 || p % 2 !== 0 || p / 2 >= out) continue;
+      taps[5 * i + 1 + 2 * count] = p / 2;
+      taps[5 * i + 2 + 2 * count] = k;
+      count++;
+    }
+    taps[5 * i] = count;
+  }
+  return taps;
+}
+
+/**
+ * dx of a stride-2 3×3 depthwise convolution, gathered: each input element sums the one,
+ * two or four (output, tap) products that reach it, written once (no zero fill, no
+ * scattered read-modify-write).
+ */
+function depthwise3x3BackpropInputS2(
+  dy: Float32Array,
+  w: Float32Array,
+  g: DwGeometry,
+): Float32Array {
+  const { batch, inH, inW, c, outH, outW, top, left } = g;
+  const rows = stride2Taps(inH, outH, top);
+  const cols = stride2Taps(inW, outW, left);
+  const dx = allocFloat32(batch * inH * inW * c, false);
+  for (let b = 0; b < batch; b++) {
+    for (let ih = 0; ih < inH; ih++) {
+      const nr = rows[5 * ih];
+      const r0 = ((b * outH + rows[5 * ih + 1]) * outW) * c;
+      const r1 = ((b * outH + rows[5 * ih + 3]) * outW) * c;
+      const kh0 = rows[5 * ih + 2] * 3;
+      const kh1 = rows[5 * ih + 4] * 3;
+      let o = ((b * inH + ih) * inW) * c;
+      for (let iw = 0; iw < inW; iw++, o += c) {
+        const nc = cols[5 * iw];
+        if (nr === 0 || nc === 0) {
+          dx.fill(0, o, o + c);
+          continue;
+        }
+        const c0 = cols[5 * iw + 1] * c;
+        const kw0 = cols[5 * iw + 2];
+        const p00 = r0 + c0;
+        const w00 = (kh0 + kw0) * c;
+        if (nc === 1) {
+          if (nr === 1) {
+            for (let j = 0; j < c; j++) dx[o + j] = dy[p00 + j] * w[w00 + j];
+          } else {
+            const p10 = r1 + c0;
+            const w10 = (kh1 + kw0) * c;
+            for (let j = 0; j < c; j++) {
+              dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p10 + j] * w[w10 + j];
+            }
+          }
+          continue;
+        }
+        const c1 = cols[5 * iw + 3] * c;
+        const kw1 = cols[5 * iw + 4];
+        const p01 = r0 + c1;
+        const w01 = (kh0 + kw1) * c;
+        if (nr === 1) {
+          for (let j = 0; j < c; j++) {
+            dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p01 + j] * w[w01 + j];
+          }
+        } else {
+          const p10 = r1 + c0;
+          const p11 = r1 + c1;
+          const w10 = (kh1 + kw0) * c;
+          const w11 = (kh1 + kw1) * c;
+          for (let j = 0; j < c; j++) {
+            dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p01 + j] * w[w01 + j] +
+              dy[p10 + j] * w[w10 + j] + dy[p11 + j] * w[w11 + j];
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 /** Depthwise forward: y[b, oh, ow, c·mult + q] = Σ x[b, ih, iw, c] · w[kh, kw, c, q]. */
 function depthwiseForward(x: Float32Array, w: Float32Array, info: Conv2DInfo): Float32Array {
   const {
@@ -792,6 +881,10 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     if (g && g.fh === 3 && g.fw === 3 && g.sh === 1 && g.sw === 1) {
       const fast = depthwise3x3BackpropInputS1(valuesOf(backend, dy), valuesOf(backend, filter), g);
       if (fast) return output(backend, info.inShape, fast);
+    }
+    if (g && g.fh === 3 && g.fw === 3 && g.sh === 2 && g.sw === 2) {
+      const dx = depthwise3x3BackpropInputS2(valuesOf(backend, dy), valuesOf(backend, filter), g);
+      return output(backend, info.inShape, dx);
     }
     const dx = allocFloat32(info.batchSize * info.inHeight * info.inWidth * info.inChannels, true);
     depthwiseBackward(

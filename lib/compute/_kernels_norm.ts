@@ -151,6 +151,119 @@ export const squareGrad = ({ inputs, backend }: KernelArgs): TensorInfo => {
   return output(backend, inputs.x!.shape, dx);
 };
 
+/** The custom kernel of a training-mode batch norm (statistics and normalization). */
+export const BATCH_NORM_TRAIN_KERNEL = "SonataBatchNormTrain";
+/** The custom kernel of its whole backward pass. */
+export const BATCH_NORM_TRAIN_GRAD_KERNEL = "SonataBatchNormTrainGrad";
+
+/**
+ * Training-mode batch norm over every axis but the last: [y, mean, variance] from x, a
+ * per-channel `scale` and `offset` (vectors of length c). The statistics are the batch's
+ * (variance biased, as `tf.moments`), summed in float64 about the first row (so a large mean
+ * does not cancel the variance) in one pass; the normalization is a second pass, the same
+ * arithmetic as `FusedBatchNorm` on the float32 statistics.
+ */
+export const batchNormTrain = ({ inputs, backend, attrs }: KernelArgs): TensorInfo[] => {
+  const { x, scale, offset } = inputs as Record<string, TensorInfo>;
+  const c = x.shape[x.shape.length - 1];
+  const eps = attrs!.varianceEpsilon as number;
+  const xv = valuesOf(backend, x);
+  const s = valuesOf(backend, scale);
+  const o = valuesOf(backend, offset);
+  const rows = c === 0 ? 0 : xv.length / c;
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
+  const pilot = new Float64Array(c);
+  if (rows > 0) { for (let j = 0; j < c; j++) pilot[j] = xv[j]; }
+  for (let i = 0; i < xv.length; i += c) {
+    for (let j = 0; j < c; j++) {
+      const d = xv[i + j] - pilot[j];
+      s1[j] += d;
+      s2[j] += d * d;
+    }
+  }
+  const mean = new Float32Array(c);
+  const variance = new Float32Array(c);
+  const m = new Float64Array(c);
+  const k = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const d = s1[j] / rows;
+    mean[j] = pilot[j] + d;
+    variance[j] = Math.max(0, s2[j] / rows - d * d);
+    m[j] = mean[j];
+    k[j] = s[j] / Math.sqrt(variance[j] + eps);
+  }
+  const y = allocFloat32(xv.length, false);
+  for (let i = 0; i < xv.length; i += c) {
+    for (let j = 0; j < c; j++) y[i + j] = o[j] + (xv[i + j] - m[j]) * k[j];
+  }
+  return [
+    output(backend, x.shape, y),
+    output(backend, scale.shape, mean),
+    output(backend, scale.shape, variance),
+  ];
+};
+
+/**
+ * The backward pass of {@linkcode batchNormTrain}: [dx, dscale, doffset] from x, dy, the
+ * saved scale, mean and variance and the gradients of the mean and variance outputs, in two
+ * passes (the per-channel sums of dy and dy·(x − mean), then dx).
+ *
+ * dx = a·dy + b·(x − mean) + e per channel, with r = 1/√(variance + ε), n rows:
+ * a = scale·r, b = 2·dvariance/n − scale·r³·Σdy(x − mean)/n, e = dmean/n − scale·r·Σdy/n.
+ */
+export const batchNormTrainGrad = ({ inputs, backend, attrs }: KernelArgs): TensorInfo[] => {
+  const { x, dy, scale, mean, variance, dmean, dvariance } = inputs as Record<
+    string,
+    TensorInfo
+  >;
+  const c = x.shape[x.shape.length - 1];
+  const eps = attrs!.varianceEpsilon as number;
+  const xv = valuesOf(backend, x);
+  const dyv = valuesOf(backend, dy);
+  const s = valuesOf(backend, scale);
+  const mv = valuesOf(backend, mean);
+  const vv = valuesOf(backend, variance);
+  const dm = valuesOf(backend, dmean);
+  const dv = valuesOf(backend, dvariance);
+  const rows = c === 0 ? 0 : xv.length / c;
+  const m = new Float64Array(c);
+  for (let j = 0; j < c; j++) m[j] = mv[j];
+  const sumDy = new Float64Array(c);
+  const sumDyXm = new Float64Array(c);
+  for (let i = 0; i < xv.length; i += c) {
+    for (let j = 0; j < c; j++) {
+      const g = dyv[i + j];
+      sumDy[j] += g;
+      sumDyXm[j] += g * (xv[i + j] - m[j]);
+    }
+  }
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  const e = new Float64Array(c);
+  const dScale = new Float32Array(c);
+  const dOffset = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    const r = 1 / Math.sqrt(vv[j] + eps);
+    a[j] = s[j] * r;
+    b[j] = (2 * dv[j] - s[j] * r * r * r * sumDyXm[j]) / rows;
+    e[j] = (dm[j] - s[j] * r * sumDy[j]) / rows;
+    dScale[j] = r * sumDyXm[j];
+    dOffset[j] = sumDy[j];
+  }
+  const dx = allocFloat32(xv.length, false);
+  for (let i = 0; i < xv.length; i += c) {
+    for (let j = 0; j < c; j++) {
+      dx[i + j] = a[j] * dyv[i + j] + b[j] * (xv[i + j] - m[j]) + e[j];
+    }
+  }
+  return [
+    output(backend, x.shape, dx),
+    output(backend, scale.shape, dScale),
+    output(backend, scale.shape, dOffset),
+  ];
+};
+
 /** The batch-norm forward kernel (replaces the cpu kernel). */
 export function normKernels(): Record<string, NativeKernel> {
   return { FusedBatchNorm: fusedBatchNorm };
@@ -174,6 +287,16 @@ export function normGradKernels(backendName: string): tf.KernelConfig[] {
       backendName,
       kernelFunc: squareGrad as unknown as tf.KernelFunc,
     },
+    {
+      kernelName: BATCH_NORM_TRAIN_KERNEL,
+      backendName,
+      kernelFunc: batchNormTrain as unknown as tf.KernelFunc,
+    },
+    {
+      kernelName: BATCH_NORM_TRAIN_GRAD_KERNEL,
+      backendName,
+      kernelFunc: batchNormTrainGrad as unknown as tf.KernelFunc,
+    },
   ];
 }
 
@@ -195,6 +318,21 @@ export function installNormGradients(backendName: string): void {
   const mean = tf.getGradient("Mean");
   if (!bn || !relu6 || !square || !mean) return;
   installed = true;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN_KERNEL,
+    inputsToSave: ["x", "scale"],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dy, dmean, dvariance] = dys as tf.Tensor[];
+      const [x, scale, mean, variance] = saved;
+      const [dx, dScale, dOffset] = tf.engine().runKernel(
+        BATCH_NORM_TRAIN_GRAD_KERNEL,
+        { x, dy, scale, mean, variance, dmean, dvariance },
+        { varianceEpsilon: attrs.varianceEpsilon },
+      ) as tf.Tensor[];
+      return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+    },
+  });
   tf.registerGradient({
     kernelName: "FusedBatchNorm",
     inputsToSave: ["x", "mean", "variance", "scale"],

@@ -21,28 +21,87 @@ import type { MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
 
 /** Arrays shorter than this are not pooled (allocation is cheap there). */
 export const POOL_MIN_FLOATS = 2048;
-/** Upper bound of the bytes kept in free lists. */
-export const POOL_MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * The bytes the free lists may always keep. Above it they may keep up to the largest
+ * working set seen (the bytes of owned arrays alive at once, {@linkcode poolStats}'s
+ * `peakLiveBytes`): a training step whose activations are larger than this bound (W4 at
+ * batch 32: 154 MB each) still recycles them, and the process never holds more than that
+ * working set did (a miss evicts the oldest free arrays first, see {@linkcode allocFloat32}).
+ */
+export const POOL_BASE_BYTES = 256 * 1024 * 1024;
 /** Upper bound of free arrays kept per length. */
 const MAX_PER_LENGTH = 32;
 
 const free = new Map<number, Float32Array[]>();
+/** The free arrays, oldest first (the eviction order). */
+const order = new Set<Float32Array>();
 let pooledBytes = 0;
 const owners = new WeakMap<ArrayBufferLike, object>();
+/** Bytes of owned arrays (alive, or freed and not yet reclaimed). */
+let liveBytes = 0;
+let peakLiveBytes = 0;
 let reused = 0;
 let allocated = 0;
+let evicted = 0;
 
-/** A float32 array of length `n`, recycled when one is free; zeroed when `zero` is true. */
+let baseBytes = POOL_BASE_BYTES;
+
+/** Sets the bytes the free lists may always keep (tests); returns the previous value. */
+export function setPoolBaseBytes(bytes: number): number {
+  const previous = baseBytes;
+  baseBytes = bytes;
+  return previous;
+}
+
+/** The bytes the free lists may hold now. */
+function poolLimit(): number {
+  return Math.max(baseBytes, peakLiveBytes);
+}
+
+function own(buffer: ArrayBufferLike, dataId: object): void {
+  if (!owners.has(buffer)) {
+    liveBytes += buffer.byteLength;
+    if (liveBytes > peakLiveBytes) peakLiveBytes = liveBytes;
+  }
+  owners.set(buffer, dataId);
+}
+
+function unown(buffer: ArrayBufferLike): void {
+  if (owners.delete(buffer)) liveBytes = Math.max(0, liveBytes - buffer.byteLength);
+}
+
+/** Drops the oldest free array (left to the garbage collector). */
+function evictOldest(): void {
+  const first = order.values().next();
+  if (first.done) return;
+  const array = first.value;
+  order.delete(array);
+  const list = free.get(array.length)!;
+  list.splice(list.lastIndexOf(array), 1);
+  if (list.length === 0) free.delete(array.length);
+  pooledBytes -= array.byteLength;
+  evicted++;
+}
+
+/**
+ * A float32 array of length `n`, recycled when one is free; zeroed when `zero` is true.
+ * A fresh allocation first evicts the oldest free arrays while the owned arrays, the free
+ * ones and the new one together would exceed the pool's limit, so free arrays of lengths
+ * no longer asked for do not add to the working set.
+ */
 export function allocFloat32(n: number, zero: boolean): Float32Array {
   if (n >= POOL_MIN_FLOATS) {
     const list = free.get(n);
     const array = list?.pop();
     if (array) {
+      order.delete(array);
       pooledBytes -= array.byteLength;
       reused++;
       if (zero) array.fill(0);
       return array;
     }
+    const limit = poolLimit();
+    while (pooledBytes > 0 && liveBytes + pooledBytes + 4 * n > limit) evictOldest();
   }
   allocated++;
   return new Float32Array(n);
@@ -54,7 +113,7 @@ export function adopt(values: unknown, dataId: object): void {
     values instanceof Float32Array && values.length >= POOL_MIN_FLOATS &&
     values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
   ) {
-    owners.set(values.buffer, dataId);
+    own(values.buffer, dataId);
   }
 }
 
@@ -70,19 +129,20 @@ export function exclusivelyOwned(backend: MathBackendCPU, dataId: object): boole
 
 /** Stops recycling an array that code outside the kernels may hold. */
 export function disown(values: unknown): void {
-  if (ArrayBuffer.isView(values)) owners.delete(values.buffer);
+  if (ArrayBuffer.isView(values)) unown(values.buffer);
 }
 
 /** Returns the array of a disposed dataId to the free list when that dataId owned it. */
 export function reclaim(values: unknown, dataId: object): void {
   if (!(values instanceof Float32Array)) return;
   if (owners.get(values.buffer) !== dataId) return;
-  owners.delete(values.buffer);
-  if (pooledBytes + values.byteLength > POOL_MAX_BYTES) return;
+  unown(values.buffer);
+  if (pooledBytes + values.byteLength > poolLimit()) return;
   let list = free.get(values.length);
   if (!list) free.set(values.length, list = []);
   if (list.length >= MAX_PER_LENGTH) return;
   list.push(values);
+  order.add(values);
   pooledBytes += values.byteLength;
 }
 
@@ -103,18 +163,27 @@ function checkOne(backend: MathBackendCPU, info: TensorInfo): void {
   const values = backend.data.get(info.dataId)?.values;
   if (!ArrayBuffer.isView(values)) return;
   const owner = owners.get(values.buffer);
-  if (owner !== undefined && owner !== info.dataId) owners.delete(values.buffer);
+  if (owner !== undefined && owner !== info.dataId) unown(values.buffer);
 }
 
 /** Counters of the pool (for tests and profiling). */
-export function poolStats(): { reused: number; allocated: number; pooledBytes: number } {
-  return { reused, allocated, pooledBytes };
+export function poolStats(): {
+  reused: number;
+  allocated: number;
+  evicted: number;
+  pooledBytes: number;
+  liveBytes: number;
+  peakLiveBytes: number;
+} {
+  return { reused, allocated, evicted, pooledBytes, liveBytes, peakLiveBytes };
 }
 
-/** Empties the free lists. */
+/** Empties the free lists and forgets the largest working set seen. */
 export function clearPool(): void {
   free.clear();
+  order.clear();
   pooledBytes = 0;
+  peakLiveBytes = liveBytes;
 }
 
 /**

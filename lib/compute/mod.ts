@@ -41,6 +41,7 @@ export type { NativeBackendInfo, NativeBackendOptions, NativeMatmul } from "./na
 export { fusedAdam, FusedAdamOptimizer } from "./adam.ts";
 export { FastDense, fastDense, fusedDense, fusedDenseAvailable } from "./dense.ts";
 export { type HostValues, onDevice, readAll } from "./reads.ts";
+export { batchNormTraining, type BatchNormTrainingResult } from "./batch_norm.ts";
 
 /** The compute engines, in the order `auto` tries them. */
 export const ENGINES = ["tensorflow-gpu", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;

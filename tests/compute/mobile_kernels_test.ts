@@ -8,8 +8,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { registerNativeBackend } from "../../lib/compute/mod.ts";
-import { assertSameOnBackends, NO_NATIVE, rand, tf, values } from "./_compare.ts";
+import { batchNormTraining, registerNativeBackend } from "../../lib/compute/mod.ts";
+import { assertSameOnBackends, NO_NATIVE, rand, relativeError, tf, values } from "./_compare.ts";
+import { TorchBatchNorm } from "../../lib/encoders/torchvision/_core.ts";
 
 const ignore = NO_NATIVE !== undefined;
 
@@ -39,6 +40,9 @@ Deno.test({
       { x: [1, 8, 7, 4], k: [3, 3], s: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
       { x: [2, 7, 8, 3], k: [5, 5], s: [1, 2], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
       { x: [1, 6, 6, 8], k: [3, 3], s: [2, 2], pad: "same" },
+      // Stride-2 3×3 input gradients gather one, two or four taps; odd and even sizes.
+      { x: [2, 11, 8, 3], k: [3, 3], s: [2, 2], pad: "valid" },
+      { x: [1, 6, 9, 4], k: [3, 3], s: [2, 2], pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
       // Stride-1 3×3 gradients run as a convolution of the padded dy: pads 0..2 per side.
       { x: [2, 6, 7, 5], k: [3, 3], s: [1, 1], pad: "same" },
       { x: [1, 5, 6, 3], k: [3, 3], s: [1, 1], pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
@@ -71,6 +75,59 @@ Deno.test({
           label,
         ));
     }
+  },
+});
+
+Deno.test({
+  name: "batchNormTraining (one native kernel each way) matches moments + batchNorm on cpu",
+  ignore,
+  async fn(t) {
+    // cpu: tfjs-layers' training path; native: the one-kernel op (undefined on cpu).
+    const normalize = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) => {
+      const fast = batchNormTraining(x, gamma, beta, eps);
+      if (tf.getBackend() === "native") assert.ok(fast, "the native kernel runs");
+      if (fast) return fast;
+      const { mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, i) => i));
+      return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), mean, variance };
+    };
+    for (const shape of [[2, 5, 4, 3], [3, 7], [1, 3, 3, 17], [4, 1, 1, 2]]) {
+      const c = shape[shape.length - 1];
+      // An offset of 100 checks the variance does not cancel when the mean is large.
+      const x = () => rand(shape, 1).mul(3).add(100);
+      await t.step(`forward and statistics ${shape}`, () =>
+        assertSameOnBackends(() => {
+          const r = normalize(x(), rand([c], 2).add(1.5), rand([c], 3), 1e-5);
+          return [r.y, r.mean, r.variance];
+        }, 1e-5));
+      await t.step(`gradients through y, mean and variance ${shape}`, () =>
+        assertSameOnBackends(
+          () =>
+            tf.grads((xx, g, b) => {
+              const r = normalize(xx, g, b, 1e-3);
+              return r.y.mul(rand(shape, 4)).sum().add(r.mean.mul(rand([c], 5)).sum())
+                .add(r.variance.mul(rand([c], 6)).sum());
+            })([x(), rand([c], 2).add(1.5), rand([c], 3)]),
+          1e-4,
+        ));
+      await t.step(`gradients through y only ${shape}`, () =>
+        assertSameOnBackends(
+          () =>
+            tf.grads((xx, g, b) => normalize(xx, g, b, 1e-5).y.square().mul(rand(shape, 4)).sum())(
+              [rand(shape, 7), rand([c], 2).add(1.5), rand([c], 3)],
+            ),
+          1e-4,
+        ));
+    }
+    await tf.setBackend("native");
+    // Not covered: a vector that is not over the last axis, int32, rank 1.
+    assert.equal(batchNormTraining(tf.ones([2, 3]), tf.ones([2]), tf.zeros([2]), 1e-5), undefined);
+    assert.equal(
+      batchNormTraining(tf.ones([2, 3], "int32"), tf.ones([3]), tf.zeros([3]), 1e-5),
+      undefined,
+    );
+    assert.equal(batchNormTraining(tf.ones([3]), tf.ones([3]), tf.zeros([3]), 1e-5), undefined);
+    await tf.setBackend("cpu");
+    assert.equal(batchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5), undefined);
   },
 });
 
@@ -248,5 +305,67 @@ Deno.test({
         () => tf.grad((x) => tf.square(x).mul(rand([4, 6], 2)).sum())(rand([4, 6], 1)),
         0,
       ));
+  },
+});
+
+Deno.test({
+  name: "torchvision's batch norm trains the same on native (one kernel) as on cpu (tfjs ops)",
+  ignore,
+  async fn() {
+    const shape = [3, 4, 5, 6];
+    const c = shape[3];
+    // Two training steps of the layer (output, input and weight gradients, moving statistics),
+    // then one in inference mode.
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const bn = new TorchBatchNorm({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: "bn" });
+      bn.build(shape);
+      tf.tidy(() =>
+        bn.setWeights([
+          rand([c], 2).add(1.5),
+          rand([c], 3),
+          rand([c], 8),
+          rand([c], 9).abs().add(0.5),
+        ])
+      );
+      const out: Float32Array[] = [];
+      for (const seed of [1, 11]) {
+        tf.tidy(() => {
+          const x = rand(shape, seed).mul(2).add(5);
+          const w = rand(shape, seed + 1);
+          const f = (xx: tf.Tensor) =>
+            (bn.apply(xx, { training: true }) as tf.Tensor).mul(w).sum() as tf.Scalar;
+          const { grads } = tf.variableGrads(() => f(x));
+          out.push(tf.grad(f)(x).dataSync() as Float32Array);
+          for (const v of bn.trainableWeights) {
+            out.push(grads[(v.read() as tf.Variable).name].dataSync() as Float32Array);
+          }
+          out.push((bn.apply(x, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+        });
+      }
+      for (const v of bn.getWeights()) out.push(v.dataSync().slice() as Float32Array);
+      tf.tidy(() => {
+        out.push(
+          (bn.apply(rand(shape, 5), { training: false }) as tf.Tensor).dataSync() as Float32Array,
+        );
+      });
+      const profile = await tf.profile(() => {
+        tf.tidy(() => {
+          bn.apply(rand(shape, 6), { training: true });
+        });
+      });
+      assert.equal(profile.kernelNames.includes("SonataBatchNormTrain"), backend === "native");
+      for (const w of bn.weights) w.dispose();
+      assert.equal(tf.memory().numTensors, before, `${backend}: leaked tensors`);
+      return out.map((a) => a.slice());
+    };
+    const expected = await run("cpu");
+    const actual = await run("native");
+    assert.equal(actual.length, expected.length);
+    for (let i = 0; i < actual.length; i++) {
+      const err = relativeError(actual[i], expected[i]);
+      assert.ok(err <= 1e-5, `output ${i}: relative error ${err}`);
+    }
   },
 });

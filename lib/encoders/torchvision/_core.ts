@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { tf } from "../../compute/mod.ts";
+import { batchNormTraining, tf } from "../../compute/mod.ts";
 import { SeededDropout } from "../../model/layers.ts";
 import { ImagePad } from "../_image_impl.ts";
 import {
@@ -559,6 +559,10 @@ export class TorchBatchNorm extends BatchNormalizationBase {
   /** See `tf.layers.Layer`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const args = this.trainable ? kwargs : { ...kwargs, training: false };
+    if (args.training) {
+      const fast = this.nativeTraining(inputs);
+      if (fast) return fast;
+    }
     return (BatchNormalizationBase.prototype as unknown as {
       call(
         this: tf.layers.Layer,
@@ -566,6 +570,44 @@ export class TorchBatchNorm extends BatchNormalizationBase {
         k: Record<string, unknown>,
       ): tf.Tensor;
     }).call.call(this, inputs, args);
+  }
+
+  /**
+   * The training step of the built-in layer (batch statistics over every axis but the last,
+   * then the moving averages' update `v − (v − batch)·(1 − momentum)`) as one native kernel
+   * each way, where the native backend runs; undefined otherwise (the built-in path runs).
+   */
+  private nativeTraining(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined {
+    const self = this as unknown as {
+      axis: number;
+      momentum: number;
+      epsilon: number;
+      gamma?: { read(): tf.Tensor };
+      beta?: { read(): tf.Tensor };
+      movingMean: { read(): tf.Tensor; write(v: tf.Tensor): void };
+      movingVariance: { read(): tf.Tensor; write(v: tf.Tensor): void };
+    };
+    const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+    if (!x || !self.gamma || !self.beta) return undefined;
+    const axis = self.axis >= 0 ? self.axis : self.axis + x.rank;
+    if (axis !== x.rank - 1) return undefined;
+    return tf.tidy(() => {
+      const r = batchNormTraining(x, self.gamma!.read(), self.beta!.read(), self.epsilon);
+      if (!r) return undefined as unknown as tf.Tensor;
+      const decay = 1 - self.momentum;
+      for (
+        const [variable, value] of [[self.movingMean, r.mean], [
+          self.movingVariance,
+          r.variance,
+        ]] as const
+      ) {
+        tf.tidy(() => {
+          const orig = variable.read();
+          variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+        });
+      }
+      return r.y;
+    }) as tf.Tensor | undefined;
   }
 }
 tf.serialization.registerClass(
