@@ -15,6 +15,31 @@ export const HAVE_MPI: boolean = (() => {
   }
 })();
 
+/**
+ * Runs `fn` while holding the machine-wide lock of the MPI tests. Two MPI jobs launched at once by
+ * test modules of one `deno test --parallel` run interfere (a DDP run and the two-namespace run,
+ * started together, hung or failed here while each passes alone), so every test that launches
+ * MPI takes this lock: `run` takes it itself; a test that launches MPI some other way (hyperopt's
+ * trials) wraps its body in it. The lock is an exclusive `flock` of one file in the temp folder,
+ * so it also orders test processes, and it is released when its holder dies.
+ */
+export async function withMpiLock<T>(fn: () => Promise<T>): Promise<T> {
+  const file = await Deno.open(`${tmpDir()}/sonata-tests-mpi.lock`, {
+    create: true,
+    write: true,
+  });
+  try {
+    await file.lock(true);
+    return await fn();
+  } finally {
+    file.close(); // closing releases the lock
+  }
+}
+
+function tmpDir(): string {
+  return Deno.env.get("TMPDIR") ?? "/tmp";
+}
+
 /** The result of a bounded run. */
 export interface Run {
   code: number;
@@ -23,12 +48,21 @@ export interface Run {
   seconds: number;
 }
 
-/** Runs a command, killing it (and failing) after `seconds`. */
-export async function run(
+/** Runs a command, killing it (and failing) after `seconds`, holding {@linkcode withMpiLock}. */
+export function run(
   command: string,
   args: string[],
   seconds = 240,
   env: Record<string, string> = {},
+): Promise<Run> {
+  return withMpiLock(() => runUnlocked(command, args, seconds, env));
+}
+
+async function runUnlocked(
+  command: string,
+  args: string[],
+  seconds: number,
+  env: Record<string, string>,
 ): Promise<Run> {
   const started = performance.now();
   const child = new Deno.Command(command, {
@@ -48,8 +82,12 @@ export async function run(
   const out = await child.output();
   clearTimeout(timer);
   const elapsed = (performance.now() - started) / 1000;
-  if (elapsed >= seconds) throw new Error(`${command} ${args.join(" ")} ran past ${seconds} s`);
   const text = new TextDecoder();
+  if (elapsed >= seconds) {
+    // What the processes printed before they were killed: the evidence of where they hung.
+    const printed = (text.decode(out.stdout) + text.decode(out.stderr)).slice(-4000);
+    throw new Error(`${command} ${args.join(" ")} ran past ${seconds} s; its output:\n${printed}`);
+  }
   return {
     code: out.code,
     stdout: text.decode(out.stdout),

@@ -65,7 +65,7 @@ Deno.test({
         ].join("\n"),
       );
       await Deno.chmod(ssh, 0o755);
-      const launch = (script: string, args: string[] = []) =>
+      const launchOnce = (script: string, args: string[]) =>
         run("ip", [
           "netns",
           "exec",
@@ -89,7 +89,23 @@ Deno.test({
           "-A",
           script,
           ...args,
-        ], 180);
+        ], 120);
+      // Debian's MPICH 4.0.2 (ch4:ucx) can hang inside MPI_Finalize over TCP between hosts: one
+      // rank blocks in the PMI barrier while the other still waits in UCX for its endpoint close
+      // (backtraces in DESIGN.md, "MPICH finalize over TCP"), after every rank has done its work.
+      // That MPICH race, and only a timeout, gets one more launch, said loudly.
+      const launch = async (script: string, args: string[] = []) => {
+        try {
+          return await launchOnce(script, args);
+        } catch (error) {
+          if (!String(error).includes("ran past")) throw error;
+          // deno-lint-ignore no-console
+          console.warn(
+            `WARNING: MPI launch timed out (known MPICH finalize race); once more:\n${error}`,
+          );
+          return await launchOnce(script, args);
+        }
+      };
       const r = await launch(here("./_collectives.ts"));
       equal(r.code, 0, r.stderr);
       const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
