@@ -15,6 +15,7 @@
  * @module
  */
 import { tf } from "../compute/mod.ts";
+import { setOwn } from "../model/names.ts";
 import type { Column, ColumnDtype, ColumnSource, ColumnValues } from "./_streamed.ts";
 
 export {
@@ -162,7 +163,7 @@ export async function* splitBatches(
     const parts = await Promise.all(
       streamed.map((name) => readRows(split.columns[name].source!, rows)),
     );
-    streamed.forEach((name, k) => prepared[name] = tensorValues(parts[k]));
+    streamed.forEach((name, k) => setOwn(prepared, name, tensorValues(parts[k])));
     return { rows, prepared };
   };
   const depth = Math.max(1, options.readAhead ?? 2);

@@ -123,7 +123,10 @@ export function inputTensors(
   return ecd.inputNames.map((name) => {
     const column = split.columns[name];
     if (!column) throw new TypeError(`Missing preprocessed input column "${name}"`);
-    const values = prepared?.[name];
+    // Own keys only: a feature may be named `constructor` or `toString`.
+    const values = prepared !== undefined && Object.hasOwn(prepared, name)
+      ? prepared[name]
+      : undefined;
     if (values === undefined) return batchTensor(column, rows);
     const shape = column.shape.length === 0 ? [1] : column.shape;
     return tf.tensor(

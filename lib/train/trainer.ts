@@ -116,7 +116,7 @@ function batchInputs(ecd: EcdModel, batch: TrainBatch): tf.Tensor[] {
   return ecd.inputNames.map((name) => {
     const column = batch.columns.columns[name];
     if (!column) throw new TypeError(`Missing preprocessed input column "${name}"`);
-    const values = prepared[name];
+    const values = Object.hasOwn(prepared, name) ? prepared[name] : undefined; // `constructor`…
     if (values === undefined) return batchTensor(column, batch.rows);
     return tf.tensor(values, [batch.rows.length, ...column.shape], "float32");
   });
