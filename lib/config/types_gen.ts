@@ -2322,10 +2322,15 @@ export type EncoderImageAlexnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2362,10 +2367,15 @@ export type EncoderImageConvnextOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2402,10 +2412,15 @@ export type EncoderImageDensenetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2442,10 +2457,15 @@ export type EncoderImageEfficientnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2482,10 +2502,15 @@ export type EncoderImageGooglenetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2522,10 +2547,15 @@ export type EncoderImageInceptionv3Options = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2562,10 +2592,15 @@ export type EncoderImageMaxvitOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2657,10 +2692,15 @@ export type EncoderImageMnasnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2697,10 +2737,15 @@ export type EncoderImageMobilenetv2Options = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2737,10 +2782,15 @@ export type EncoderImageMobilenetv3Options = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2777,10 +2827,15 @@ export type EncoderImageRegnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2817,10 +2872,15 @@ export type EncoderImageResnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2857,10 +2917,15 @@ export type EncoderImageResnextOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2897,10 +2962,15 @@ export type EncoderImageShufflenetV2Options = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -2937,10 +3007,15 @@ export type EncoderImageSqueezenetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -3152,10 +3227,15 @@ export type EncoderImageSwinTransformerOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -3192,10 +3272,15 @@ export type EncoderImageVggOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -3232,10 +3317,15 @@ export type EncoderImageVitOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
@@ -3272,10 +3362,15 @@ export type EncoderImageWideResnetOptions = {
    */
   saved_weights_in_checkpoint?: boolean;
   /**
-   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check
+   * Sonata extension: a local state_dict file of this architecture (.pth, .pt, .bin or .safetensors) loaded instead of torchvision's weights, without a hash check; for mobilenetv2 also a Keras MobileNetV2 as a TF.js layers model (its folder or model.json), then built with Keras' padding and batch-norm settings
    * @default null
    */
   pretrained_weights?: string | null;
+  /**
+   * Sonata extension: how the 0-255 pixels are scaled for the encoder: imagenet ((x/255 - mean)/std), minus_one_to_one (x/127.5 - 1, Keras' MobileNetV2), zero_to_one (x/255, nsfwjs' model); null: the weights' own (minus_one_to_one for Keras weights, else imagenet)
+   * @default null
+   */
+  input_scaling?: "imagenet" | "minus_one_to_one" | "zero_to_one" | null;
   /**
    * Sonata extension, with trainable: true: fine-tune only the last N blocks (a block is a numbered module of the torch model, e.g. resnet's layer4.1, mobilenet's features.17, vit's encoder_layer_11, plus each unnumbered top-level module); the other layers stay frozen, in inference mode. null: every layer trains
    * @default null
