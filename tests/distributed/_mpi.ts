@@ -46,16 +46,22 @@ export interface Run {
   stdout: string;
   stderr: string;
   seconds: number;
+  /** Killed at the time limit (only returned with `returnOnTimeout`; otherwise it throws). */
+  timedOut: boolean;
 }
 
-/** Runs a command, killing it (and failing) after `seconds`, holding {@linkcode withMpiLock}. */
+/**
+ * Runs a command, killing it after `seconds` (and failing, unless `returnOnTimeout`: then the
+ * result says `timedOut`), holding {@linkcode withMpiLock}.
+ */
 export function run(
   command: string,
   args: string[],
   seconds = 240,
   env: Record<string, string> = {},
+  options: { returnOnTimeout?: boolean } = {},
 ): Promise<Run> {
-  return withMpiLock(() => runUnlocked(command, args, seconds, env));
+  return withMpiLock(() => runUnlocked(command, args, seconds, env, options));
 }
 
 async function runUnlocked(
@@ -63,6 +69,7 @@ async function runUnlocked(
   args: string[],
   seconds: number,
   env: Record<string, string>,
+  options: { returnOnTimeout?: boolean },
 ): Promise<Run> {
   const started = performance.now();
   const child = new Deno.Command(command, {
@@ -83,7 +90,7 @@ async function runUnlocked(
   clearTimeout(timer);
   const elapsed = (performance.now() - started) / 1000;
   const text = new TextDecoder();
-  if (elapsed >= seconds) {
+  if (elapsed >= seconds && !options.returnOnTimeout) {
     // What the processes printed before they were killed: the evidence of where they hung.
     const printed = (text.decode(out.stdout) + text.decode(out.stderr)).slice(-4000);
     throw new Error(`${command} ${args.join(" ")} ran past ${seconds} s; its output:\n${printed}`);
@@ -93,6 +100,7 @@ async function runUnlocked(
     stdout: text.decode(out.stdout),
     stderr: text.decode(out.stderr),
     seconds: elapsed,
+    timedOut: elapsed >= seconds,
   };
 }
 
