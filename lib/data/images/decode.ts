@@ -403,13 +403,14 @@ function toByte(v: number): number {
  * @param interpolation `bilinear`, `bicubic` (a = −0.5, clamped to 0–255) or `nearest`.
  * @returns The resized image.
  *
- * @example A 2×4 image: the shorter side becomes 1
+ * @example A 2×4 image: the shorter side becomes 1 (antialiased: each output pixel weighs the
+ * column means 20, 30, 40 by the triangle filter 0.75, 0.75, 0.25, so 27.1 → 27, and 43)
  * ```ts
  * import { assertEquals } from "../../_util/_assert.ts";
  * import { resizeShorterSide } from "./decode.ts";
  * const image = { data: new Uint8Array([0, 10, 20, 30, 40, 50, 60, 70]), height: 2, width: 4, channels: 1 };
  * const out = resizeShorterSide(image, 1, "bilinear");
- * assertEquals([out.height, out.width, Array.from(out.data)], [1, 2, [25, 45]]);
+ * assertEquals([out.height, out.width, Array.from(out.data)], [1, 2, [27, 43]]);
  * ```
  */
 export function resizeShorterSide(
