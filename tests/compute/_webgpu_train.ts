@@ -10,6 +10,7 @@
  */
 import { engineInfo, ready, tf } from "../../lib/compute/mod.ts";
 import { Model } from "../../mod.ts";
+import { encodeBmp } from "../../lib/data/images/bmp.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -33,26 +34,15 @@ function tabularRows(n: number): Obj[] {
 /** A 6×6 RGB bitmap as a data URI: bright on the left half (even i) or the right. */
 function bitmap(i: number): Obj {
   const left = i % 2 === 0;
-  const w = 6, h = 6, rowBytes = Math.ceil((w * 3) / 4) * 4, size = 54 + rowBytes * h;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = 0x42;
-  bytes[1] = 0x4d;
-  view.setUint32(2, size, true);
-  view.setUint32(10, 54, true);
-  view.setUint32(14, 40, true);
-  view.setInt32(18, w, true);
-  view.setInt32(22, h, true);
-  view.setUint16(26, 1, true);
-  view.setUint16(28, 24, true);
-  view.setUint32(34, rowBytes * h, true);
+  const [w, h] = [6, 6];
+  const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const on = left ? x < w / 2 : x >= w / 2;
-      const v = on ? 200 + (i % 7) : 30 + (i % 5);
-      bytes.fill(v, 54 + y * rowBytes + x * 3, 54 + y * rowBytes + x * 3 + 3);
+      data.fill(on ? 200 + (i % 7) : 30 + (i % 5), (y * w + x) * 3, (y * w + x + 1) * 3);
     }
   }
+  const bytes = encodeBmp({ data, height: h, width: w, channels: 3 });
   return {
     img: `data:image/bmp;base64,${btoa(String.fromCharCode(...bytes))}`,
     label: left ? "l" : "r",
