@@ -78,11 +78,32 @@ async function w1Rank() {
   config.trainer.batch_size = 256 / workers;
   config.backend = workers > 1 ? { type: "mpi", trainer: { num_workers: workers } } : {};
   const model = await Model.create(config as never);
+  const { steps, seconds } = await timedTrain(
+    model,
+    Dataset.fromColumns(w1Columns(Number(values.rows))),
+  );
+  if (processRank() === 0) {
+    print({
+      workers,
+      steps,
+      seconds_per_epoch: seconds / epochs,
+      steps_per_second: steps / seconds,
+      // Time in collectives, waiting for the other rank included.
+      communication_seconds: distributionFor(model.config)?.communicationSeconds ?? 0,
+    });
+  }
+}
+
+/** Trains `model` on `dataset`, timing from the first step's start to the last step's end. */
+async function timedTrain(
+  model: { train(options: Record<string, unknown>): Promise<unknown> },
+  dataset: unknown,
+): Promise<{ steps: number; seconds: number }> {
   let start = 0;
   let last = 0;
   let steps = 0;
   await model.train({
-    dataset: Dataset.fromColumns(w1Columns(Number(values.rows))),
+    dataset,
     skip_save_all: true,
     progress: false,
     callbacks: [{
@@ -95,17 +116,7 @@ async function w1Rank() {
       },
     }],
   });
-  if (processRank() === 0) {
-    const seconds = (last - start) / 1000;
-    print({
-      workers,
-      steps,
-      seconds_per_epoch: seconds / epochs,
-      steps_per_second: steps / seconds,
-      // Time in collectives, waiting for the other rank included.
-      communication_seconds: distributionFor(model.config)?.communicationSeconds ?? 0,
-    });
-  }
+  return { steps, seconds: (last - start) / 1000 };
 }
 
 async function w4Rank() {
@@ -129,25 +140,11 @@ async function w4Rank() {
     },
     backend: workers > 1 ? { type: "mpi", trainer: { num_workers: workers } } : {},
   } as never);
-  let start = 0;
-  let last = 0;
-  let steps = 0;
-  await model.train({
-    dataset: Dataset.fromColumns(await w4Columns(Number(values["w4-rows"]))),
-    skip_save_all: true,
-    progress: false,
-    callbacks: [{
-      onTrainBegin: () => {
-        start = performance.now();
-      },
-      onBatchEnd: () => {
-        last = performance.now();
-        steps++;
-      },
-    }],
-  });
+  const { steps, seconds } = await timedTrain(
+    model,
+    Dataset.fromColumns(await w4Columns(Number(values["w4-rows"]))),
+  );
   if (processRank() === 0) {
-    const seconds = (last - start) / 1000;
     print({
       workers,
       steps,

@@ -363,34 +363,28 @@ export function installNormGradients(backendName: string): void {
       };
     },
   });
-  tf.registerGradient({
-    kernelName: "Relu6",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      if (
-        Array.isArray(dy) || tf.getBackend() !== backendName || x.dtype !== "float32" ||
-        dy.dtype !== "float32"
-      ) {
-        return relu6.gradFunc(dy, saved, attrs);
-      }
-      return { x: () => tf.engine().runKernel(RELU6_GRAD_KERNEL, { dy, x }) as tf.Tensor };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "Square",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      if (
-        Array.isArray(dy) || tf.getBackend() !== backendName || x.dtype !== "float32" ||
-        dy.dtype !== "float32"
-      ) {
-        return square.gradFunc(dy, saved, attrs);
-      }
-      return { x: () => tf.engine().runKernel(SQUARE_GRAD_KERNEL, { dy, x }) as tf.Tensor };
-    },
-  });
+  // Relu6 and Square: one native pass from dy and x (float32 on this backend), else tfjs's own.
+  for (
+    const [kernelName, fallback, native] of [
+      ["Relu6", relu6, RELU6_GRAD_KERNEL],
+      ["Square", square, SQUARE_GRAD_KERNEL],
+    ] as const
+  ) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["x"],
+      gradFunc: (dy, saved, attrs) => {
+        const [x] = saved;
+        if (
+          Array.isArray(dy) || tf.getBackend() !== backendName || x.dtype !== "float32" ||
+          dy.dtype !== "float32"
+        ) {
+          return fallback.gradFunc(dy, saved, attrs);
+        }
+        return { x: () => tf.engine().runKernel(native, { dy, x }) as tf.Tensor };
+      },
+    });
+  }
   // tfjs multiplies dy by a full-size tensor of ones, then divides: here one Tile of dy / n.
   tf.registerGradient({
     kernelName: "Mean",
