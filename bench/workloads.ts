@@ -247,6 +247,9 @@ export async function runSgemmPaths(
   }
   const previous = tf.getBackend();
   await tf.setBackend("cpu");
+  // As `ready` does: the cpu backend's one-time "install tfjs-node" hint is noise here.
+  const cpuBackend = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpuBackend) cpuBackend.firstUse = false;
   const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
   // About 1 GFLOP/s: one run (seconds) is enough.
   const cpu = gflops(() => tf.matMul(ta, tb).dispose(), 1);
