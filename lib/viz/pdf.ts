@@ -698,6 +698,35 @@ function dashOps(style: Style): string {
 const CAPS: Record<string, number> = { butt: 0, round: 1, square: 2 };
 const JOINS: Record<string, number> = { miter: 0, "miter-clip": 0, round: 1, bevel: 2, arcs: 0 };
 
+/**
+ * Resolves the style's fill and stroke paints and their alphas; when either paints anything,
+ * opens a graphics state (`q`, and `gs` for the alphas and blend mode, closed by the caller's
+ * `Q`) and sets the paints, a gradient's box being `bbox` (the geometry's box, as in SVG).
+ * Returns which of the two were set, or undefined when nothing would be painted.
+ */
+function beginPaint(
+  page: PageBuilder,
+  style: Style,
+  ctm: Matrix,
+  bbox: { x: number; y: number; width: number; height: number } | undefined,
+  strokeOnly = false,
+): { filled: boolean; stroked: boolean } | undefined {
+  const fill: Paint = strokeOnly ? { kind: "none" } : resolvePaint(page, style.fill);
+  const stroke: Paint = style.strokeWidth > 0 ? resolvePaint(page, style.stroke) : { kind: "none" };
+  const fillAlpha = style.opacity * style.fillOpacity * (fill.kind === "color" ? fill.color.a : 1);
+  const strokeAlpha = style.opacity * style.strokeOpacity *
+    (stroke.kind === "color" ? stroke.color.a : 1);
+  const doFill = fill.kind !== "none" && fillAlpha > 0;
+  const doStroke = stroke.kind !== "none" && strokeAlpha > 0;
+  if (!doFill && !doStroke) return undefined;
+  page.ops.push("q");
+  const gs = page.state(doFill ? fillAlpha : 1, doStroke ? strokeAlpha : 1, style.blend);
+  if (gs) page.ops.push(`/${gs} gs`);
+  const filled = doFill && setPaint(page, fill, false, ctm, bbox);
+  const stroked = doStroke && setPaint(page, stroke, true, ctm, bbox);
+  return { filled, stroked };
+}
+
 /** Fill and/or stroke segments with the style's paints. */
 function paintShape(
   page: PageBuilder,
@@ -707,32 +736,15 @@ function paintShape(
   strokeOnly = false,
 ) {
   if (segments.length === 0 || style.visibility === "hidden") return;
-  const bbox = segmentBounds(segments);
-  const fill = strokeOnly ? { kind: "none" as const } : resolvePaint(page, style.fill);
-  const stroke = style.strokeWidth > 0
-    ? resolvePaint(page, style.stroke)
-    : { kind: "none" as const };
-  const fillAlpha = style.opacity * style.fillOpacity * (fill.kind === "color" ? fill.color.a : 1);
-  const strokeAlpha = style.opacity * style.strokeOpacity *
-    (stroke.kind === "color" ? stroke.color.a : 1);
-  const doFill = fill.kind !== "none" && fillAlpha > 0;
-  const doStroke = stroke.kind !== "none" && strokeAlpha > 0;
-  if (!doFill && !doStroke) return;
-  page.ops.push("q");
-  const gs = page.state(doFill ? fillAlpha : 1, doStroke ? strokeAlpha : 1, style.blend);
-  if (gs) page.ops.push(`/${gs} gs`);
-  const filled = doFill && setPaint(page, fill, false, ctm, bbox);
-  let stroked = false;
-  if (doStroke) {
-    // The stroke's gradient box is the geometry's box, as in SVG.
-    stroked = setPaint(page, stroke, true, ctm, bbox);
-    if (stroked) {
-      page.ops.push(
-        `${num(style.strokeWidth)} w ${CAPS[style.cap] ?? 0} J ${JOINS[style.join] ?? 0} j ${
-          num(style.miter)
-        } M ${dashOps(style)}`,
-      );
-    }
+  const painted = beginPaint(page, style, ctm, segmentBounds(segments), strokeOnly);
+  if (!painted) return;
+  const { filled, stroked } = painted;
+  if (stroked) {
+    page.ops.push(
+      `${num(style.strokeWidth)} w ${CAPS[style.cap] ?? 0} J ${JOINS[style.join] ?? 0} j ${
+        num(style.miter)
+      } M ${dashOps(style)}`,
+    );
   }
   if (filled || stroked) {
     const evenOdd = style.fillRule === "evenodd" ? "*" : "";
@@ -860,21 +872,9 @@ function drawRun(
   if (text === "") return;
   const size = style.fontSize;
   const bbox = { x, y: y - size * 0.8, width, height: size };
-  const fill = resolvePaint(page, style.fill);
-  const stroke = style.strokeWidth > 0
-    ? resolvePaint(page, style.stroke)
-    : { kind: "none" as const };
-  const fillAlpha = style.opacity * style.fillOpacity * (fill.kind === "color" ? fill.color.a : 1);
-  const strokeAlpha = style.opacity * style.strokeOpacity *
-    (stroke.kind === "color" ? stroke.color.a : 1);
-  const doFill = fill.kind !== "none" && fillAlpha > 0;
-  const doStroke = stroke.kind !== "none" && strokeAlpha > 0;
-  if (!doFill && !doStroke) return;
-  page.ops.push("q");
-  const gs = page.state(doFill ? fillAlpha : 1, doStroke ? strokeAlpha : 1, style.blend);
-  if (gs) page.ops.push(`/${gs} gs`);
-  const filled = doFill && setPaint(page, fill, false, ctm, bbox);
-  const stroked = doStroke && setPaint(page, stroke, true, ctm, bbox);
+  const painted = beginPaint(page, style, ctm, bbox);
+  if (!painted) return;
+  const { filled, stroked } = painted;
   if (stroked) page.ops.push(`${num(style.strokeWidth)} w`);
   const mode = filled && stroked ? 2 : filled ? 0 : stroked ? 1 : -1;
   if (mode >= 0) {
