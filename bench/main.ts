@@ -170,7 +170,7 @@ for (const w of which) {
   } else if (w === "distributed") {
     emit(await distributedLine(values["distributed-w1-rows"], values["distributed-w4-rows"]));
   } else if (w === "typecheck") {
-    // Type-check cost of a user's script importing mod.ts by path (bench/typecheck.ts).
+    // Type-check cost of a user's script importing mod.js and mod.ts by path (bench/typecheck.ts).
     const { runTypecheckBench } = await import("./typecheck.ts");
     emit({ workload: "typecheck-outside-script", ...(await runTypecheckBench()) });
   } else if (w === "serve") {

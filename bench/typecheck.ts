@@ -1,7 +1,8 @@
 /**
  * Type-check cost of a user's script: a ~40-line script in a temp project (its own deno.json)
- * imports Sonata's mod.ts by path (builders, train, predict) and is checked with `deno check`,
- * cold (a fresh DENO_DIR whose `npm/` links to the real cache, so nothing is downloaded but no
+ * imports Sonata by path (builders, train, predict) and is checked with `deno check`, once
+ * through the declaration entry `mod.js` (types from `types/mod.d.ts`) and once through the
+ * source entry `mod.ts` (every Sonata module checked), each cold (a fresh DENO_DIR whose `npm/` links to the real cache, so nothing is downloaded but no
  * type-check cache is reused) then warm (the same DENO_DIR again). Reports wall seconds, CPU
  * seconds (user + sys: steadier than wall on a shared machine), peak RSS, and tsc's own counts
  * (files, types, instantiations, check time) from `--log-level=debug`.
@@ -15,12 +16,13 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MOD = fileURLToPath(new URL("../mod.ts", import.meta.url));
+/** The entries measured: the declaration entry and the source entry. */
+export const ENTRIES = ["mod.js", "mod.ts"] as const;
 
-/** The measured script (39 lines, what a newcomer writes first). */
-export const SCRIPT = `import { feature, model, type ModelConfig, predict, train } from ${
-  JSON.stringify(MOD)
-};
+/** The measured script (39 lines, what a newcomer writes first), importing `entry` by path. */
+export function script(entry: (typeof ENTRIES)[number]): string {
+  const path = fileURLToPath(new URL(`../${entry}`, import.meta.url));
+  return `import { feature, model, type ModelConfig, predict, train } from ${JSON.stringify(path)};
 
 // A small tabular model written with the typed builders.
 const config: ModelConfig = model()
@@ -60,6 +62,7 @@ const yaml: string = model()
   .toYAML();
 console.log(yaml.length);
 `;
+}
 
 /** One `deno check` run. */
 export interface CheckRun {
@@ -117,24 +120,30 @@ async function check(dir: string, cacheDir: string): Promise<CheckRun> {
   };
 }
 
-/** Cold then warm `deno check` of {@linkcode SCRIPT} in a temp project. */
-export async function runTypecheckBench(): Promise<{ cold: CheckRun; warm: CheckRun }> {
-  const dir = await mkdtemp(join(tmpdir(), "sonata-typecheck-"));
-  try {
-    await writeFile(
-      join(dir, "deno.json"),
-      JSON.stringify({ tasks: { train: "deno run -A train.ts" } }),
-    );
-    await writeFile(join(dir, "train.ts"), SCRIPT);
-    const cache = join(dir, ".deno");
-    await Deno.mkdir(cache);
-    await symlink(join(denoDir(), "npm"), join(cache, "npm"));
-    const cold = await check(dir, cache);
-    const warm = await check(dir, cache);
-    return { cold, warm };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** Cold then warm `deno check` of {@linkcode script} in a temp project, per entry. */
+export async function runTypecheckBench(): Promise<
+  { entries: Record<string, { cold: CheckRun; warm: CheckRun }> }
+> {
+  const entries: Record<string, { cold: CheckRun; warm: CheckRun }> = {};
+  for (const entry of ENTRIES) {
+    const dir = await mkdtemp(join(tmpdir(), "sonata-typecheck-"));
+    try {
+      await writeFile(
+        join(dir, "deno.json"),
+        JSON.stringify({ tasks: { train: "deno run -A train.ts" } }),
+      );
+      await writeFile(join(dir, "train.ts"), script(entry));
+      const cache = join(dir, ".deno");
+      await Deno.mkdir(cache);
+      await symlink(join(denoDir(), "npm"), join(cache, "npm"));
+      const cold = await check(dir, cache);
+      const warm = await check(dir, cache);
+      entries[entry] = { cold, warm };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
+  return { entries };
 }
 
 if (import.meta.main) {
