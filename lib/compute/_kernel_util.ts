@@ -11,6 +11,7 @@ import type {
   TensorInfo,
 } from "npm:@tensorflow/tfjs@4.22.0";
 import { adopt, allocFloat32, checkAliases } from "./_pool.ts";
+import { isShared, sharedArrays } from "./_par.ts";
 
 export { allocFloat32 };
 
@@ -84,7 +85,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-let scratch = new Float32Array(0);
+let scratch: Float32Array = new Float32Array(0);
 
 /** Upper bound, in floats, of the scratch buffer the convolutions keep (64 MiB). */
 export const SCRATCH_FLOATS = 16 * 1024 * 1024;
@@ -92,9 +93,14 @@ export const SCRATCH_FLOATS = 16 * 1024 * 1024;
 /**
  * A reusable float buffer of at least `n` floats (contents are undefined). The kernels run
  * one at a time on the JS thread, so one buffer serves them all; never keep it across calls.
+ * It lives on shared memory while kernel threads are on (the workers may fill it).
  */
 export function scratchBuffer(n: number): Float32Array {
-  if (scratch.length < n) scratch = new Float32Array(Math.max(n, scratch.length * 2));
+  const shared = sharedArrays();
+  if (scratch.length < n || (shared && !isShared(scratch) && n > 0)) {
+    const size = Math.max(n, scratch.length * 2);
+    scratch = shared ? new Float32Array(new SharedArrayBuffer(4 * size)) : new Float32Array(size);
+  }
   return scratch.length === n ? scratch : scratch.subarray(0, n);
 }
 
