@@ -1,17 +1,20 @@
 /**
  * Private: runs the heavy native kernel loops (`_par_ops.ts`) on all cores.
  *
- * A kernel splits its rows into `parts` ranges; the calling thread runs range 0 and a pool of
- * persistent kernel workers (`node:worker_threads`, unref'd: they never keep the process
- * alive) runs the others on the same arrays, which must live on `SharedArrayBuffer`s (the
+ * A kernel splits its rows into chunks that the calling thread and a pool of persistent
+ * kernel workers (`node:worker_threads`, unref'd: they never keep the process alive) run on
+ * the same arrays, which must live on `SharedArrayBuffer`s (the
  * array pool allocates large float32 arrays there while threads are on, see
  * {@linkcode sharedArrays}). The calling thread then blocks in `Atomics.wait` until every
  * range is done: kernels stay synchronous, as tfjs calls them.
  *
  * - Threads: `SONATA_KERNEL_THREADS` (1 = off), else `navigator.hardwareConcurrency`, at most
  *   {@linkcode MAX_KERNEL_THREADS}. Workers start on the first large kernel (never for small
- *   workloads), once per isolate; a worker that fails to start within
- *   {@linkcode BOOT_TIMEOUT_MS} turns threads off for the isolate (single-thread loops).
+ *   workloads), once per isolate, and help from when they report ready; failing to create
+ *   them turns threads off for the isolate (single-thread loops).
+ * - Work sharing: a split kernel has up to 4 chunks per thread, and every thread (the calling
+ *   one included) claims chunks from a shared counter until none is left, so a worker the
+ *   scheduler runs late (a loaded machine) delays the kernel by at most the chunk it holds.
  * - A kernel splits only when every large array it touches is shared and the work is at least
  *   {@linkcode MIN_PARALLEL_WORK} elements; otherwise it runs on the calling thread.
  * - The split depends only on the row count and the thread count, and per-range sums are
@@ -21,7 +24,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { logLine } from "./_log.ts";
-import { RANGE_OPS, type RangeOpName } from "./_par_ops.ts";
+import { CTRL, RANGE_OPS, type RangeOpName, runChunks } from "./_par_ops.ts";
 
 /** The most kernel threads used (calling thread included). */
 export const MAX_KERNEL_THREADS = 8;
@@ -29,8 +32,6 @@ export const MAX_KERNEL_THREADS = 8;
 export const MIN_PARALLEL_WORK = 1 << 17;
 /** Each range gets at least this many elements of work. */
 const MIN_RANGE_WORK = 1 << 15;
-/** How long a starting worker may take to report ready. */
-export const BOOT_TIMEOUT_MS = 20_000;
 /** How long a range may take before the kernel gives up on the workers. */
 const RUN_TIMEOUT_MS = 600_000;
 
@@ -108,7 +109,7 @@ export function sharedFloat32(n: number): Float32Array {
 
 interface Pool {
   workers: Worker[];
-  /** [done count, ready count, error flag]. */
+  /** The shared control slots (`CTRL` of `_par_ops.ts`). */
   ctrl: Int32Array;
   /** The first error's message (UTF-8, NUL-terminated). */
   error: Uint8Array;
@@ -122,13 +123,16 @@ function stopPool(p: Pool): void {
   for (const w of p.workers) void w.terminate();
 }
 
-/** Starts workers until `count` exist; false when they cannot start (threads then off). */
+/**
+ * Starts workers until `count` exist (without waiting for them: a kernel runs every chunk
+ * itself until they report ready); undefined when they cannot be created (threads then off).
+ */
 function ensureWorkers(count: number): Pool | undefined {
   if (failed) return undefined;
   if (!pool) {
     pool = {
       workers: [],
-      ctrl: new Int32Array(new SharedArrayBuffer(12)),
+      ctrl: new Int32Array(new SharedArrayBuffer(4 * CTRL.length)),
       error: new Uint8Array(new SharedArrayBuffer(1024)),
     };
   }
@@ -150,16 +154,6 @@ function ensureWorkers(count: number): Pool | undefined {
   } catch (e) {
     return disable(p, `cannot start kernel workers (${e instanceof Error ? e.message : e})`);
   }
-  const deadline = performance.now() + BOOT_TIMEOUT_MS;
-  for (;;) {
-    const ready = Atomics.load(p.ctrl, 1);
-    if (ready >= p.workers.length) break;
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      return disable(p, `kernel workers did not start within ${BOOT_TIMEOUT_MS} ms`);
-    }
-    Atomics.wait(p.ctrl, 1, ready, left);
-  }
   return p;
 }
 
@@ -171,27 +165,34 @@ function disable(p: Pool, why: string): undefined {
   return undefined;
 }
 
+/** Chunks per thread: a thread the scheduler runs late leaves its chunks to the others. */
+const CHUNKS_PER_THREAD = 4;
+
 /**
- * How many ranges to split `n` rows into for `work` elements of work: 1 unless threads are
- * on, the work is large and every array in `mustShare` lives on shared memory.
+ * How many chunks to split `n` rows into for `work` elements of work: 1 unless threads are
+ * on, the work is large and every array in `mustShare` lives on shared memory; else up to
+ * {@linkcode CHUNKS_PER_THREAD} per thread (a count that depends only on `n`, `work` and the
+ * thread count).
  */
 export function planParts(n: number, work: number, mustShare: readonly ArrayBufferView[]): number {
   const threads = kernelThreads();
   if (threads < 2 || failed || work < MIN_PARALLEL_WORK || n < 2) return 1;
   for (const a of mustShare) if (!isShared(a)) return 1;
-  const parts = Math.min(threads, n, Math.floor(work / MIN_RANGE_WORK));
-  if (parts < 2) return 1;
-  return ensureWorkers(parts - 1) ? parts : 1;
+  const chunks = Math.min(CHUNKS_PER_THREAD * threads, n, Math.floor(work / MIN_RANGE_WORK));
+  if (chunks < 2) return 1;
+  return ensureWorkers(Math.min(threads, chunks) - 1) ? chunks : 1;
 }
 
-/** The row range [lo, hi) of range `part` of `parts` over `n` rows. */
+/** The row range [lo, hi) of chunk `part` of `parts` over `n` rows. */
 export function rangeOf(n: number, parts: number, part: number): [number, number] {
   return [Math.floor((n * part) / parts), Math.floor((n * (part + 1)) / parts)];
 }
 
 /**
- * Runs range op `op` over `n` rows in `parts` ranges (from {@linkcode planParts}): ranges
- * 1… on the workers, range 0 here, then waits for all. Throws when a worker's range failed.
+ * Runs range op `op` over `n` rows in `parts` chunks (from {@linkcode planParts}): the
+ * workers are told of the task, and every thread, this one included, claims chunks until
+ * none is left (`runChunks`); then this thread waits for the chunks still running. Chunk k
+ * writes its partial sums at index k whichever thread ran it. Throws when a chunk failed.
  */
 export function runParts(op: RangeOpName, args: unknown[], n: number, parts: number): void {
   const fn = RANGE_OPS[op];
@@ -200,38 +201,38 @@ export function runParts(op: RangeOpName, args: unknown[], n: number, parts: num
     return;
   }
   const p = pool!;
-  Atomics.store(p.ctrl, 0, 0);
+  const base = Atomics.load(p.ctrl, CTRL.next);
+  const target = Atomics.load(p.ctrl, CTRL.done) + parts;
   const wire = encodeArgs(args);
-  for (let part = 1; part < parts; part++) {
-    const [lo, hi] = rangeOf(n, parts, part);
-    p.workers[part - 1].postMessage({ op, args: wire, lo, hi, part });
+  // Only started workers are told (they started in order); one still starting would find
+  // every chunk taken when it reads the task.
+  const ready = Math.min(p.workers.length, Atomics.load(p.ctrl, CTRL.ready));
+  const helpers = Math.min(ready, parts - 1);
+  for (let w = 0; w < helpers; w++) {
+    p.workers[w].postMessage({ op, args: wire, n, chunks: parts, base });
   }
   dispatched++;
   let ownError: unknown;
-  try {
-    const [lo, hi] = rangeOf(n, parts, 0);
-    fn(args, lo, hi, 0);
-  } catch (e) {
-    ownError = e;
-  }
-  const want = parts - 1;
+  runChunks(p.ctrl, fn, args, n, parts, base, (e) => {
+    ownError ??= e;
+  }, false);
   const deadline = performance.now() + RUN_TIMEOUT_MS;
   for (;;) {
-    const done = Atomics.load(p.ctrl, 0);
-    if (done >= want) break;
+    const done = Atomics.load(p.ctrl, CTRL.done);
+    if (done - target >= 0) break;
     const left = deadline - performance.now();
     if (left <= 0) {
       disable(p, `kernel workers did not finish ${op} within ${RUN_TIMEOUT_MS} ms`);
       throw new Error(`native kernel ${op}: kernel workers did not finish`);
     }
-    Atomics.wait(p.ctrl, 0, done, Math.min(left, 1000));
+    Atomics.wait(p.ctrl, CTRL.done, done, Math.min(left, 1000));
   }
   if (ownError !== undefined) throw ownError;
-  if (Atomics.load(p.ctrl, 2) !== 0) {
+  if (Atomics.load(p.ctrl, CTRL.error) !== 0) {
     const bytes = p.error.slice();
     const end = bytes.indexOf(0);
     const message = new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end));
-    Atomics.store(p.ctrl, 2, 0);
+    Atomics.store(p.ctrl, CTRL.error, 0);
     throw new Error(`native kernel ${op} failed in a kernel worker: ${message}`);
   }
 }
@@ -270,9 +271,15 @@ function encodeArgs(args: unknown[]): unknown[] {
   });
 }
 
-/** Counters for tests: workers started and parallel dispatches so far. */
-export function parStats(): { workers: number; dispatched: number; failed: boolean } {
-  return { workers: pool?.workers.length ?? 0, dispatched, failed };
+/** Counters for tests: workers started, split kernels so far, chunks the workers ran. */
+export function parStats(): {
+  workers: number;
+  dispatched: number;
+  helped: number;
+  failed: boolean;
+} {
+  const helped = pool ? Atomics.load(pool.ctrl, CTRL.helped) : 0;
+  return { workers: pool?.workers.length ?? 0, dispatched, helped, failed };
 }
 
 /** Stops the kernel workers (the next large kernel starts them again). */

@@ -383,6 +383,56 @@ function dwRuns(args: Args, lo: number, hi: number, part: number): void {
   }
 }
 
+/** Slots of the shared control array (Int32Array) of the kernel threads. */
+export const CTRL = {
+  /** Chunks completed, monotonic over all tasks. */
+  done: 0,
+  /** Workers started. */
+  ready: 1,
+  /** 1 once a chunk failed (the message is in the error bytes). */
+  error: 2,
+  /** The next chunk ticket, monotonic over all tasks. */
+  next: 3,
+  /** Chunks the workers ran (statistics). */
+  helped: 4,
+  /** Slots in all. */
+  length: 5,
+} as const;
+
+/**
+ * Claims and runs chunks of one task until none is left: chunk k (ticket base + k) covers
+ * rows [⌊n·k/chunks⌋, ⌊n·(k+1)/chunks⌋). A ticket is taken by compare-and-swap only while it
+ * lies inside this task's tickets, so a worker that reads a task late can never take a ticket
+ * of the next one. Which thread runs a chunk never changes what the chunk computes.
+ */
+export function runChunks(
+  ctrl: Int32Array,
+  fn: RangeOp,
+  args: Args,
+  n: number,
+  chunks: number,
+  base: number,
+  onError: (e: unknown) => void,
+  helper: boolean,
+): void {
+  const end = base + chunks;
+  for (;;) {
+    const t = Atomics.load(ctrl, CTRL.next);
+    if (t - end >= 0) return;
+    if (Atomics.compareExchange(ctrl, CTRL.next, t, t + 1) !== t) continue;
+    const k = t - base;
+    try {
+      fn(args, Math.floor((n * k) / chunks), Math.floor((n * (k + 1)) / chunks), k);
+    } catch (e) {
+      onError(e);
+    } finally {
+      if (helper) Atomics.add(ctrl, CTRL.helped, 1);
+      Atomics.add(ctrl, CTRL.done, 1);
+      Atomics.notify(ctrl, CTRL.done);
+    }
+  }
+}
+
 /** The range loops by name (the workers look them up by the name they are sent). */
 export const RANGE_OPS: Record<string, RangeOp> = {
   relu,

@@ -1,18 +1,19 @@
 /**
- * Private: a kernel worker (see `_par.ts`). It runs the range loops it is sent on shared
- * arrays, then counts itself done in the shared control array and wakes the calling thread.
+ * Private: a kernel worker (see `_par.ts`). Told of a task, it claims and runs chunks of it
+ * (`runChunks`) on the shared arrays, counting each done in the shared control array and
+ * waking the calling thread.
  *
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { RANGE_OPS } from "./_par_ops.ts";
+import { CTRL, RANGE_OPS, runChunks } from "./_par_ops.ts";
 
 interface Task {
   op: string;
   args: unknown[];
-  lo: number;
-  hi: number;
-  part: number;
+  n: number;
+  chunks: number;
+  base: number;
 }
 
 /** Rebuilds the typed arrays that `_par.ts`'s encodeArgs sent as shared buffers. */
@@ -34,23 +35,24 @@ function decode(args: unknown[]): unknown[] {
 const { ctrl, error } = workerData as { ctrl: Int32Array; error: Uint8Array };
 const encoder = new TextEncoder();
 
-parentPort!.on("message", (task: Task) => {
-  try {
-    const fn = RANGE_OPS[task.op];
-    if (!fn) throw new Error(`unknown range op ${task.op}`);
-    fn(decode(task.args), task.lo, task.hi, task.part);
-  } catch (e) {
-    if (Atomics.compareExchange(ctrl, 2, 0, 1) === 0) {
-      const bytes = encoder.encode(e instanceof Error ? e.message : String(e));
-      const n = Math.min(bytes.length, error.length - 1);
-      error.set(bytes.subarray(0, n));
-      error[n] = 0;
-    }
-  } finally {
-    Atomics.add(ctrl, 0, 1);
-    Atomics.notify(ctrl, 0);
+function onError(e: unknown): void {
+  if (Atomics.compareExchange(ctrl, CTRL.error, 0, 1) === 0) {
+    const bytes = encoder.encode(e instanceof Error ? e.message : String(e));
+    const n = Math.min(bytes.length, error.length - 1);
+    error.set(bytes.subarray(0, n));
+    error[n] = 0;
   }
+}
+
+parentPort!.on("message", (task: Task) => {
+  const fn = RANGE_OPS[task.op];
+  if (!fn) {
+    // Claims nothing: the calling thread runs every chunk, then reports this.
+    onError(new Error(`unknown range op ${task.op}`));
+    return;
+  }
+  runChunks(ctrl, fn, decode(task.args), task.n, task.chunks, task.base, onError, true);
 });
 
-Atomics.add(ctrl, 1, 1);
-Atomics.notify(ctrl, 1);
+Atomics.add(ctrl, CTRL.ready, 1);
+Atomics.notify(ctrl, CTRL.ready);
