@@ -440,7 +440,7 @@ function depthwise3x3BackpropInputS1(
   if (pt < 0 || pl < 0 || pt + outH > inH + 2 || pl + outW > inW + 2) return undefined;
   const ph = inH + 2;
   const pw = inW + 2;
-  const padded = scratchBuffer(batch * ph * pw * c);
+  const padded = scratchBuffer(batch * ph * pw * c, true);
   const rotated = new Float32Array(9 * c);
   for (let t = 0; t < 9; t++) rotated.set(w.subarray((8 - t) * c, (9 - t) * c), t * c);
   const dx = allocFloat32(batch * inH * inW * c, false);
