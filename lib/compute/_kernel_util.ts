@@ -11,6 +11,7 @@ import type {
   TensorInfo,
 } from "npm:@tensorflow/tfjs@4.22.0";
 import { adopt, allocFloat32, checkAliases } from "./_pool.ts";
+import { isShared, sharedArrays } from "./_par.ts";
 
 export { allocFloat32 };
 
@@ -84,7 +85,8 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-let scratch = new Float32Array(0);
+let scratch: Float32Array = new Float32Array(0);
+let sharedScratch: Float32Array = new Float32Array(0);
 
 /** Upper bound, in floats, of the scratch buffer the convolutions keep (64 MiB). */
 export const SCRATCH_FLOATS = 16 * 1024 * 1024;
@@ -92,8 +94,20 @@ export const SCRATCH_FLOATS = 16 * 1024 * 1024;
 /**
  * A reusable float buffer of at least `n` floats (contents are undefined). The kernels run
  * one at a time on the JS thread, so one buffer serves them all; never keep it across calls.
+ * `shared`: a second buffer that lives on shared memory while kernel threads are on (the
+ * workers may fill it); the im2col buffer of the sgemm path stays ordinary memory.
  */
-export function scratchBuffer(n: number): Float32Array {
+export function scratchBuffer(n: number, shared = false): Float32Array {
+  if (shared) {
+    const want = sharedArrays();
+    if (sharedScratch.length < n || (want && !isShared(sharedScratch) && n > 0)) {
+      const size = Math.max(n, sharedScratch.length * 2);
+      sharedScratch = want
+        ? new Float32Array(new SharedArrayBuffer(4 * size))
+        : new Float32Array(size);
+    }
+    return sharedScratch.length === n ? sharedScratch : sharedScratch.subarray(0, n);
+  }
   if (scratch.length < n) scratch = new Float32Array(Math.max(n, scratch.length * 2));
   return scratch.length === n ? scratch : scratch.subarray(0, n);
 }
@@ -101,6 +115,7 @@ export function scratchBuffer(n: number): Float32Array {
 /** Releases the scratch buffer (used by tests and after large one-off calls). */
 export function releaseScratch(): void {
   scratch = new Float32Array(0);
+  sharedScratch = new Float32Array(0);
 }
 
 /** The fused activations the matrix product and convolution kernels apply in place. */

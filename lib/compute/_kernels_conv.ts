@@ -20,6 +20,7 @@ import {
   scratchBuffer,
   valuesOf,
 } from "./_kernel_util.ts";
+import { partsBuffer, planParts, runParts } from "./_par.ts";
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Shape4 = [number, number, number, number];
@@ -350,7 +351,9 @@ function owRange(g: DwGeometry, kw: number): [number, number] {
 /**
  * The three depthwise loops share one order: per image and output row, per filter tap
  * (kh, kw), a run of output columns, and the channels innermost (contiguous in x, y and w).
- * `mode` 0: y += x·w; 1: dx += dy·w; 2: dw += x·dy.
+ * `mode` 0: y += x·w; 1: dx += dy·w; 2: dw += x·dy. The loops are `_par_ops.ts`'s `dwRuns`,
+ * split over threads when large: mode 0 by output rows, 1 by images (an input row gets
+ * several output rows' products), 2 by output rows into per-range sums added in range order.
  */
 function depthwiseRuns(
   mode: 0 | 1 | 2,
@@ -366,52 +369,37 @@ function depthwiseRuns(
     ranges[2 * kw] = lo;
     ranges[2 * kw + 1] = hi;
   }
-  const xStep = sw * c;
-  for (let bi = 0; bi < batch; bi++) {
-    for (let oh = 0; oh < outH; oh++) {
-      const yRow = ((bi * outH + oh) * outW) * c;
-      for (let kh = 0; kh < fh; kh++) {
-        const ih = oh * sh - top + kh;
-        if (ih < 0 || ih >= inH) continue;
-        const xRow = ((bi * inH + ih) * inW) * c;
-        for (let kw = 0; kw < fw; kw++) {
-          const lo = ranges[2 * kw];
-          const hi = ranges[2 * kw + 1];
-          if (lo >= hi) continue;
-          const wo = (kh * fw + kw) * c;
-          let xo = xRow + (lo * sw - left + kw) * c;
-          let yo = yRow + lo * c;
-          if (mode === 0) {
-            // a = x, b = w, out = y
-            for (let ow = lo; ow < hi; ow++, xo += xStep, yo += c) {
-              for (let j = 0; j < c; j++) out[yo + j] += a[xo + j] * b[wo + j];
-            }
-          } else if (mode === 1) {
-            // a = dy, b = w, out = dx
-            for (let ow = lo; ow < hi; ow++, xo += xStep, yo += c) {
-              for (let j = 0; j < c; j++) out[xo + j] += a[yo + j] * b[wo + j];
-            }
-          } else {
-            // a = x, b = dy, out = dw: each channel's sum over the run stays in a register.
-            const n = hi - lo;
-            for (let j = 0; j < c; j++) {
-              let acc = 0;
-              for (let q = 0, px = xo + j, py = yo + j; q < n; q++, px += xStep, py += c) {
-                acc += a[px] * b[py];
-              }
-              out[wo + j] += acc;
-            }
-          }
-        }
-      }
-    }
+  const geo = [inH, inW, c, outH, outW, fh, fw, sh, sw, top, left];
+  const work = batch * outH * outW * c * fh * fw;
+  if (mode === 1) {
+    runParts("dwRuns", [1, a, b, out, ranges, ...geo], batch, planParts(batch, work, [a, out]));
+    return;
+  }
+  const rows = batch * outH;
+  if (mode === 0) {
+    runParts("dwRuns", [0, a, b, out, ranges, ...geo], rows, planParts(rows, work, [a, out]));
+    return;
+  }
+  const nParts = planParts(rows, work, [a, b]);
+  if (nParts === 1) {
+    runParts("dwRuns", [2, a, b, out, ranges, ...geo], rows, 1);
+    return;
+  }
+  const size = fh * fw * c;
+  const parts = partsBuffer(nParts, size);
+  runParts("dwRuns", [2, a, b, out, ranges, ...geo, parts], rows, nParts);
+  for (let i = 0; i < size; i++) {
+    let acc = out[i];
+    for (let p = 0; p < nParts; p++) acc += parts[p * size + i];
+    out[i] = acc;
   }
 }
 
 /**
  * A 3×3 depthwise convolution without padding (every tap inside: torchvision pads
  * explicitly before it), each output's nine products summed in registers:
- * y[b, oh, ow, j] = Σ x[b, oh·sh + kh, ow·sw + kw, j] · w[kh, kw, j].
+ * y[b, oh, ow, j] = Σ x[b, oh·sh + kh, ow·sw + kw, j] · w[kh, kw, j]; split over threads by
+ * output rows when large (`_par_ops.ts`'s `dw3x3Valid`).
  */
 function depthwise3x3Valid(
   x: Float32Array,
@@ -426,26 +414,9 @@ function depthwise3x3Valid(
   sh: number,
   sw: number,
 ): void {
-  const row = inW * c;
-  const step = sw * c;
-  const c2 = 2 * c;
-  for (let b = 0; b < batch; b++) {
-    for (let oh = 0; oh < outH; oh++) {
-      let p0 = (b * inH + oh * sh) * row;
-      let yo = (b * outH + oh) * outW * c;
-      for (let ow = 0; ow < outW; ow++, p0 += step, yo += c) {
-        const p1 = p0 + row;
-        const p2 = p1 + row;
-        for (let j = 0; j < c; j++) {
-          y[yo + j] = x[p0 + j] * w[j] + x[p0 + c + j] * w[c + j] +
-            x[p0 + c2 + j] * w[c2 + j] + x[p1 + j] * w[3 * c + j] +
-            x[p1 + c + j] * w[4 * c + j] + x[p1 + c2 + j] * w[5 * c + j] +
-            x[p2 + j] * w[6 * c + j] + x[p2 + c + j] * w[7 * c + j] +
-            x[p2 + c2 + j] * w[8 * c + j];
-        }
-      }
-    }
-  }
+  const rows = batch * outH;
+  const parts = planParts(rows, 9 * rows * outW * c, [x, y]);
+  runParts("dw3x3Valid", [x, w, y, inH, inW, c, outH, outW, sh, sw], rows, parts);
 }
 
 /** Whether the fast 3×3 register path covers this geometry (no padding, all taps inside). */
@@ -469,18 +440,12 @@ function depthwise3x3BackpropInputS1(
   if (pt < 0 || pl < 0 || pt + outH > inH + 2 || pl + outW > inW + 2) return undefined;
   const ph = inH + 2;
   const pw = inW + 2;
-  const padded = scratchBuffer(batch * ph * pw * c);
-  padded.fill(0);
-  for (let b = 0; b < batch; b++) {
-    for (let oh = 0; oh < outH; oh++) {
-      const src = ((b * outH + oh) * outW) * c;
-      padded.set(dy.subarray(src, src + outW * c), ((b * ph + oh + pt) * pw + pl) * c);
-    }
-  }
+  const padded = scratchBuffer(batch * ph * pw * c, true);
   const rotated = new Float32Array(9 * c);
   for (let t = 0; t < 9; t++) rotated.set(w.subarray((8 - t) * c, (9 - t) * c), t * c);
   const dx = allocFloat32(batch * inH * inW * c, false);
-  depthwise3x3Valid(padded, rotated, dx, batch, ph, pw, c, inH, inW, 1, 1);
+  const parts = planParts(batch, 9 * dx.length, [dy, padded, dx]);
+  runParts("dw3x3S1Dx", [dy, rotated, padded, dx, inH, inW, c, outH, outW, pt, pl], batch, parts);
   return dx;
 }
 
@@ -508,7 +473,7 @@ function stride2Taps(n: number, out: number, pad: number): Int32Array {
 /**
  * dx of a stride-2 3×3 depthwise convolution, gathered: each input element sums the one,
  * two or four (output, tap) products that reach it, written once (no zero fill, no
- * scattered read-modify-write).
+ * scattered read-modify-write); split over threads by input rows when large.
  */
 function depthwise3x3BackpropInputS2(
   dy: Float32Array,
@@ -519,57 +484,9 @@ function depthwise3x3BackpropInputS2(
   const rows = stride2Taps(inH, outH, top);
   const cols = stride2Taps(inW, outW, left);
   const dx = allocFloat32(batch * inH * inW * c, false);
-  for (let b = 0; b < batch; b++) {
-    for (let ih = 0; ih < inH; ih++) {
-      const nr = rows[5 * ih];
-      const r0 = ((b * outH + rows[5 * ih + 1]) * outW) * c;
-      const r1 = ((b * outH + rows[5 * ih + 3]) * outW) * c;
-      const kh0 = rows[5 * ih + 2] * 3;
-      const kh1 = rows[5 * ih + 4] * 3;
-      let o = ((b * inH + ih) * inW) * c;
-      for (let iw = 0; iw < inW; iw++, o += c) {
-        const nc = cols[5 * iw];
-        if (nr === 0 || nc === 0) {
-          dx.fill(0, o, o + c);
-          continue;
-        }
-        const c0 = cols[5 * iw + 1] * c;
-        const kw0 = cols[5 * iw + 2];
-        const p00 = r0 + c0;
-        const w00 = (kh0 + kw0) * c;
-        if (nc === 1) {
-          if (nr === 1) {
-            for (let j = 0; j < c; j++) dx[o + j] = dy[p00 + j] * w[w00 + j];
-          } else {
-            const p10 = r1 + c0;
-            const w10 = (kh1 + kw0) * c;
-            for (let j = 0; j < c; j++) {
-              dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p10 + j] * w[w10 + j];
-            }
-          }
-          continue;
-        }
-        const c1 = cols[5 * iw + 3] * c;
-        const kw1 = cols[5 * iw + 4];
-        const p01 = r0 + c1;
-        const w01 = (kh0 + kw1) * c;
-        if (nr === 1) {
-          for (let j = 0; j < c; j++) {
-            dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p01 + j] * w[w01 + j];
-          }
-        } else {
-          const p10 = r1 + c0;
-          const p11 = r1 + c1;
-          const w10 = (kh1 + kw0) * c;
-          const w11 = (kh1 + kw1) * c;
-          for (let j = 0; j < c; j++) {
-            dx[o + j] = dy[p00 + j] * w[w00 + j] + dy[p01 + j] * w[w01 + j] +
-              dy[p10 + j] * w[w10 + j] + dy[p11 + j] * w[w11 + j];
-          }
-        }
-      }
-    }
-  }
+  const n = batch * inH;
+  const parts = planParts(n, 4 * dx.length, [dy, dx]);
+  runParts("dw3x3S2Dx", [dy, w, dx, rows, cols, inH, inW, c, outH, outW], n, parts);
   return dx;
 }
 
@@ -755,6 +672,9 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
       g,
       info.batchSize,
     );
+    if (bias && biasActInParts(y, info.outShape, valuesOf(backend, bias), bias.shape, activation)) {
+      return output(backend, info.outShape, y);
+    }
     if (
       bias && activation === "relu" &&
       biasReluInPlace(y, info.outShape, valuesOf(backend, bias), bias.shape)
@@ -918,6 +838,32 @@ export function convKernels(sgemm: Sgemm): Record<string, NativeKernel> {
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   };
+}
+
+/** The activations {@linkcode biasActInParts} covers, as `_par_ops.ts`'s `biasAct` codes. */
+const BIAS_ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
+
+/**
+ * Adds a last-axis bias and applies a linear, relu or relu6 activation in place, split over
+ * threads; returns false (nothing done) when the case is another or would run on one thread.
+ */
+function biasActInParts(
+  y: Float32Array,
+  outShape: readonly number[],
+  bias: Float32Array,
+  biasShape: readonly number[],
+  activation: string,
+): boolean {
+  const act = BIAS_ACT[activation];
+  const last = outShape[outShape.length - 1] ?? 1;
+  if (act === undefined || bias.length !== last || biasShape.length === 0) return false;
+  if (biasShape[biasShape.length - 1] !== last) return false;
+  for (let i = 0; i < biasShape.length - 1; i++) if (biasShape[i] !== 1) return false;
+  const rows = y.length / last;
+  const parts = planParts(rows, y.length, [y]);
+  if (parts === 1) return false;
+  runParts("biasAct", [y, bias, last, act], rows, parts);
+  return true;
 }
 
 const FUSABLE = new Set(["linear", "relu", "relu6", "elu", "leakyrelu", "prelu", "sigmoid"]);

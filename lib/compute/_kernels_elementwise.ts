@@ -19,6 +19,7 @@ import {
   sizeOf,
   valuesOf,
 } from "./_kernel_util.ts";
+import { planParts, runParts } from "./_par.ts";
 
 /** The loop one binary op runs: out[o·I + j] = f(a[o·aO + j·aI], b[o·bO + j·bI]). */
 export interface BinaryLayout {
@@ -184,30 +185,12 @@ function binaryKernel(loop: Loop): NativeKernel {
 type UnaryLoop = (x: Float32Array, out: Float32Array, attrs: KernelArgs["attrs"]) => void;
 
 const UNARY: Record<string, UnaryLoop> = {
+  // Relu and Relu6: `_par_ops.ts`'s branch-free loops, split over threads when large.
   Relu(x, out) {
-    // Branch-free on the bit pattern: negative numbers (sign bit set) become +0, NaN stays NaN.
-    const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
-    const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
-    for (let i = 0; i < xi.length; i++) {
-      const b = xi[i];
-      oi[i] = (b >>> 0) > 0xff800000 ? b : b & ~(b >> 31);
-    }
+    runParts("relu", [x, out], x.length, planParts(x.length, x.length, [x, out]));
   },
   Relu6(x, out) {
-    // Branch-free on the bit pattern (random signs mispredict a branch half the time):
-    // negatives (sign bit set) become +0, then the integer minimum with 6.0's bits
-    // (0x40c00000), valid because non-negative floats order as their bits. NaN stays NaN.
-    const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
-    const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
-    for (let i = 0; i < xi.length; i++) {
-      const b = xi[i];
-      if ((b & 0x7fffffff) > 0x7f800000) {
-        oi[i] = b;
-        continue;
-      }
-      const m = (b & ~(b >> 31)) - 0x40c00000;
-      oi[i] = 0x40c00000 + (m & (m >> 31));
-    }
+    runParts("relu6", [x, out], x.length, planParts(x.length, x.length, [x, out]));
   },
   Step(x, out, attrs) {
     const alpha = (attrs?.alpha as number | undefined) ?? 0;

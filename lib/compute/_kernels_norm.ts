@@ -22,6 +22,16 @@ import {
   output,
   valuesOf,
 } from "./_kernel_util.ts";
+import { partsBuffer, planParts, runParts } from "./_par.ts";
+
+/** Adds per-range partial sums ([parts, n]) in range order into a float64 array of n. */
+function reduceParts(parts: Float64Array, count: number, n: number, out: Float64Array): void {
+  out.set(parts.subarray(0, n));
+  for (let p = 1; p < count; p++) {
+    const o = p * n;
+    for (let j = 0; j < n; j++) out[j] += parts[o + j];
+  }
+}
 
 /** The custom kernel of the batch-norm gradient. */
 export const BATCH_NORM_GRAD_KERNEL = "SonataFusedBatchNormGrad";
@@ -65,9 +75,8 @@ const fusedBatchNorm: NativeKernel = ({ inputs, backend, attrs }) => {
   for (let j = 0; j < c; j++) k[j] = s[j] / Math.sqrt(v[j] + eps);
   const xv = valuesOf(backend, x);
   const y = allocFloat32(xv.length, false);
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) y[i + j] = o[j] + (xv[i + j] - m[j]) * k[j];
-  }
+  const rows = xv.length / c;
+  runParts("bnApply", [xv, y, o, m, k, c], rows, planParts(rows, xv.length, [xv, y]));
   return output(backend, x.shape, y);
 };
 
@@ -91,17 +100,15 @@ export const batchNormGrad = ({ inputs, backend, attrs }: KernelArgs): TensorInf
     rs[j] = 1 / Math.sqrt(Math.fround(v[j] + eps));
     k[j] = rs[j] * s[j];
   }
-  const sumDy = new Float64Array(c);
-  const sumDyXm = new Float64Array(c);
   const dx = allocFloat32(xv.length, false);
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) {
-      const g = dyv[i + j];
-      dx[i + j] = g * k[j];
-      sumDy[j] += g;
-      sumDyXm[j] += g * (xv[i + j] - m[j]);
-    }
-  }
+  const rows = c === 0 ? 0 : xv.length / c;
+  const nParts = planParts(rows, 2 * xv.length, [xv, dyv, dx]);
+  const parts = partsBuffer(nParts, 2 * c);
+  runParts("bnFusedGrad", [xv, dyv, m, k, c, dx, parts], rows, nParts);
+  const sums = new Float64Array(2 * c);
+  reduceParts(parts, nParts, 2 * c, sums);
+  const sumDy = sums.subarray(0, c);
+  const sumDyXm = sums.subarray(c);
   const dMean = new Float32Array(c);
   const dVar = new Float32Array(c);
   const dScale = new Float32Array(c);
@@ -126,19 +133,9 @@ export const relu6Grad = ({ inputs, backend }: KernelArgs): TensorInfo => {
   const xv = valuesOf(backend, inputs.x!);
   const dyv = valuesOf(backend, inputs.dy!);
   const dx = allocFloat32(xv.length, false);
-  // Branch-free on the bit patterns: the mask is all ones where x's bits lie in
-  // [1, bits(6.0)] (positive floats order as their bits), else 0; NaN x gives NaN.
-  const xi = new Int32Array(xv.buffer, xv.byteOffset, xv.length);
-  const gi = new Int32Array(dyv.buffer, dyv.byteOffset, dyv.length);
-  const oi = new Int32Array(dx.buffer, dx.byteOffset, dx.length);
-  for (let i = 0; i < xi.length; i++) {
-    const b = xi[i];
-    if ((b & 0x7fffffff) > 0x7f800000) {
-      dx[i] = NaN;
-      continue;
-    }
-    oi[i] = gi[i] & ~((b >> 31) | ((0x40c00000 - b) >> 31) | ((b - 1) >> 31));
-  }
+  // Branch-free on the bit patterns (see `_par_ops.ts`), split over threads when large.
+  const n = xv.length;
+  runParts("relu6Grad", [xv, dyv, dx], n, planParts(n, n, [xv, dyv, dx]));
   return output(backend, inputs.x!.shape, dx);
 };
 
@@ -171,17 +168,16 @@ export const batchNormTrain = ({ inputs, backend, attrs }: KernelArgs): TensorIn
   const s = valuesOf(backend, scale);
   const o = valuesOf(backend, offset);
   const rows = c === 0 ? 0 : xv.length / c;
-  const s1 = new Float64Array(c);
-  const s2 = new Float64Array(c);
   const pilot = new Float64Array(c);
   if (rows > 0) { for (let j = 0; j < c; j++) pilot[j] = xv[j]; }
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) {
-      const d = xv[i + j] - pilot[j];
-      s1[j] += d;
-      s2[j] += d * d;
-    }
-  }
+  const y = allocFloat32(xv.length, false);
+  const nParts = planParts(rows, xv.length, [xv, y]);
+  const parts = partsBuffer(nParts, 2 * c);
+  runParts("bnStats", [xv, pilot, c, parts], rows, nParts);
+  const sums = new Float64Array(2 * c);
+  reduceParts(parts, nParts, 2 * c, sums);
+  const s1 = sums.subarray(0, c);
+  const s2 = sums.subarray(c);
   const mean = new Float32Array(c);
   const variance = new Float32Array(c);
   const m = new Float64Array(c);
@@ -193,10 +189,7 @@ export const batchNormTrain = ({ inputs, backend, attrs }: KernelArgs): TensorIn
     m[j] = mean[j];
     k[j] = s[j] / Math.sqrt(variance[j] + eps);
   }
-  const y = allocFloat32(xv.length, false);
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) y[i + j] = o[j] + (xv[i + j] - m[j]) * k[j];
-  }
+  runParts("bnApply", [xv, y, o, m, k, c], rows, nParts);
   return [
     output(backend, x.shape, y),
     output(backend, scale.shape, mean),
@@ -229,15 +222,14 @@ export const batchNormTrainGrad = ({ inputs, backend, attrs }: KernelArgs): Tens
   const rows = c === 0 ? 0 : xv.length / c;
   const m = new Float64Array(c);
   for (let j = 0; j < c; j++) m[j] = mv[j];
-  const sumDy = new Float64Array(c);
-  const sumDyXm = new Float64Array(c);
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) {
-      const g = dyv[i + j];
-      sumDy[j] += g;
-      sumDyXm[j] += g * (xv[i + j] - m[j]);
-    }
-  }
+  const dx = allocFloat32(xv.length, false);
+  const nParts = planParts(rows, 2 * xv.length, [xv, dyv, dx]);
+  const parts = partsBuffer(nParts, 2 * c);
+  runParts("bnGradSums", [xv, dyv, m, c, parts], rows, nParts);
+  const sums = new Float64Array(2 * c);
+  reduceParts(parts, nParts, 2 * c, sums);
+  const sumDy = sums.subarray(0, c);
+  const sumDyXm = sums.subarray(c);
   const a = new Float64Array(c);
   const b = new Float64Array(c);
   const e = new Float64Array(c);
@@ -251,12 +243,7 @@ export const batchNormTrainGrad = ({ inputs, backend, attrs }: KernelArgs): Tens
     dScale[j] = r * sumDyXm[j];
     dOffset[j] = sumDy[j];
   }
-  const dx = allocFloat32(xv.length, false);
-  for (let i = 0; i < xv.length; i += c) {
-    for (let j = 0; j < c; j++) {
-      dx[i + j] = a[j] * dyv[i + j] + b[j] * (xv[i + j] - m[j]) + e[j];
-    }
-  }
+  runParts("bnGradApply", [xv, dyv, dx, a, b, e, m, c], rows, nParts);
   return [
     output(backend, x.shape, dx),
     output(backend, scale.shape, dScale),

@@ -15,9 +15,16 @@
  *   slices without copying), see {@linkcode checkAliases}.
  * Arrays given by users (`tf.tensor(float32Array)`) are never owned.
  *
+ * While kernel threads are on (`_par.ts`), arrays of at least {@linkcode SHARED_MIN_FLOATS}
+ * floats are allocated on `SharedArrayBuffer`s, so the kernel workers can read and write them.
+ * Such an array never reaches code outside the backend: reading a tensor's values out
+ * (`dataSync`, `data`, `bufferSync`) first swaps them for an ordinary copy (see
+ * {@linkcode installPoolHooks}), since Web APIs may reject views of shared memory.
+ *
  * @module
  */
 import type { MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
+import { isShared, sharedArrays } from "./_par.ts";
 
 /** Arrays shorter than this are not pooled (allocation is cheap there). */
 export const POOL_MIN_FLOATS = 2048;
@@ -29,6 +36,8 @@ export const POOL_MIN_FLOATS = 2048;
  * working set did (a miss evicts the oldest free arrays first, see {@linkcode allocFloat32}).
  */
 export const POOL_BASE_BYTES = 256 * 1024 * 1024;
+/** Arrays at least this long live on shared memory while kernel threads are on. */
+export const SHARED_MIN_FLOATS = 16384;
 /** Upper bound of free arrays kept per length. */
 const MAX_PER_LENGTH = 32;
 
@@ -92,7 +101,14 @@ function evictOldest(): void {
 export function allocFloat32(n: number, zero: boolean): Float32Array {
   if (n >= POOL_MIN_FLOATS) {
     const list = free.get(n);
-    const array = list?.pop();
+    let array = list?.pop();
+    if (array && n >= SHARED_MIN_FLOATS && sharedArrays() && !isShared(array)) {
+      // Kept from while threads were off: the workers could not see it.
+      order.delete(array);
+      pooledBytes -= array.byteLength;
+      evicted++;
+      array = undefined;
+    }
     if (array) {
       order.delete(array);
       pooledBytes -= array.byteLength;
@@ -104,6 +120,9 @@ export function allocFloat32(n: number, zero: boolean): Float32Array {
     while (pooledBytes > 0 && liveBytes + pooledBytes + 4 * n > limit) evictOldest();
   }
   allocated++;
+  if (n >= SHARED_MIN_FLOATS && sharedArrays()) {
+    return new Float32Array(new SharedArrayBuffer(4 * n));
+  }
   return new Float32Array(n);
 }
 
@@ -202,7 +221,18 @@ export function installPoolHooks(backend: MathBackendCPU): void {
       return done;
     },
     readSync(dataId: object) {
-      disown(data.get(dataId)?.values);
+      const entry = data.get(dataId);
+      const values = entry?.values;
+      if (ArrayBuffer.isView(values) && isShared(values)) {
+        // Users get an ordinary array; the shared one goes back to the pool when only this
+        // dataId owned it (nothing else can see it any more).
+        const copy = (values as Float32Array).slice();
+        entry!.values = copy;
+        reclaim(values, dataId);
+        unown(values.buffer);
+      } else {
+        disown(values);
+      }
       return readSync(dataId);
     },
   });
