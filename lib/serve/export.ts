@@ -46,6 +46,7 @@ const NODE_SHIMS: Record<string, string> = {
   "node:fs/promises": new URL("./_browser/node_unavailable.ts", import.meta.url).href,
   "node:crypto": new URL("./_browser/node_unavailable.ts", import.meta.url).href,
   "node:zlib": new URL("./_browser/node_unavailable.ts", import.meta.url).href,
+  "node:worker_threads": new URL("./_browser/node_worker_threads.ts", import.meta.url).href,
   // Image features decode with sharp (native): the browser build cannot.
   "sharp": new URL("./_browser/sharp_unavailable.ts", import.meta.url).href,
 };
