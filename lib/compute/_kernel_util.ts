@@ -11,7 +11,7 @@ import type {
   TensorInfo,
 } from "npm:@tensorflow/tfjs@4.22.0";
 import { adopt, allocFloat32, checkAliases } from "./_pool.ts";
-import { isShared, sharedArrays } from "./_par.ts";
+import { isShared, sharedArrays, sharedFloat32 } from "./_par.ts";
 
 export { allocFloat32 };
 
@@ -102,9 +102,7 @@ export function scratchBuffer(n: number, shared = false): Float32Array {
     const want = sharedArrays();
     if (sharedScratch.length < n || (want && !isShared(sharedScratch) && n > 0)) {
       const size = Math.max(n, sharedScratch.length * 2);
-      sharedScratch = want
-        ? new Float32Array(new SharedArrayBuffer(4 * size))
-        : new Float32Array(size);
+      sharedScratch = sharedFloat32(size);
     }
     return sharedScratch.length === n ? sharedScratch : sharedScratch.subarray(0, n);
   }

@@ -24,7 +24,7 @@
  * @module
  */
 import type { MathBackendCPU, TensorInfo } from "npm:@tensorflow/tfjs@4.22.0";
-import { isShared, sharedArrays } from "./_par.ts";
+import { isShared, sharedArrays, sharedFloat32 } from "./_par.ts";
 
 /** Arrays shorter than this are not pooled (allocation is cheap there). */
 export const POOL_MIN_FLOATS = 2048;
@@ -120,10 +120,7 @@ export function allocFloat32(n: number, zero: boolean): Float32Array {
     while (pooledBytes > 0 && liveBytes + pooledBytes + 4 * n > limit) evictOldest();
   }
   allocated++;
-  if (n >= SHARED_MIN_FLOATS && sharedArrays()) {
-    return new Float32Array(new SharedArrayBuffer(4 * n));
-  }
-  return new Float32Array(n);
+  return n >= SHARED_MIN_FLOATS ? sharedFloat32(n) : new Float32Array(n);
 }
 
 /** Records that `dataId` alone owns `values` (when it is a whole, poolable array). */
