@@ -239,6 +239,31 @@ function gpuDeviceVisible(): boolean {
 }
 
 /**
+ * The backend list Sonata gives Deno's WebGPU (wgpu) on Linux when `DENO_WEBGPU_BACKEND` is unset:
+ * Vulkan only (an empty value counts as unset). With every backend allowed, wgpu also starts its OpenGL backend, which loads
+ * libglvnd's libEGL into the process, and libEGL's destructor at process exit frees per-thread
+ * state that threads still exiting free too: a process that asked for an adapter from several
+ * threads (a `deno test --parallel` run) now and then dies at exit in glibc ("double free or
+ * corruption", "corrupted size vs. prev_size"), the "abort at exit" of DESIGN.md.
+ * GPU compute on Linux goes through Vulkan (Mesa's lavapipe as well as NVIDIA's, AMD's and Intel's
+ * drivers); a user who wants another backend sets `DENO_WEBGPU_BACKEND` (for example `gl`), and
+ * that is kept.
+ */
+export const LINUX_WEBGPU_BACKENDS = "vulkan";
+
+/** Sets `DENO_WEBGPU_BACKEND` (see {@linkcode LINUX_WEBGPU_BACKENDS}) before any adapter request. */
+function chooseWebgpuBackends(): void {
+  if (Deno.build.os !== "linux") return;
+  try {
+    if (!Deno.env.get("DENO_WEBGPU_BACKEND")) {
+      Deno.env.set("DENO_WEBGPU_BACKEND", LINUX_WEBGPU_BACKENDS);
+    }
+  } catch {
+    // Without --allow-env wgpu keeps its default backends.
+  }
+}
+
+/**
  * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set in the
  * environment." twice when that variable is unset, though compute needs no display: point it
  * at a private directory for the adapter request, then restore the environment.
@@ -271,6 +296,7 @@ async function gpuAdapter(): Promise<{ adapter?: GPUAdapter; reason?: string }> 
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { reason: "WebGPU is not available in this runtime" };
   try {
+    chooseWebgpuBackends();
     const adapter = await quietly(() => gpu.requestAdapter());
     if (!adapter) return { reason: "no WebGPU adapter found" };
     return { adapter };
@@ -307,7 +333,8 @@ async function tryWebgpu(auto: boolean): Promise<Attempt> {
       reason: `@tensorflow/tfjs-backend-webgpu does not load (${firstLine(error)})`,
     };
   }
-  // The backend requests its own adapter and device: keep the drivers quiet there too.
+  // The backend requests its own adapter and device (on the backends chosen above): keep the
+  // drivers quiet there too.
   const result = await quietly(() =>
     setBackend("webgpu", `adapter ${name}${software ? " (software)" : ""}`)
   );

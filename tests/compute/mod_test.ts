@@ -204,6 +204,30 @@ Deno.test("listEngines() (sonata check_install) probes WebGPU without the driver
   assert.ok(rows.some((r) => r.engine === "webgpu" && r.detail.length > 0));
 });
 
+Deno.test({
+  name:
+    "a WebGPU probe on Linux uses wgpu's Vulkan backend only: libEGL (the abort at exit) is never loaded; a user's DENO_WEBGPU_BACKEND is kept",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const script = `import { listEngines } from "${MOD}";
+      const rows = await listEngines();
+      const maps = Deno.readTextFileSync("/proc/self/maps");
+      console.log(JSON.stringify({
+        webgpu: rows.find((r) => r.engine === "webgpu")?.detail,
+        egl: maps.includes("libEGL"),
+        backend: Deno.env.get("DENO_WEBGPU_BACKEND"),
+      }));`;
+    const plain = await runScript(script, { XDG_RUNTIME_DIR: "", DENO_WEBGPU_BACKEND: "" });
+    assert.equal(plain.code, 0, plain.stderr);
+    const got = JSON.parse(plain.stdout);
+    assert.equal(got.backend, "vulkan");
+    assert.equal(got.egl, false, `libEGL was loaded (webgpu: ${got.webgpu})`);
+    const user = await runScript(script, { DENO_WEBGPU_BACKEND: "gl" });
+    assert.equal(user.code, 0, user.stderr);
+    assert.equal(JSON.parse(user.stdout).backend, "gl");
+  },
+});
+
 Deno.test("choosing an engine probes no WebGPU adapter unless it could be chosen, and prints no driver noise", async () => {
   const { code, stdout, stderr } = await runScript(
     `import { ready } from "${MOD}"; const info = await ready({ quiet: true }); console.log(JSON.stringify(info));`,

@@ -20,7 +20,9 @@ function adapterHere(): string | undefined {
       "eval",
       "const a = await navigator.gpu?.requestAdapter(); console.log(a ? a.info.description || 'adapter' : '')",
     ],
-    env: { XDG_RUNTIME_DIR: Deno.makeTempDirSync({ prefix: "sonata-xdg-" }) },
+    // As Sonata asks (lib/compute/mod.ts, LINUX_WEBGPU_BACKENDS): wgpu's GL backend would load
+    // libEGL, whose exit-time destructor can abort this child and so skip the tests below.
+    env: { DENO_WEBGPU_BACKEND: Deno.env.get("DENO_WEBGPU_BACKEND") ?? "vulkan" },
     stdout: "piped",
     stderr: "null",
   }).outputSync();
