@@ -173,3 +173,56 @@ export function heapOf(kernel: WasmKernel<unknown>, bytes: number): Float32Array
   if (!heap) heaps.set(kernel.memory, heap = new Float32Array(kernel.memory.buffer));
   return heap;
 }
+
+/** One function of a module made by {@linkcode instantiateAll}. */
+export interface WasmFunction {
+  /** Parameter types (all i32 or other value types; no result). */
+  params: number[];
+  /** Locals as [count, type] groups. */
+  locals: [number, number][];
+  /** Instructions (without the final `end`). */
+  code: number[];
+}
+
+/**
+ * Instantiates a module with several exported functions `f0`, `f1`, … (in order) sharing one
+ * exported memory of `pages` fixed pages (see {@linkcode instantiate}); null when
+ * WebAssembly (or its SIMD) is unavailable.
+ */
+export function instantiateAll(
+  fns: WasmFunction[],
+  pages: number,
+): { fns: ((...args: number[]) => void)[]; memory: WebAssembly.Memory } | null {
+  const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
+  const types = fns.flatMap((f) => [0x60, f.params.length, ...f.params, 0]);
+  const bodies = fns.flatMap((f) => {
+    const body = [f.locals.length, ...f.locals.flat(), ...f.code, OP.end];
+    return [...leb(body.length), ...body];
+  });
+  const exports = fns.flatMap((_, i) => [...name(`f${i}`), 0, i]);
+  const bytes = new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, [fns.length, ...types]),
+    ...section(3, [fns.length, ...fns.map((_, i) => i)]),
+    ...section(5, [1, 1, ...leb(pages), ...leb(pages)]),
+    ...section(7, [fns.length + 1, ...exports, ...name("memory"), 2, 0]),
+    ...section(10, [fns.length, ...bodies]),
+  ]);
+  try {
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    const e = new WebAssembly.Instance(module).exports;
+    return {
+      fns: fns.map((_, i) => e[`f${i}`] as (...args: number[]) => void),
+      memory: e.memory as WebAssembly.Memory,
+    };
+  } catch {
+    return null;
+  }
+}

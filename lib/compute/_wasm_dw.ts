@@ -5,9 +5,12 @@
  * - {@linkcode wasmDw3x3Valid}: y = Σ x·w over output rows [lo, hi) (the forward, and the
  *   stride-1 input gradient as a convolution of the zero-padded dy, {@linkcode wasmDw3x3S1Dx}).
  * - {@linkcode wasmDw3x3Grad}: the filter gradient Σ x·dy over output rows [lo, hi).
+ * - {@linkcode wasmDw3x3S2Dx}: the stride-2 input gradient over input rows [lo, hi), each dx
+ *   row zeroed, then its (dy row, filter row) pairs' products added by a row scatter.
  *
  * Each thread (the calling one and every kernel worker) instantiates its own kernels on first
- * use, each with a fixed memory of {@linkcode DW_HEAP_BYTES} (never grown: see `_wasm.ts`).
+ * use, one module sharing a fixed memory of {@linkcode DW_HEAP_BYTES} (never grown: see
+ * `_wasm.ts`).
  * A range is run in bands of output rows inside one image: the band's input rows and the
  * filter are copied in, the SIMD loop runs, its output rows are copied out. The channels
  * are innermost (NHWC): 4 per f32x4 lane group, the remainder (c mod 4) by a scalar f32 tail.
@@ -24,20 +27,24 @@ import {
   get,
   I32,
   i32,
-  instantiate,
+  instantiateAll,
   OP,
   set,
   V,
   V128,
   vLoadAt,
   vStoreAt,
-  type WasmKernel,
 } from "./_wasm.ts";
 
-/** Pages (64 KiB) of each depthwise kernel's memory: 2 MiB, fixed. */
+/** Pages (64 KiB) of the depthwise kernels' memory (one per thread): 2 MiB, fixed. */
 const DW_PAGES = 32;
-/** Bytes of each depthwise kernel's memory. */
+/** Bytes of the depthwise kernels' memory. */
 export const DW_HEAP_BYTES = DW_PAGES * 65536;
+/**
+ * Floats a band aims at (512 KiB: its copies stay in a core's L2 cache); a band may use the
+ * whole memory when one output row needs more.
+ */
+const BAND_FLOATS = 1 << 17;
 
 /** `while (!exit) body` (exit: instructions leaving an i32 on the stack). */
 function whileNot(exit: number[], body: number[]): number[] {
@@ -326,46 +333,40 @@ type DwFn = (
   rowStep: number,
 ) => void;
 
-interface Kernel {
-  fn: DwFn;
+/** The three kernels of one thread, sharing one memory. */
+interface Kernels {
+  forward: DwFn;
+  grad: DwFn;
+  scatter: ScatterFn;
   heap: Float32Array;
 }
 
-let forward: Kernel | null | undefined;
-let grad: Kernel | null | undefined;
-let scatter: { fn: ScatterFn; heap: Float32Array } | null | undefined;
+let kernels: Kernels | null | undefined;
 
-function kernel(code: number[]): Kernel | null {
-  const k: WasmKernel<DwFn> | null = instantiate<DwFn>(PARAMS, LOCALS, code, DW_PAGES);
-  return k ? { fn: k.fn, heap: new Float32Array(k.memory.buffer) } : null;
-}
-
-function forwardKernel(): Kernel | null {
-  if (forward === undefined) forward = kernel(forwardCode());
-  return forward;
-}
-
-function gradKernel(): Kernel | null {
-  if (grad === undefined) grad = kernel(gradCode());
-  return grad;
-}
-
-function scatterKernel(): { fn: ScatterFn; heap: Float32Array } | null {
-  if (scatter === undefined) {
-    const k = instantiate<ScatterFn>(
-      [I32, I32, I32, I32, I32, I32],
-      [[4, I32], [1, V128], [1, F32]],
-      scatterCode(),
-      DW_PAGES,
-    );
-    scatter = k ? { fn: k.fn, heap: new Float32Array(k.memory.buffer) } : null;
-  }
-  return scatter;
+/** This thread's kernels (instantiated on first use), or null without WebAssembly SIMD. */
+function dwKernels(): Kernels | null {
+  if (kernels !== undefined) return kernels;
+  const m = instantiateAll([
+    { params: PARAMS, locals: LOCALS, code: forwardCode() },
+    { params: PARAMS, locals: LOCALS, code: gradCode() },
+    {
+      params: [I32, I32, I32, I32, I32, I32],
+      locals: [[4, I32], [1, V128], [1, F32]],
+      code: scatterCode(),
+    },
+  ], DW_PAGES);
+  kernels = m && {
+    forward: m.fns[0] as DwFn,
+    grad: m.fns[1] as DwFn,
+    scatter: m.fns[2] as ScatterFn,
+    heap: new Float32Array(m.memory.buffer),
+  };
+  return kernels;
 }
 
 /** Whether the WebAssembly SIMD depthwise kernels run here (probed once per thread). */
 export function wasmDwAvailable(): boolean {
-  return forwardKernel() !== null && gradKernel() !== null && scatterKernel() !== null;
+  return dwKernels() !== null;
 }
 
 /** Rounds a float count up to whole 16-byte groups. */
@@ -373,12 +374,13 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * The output rows per band (at least 1) whose input rows, output rows and `fixed` floats fit
- * the heap, or 0.
+ * {@linkcode BAND_FLOATS} (else the whole memory), or 0.
  */
 function bandRows(fixed: number, inRow: number, outRow: number, sh: number): number {
-  // fixed + ((n − 1)·sh + 3)·inRow + n·outRow ≤ heap (floats, each part rounded to 4).
-  const room = DW_HEAP_BYTES / 4 - fixed - 8;
-  return Math.max(0, Math.floor((room - (3 - sh) * inRow) / (sh * inRow + outRow)));
+  // fixed + ((n − 1)·sh + 3)·inRow + n·outRow ≤ room (floats, each part rounded to 4).
+  const fit = (floats: number) =>
+    Math.floor((floats - fixed - 8 - (3 - sh) * inRow) / (sh * inRow + outRow));
+  return Math.max(0, fit(BAND_FLOATS) >= 1 ? fit(BAND_FLOATS) : fit(DW_HEAP_BYTES / 4));
 }
 
 /**
@@ -399,7 +401,7 @@ export function wasmDw3x3Valid(
   lo: number,
   hi: number,
 ): boolean {
-  const k = forwardKernel();
+  const k = dwKernels();
   if (!k || outW < 1) return false;
   const inRow = inW * c;
   const outRow = outW * c;
@@ -417,7 +419,7 @@ export function wasmDw3x3Valid(
     const src = (b * inH + oh0 * sh) * inRow;
     heap.set(x.subarray(src, src + inRows * inRow), xAt);
     const yAt = xAt + align4(inRows * inRow);
-    k.fn(4 * xAt, 4 * wAt, 4 * yAt, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
+    k.forward(4 * xAt, 4 * wAt, 4 * yAt, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
     y.set(heap.subarray(yAt, yAt + n * outRow), r0 * outRow);
     r0 += n;
   }
@@ -444,7 +446,7 @@ export function wasmDw3x3S1Dx(
   lo: number,
   hi: number,
 ): boolean {
-  const k = forwardKernel();
+  const k = dwKernels();
   if (!k || inW < 1) return false;
   const pw = inW + 2;
   const inRow = pw * c;
@@ -473,7 +475,7 @@ export function wasmDw3x3S1Dx(
         heap.set(dy.subarray(src, src + dyRow), at + pl * c);
       }
       const yAt = xAt + align4(inRows * inRow);
-      k.fn(4 * xAt, 0, 4 * yAt, n, 4 * inRow, 4 * c, inW, 4 * c, 4 * inRow);
+      k.forward(4 * xAt, 0, 4 * yAt, n, 4 * inRow, 4 * c, inW, 4 * c, 4 * inRow);
       dx.set(heap.subarray(yAt, yAt + n * outRow), (b * inH + h0) * outRow);
       h0 += n;
     }
@@ -500,7 +502,7 @@ export function wasmDw3x3Grad(
   lo: number,
   hi: number,
 ): boolean {
-  const k = gradKernel();
+  const k = dwKernels();
   if (!k || outW < 1) return false;
   const inRow = inW * c;
   const outRow = outW * c;
@@ -520,7 +522,7 @@ export function wasmDw3x3Grad(
     heap.set(x.subarray(src, src + inRows * inRow), xAt);
     const dAt = xAt + align4(inRows * inRow);
     heap.set(dy.subarray(r0 * outRow, (r0 + n) * outRow), dAt);
-    k.fn(4 * xAt, 4 * dAt, 0, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
+    k.grad(4 * xAt, 4 * dAt, 0, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
     r0 += n;
   }
   for (let i = 0; i < 9 * c; i++) out[i] += totals[i];
@@ -554,14 +556,16 @@ export function wasmDw3x3S2Dx(
   lo: number,
   hi: number,
 ): boolean {
-  const k = scatterKernel();
+  const k = dwKernels();
   const left = tablePad(cols, inW);
   if (!k || left < 0 || tablePad(rows, inH) < 0) return false;
   const dxRow = inW * c;
   const dyRow = outW * c;
   const dyAt = align4(9 * c);
-  const room = DW_HEAP_BYTES / 4 - dyAt - 8 - 2 * align4(dyRow);
-  const band = Math.floor(room / (align4(dxRow) + align4(dyRow) / 2));
+  // n dx rows need at most (n + 1)/2 + 1 dy rows.
+  const fit = (floats: number) =>
+    Math.floor((floats - dyAt - 8 - 2 * align4(dyRow)) / (align4(dxRow) + align4(dyRow) / 2));
+  const band = fit(BAND_FLOATS) >= 1 ? fit(BAND_FLOATS) : fit(DW_HEAP_BYTES / 4);
   if (band < 1) return false;
   // Per kw: the output columns [o0, o1) whose input column 2o − left + kw is inside.
   const spans: number[] = [];
@@ -602,7 +606,7 @@ export function wasmDw3x3S2Dx(
           const o0 = spans[3 * kw];
           const o1 = spans[3 * kw + 1];
           if (o0 >= o1) continue;
-          k.fn(
+          k.scatter(
             4 * (dyBase + o0 * c),
             4 * (3 * kh + kw) * c,
             4 * (dxBase + spans[3 * kw + 2] * c),

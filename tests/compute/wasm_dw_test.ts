@@ -53,49 +53,67 @@ Deno.test("WebAssembly SIMD is available for the depthwise kernels", () => {
   assert.ok(wasmDwAvailable());
 });
 
+/** Every depthwise range op on one shape (stride s), dispatching against JavaScript. */
+function checkShape(batch: number, inH: number, inW: number, c: number, s: number, seed: number) {
+  const outH = Math.floor((inH - 3) / s) + 1;
+  const outW = Math.floor((inW - 3) / s) + 1;
+  const x = values(batch * inH * inW * c, seed++);
+  const w = values(9 * c, seed++);
+  const dy = values(batch * outH * outW * c, seed++);
+  const rows = batch * outH;
+  // Ranges not at 0, crossing an image boundary where there are several.
+  const [lo, hi] = [1, Math.max(2, rows - 1)];
+  const y = new Float32Array(dy.length).fill(0.5);
+  const fwd = [inH, inW, c, outH, outW, s, s];
+  same("forward", "dw3x3Valid", (o) => [x, w, o, ...fwd], y, lo, hi);
+  const ranges = new Int32Array([0, outW, 0, outW, 0, outW]);
+  const geo = [inH, inW, c, outH, outW, 3, 3, s, s, 0, 0];
+  const dW = new Float32Array(9 * c).fill(0.25);
+  same("dW", "dwRuns", (o) => [2, x, dy, o, ranges, ...geo], dW, lo, hi);
+  const parts = new Float64Array(3 * 9 * c).fill(9);
+  same("dW parts", "dwRuns", (o) => [2, x, dy, null, ranges, ...geo, o], parts, lo, hi, 1);
+  const dx = new Float32Array(x.length).fill(2);
+  if (s === 1) {
+    for (const [pt, pl] of [[2, 2], [1, 0], [0, 2]]) {
+      const padded = new Float32Array(batch * (inH + 2) * (inW + 2) * c);
+      const args = (o: unknown) => [dy, w, padded, o, inH, inW, c, outH, outW, pt, pl];
+      same(`dx pad ${pt}, ${pl}`, "dw3x3S1Dx", args, dx, batch > 1 ? 1 : 0, batch);
+    }
+  } else {
+    for (const [top, left] of [[0, 0], [1, 1], [2, 0], [0, 1]]) {
+      const oh = Math.floor((inH + top - 3) / 2) + 1;
+      const ow = Math.floor((inW + left - 3) / 2) + 1;
+      const d = values(batch * oh * ow * c, seed++);
+      const tr = stride2Taps(inH, oh, top);
+      const tc = stride2Taps(inW, ow, left);
+      const args = (o: unknown) => [d, w, o, tr, tc, inH, inW, c, oh, ow];
+      same(`dx pad ${top}, ${left}`, "dw3x3S2Dx", args, dx, 1, batch * inH - 1);
+    }
+  }
+}
+
 Deno.test("wasm depthwise range ops match the JavaScript loops on odd shapes", async (t) => {
   let seed = 1;
   for (const c of [1, 3, 5, 17, 96]) {
     for (const [batch, inH, inW] of [[2, 9, 11], [3, 8, 7], [1, 13, 6]]) {
       for (const s of [1, 2]) {
         await t.step(`c ${c}, ${batch}×${inH}×${inW}, stride ${s}`, () => {
-          const outH = Math.floor((inH - 3) / s) + 1;
-          const outW = Math.floor((inW - 3) / s) + 1;
-          const x = values(batch * inH * inW * c, seed++);
-          const w = values(9 * c, seed++);
-          const dy = values(batch * outH * outW * c, seed++);
-          const rows = batch * outH;
-          // Ranges not at 0, crossing an image boundary where there are several.
-          const [lo, hi] = [1, Math.max(2, rows - 1)];
-          const y = new Float32Array(dy.length).fill(0.5);
-          const fwd = [inH, inW, c, outH, outW, s, s];
-          same("forward", "dw3x3Valid", (o) => [x, w, o, ...fwd], y, lo, hi);
-          const ranges = new Int32Array([0, outW, 0, outW, 0, outW]);
-          const geo = [inH, inW, c, outH, outW, 3, 3, s, s, 0, 0];
-          const dW = new Float32Array(9 * c).fill(0.25);
-          same("dW", "dwRuns", (o) => [2, x, dy, o, ranges, ...geo], dW, lo, hi);
-          const parts = new Float64Array(3 * 9 * c).fill(9);
-          same("dW parts", "dwRuns", (o) => [2, x, dy, null, ranges, ...geo, o], parts, lo, hi, 1);
-          const dx = new Float32Array(x.length).fill(2);
-          if (s === 1) {
-            for (const [pt, pl] of [[2, 2], [1, 0], [0, 2]]) {
-              const padded = new Float32Array(batch * (inH + 2) * (inW + 2) * c);
-              const args = (o: unknown) => [dy, w, padded, o, inH, inW, c, outH, outW, pt, pl];
-              same(`dx pad ${pt}, ${pl}`, "dw3x3S1Dx", args, dx, batch > 1 ? 1 : 0, batch);
-            }
-          } else {
-            for (const [top, left] of [[0, 0], [1, 1], [2, 0], [0, 1]]) {
-              const oh = Math.floor((inH + top - 3) / 2) + 1;
-              const ow = Math.floor((inW + left - 3) / 2) + 1;
-              const d = values(batch * oh * ow * c, seed++);
-              const tr = stride2Taps(inH, oh, top);
-              const tc = stride2Taps(inW, ow, left);
-              const args = (o: unknown) => [d, w, o, tr, tc, inH, inW, c, oh, ow];
-              same(`dx pad ${top}, ${left}`, "dw3x3S2Dx", args, dx, 1, batch * inH - 1);
-            }
-          }
+          checkShape(batch, inH, inW, c, s, seed);
+          seed += 10;
         });
       }
+    }
+  }
+});
+
+Deno.test("wasm depthwise range ops match the JavaScript loops over several bands", async (t) => {
+  // Rows long enough for several bands per image; one band needing the whole memory; rows
+  // too long for it (the JavaScript loops run).
+  for (const [batch, inH, inW, c] of [[2, 41, 201, 96], [1, 9, 501, 97], [1, 7, 1400, 96]]) {
+    for (const s of [1, 2]) {
+      await t.step(`${batch}×${inH}×${inW}×${c}, stride ${s}`, () => {
+        checkShape(batch, inH, inW, c, s, 3 * inW + s);
+      });
     }
   }
 });
