@@ -242,15 +242,26 @@ function dw3x3ValidJs(args: Args, lo: number, hi: number): void {
  * [dy, rotated, padded, dx, inH, inW, c, outH, outW, pt, pl]: dx of a stride-1 3×3
  * depthwise convolution for images [lo, hi): their dy zero-padded by (pt, pl) into
  * `padded` ([batch, inH + 2, inW + 2, c]), then a valid 3×3 convolution with the filter
- * rotated 180° (WebAssembly SIMD where it runs, padding in its memory: `padded` unused;
- * else {@linkcode dw3x3S1DxJs}).
+ * rotated 180° (WebAssembly SIMD where it runs, padding in its memory: `padded` unused,
+ * and may be empty; else {@linkcode dw3x3S1DxJs}, image by image into a local `padded`
+ * when it is empty).
  */
 function dw3x3S1Dx(args: Args, lo: number, hi: number): void {
   const [inH, inW, c, outH, outW, pt, pl] = args.slice(4) as number[];
-  if (wasmDw3x3S1Dx(args[0], args[1], args[3], inH, inW, c, outH, outW, pt, pl, lo, hi)) {
+  const [dy, rotated, padded, dx] = args;
+  if (wasmDw3x3S1Dx(dy, rotated, dx, inH, inW, c, outH, outW, pt, pl, lo, hi)) return;
+  if ((padded as Float32Array).length > 0) {
+    dw3x3S1DxJs(args, lo, hi);
     return;
   }
-  dw3x3S1DxJs(args, lo, hi);
+  const one = new Float32Array((inH + 2) * (inW + 2) * c);
+  const dyImage = outH * outW * c;
+  const dxImage = inH * inW * c;
+  for (let b = lo; b < hi; b++) {
+    const dyB = (dy as Float32Array).subarray(b * dyImage, (b + 1) * dyImage);
+    const dxB = (dx as Float32Array).subarray(b * dxImage, (b + 1) * dxImage);
+    dw3x3S1DxJs([dyB, rotated, one, dxB, ...args.slice(4)], 0, 1);
+  }
 }
 
 /** {@linkcode dw3x3S1Dx} in JavaScript. */

@@ -78,6 +78,14 @@ function checkShape(batch: number, inH: number, inW: number, c: number, s: numbe
       const padded = new Float32Array(batch * (inH + 2) * (inW + 2) * c);
       const args = (o: unknown) => [dy, w, padded, o, inH, inW, c, outH, outW, pt, pl];
       same(`dx pad ${pt}, ${pl}`, "dw3x3S1Dx", args, dx, batch > 1 ? 1 : 0, batch);
+      // No `padded` (the kernel's call when WebAssembly runs; the fallback pads per image).
+      const want = dx.slice();
+      const got = dx.slice();
+      const geo = [inH, inW, c, outH, outW, pt, pl];
+      DW_JS_OPS.dw3x3S1Dx([dy, w, padded, want, ...geo], batch > 1 ? 1 : 0, batch, 0);
+      RANGE_OPS.dw3x3S1Dx([dy, w, new Float32Array(0), got, ...geo], batch > 1 ? 1 : 0, batch, 0);
+      const e = relativeError(got, want);
+      assert.ok(e <= TOL, `dx pad ${pt}, ${pl}, no padded: relative error ${e}`);
     }
   } else {
     for (const [top, left] of [[0, 0], [1, 1], [2, 0], [0, 1]]) {
