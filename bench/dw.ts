@@ -98,6 +98,13 @@ for (const [out, c, s] of layers) {
   const geo = [inH, inH, c, out, out, 3, 3, s, s, 0, 0];
   row(`dW  ${tag}`, "dwRuns", [2, x, dy, dW, ranges, ...geo], batch * out);
   if (s === 1) {
+    // TF "same" padding (torchvision's stride-1 layers): the run loops, modes 0 and 2.
+    const xs = x.subarray(0, batch * out * out * c);
+    const ys = new Float32Array(dy.length);
+    const runs = new Int32Array([1, out, 0, out, 0, out - 1]);
+    const same = [out, out, c, out, out, 3, 3, 1, 1, 1, 1];
+    row(`fwd ${out}×${out}×${c} same`, "dwRuns", [0, xs, w, ys, runs, ...same], batch * out);
+    row(`dW  ${out}×${out}×${c} same`, "dwRuns", [2, xs, dy, dW, runs, ...same], batch * out);
     const padded = new Float32Array(batch * (inH + 2) * (inH + 2) * c);
     const dx = new Float32Array(x.length);
     row(`dx  ${tag}`, "dw3x3S1Dx", [dy, w, padded, dx, inH, inH, c, out, out, 2, 2], batch);

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { wasmDw3x3Grad, wasmDw3x3S1Dx, wasmDw3x3S2Dx, wasmDw3x3Valid } from "./_wasm_dw.ts";
+import { wasmDw3x3, wasmDw3x3Grad, wasmDw3x3S1Dx, wasmDw3x3S2Dx } from "./_wasm_dw.ts";
 
 // deno-lint-ignore no-explicit-any
 type Args = any[];
@@ -204,9 +204,8 @@ function biasAct(args: Args, lo: number, hi: number): void {
  */
 function dw3x3Valid(args: Args, lo: number, hi: number): void {
   const [inH, inW, c, outH, outW, sh, sw] = args.slice(3) as number[];
-  if (wasmDw3x3Valid(args[0], args[1], args[2], inH, inW, c, outH, outW, sh, sw, lo, hi)) {
-    return;
-  }
+  const [x, w, y] = args;
+  if (wasmDw3x3(x, w, y, inH, inW, c, outH, outW, sh, sw, 0, 0, lo, hi)) return;
   dw3x3ValidJs(args, lo, hi);
 }
 
@@ -365,26 +364,24 @@ function dw3x3S2DxJs(args: Args, lo: number, hi: number): void {
  * innermost. Mode 0: y += x·w over output rows [lo, hi) of batch·outH (out = y);
  * 1: dx += dy·w over images [lo, hi) (out = dx; an input row gets several output rows');
  * 2: dw += x·dy over output rows [lo, hi), into parts[part·fh·fw·c …] (zeroed here) when
- * `parts` is given, else into out. Mode 2 of a 3×3 filter without padding (all taps inside)
- * runs in WebAssembly SIMD where it can (`_wasm_dw.ts`: float32 sums per output row's run,
- * as the runs here, added into float64 totals); else {@linkcode dwRunsJs}.
+ * `parts` is given, else into out. Modes 0 and 2 of a 3×3 filter run in WebAssembly SIMD
+ * where they can (`_wasm_dw.ts`, the input zero-padded in its memory; mode 0 then writes
+ * y's rows, which the caller passes zeroed; mode 2 sums each output row's run in float32,
+ * as the runs here, into float64 totals); else {@linkcode dwRunsJs}.
  */
 function dwRuns(args: Args, lo: number, hi: number, part: number): void {
-  const ranges = args[4] as Int32Array;
+  const [mode, a, b] = args;
   const [inH, inW, c, outH, outW, fh, fw, sh, sw, top, left] = args.slice(5, 16) as number[];
-  if (
-    args[0] === 2 && fh === 3 && fw === 3 && top === 0 && left === 0 &&
-    (outH - 1) * sh + 3 <= inH && (outW - 1) * sw + 3 <= inW &&
-    ranges[0] === 0 && ranges[2] === 0 && ranges[4] === 0 &&
-    ranges[1] === outW && ranges[3] === outW && ranges[5] === outW
-  ) {
+  if (mode === 0 && fh === 3 && fw === 3) {
+    if (wasmDw3x3(a, b, args[3], inH, inW, c, outH, outW, sh, sw, top, left, lo, hi)) return;
+  } else if (mode === 2 && fh === 3 && fw === 3) {
     let out = args[3] as Float32Array | Float64Array;
     if (args[16] !== undefined) {
       const size = 9 * c;
       out = (args[16] as Float64Array).subarray(part * size, (part + 1) * size);
       out.fill(0);
     }
-    if (wasmDw3x3Grad(args[1], args[2], out, inH, inW, c, outH, outW, sh, sw, lo, hi)) return;
+    if (wasmDw3x3Grad(a, b, out, inH, inW, c, outH, outW, sh, sw, top, left, lo, hi)) return;
   }
   dwRunsJs(args, lo, hi, part);
 }

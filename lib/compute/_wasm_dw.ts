@@ -1,8 +1,8 @@
 /**
- * Private: the 3×3 depthwise convolution loops (channel multiplier 1, no padding: every tap
- * inside) in WebAssembly SIMD (see `_wasm.ts`), for `_par_ops.ts`'s range ops.
+ * Private: the 3×3 depthwise convolution loops (channel multiplier 1, dilation 1, zero
+ * padding before of any size) in WebAssembly SIMD (see `_wasm.ts`), for `_par_ops.ts`'s range ops.
  *
- * - {@linkcode wasmDw3x3Valid}: y = Σ x·w over output rows [lo, hi) (the forward, and the
+ * - {@linkcode wasmDw3x3}: y = Σ x·w over output rows [lo, hi) (the forward, and the
  *   stride-1 input gradient as a convolution of the zero-padded dy, {@linkcode wasmDw3x3S1Dx}).
  * - {@linkcode wasmDw3x3Grad}: the filter gradient Σ x·dy over output rows [lo, hi).
  * - {@linkcode wasmDw3x3S2Dx}: the stride-2 input gradient over input rows [lo, hi), each dx
@@ -11,8 +11,8 @@
  * Each thread (the calling one and every kernel worker) instantiates its own kernels on first
  * use, one module sharing a fixed memory of {@linkcode DW_HEAP_BYTES} (never grown: see
  * `_wasm.ts`).
- * A range is run in bands of output rows inside one image: the band's input rows and the
- * filter are copied in, the SIMD loop runs, its output rows are copied out. The channels
+ * A range is run in bands of output rows inside one image: the band's input rows (zero-padded
+ * in the kernel's memory) and the filter are copied in, the SIMD loop runs, its output rows are copied out. The channels
  * are innermost (NHWC): 4 per f32x4 lane group, the remainder (c mod 4) by a scalar f32 tail.
  * Sums are float32 in the order of the JavaScript loops' expressions; the filter gradient
  * sums each output row's run in float32 and adds it to float64 totals (row by row, as the
@@ -384,10 +384,45 @@ function bandRows(fixed: number, inRow: number, outRow: number, sh: number): num
 }
 
 /**
- * y = the valid 3×3 depthwise convolution of x [batch, inH, inW, c] by w [3, 3, c] over
- * output rows [lo, hi) of batch·outH (y [batch, outH, outW, c]); false when not run.
+ * Writes padded rows [p0, p0 + n) of image b at heap[at …]: the image src [·, h, w, c]
+ * zero-padded by (top, left) before, cut to rows of `pw` pixels.
  */
-export function wasmDw3x3Valid(
+function padRows(
+  heap: Float32Array,
+  at: number,
+  src: Float32Array,
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+  p0: number,
+  n: number,
+  pw: number,
+  top: number,
+  left: number,
+): void {
+  const row = pw * c;
+  const c0 = Math.min(pw, left);
+  const c1 = Math.max(c0, Math.min(pw, left + w)); // padded columns [c0, c1) hold src
+  for (let p = p0; p < p0 + n; p++, at += row) {
+    const ih = p - top;
+    if (ih < 0 || ih >= h || c1 === c0) {
+      heap.fill(0, at, at + row);
+      continue;
+    }
+    heap.fill(0, at, at + c0 * c);
+    const s = ((b * h + ih) * w + c0 - left) * c;
+    heap.set(src.subarray(s, s + (c1 - c0) * c), at + c0 * c);
+    heap.fill(0, at + c1 * c, at + row);
+  }
+}
+
+/**
+ * y = the 3×3 depthwise convolution of x [batch, inH, inW, c], zero-padded by (top, left)
+ * before (as much as the output needs after), by w [3, 3, c], over output rows [lo, hi) of
+ * batch·outH (y [batch, outH, outW, c]; strides sh, sw); false when not run.
+ */
+export function wasmDw3x3(
   x: Float32Array,
   w: Float32Array,
   y: Float32Array,
@@ -398,28 +433,29 @@ export function wasmDw3x3Valid(
   outW: number,
   sh: number,
   sw: number,
+  top: number,
+  left: number,
   lo: number,
   hi: number,
 ): boolean {
   const k = dwKernels();
-  if (!k || outW < 1) return false;
-  const inRow = inW * c;
+  if (!k || outW < 1 || top < 0 || left < 0) return false;
+  const pw = (outW - 1) * sw + 3;
+  const inRow = pw * c;
   const outRow = outW * c;
-  const wAt = 0;
   const xAt = align4(9 * c);
   const band = bandRows(xAt, align4(inRow), align4(outRow), sh);
   if (band < 1) return false;
   const heap = k.heap;
-  heap.set(w.subarray(0, 9 * c), wAt);
+  heap.set(w.subarray(0, 9 * c), 0);
   for (let r0 = lo; r0 < hi;) {
     const b = Math.floor(r0 / outH);
     const oh0 = r0 - b * outH;
     const n = Math.min(band, hi - r0, outH - oh0);
     const inRows = (n - 1) * sh + 3;
-    const src = (b * inH + oh0 * sh) * inRow;
-    heap.set(x.subarray(src, src + inRows * inRow), xAt);
+    padRows(heap, xAt, x, b, inH, inW, c, oh0 * sh, inRows, pw, top, left);
     const yAt = xAt + align4(inRows * inRow);
-    k.forward(4 * xAt, 4 * wAt, 4 * yAt, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
+    k.forward(4 * xAt, 0, 4 * yAt, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);
     y.set(heap.subarray(yAt, yAt + n * outRow), r0 * outRow);
     r0 += n;
   }
@@ -428,9 +464,8 @@ export function wasmDw3x3Valid(
 
 /**
  * dx [batch, inH, inW, c] of a stride-1 3×3 depthwise convolution for images [lo, hi): the
- * valid convolution of dy [batch, outH, outW, c], zero-padded by (pt, pl) before, with the
- * filter rotated 180° (`rotated`); the padded rows are built in the kernel's memory. False
- * when not run.
+ * convolution of dy [batch, outH, outW, c], zero-padded by (pt, pl) before, with the filter
+ * rotated 180° (`rotated`); false when not run.
  */
 export function wasmDw3x3S1Dx(
   dy: Float32Array,
@@ -446,47 +481,14 @@ export function wasmDw3x3S1Dx(
   lo: number,
   hi: number,
 ): boolean {
-  const k = dwKernels();
-  if (!k || inW < 1) return false;
-  const pw = inW + 2;
-  const inRow = pw * c;
-  const outRow = inW * c;
-  const dyRow = outW * c;
-  const xAt = align4(9 * c);
-  const band = bandRows(xAt, align4(inRow), align4(outRow), 1);
-  if (band < 1) return false;
-  const heap = k.heap;
-  heap.set(rotated.subarray(0, 9 * c), 0);
-  for (let b = lo; b < hi; b++) {
-    for (let h0 = 0; h0 < inH;) {
-      const n = Math.min(band, inH - h0);
-      const inRows = n + 2;
-      for (let pr = h0; pr < h0 + inRows; pr++) {
-        const at = xAt + (pr - h0) * inRow;
-        const oh = pr - pt;
-        if (oh < 0 || oh >= outH) {
-          heap.fill(0, at, at + inRow);
-          continue;
-        }
-        // Zero the columns around the dy row, then copy it in.
-        heap.fill(0, at, at + pl * c);
-        heap.fill(0, at + pl * c + dyRow, at + inRow);
-        const src = (b * outH + oh) * dyRow;
-        heap.set(dy.subarray(src, src + dyRow), at + pl * c);
-      }
-      const yAt = xAt + align4(inRows * inRow);
-      k.forward(4 * xAt, 0, 4 * yAt, n, 4 * inRow, 4 * c, inW, 4 * c, 4 * inRow);
-      dx.set(heap.subarray(yAt, yAt + n * outRow), (b * inH + h0) * outRow);
-      h0 += n;
-    }
-  }
-  return true;
+  return wasmDw3x3(dy, rotated, dx, outH, outW, c, inH, inW, 1, 1, pt, pl, lo * inH, hi * inH);
 }
 
 /**
- * The filter gradient of a valid 3×3 depthwise convolution over output rows [lo, hi) of
- * batch·outH: out[t·c + j] += Σ x[b, oh·sh + kh, ow·sw + kw, j] · dy[b, oh, ow, j] (t = 3kh +
- * kw), the range's sum in float64 added once; false when not run.
+ * The filter gradient of a 3×3 depthwise convolution (x zero-padded by (top, left) before)
+ * over output rows [lo, hi) of batch·outH: out[t·c + j] += Σ xpad[b, oh·sh + kh, ow·sw + kw,
+ * j] · dy[b, oh, ow, j] (t = 3kh + kw), the range's sum in float64 added once; false when
+ * not run.
  */
 export function wasmDw3x3Grad(
   x: Float32Array,
@@ -499,12 +501,15 @@ export function wasmDw3x3Grad(
   outW: number,
   sh: number,
   sw: number,
+  top: number,
+  left: number,
   lo: number,
   hi: number,
 ): boolean {
   const k = dwKernels();
-  if (!k || outW < 1) return false;
-  const inRow = inW * c;
+  if (!k || outW < 1 || top < 0 || left < 0) return false;
+  const pw = (outW - 1) * sw + 3;
+  const inRow = pw * c;
   const outRow = outW * c;
   // Float64 totals at 0 (18c floats), then the input band and the dy band.
   const xAt = align4(18 * c);
@@ -518,8 +523,7 @@ export function wasmDw3x3Grad(
     const oh0 = r0 - b * outH;
     const n = Math.min(band, hi - r0, outH - oh0);
     const inRows = (n - 1) * sh + 3;
-    const src = (b * inH + oh0 * sh) * inRow;
-    heap.set(x.subarray(src, src + inRows * inRow), xAt);
+    padRows(heap, xAt, x, b, inH, inW, c, oh0 * sh, inRows, pw, top, left);
     const dAt = xAt + align4(inRows * inRow);
     heap.set(dy.subarray(r0 * outRow, (r0 + n) * outRow), dAt);
     k.grad(4 * xAt, 4 * dAt, 0, n, 4 * inRow, 4 * c, outW, 4 * sw * c, 4 * sh * inRow);

@@ -72,6 +72,27 @@ function checkShape(batch: number, inH: number, inW: number, c: number, s: numbe
   same("dW", "dwRuns", (o) => [2, x, dy, o, ranges, ...geo], dW, lo, hi);
   const parts = new Float64Array(3 * 9 * c).fill(9);
   same("dW parts", "dwRuns", (o) => [2, x, dy, null, ranges, ...geo, o], parts, lo, hi, 1);
+  // The run loops (padding): modes 0 (y zeroed, as its caller) and 2.
+  for (const [top, left, bottom, right] of [[1, 1, 1, 1], [2, 0, 0, 1], [0, 2, 1, 0]]) {
+    const oh = Math.floor((inH + top + bottom - 3) / s) + 1;
+    const ow = Math.floor((inW + left + right - 3) / s) + 1;
+    const runs = new Int32Array(6);
+    for (let kw = 0; kw < 3; kw++) {
+      const r0 = Math.max(0, Math.ceil((left - kw) / s));
+      runs[2 * kw] = r0;
+      runs[2 * kw + 1] = Math.max(r0, Math.min(ow, Math.floor((inW - 1 - kw + left) / s) + 1));
+    }
+    const g = [inH, inW, c, oh, ow, 3, 3, s, s, top, left];
+    const d = values(batch * oh * ow * c, seed++);
+    const [a, z] = [1, Math.max(2, batch * oh - 1)];
+    const label = `pad ${top} ${left} ${bottom} ${right}`;
+    const y0 = new Float32Array(d.length);
+    same(`${label} y`, "dwRuns", (o) => [0, x, w, o, runs, ...g], y0, a, z);
+    const f = new Float32Array(9 * c).fill(0.25);
+    same(`${label} dW`, "dwRuns", (o) => [2, x, d, o, runs, ...g], f, a, z);
+    const fp = new Float64Array(2 * 9 * c).fill(9);
+    same(`${label} dW parts`, "dwRuns", (o) => [2, x, d, null, runs, ...g, o], fp, a, z, 1);
+  }
   const dx = new Float32Array(x.length).fill(2);
   if (s === 1) {
     for (const [pt, pl] of [[2, 2], [1, 0], [0, 2]]) {
@@ -131,15 +152,19 @@ Deno.test({
   ignore: NO_NATIVE !== undefined,
   async fn(t) {
     // `split`: large enough for the kernels to run split over 2 threads.
-    const cases: Array<{ x: number[]; s: 1 | 2; split?: boolean }> = [
+    const cases: Array<{ x: number[]; s: 1 | 2; split?: boolean; same?: boolean }> = [
       { x: [2, 31, 29, 17], s: 1, split: true },
       { x: [3, 27, 25, 5], s: 2 },
       { x: [2, 24, 23, 96], s: 2, split: true },
       { x: [1, 12, 13, 3], s: 1 },
       { x: [4, 11, 9, 1], s: 2 },
+      // TF "same" padding (torchvision's stride-1 depthwise layers): the run loops' path.
+      { x: [2, 29, 31, 17], s: 1, split: true, same: true },
+      { x: [3, 15, 14, 5], s: 1, same: true },
+      { x: [2, 16, 17, 96], s: 2, same: true },
     ];
-    for (const { x: xs, s, split } of cases) {
-      await t.step(`${xs} stride ${s}`, async () => {
+    for (const { x: xs, s, split, same: samePad } of cases) {
+      await t.step(`${xs} stride ${s}${samePad ? " same" : ""}`, async () => {
         const c = xs[3];
         const pad: [[number, number], [number, number], [number, number], [number, number]] = [
           [0, 0],
@@ -149,12 +174,14 @@ Deno.test({
         ];
         const f = () => {
           // Explicit padding, then a valid convolution (torchvision's mobilenet_v2).
-          const x = tf.pad(rand(xs, 1).mul(1), pad) as tf.Tensor4D;
+          const input = rand(xs, 1).mul(1);
+          const x = (samePad ? input : tf.pad(input, pad)) as tf.Tensor4D;
+          const padding = samePad ? "same" : "valid";
           const w = rand([3, 3, c, 1], 2) as tf.Tensor4D;
-          const y = tf.depthwiseConv2d(x, w, s, "valid");
+          const y = tf.depthwiseConv2d(x, w, s, padding);
           const g = rand(y.shape, 3);
           const [dx, dw] = tf.grads((xx, ww) =>
-            tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, "valid").mul(g).sum()
+            tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, padding).mul(g).sum()
           )([x, w]);
           return [y, dx, dw];
         };
