@@ -1,7 +1,7 @@
 /**
  * Private: a minimal WebAssembly assembler for the SIMD kernels (`_wasm_adam.ts`,
- * `_wasm_dense.ts`): instruction bytes, LEB128 numbers and a one-function module with its
- * own memory. The kernels are written as instruction lists in TypeScript, so there is no
+ * `_wasm_dense.ts`, `_wasm_dw.ts`): instruction bytes, LEB128 numbers and a one-function
+ * module with its own memory (or several functions sharing one, {@linkcode instantiateAll}). The kernels are written as instruction lists in TypeScript, so there is no
  * binary blob and no build step.
  *
  * @module
