@@ -21,6 +21,7 @@ import {
   valuesOf,
 } from "./_kernel_util.ts";
 import { partsBuffer, planParts, runParts } from "./_par.ts";
+import { wasmDwAvailable } from "./_wasm_dw.ts";
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Shape4 = [number, number, number, number];
@@ -440,11 +441,13 @@ function depthwise3x3BackpropInputS1(
   if (pt < 0 || pl < 0 || pt + outH > inH + 2 || pl + outW > inW + 2) return undefined;
   const ph = inH + 2;
   const pw = inW + 2;
-  const padded = scratchBuffer(batch * ph * pw * c, true);
+  // The WebAssembly loop pads dy in its own memory (the range op pads image by image when
+  // it falls back): no padded copy of dy then.
+  const padded = wasmDwAvailable() ? new Float32Array(0) : scratchBuffer(batch * ph * pw * c, true);
   const rotated = new Float32Array(9 * c);
   for (let t = 0; t < 9; t++) rotated.set(w.subarray((8 - t) * c, (9 - t) * c), t * c);
   const dx = allocFloat32(batch * inH * inW * c, false);
-  const parts = planParts(batch, 9 * dx.length, [dy, padded, dx]);
+  const parts = planParts(batch, 9 * dx.length, padded.length > 0 ? [dy, padded, dx] : [dy, dx]);
   runParts("dw3x3S1Dx", [dy, rotated, padded, dx, inH, inW, c, outH, outW, pt, pl], batch, parts);
   return dx;
 }

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { wasmDw3x3, wasmDw3x3Grad, wasmDw3x3S1Dx, wasmDw3x3S2Dx } from "./_wasm_dw.ts";
+
 // deno-lint-ignore no-explicit-any
 type Args = any[];
 /** A range loop: `part` is the index of the range (where it writes partial sums). */
@@ -197,9 +199,18 @@ function biasAct(args: Args, lo: number, hi: number): void {
 
 /**
  * [x, w, y, inH, inW, c, outH, outW, sh, sw]: a 3×3 depthwise convolution without padding
- * over output rows [lo, hi) of batch·outH, each output's nine products summed in registers.
+ * over output rows [lo, hi) of batch·outH, each output's nine products summed in registers
+ * (WebAssembly SIMD, `_wasm_dw.ts`, where it runs; else {@linkcode dw3x3ValidJs}).
  */
 function dw3x3Valid(args: Args, lo: number, hi: number): void {
+  const [inH, inW, c, outH, outW, sh, sw] = args.slice(3) as number[];
+  const [x, w, y] = args;
+  if (wasmDw3x3(x, w, y, inH, inW, c, outH, outW, sh, sw, 0, 0, lo, hi)) return;
+  dw3x3ValidJs(args, lo, hi);
+}
+
+/** {@linkcode dw3x3Valid} in JavaScript. */
+function dw3x3ValidJs(args: Args, lo: number, hi: number): void {
   const x = args[0] as Float32Array;
   const w = args[1] as Float32Array;
   const y = args[2] as Float32Array;
@@ -230,9 +241,30 @@ function dw3x3Valid(args: Args, lo: number, hi: number): void {
  * [dy, rotated, padded, dx, inH, inW, c, outH, outW, pt, pl]: dx of a stride-1 3×3
  * depthwise convolution for images [lo, hi): their dy zero-padded by (pt, pl) into
  * `padded` ([batch, inH + 2, inW + 2, c]), then a valid 3×3 convolution with the filter
- * rotated 180°.
+ * rotated 180° (WebAssembly SIMD where it runs, padding in its memory: `padded` unused,
+ * and may be empty; else {@linkcode dw3x3S1DxJs}, image by image into a local `padded`
+ * when it is empty).
  */
 function dw3x3S1Dx(args: Args, lo: number, hi: number): void {
+  const [inH, inW, c, outH, outW, pt, pl] = args.slice(4) as number[];
+  const [dy, rotated, padded, dx] = args;
+  if (wasmDw3x3S1Dx(dy, rotated, dx, inH, inW, c, outH, outW, pt, pl, lo, hi)) return;
+  if ((padded as Float32Array).length > 0) {
+    dw3x3S1DxJs(args, lo, hi);
+    return;
+  }
+  const one = new Float32Array((inH + 2) * (inW + 2) * c);
+  const dyImage = outH * outW * c;
+  const dxImage = inH * inW * c;
+  for (let b = lo; b < hi; b++) {
+    const dyB = (dy as Float32Array).subarray(b * dyImage, (b + 1) * dyImage);
+    const dxB = (dx as Float32Array).subarray(b * dxImage, (b + 1) * dxImage);
+    dw3x3S1DxJs([dyB, rotated, one, dxB, ...args.slice(4)], 0, 1);
+  }
+}
+
+/** {@linkcode dw3x3S1Dx} in JavaScript. */
+function dw3x3S1DxJs(args: Args, lo: number, hi: number): void {
   const dy = args[0] as Float32Array;
   const rotated = args[1] as Float32Array;
   const padded = args[2] as Float32Array;
@@ -247,16 +279,25 @@ function dw3x3S1Dx(args: Args, lo: number, hi: number): void {
       padded.set(dy.subarray(src, src + outW * c), ((b * ph + oh + pt) * pw + pl) * c);
     }
   }
-  dw3x3Valid([padded, rotated, dx, ph, pw, c, inH, inW, 1, 1], lo * inH, hi * inH);
+  dw3x3ValidJs([padded, rotated, dx, ph, pw, c, inH, inW, 1, 1], lo * inH, hi * inH);
 }
 
 /**
  * [dy, w, dx, rows, cols, inH, inW, c, outH, outW]: dx of a stride-2 3×3 depthwise
  * convolution over input rows [lo, hi) of batch·inH, gathered: each input element sums the
  * one, two or four (output, tap) products that reach it (`rows`, `cols`: per input index
- * [count, o0, k0, o1, k1]).
+ * [count, o0, k0, o1, k1]). WebAssembly SIMD where it runs (`_wasm_dw.ts`), else
+ * {@linkcode dw3x3S2DxJs}.
  */
 function dw3x3S2Dx(args: Args, lo: number, hi: number): void {
+  const [inH, inW, c, outH, outW] = args.slice(5) as number[];
+  const [dy, w, dx, rows, cols] = args;
+  if (wasmDw3x3S2Dx(dy, w, dx, rows, cols, inH, inW, c, outH, outW, lo, hi)) return;
+  dw3x3S2DxJs(args, lo, hi);
+}
+
+/** {@linkcode dw3x3S2Dx} in JavaScript. */
+function dw3x3S2DxJs(args: Args, lo: number, hi: number): void {
   const dy = args[0] as Float32Array;
   const w = args[1] as Float32Array;
   const dx = args[2] as Float32Array;
@@ -323,9 +364,30 @@ function dw3x3S2Dx(args: Args, lo: number, hi: number): void {
  * innermost. Mode 0: y += x·w over output rows [lo, hi) of batch·outH (out = y);
  * 1: dx += dy·w over images [lo, hi) (out = dx; an input row gets several output rows');
  * 2: dw += x·dy over output rows [lo, hi), into parts[part·fh·fw·c …] (zeroed here) when
- * `parts` is given, else into out.
+ * `parts` is given, else into out. Modes 0 and 2 of a 3×3 filter run in WebAssembly SIMD
+ * where they can (`_wasm_dw.ts`, the input zero-padded in its memory; mode 0 then writes
+ * y's rows, which the caller passes zeroed; mode 2 sums each output row's run in float32,
+ * as the runs here, into float64 totals); else {@linkcode dwRunsJs}.
  */
 function dwRuns(args: Args, lo: number, hi: number, part: number): void {
+  const [mode, a, b] = args;
+  const [inH, inW, c, outH, outW, fh, fw, sh, sw, top, left] = args.slice(5, 16) as number[];
+  if (mode === 0 && fh === 3 && fw === 3) {
+    if (wasmDw3x3(a, b, args[3], inH, inW, c, outH, outW, sh, sw, top, left, lo, hi)) return;
+  } else if (mode === 2 && fh === 3 && fw === 3) {
+    let out = args[3] as Float32Array | Float64Array;
+    if (args[16] !== undefined) {
+      const size = 9 * c;
+      out = (args[16] as Float64Array).subarray(part * size, (part + 1) * size);
+      out.fill(0);
+    }
+    if (wasmDw3x3Grad(a, b, out, inH, inW, c, outH, outW, sh, sw, top, left, lo, hi)) return;
+  }
+  dwRunsJs(args, lo, hi, part);
+}
+
+/** {@linkcode dwRuns} in JavaScript. */
+function dwRunsJs(args: Args, lo: number, hi: number, part: number): void {
   const mode = args[0] as number;
   const a = args[1] as Float32Array;
   const b = args[2] as Float32Array;
@@ -448,6 +510,14 @@ export const RANGE_OPS: Record<string, RangeOp> = {
   dw3x3S1Dx,
   dw3x3S2Dx,
   dwRuns,
+};
+
+/** The depthwise range loops in JavaScript only (tests and benchmarks compare them). */
+export const DW_JS_OPS: Record<string, RangeOp> = {
+  dw3x3Valid: dw3x3ValidJs,
+  dw3x3S1Dx: dw3x3S1DxJs,
+  dw3x3S2Dx: dw3x3S2DxJs,
+  dwRuns: dwRunsJs,
 };
 
 /** The name of a range loop. */

@@ -1,7 +1,7 @@
 /**
  * Private: a minimal WebAssembly assembler for the SIMD kernels (`_wasm_adam.ts`,
- * `_wasm_dense.ts`): instruction bytes, LEB128 numbers and a one-function module with its
- * own memory. The kernels are written as instruction lists in TypeScript, so there is no
+ * `_wasm_dense.ts`, `_wasm_dw.ts`): instruction bytes, LEB128 numbers and a one-function
+ * module with its own memory (or several functions sharing one, {@linkcode instantiateAll}). The kernels are written as instruction lists in TypeScript, so there is no
  * binary blob and no build step.
  *
  * @module
@@ -9,6 +9,7 @@
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
 
@@ -28,6 +29,19 @@ export const OP = {
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
+  // Additions for the depthwise kernels (`_wasm_dw.ts`).
+  i32GtU: 0x4b,
+  i32Sub: 0x6b,
+  /** `f32.load` / `f32.store` (natural alignment, offset 0). */
+  f32Load: [0x2a, 2, 0],
+  f32Store: [0x38, 2, 0],
+  /** `f64.load` / `f64.store` (natural alignment, offset 0). */
+  f64Load: [0x2b, 3, 0],
+  f64Store: [0x39, 3, 0],
+  f32Add: 0x92,
+  f32Mul: 0x94,
+  f64Add: 0xa0,
+  f64PromoteF32: 0xbb,
 } as const;
 
 const SIMD = 0xfd;
@@ -43,7 +57,19 @@ export const V = {
   f32x4Mul: [SIMD, 0xe6, 0x01],
   f32x4Div: [SIMD, 0xe7, 0x01],
   f32x4Max: [SIMD, 0xe9, 0x01],
+  // Additions for the depthwise kernels (`_wasm_dw.ts`).
+  /** `v128.const 0`. */
+  zero: [SIMD, 0x0c, ...new Array<number>(16).fill(0)],
+  /** `i8x16.shuffle` moving lanes 2, 3 of a float32x4 to lanes 0, 1 (operands a, a). */
+  f32x4High: [SIMD, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15],
+  f64x2PromoteLowF32x4: [SIMD, 0x5f],
+  f64x2Add: [SIMD, 0xf0, 0x01],
 } as const;
+
+/** `v128.load` at a constant byte offset (loads need no alignment; the hint says 16). */
+export const vLoadAt = (offset: number): number[] => [SIMD, 0x00, 4, ...leb(offset)];
+/** `v128.store` at a constant byte offset. */
+export const vStoreAt = (offset: number): number[] => [SIMD, 0x0b, 4, ...leb(offset)];
 
 /** Unsigned LEB128. */
 export function leb(n: number): number[] {
@@ -77,6 +103,8 @@ export const get = (l: number): number[] => [OP.localGet, l];
 export const set = (l: number): number[] => [OP.localSet, l];
 /** `i32.const n`. */
 export const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)];
+/** `f32.const 0`. */
+export const f32Zero: number[] = [0x43, 0, 0, 0, 0];
 
 function section(id: number, content: number[]): number[] {
   return [id, ...leb(content.length), ...content];
@@ -144,4 +172,57 @@ export function heapOf(kernel: WasmKernel<unknown>, bytes: number): Float32Array
   let heap = heaps.get(kernel.memory);
   if (!heap) heaps.set(kernel.memory, heap = new Float32Array(kernel.memory.buffer));
   return heap;
+}
+
+/** One function of a module made by {@linkcode instantiateAll}. */
+export interface WasmFunction {
+  /** Parameter types (all i32 or other value types; no result). */
+  params: number[];
+  /** Locals as [count, type] groups. */
+  locals: [number, number][];
+  /** Instructions (without the final `end`). */
+  code: number[];
+}
+
+/**
+ * Instantiates a module with several exported functions `f0`, `f1`, … (in order) sharing one
+ * exported memory of `pages` fixed pages (see {@linkcode instantiate}); null when
+ * WebAssembly (or its SIMD) is unavailable.
+ */
+export function instantiateAll(
+  fns: WasmFunction[],
+  pages: number,
+): { fns: ((...args: number[]) => void)[]; memory: WebAssembly.Memory } | null {
+  const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
+  const types = fns.flatMap((f) => [0x60, f.params.length, ...f.params, 0]);
+  const bodies = fns.flatMap((f) => {
+    const body = [f.locals.length, ...f.locals.flat(), ...f.code, OP.end];
+    return [...leb(body.length), ...body];
+  });
+  const exports = fns.flatMap((_, i) => [...name(`f${i}`), 0, i]);
+  const bytes = new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, [fns.length, ...types]),
+    ...section(3, [fns.length, ...fns.map((_, i) => i)]),
+    ...section(5, [1, 1, ...leb(pages), ...leb(pages)]),
+    ...section(7, [fns.length + 1, ...exports, ...name("memory"), 2, 0]),
+    ...section(10, [fns.length, ...bodies]),
+  ]);
+  try {
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    const e = new WebAssembly.Instance(module).exports;
+    return {
+      fns: fns.map((_, i) => e[`f${i}`] as (...args: number[]) => void),
+      memory: e.memory as WebAssembly.Memory,
+    };
+  } catch {
+    return null;
+  }
 }
