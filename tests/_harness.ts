@@ -16,7 +16,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/compute/mod.ts";
+import { NATIVE_BACKEND, registerNativeBackend, tf } from "../lib/compute/mod.ts";
 import { COMBINERS } from "../lib/combiners/mod.ts";
 import { DECODERS } from "../lib/decoders/mod.ts";
 import type {
@@ -35,6 +35,7 @@ import type {
   EncoderImpl,
   Symbolic,
 } from "../lib/model/component.ts";
+import { clearPool } from "../lib/compute/_pool.ts";
 import { type BuildContextOptions, createBuildContext } from "../lib/model/ecd.ts";
 import { resetDropoutSeeds } from "../lib/model/layers.ts";
 import { encodeBmp } from "../lib/data/images/mod.ts";
@@ -48,6 +49,13 @@ type Obj = Record<string, unknown>;
 /** Select the cpu backend once (the harness does not depend on `SONATA_COMPUTE`). */
 export async function cpu(): Promise<void> {
   if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
+}
+
+/** Select the backend of a component case: cpu, or Sonata's native engine (registered once). */
+async function backendOf(engine: "cpu" | "native"): Promise<void> {
+  if (engine === "cpu") return await cpu();
+  registerNativeBackend();
+  if (tf.getBackend() !== NATIVE_BACKEND) await tf.setBackend(NATIVE_BACKEND);
 }
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
@@ -323,6 +331,13 @@ export interface ComponentCase {
   readonly teacher?: CaseInput;
   /** A costly case (a large pretrained architecture): run only with `SONATA_SLOW=1`. */
   readonly slow?: boolean;
+  /**
+   * The engine of the case (default `cpu`, the reference). `native` (Sonata's default engine,
+   * checked against cpu kernel by kernel in tests/compute) is for cases whose training step is
+   * out of reach of tfjs's cpu kernels, e.g. its convolution filter gradient (see
+   * tests/encoders/torchvision/_cases.ts).
+   */
+  readonly engine?: "cpu" | "native";
 }
 
 const BATCH = 4;
@@ -341,7 +356,18 @@ export function caseName(c: ComponentCase): string {
 
 /** Run one component case's contract; throws (an assertion) naming what broke. */
 export async function runComponentCase(c: ComponentCase): Promise<void> {
-  await cpu();
+  await backendOf(c.engine ?? "cpu");
+  try {
+    await runComponentCaseOnBackend(c);
+  } finally {
+    // The native engine's free lists may keep up to the largest working set seen (maxvit's
+    // training step: ~10 GB): hand them back before the next case.
+    if (c.engine === "native") clearPool();
+    await cpu();
+  }
+}
+
+async function runComponentCaseOnBackend(c: ComponentCase): Promise<void> {
   const { entry } = c;
   // Defaults parse, and the parsed config survives JSON.
   const config = parse(entry.schema, { type: entry.type, ...c.config });

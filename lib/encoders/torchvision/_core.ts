@@ -218,6 +218,29 @@ export type TorchActivationName =
   | "sigmoid"
   | "tanh";
 
+/**
+ * Exact GELU, x·½·(1 + erf(x/√2)), with its analytic gradient ½·(1 + erf(x/√2)) + x·φ(x): the
+ * tape keeps x only, not the four full-size intermediates of the composite (and its backward
+ * pass is four element-wise kernels fewer). The forward kernels are the composite's, in order.
+ */
+function geluExact(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.mul(tf.mul(input, 0.5), tf.add(1, tf.erf(tf.mul(input, Math.SQRT1_2)))),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = Array.isArray(dy) ? dy[0] : dy;
+        const [v] = saved;
+        const cdf = tf.mul(tf.add(1, tf.erf(tf.mul(v, Math.SQRT1_2))), 0.5);
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(v), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [tf.mul(g, tf.add(cdf, tf.mul(v, pdf)))];
+      },
+    };
+  });
+  return f(x);
+}
+
 /** Element-wise activations with PyTorch's definitions (exact erf GELU; torch's hard forms). */
 export class TorchActivation extends tf.layers.Layer {
   /** Serialization name. */
@@ -247,7 +270,7 @@ export class TorchActivation extends tf.layers.Layer {
         case "silu":
           return tf.mul(x, tf.sigmoid(x));
         case "gelu":
-          return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+          return geluExact(x);
         case "sigmoid":
           return tf.sigmoid(x);
         case "tanh":

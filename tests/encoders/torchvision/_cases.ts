@@ -1,9 +1,17 @@
 // Harness cases of the torchvision encoder entries (included by tests/harness_test.ts): the
 // smallest variant of each family, random weights, the smallest input the family builds for.
-// Every family but the two cheapest runs with SONATA_SLOW=1 (minutes each on a shared 2-core
-// host): in the normal lane each family is still built, compared with torchvision and trained by
-// its own tests (tests/encoders/torchvision/), so the harness contract (train → save → load →
-// same predictions, no leaks) needs only a depthwise (mobilenetv3) and a channel-shuffle family.
+// Every family but the two cheapest runs with SONATA_SLOW=1 (on cpu: minutes each on a shared
+// 2-core host; on native, all 17 take ~2.5 minutes together, maxvit ~1): in the normal lane
+// each family is still built, compared with torchvision and trained by its own tests
+// (tests/encoders/torchvision/), so the harness contract (train → save → load → same
+// predictions, no leaks) needs only a depthwise (mobilenetv3) and a channel-shuffle family.
+//
+// The slow cases run on Sonata's native engine (its default, checked against cpu kernel by
+// kernel in tests/compute), the two normal-lane ones on cpu: tfjs's cpu `Conv2DBackpropFilter`
+// reads every operand through `TensorBuffer.get` (~350 ns a multiply-add on this host, ~130×
+// its forward convolution), and one training step of maxvit t at 224×224, batch 4 (~7.7 G
+// multiply-adds of convolution filter gradient) alone takes ~45 minutes there (vit b_32's
+// case took 11m48s on cpu, 38 s on native).
 import * as encoders from "../../../lib/encoders/mod.ts";
 import type { ComponentCase } from "../../_harness.ts";
 import { VARIANTS } from "../../../lib/encoders/torchvision/_variants.ts";
@@ -35,6 +43,7 @@ function tv(
   return {
     entry,
     slow: !FAST.has(entry.type),
+    engine: FAST.has(entry.type) ? "cpu" : "native",
     name: `encoder ${entry.type} ${variant}`,
     config: { model_variant: variant, use_pretrained: false },
     inputs: [pixels(side)],
