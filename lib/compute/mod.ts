@@ -34,6 +34,7 @@ import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { logLine } from "./_log.ts";
 import { registerWasmFallbacks } from "./_wasm_fallback.ts";
 import { nativeMatmulStatus, registerNativeBackend } from "./native.ts";
+import { installTileGradient } from "./_tile_grad.ts";
 
 export { tf };
 export { NATIVE_BACKEND, nativeBackendInfo, registerNativeBackend } from "./native.ts";
@@ -577,6 +578,8 @@ export async function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
     }
     return chosen;
   }
+  // Every engine: tfjs's Tile gradient runs 2 kernels per tile (layer norms tile gamma, beta).
+  installTileGradient();
   pending = choose(options);
   try {
     chosen = await pending;

@@ -38,6 +38,7 @@ import { type NativeKernel, watched, withFallback } from "./_kernel_util.ts";
 import { installPoolHooks } from "./_pool.ts";
 import { installCheapSaves } from "./_engine_saves.ts";
 import { installGatherGradient } from "./_gather_grad.ts";
+import { installTileGradient } from "./_tile_grad.ts";
 
 /** The name the native backend is registered under. */
 export const NATIVE_BACKEND = "native";
@@ -190,6 +191,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): Nativ
   for (const config of denseKernels(NATIVE_BACKEND, chosen.sgemm)) tf.registerKernel(config);
   installCheapSaves(NATIVE_BACKEND);
   installGatherGradient();
+  installTileGradient();
   for (const config of normGradKernels(NATIVE_BACKEND)) tf.registerKernel(config);
   installNormGradients(NATIVE_BACKEND);
   registered = {
