@@ -2,15 +2,14 @@
 /**
  * The 2×2, stride-2 max pool and its gradient at W3's shapes (batch 128): the JavaScript
  * loops against the dispatching loops (WebAssembly SIMD where it runs) on the calling
- * thread, and the MaxPool / MaxPoolGrad kernels through tfjs on the native backend with
- * the kernel threads configured (`SONATA_KERNEL_THREADS`, else all cores), same run, best of
- * `--reps`: `deno run -A bench/pool.ts [--reps 7] [--batch 128]`.
+ * thread, and the MaxPool / MaxPoolGrad kernels through tfjs on the native backend on 1
+ * kernel thread and on the configured count (`SONATA_KERNEL_THREADS`, else all cores), same run, best of `--reps`: `deno run -A bench/pool.ts [--reps 7] [--batch 128]`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { ready, tf } from "../lib/compute/mod.ts";
-import { kernelThreads, parStats } from "../lib/compute/_par.ts";
+import { kernelThreads, parStats, setKernelThreads } from "../lib/compute/_par.ts";
 import {
   maxPool2x2Js,
   maxPool2x2Rows,
@@ -50,15 +49,25 @@ function best(fn: () => void): number {
   return min;
 }
 
-let dispatched = 0;
+/**
+ * Bests of `fn` on 1 kernel thread and on the configured count (in blocks: the array pool
+ * keeps shared arrays only while the threads are on, so alternating would allocate afresh).
+ */
+function bestByThreads(fn: () => void): [number, number, boolean] {
+  setKernelThreads(1);
+  const one = best(fn);
+  setKernelThreads(undefined);
+  const before = parStats().dispatched;
+  const many = best(fn);
+  return [one, many, parStats().dispatched > before];
+}
 
-function line(name: string, js: number, now: number, kernel: number): void {
-  const split = parStats().dispatched > dispatched ? "split" : "one thread";
-  dispatched = parStats().dispatched;
+function line(name: string, js: number, now: number, kernel: [number, number, boolean]): void {
+  const ms = (t: number) => `${t.toFixed(2).padStart(6)} ms`;
   console.log(
-    `${name.padEnd(24)} js ${js.toFixed(2).padStart(6)} ms  new ${now.toFixed(2).padStart(6)} ms  ${
-      (js / now).toFixed(2)
-    }×  kernel (${kernelThreads()} threads) ${kernel.toFixed(2).padStart(6)} ms (${split})`,
+    `${name.padEnd(22)} js ${ms(js)}  new ${ms(now)}  ${(js / now).toFixed(1).padStart(5)}×` +
+      `  kernel: 1 thread ${ms(kernel[0])}, ${kernelThreads()} threads ${ms(kernel[1])}` +
+      (kernel[2] ? " (split)" : " (not split)"),
   );
 }
 
@@ -75,7 +84,7 @@ for (const [h, c] of [[28, 32], [14, 64]]) {
   // Through a native kernel, so that x lives where kernel outputs do (shared memory when
   // the kernel threads are on), as a layer's input does.
   const xt = tf.tidy(() => tf.tensor4d(x, [batch, h, h, c]).add(0) as tf.Tensor4D);
-  const kernel = best(() => tf.maxPool(xt, 2, 2, "valid").dispose());
+  const kernel = bestByThreads(() => tf.maxPool(xt, 2, 2, "valid").dispose());
   line(`MaxPool ${h}×${h}×${c}`, js, now, kernel);
 
   maxPool2x2Js(x, y, ...geo, 0, rows);
@@ -86,7 +95,7 @@ for (const [h, c] of [[28, 32], [14, 64]]) {
   const yt = tf.maxPool(xt, 2, 2, "valid");
   const dyt = tf.tidy(() => tf.tensor4d(dy, yt.shape as [number, number, number, number]).add(0));
   const attrs = { filterSize: [2, 2], strides: [2, 2], pad: "valid" };
-  const gKernel = best(() =>
+  const gKernel = bestByThreads(() =>
     (tf.engine().runKernel("MaxPoolGrad", { dy: dyt, input: xt, output: yt }, attrs) as tf.Tensor)
       .dispose()
   );
