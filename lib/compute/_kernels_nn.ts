@@ -14,6 +14,7 @@ import {
   sizeOf,
   valuesOf,
 } from "./_kernel_util.ts";
+import { planParts, runParts } from "./_par.ts";
 
 type Shape4 = [number, number, number, number];
 type Pool2DInfo = backend_util.Conv2DInfo;
@@ -49,24 +50,17 @@ function isPool2x2(info: Pool2DInfo): boolean {
     info.outWidth * 2 <= info.inWidth;
 }
 
-/** 2×2/stride-2 max pooling without padding: four loads per output, no window loops. */
+/**
+ * 2×2/stride-2 max pooling without padding: four loads per output, no window loops
+ * (WebAssembly SIMD where it runs, `_wasm_pool.ts`), split over kernel threads when large.
+ */
 function maxPool2x2(x: Float32Array, info: Pool2DInfo): Float32Array {
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
     info;
   const y = allocFloat32(batchSize * outH * outW * C, false);
-  const rowStep = inW * C;
-  let yo = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outH; oh++) {
-      let p = (b * inH + oh * 2) * rowStep;
-      for (let ow = 0; ow < outW; ow++, p += 2 * C) {
-        for (let c = 0; c < C; c++, yo++) {
-          const q = p + c;
-          y[yo] = maxOf(maxOf(x[q], x[q + C]), maxOf(x[q + rowStep], x[q + rowStep + C]));
-        }
-      }
-    }
-  }
+  const rows = batchSize * outH;
+  const parts = planParts(rows, x.length, [x, y]);
+  runParts("maxPool2x2", [x, y, inH, inW, C, outH, outW], rows, parts);
   return y;
 }
 
@@ -112,64 +106,6 @@ function pool(x: Float32Array, info: Pool2DInfo, max: boolean): Float32Array {
   return y;
 }
 
-/** {@linkcode maxPoolGrad} for {@linkcode isPool2x2} poolings: the four pixels unrolled. */
-function maxPoolGrad2x2(
-  x: Float32Array,
-  xi: Int32Array,
-  yi: Int32Array,
-  dy: Float32Array,
-  dx: Float32Array,
-  info: Pool2DInfo,
-): void {
-  const { batchSize, inHeight: inH, inWidth: inW, inChannels: C, outHeight: outH, outWidth: outW } =
-    info;
-  const rowStep = inW * C;
-  let yo = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outH; oh++) {
-      let p = (b * inH + oh * 2) * rowStep;
-      for (let ow = 0; ow < outW; ow++, p += 2 * C) {
-        for (let c = 0; c < C; c++, yo++) {
-          const m = yi[yo];
-          const g = dy[yo];
-          const q0 = p + c;
-          const q1 = q0 + C;
-          const q2 = q0 + rowStep;
-          const q3 = q2 + C;
-          // 1 where the bits equal the maximum's, then keep only the first match.
-          let d = xi[q0] ^ m;
-          const t0 = ((d | -d) >>> 31) ^ 1;
-          d = xi[q1] ^ m;
-          const t1 = (((d | -d) >>> 31) ^ 1) & (t0 ^ 1);
-          let done = t0 | t1;
-          d = xi[q2] ^ m;
-          const t2 = (((d | -d) >>> 31) ^ 1) & (done ^ 1);
-          done |= t2;
-          d = xi[q3] ^ m;
-          const t3 = (((d | -d) >>> 31) ^ 1) & (done ^ 1);
-          done |= t3;
-          dx[q0] += g * t0;
-          dx[q1] += g * t1;
-          dx[q2] += g * t2;
-          dx[q3] += g * t3;
-          if (done === 0) {
-            // No pixel equals the maximum bit for bit (±0, NaN payloads): compare values.
-            let best = -Infinity;
-            let where = -1;
-            for (const q of [q0, q1, q2, q3]) {
-              if (x[q] > best || (where < 0 && x[q] !== x[q])) {
-                best = x[q];
-                where = q;
-              }
-            }
-            if (where >= 0 && x[where] === x[where]) dx[where] += g;
-          }
-        }
-      }
-    }
-  }
-}
-
 /**
  * Routes each dy to the first pixel of its window (in scan order) that equals the pooled
  * maximum, as the cpu kernel does; the match is found on bit patterns without branches.
@@ -187,15 +123,20 @@ function maxPoolGrad(
   const fw = info.effectiveFilterWidth;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const dx = allocFloat32(batchSize * inH * inW * C, true);
   const pooled = y ?? pool(x, info, true);
+  if (isPool2x2(info)) {
+    // Every pixel of a window is written; the rows and columns past the windows stay 0.
+    const covered = outH * 2 === inH && outW * 2 === inW;
+    const dx = allocFloat32(batchSize * inH * inW * C, !covered);
+    const rows = batchSize * outH;
+    const parts = planParts(rows, 2 * x.length, [x, pooled, dy, dx]);
+    runParts("maxPoolGrad2x2", [x, pooled, dy, dx, inH, inW, C, outH, outW], rows, parts);
+    return dx;
+  }
+  const dx = allocFloat32(batchSize * inH * inW * C, true);
   const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
   const yi = new Int32Array(pooled.buffer, pooled.byteOffset, pooled.length);
   const found = new Int32Array(C);
-  if (isPool2x2(info)) {
-    maxPoolGrad2x2(x, xi, yi, dy, dx, info);
-    return dx;
-  }
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outH; oh++) {
       const h0 = oh * sh - top;

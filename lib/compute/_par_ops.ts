@@ -11,6 +11,7 @@
  * @module
  */
 
+import { maxPool2x2Rows, maxPoolGrad2x2Rows } from "./_wasm_pool.ts";
 import { wasmDw3x3, wasmDw3x3Grad, wasmDw3x3S1Dx, wasmDw3x3S2Dx } from "./_wasm_dw.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -510,6 +511,8 @@ export const RANGE_OPS: Record<string, RangeOp> = {
   dw3x3S1Dx,
   dw3x3S2Dx,
   dwRuns,
+  maxPool2x2,
+  maxPoolGrad2x2,
 };
 
 /** The depthwise range loops in JavaScript only (tests and benchmarks compare them). */
@@ -522,3 +525,21 @@ export const DW_JS_OPS: Record<string, RangeOp> = {
 
 /** The name of a range loop. */
 export type RangeOpName = keyof typeof RANGE_OPS;
+
+/**
+ * [x, y, inH, inW, c, outH, outW]: 2×2, stride-2 max pooling without padding over output
+ * rows [lo, hi) of batch·outH (WebAssembly SIMD where it runs, `_wasm_pool.ts`).
+ */
+function maxPool2x2(args: Args, lo: number, hi: number): void {
+  const [x, y, inH, inW, c, outH, outW] = args;
+  maxPool2x2Rows(x, y, inH, inW, c, outH, outW, lo, hi);
+}
+
+/**
+ * [x, pooled, dy, dx, inH, inW, c, outH, outW]: the gradient of {@linkcode maxPool2x2} over
+ * output rows [lo, hi): dy to the first pixel of each window matching the pooled maximum.
+ */
+function maxPoolGrad2x2(args: Args, lo: number, hi: number): void {
+  const [x, pooled, dy, dx, inH, inW, c, outH, outW] = args;
+  maxPoolGrad2x2Rows(x, pooled, dy, dx, inH, inW, c, outH, outW, lo, hi);
+}

@@ -42,6 +42,17 @@ export const OP = {
   f32Mul: 0x94,
   f64Add: 0xa0,
   f64PromoteF32: 0xbb,
+  // Additions for the max-pool kernels (`_wasm_pool.ts`).
+  select: 0x1b,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  f32Ne: 0x5c,
+  f32Gt: 0x5e,
+  i32Or: 0x72,
+  f32ConvertI32U: 0xb3,
+  /** `i32.load` / `i32.store` (natural alignment, offset 0). */
+  i32Load: [0x28, 2, 0],
+  i32Store: [0x36, 2, 0],
 } as const;
 
 const SIMD = 0xfd;
@@ -64,7 +75,28 @@ export const V = {
   f32x4High: [SIMD, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15],
   f64x2PromoteLowF32x4: [SIMD, 0x5f],
   f64x2Add: [SIMD, 0xf0, 0x01],
+  // Additions for the max-pool kernels (`_wasm_pool.ts`).
+  i32x4Eq: [SIMD, 0x37],
+  f32x4Ne: [SIMD, 0x42],
+  f32x4Gt: [SIMD, 0x44],
+  not: [SIMD, 0x4d],
+  /** `v128.andnot`: a & ~b. */
+  andnot: [SIMD, 0x4f],
+  or: [SIMD, 0x50],
+  /** `v128.bitselect`: (a & c) | (b & ~c). */
+  bitselect: [SIMD, 0x52],
 } as const;
+
+/** `v128.const` of four equal float32 lanes. */
+export function f32x4Const(v: number): number[] {
+  const bytes = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+  return [SIMD, 0x0c, ...bytes];
+}
+
+/** `f32.const v`. */
+export function f32Const(v: number): number[] {
+  return [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+}
 
 /** `v128.load` at a constant byte offset (loads need no alignment; the hint says 16). */
 export const vLoadAt = (offset: number): number[] => [SIMD, 0x00, 4, ...leb(offset)];
