@@ -240,15 +240,15 @@ function gpuDeviceVisible(): boolean {
 }
 
 /**
- * The backend list Sonata gives Deno's WebGPU (wgpu) on Linux when `DENO_WEBGPU_BACKEND` is unset:
- * Vulkan only (an empty value counts as unset). With every backend allowed, wgpu also starts its OpenGL backend, which loads
- * libglvnd's libEGL into the process, and libEGL's destructor at process exit frees per-thread
- * state that threads still exiting free too: a process that asked for an adapter from several
- * threads (a `deno test --parallel` run) now and then dies at exit in glibc ("double free or
- * corruption", "corrupted size vs. prev_size"), the "abort at exit" of DESIGN.md.
- * GPU compute on Linux goes through Vulkan (Mesa's lavapipe as well as NVIDIA's, AMD's and Intel's
- * drivers); a user who wants another backend sets `DENO_WEBGPU_BACKEND` (for example `gl`), and
- * that is kept.
+ * The backend list Sonata gives Deno's WebGPU (wgpu) on Linux when `DENO_WEBGPU_BACKEND` is
+ * unset or empty: Vulkan only. With every backend allowed, wgpu also starts its OpenGL backend,
+ * which loads libglvnd's libEGL into the process, and libEGL's destructor at process exit frees
+ * per-thread state that threads still exiting free too: a process that asked for an adapter
+ * from several threads (a `deno test --parallel` run) now and then dies at exit in glibc
+ * ("double free or corruption", "corrupted size vs. prev_size"), the "abort at exit" of
+ * DESIGN.md. GPU compute on Linux goes through Vulkan (Mesa's lavapipe as well as NVIDIA's,
+ * AMD's and Intel's drivers); a user who wants another backend sets `DENO_WEBGPU_BACKEND` (for
+ * example `gl`), and that is kept.
  */
 export const LINUX_WEBGPU_BACKENDS = "vulkan";
 

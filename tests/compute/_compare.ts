@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { probeBlas } from "../../lib/compute/_blas.ts";
 import { registerNativeBackend, tf } from "../../lib/compute/mod.ts";
+import { setMinParallelWork } from "../../lib/compute/_par.ts";
 
 /**
  * Why the system-BLAS tests are skipped, or undefined when a system BLAS opens (never with
@@ -105,3 +106,11 @@ export async function assertSameOnBackends(f: () => Result, tol = 1e-4, label = 
 }
 
 export { tf };
+
+/**
+ * The kernel-thread tests use small shapes: split them from 2^17 elements of work (the
+ * default, `MIN_PARALLEL_WORK`, is tuned for speed, not for these shapes).
+ */
+export function splitSmallShapes(): void {
+  setMinParallelWork(1 << 17);
+}

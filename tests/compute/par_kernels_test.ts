@@ -11,16 +11,11 @@
  */
 import assert from "node:assert/strict";
 import { batchNormTraining } from "../../lib/compute/mod.ts";
-import {
-  kernelThreads,
-  parStats,
-  setKernelThreads,
-  setMinParallelWork,
-} from "../../lib/compute/_par.ts";
+import { kernelThreads, parStats, setKernelThreads } from "../../lib/compute/_par.ts";
 
-// The shapes here are small: split them at the threshold these tests were written for.
-setMinParallelWork(1 << 17);
-import { NO_NATIVE, rand, relativeError, tf } from "./_compare.ts";
+import { NO_NATIVE, rand, relativeError, splitSmallShapes, tf } from "./_compare.ts";
+
+splitSmallShapes();
 
 const ignore = NO_NATIVE !== undefined;
 

@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { DW_JS_OPS, RANGE_OPS } from "../../lib/compute/_par_ops.ts";
-import { parStats, setKernelThreads, setMinParallelWork } from "../../lib/compute/_par.ts";
+import { parStats, setKernelThreads } from "../../lib/compute/_par.ts";
 
-// The shapes here are small: split them at the threshold these tests were written for.
-setMinParallelWork(1 << 17);
 import { wasmDwAvailable } from "../../lib/compute/_wasm_dw.ts";
-import { NO_NATIVE, rand, relativeError, tf, values } from "./_compare.ts";
+import { NO_NATIVE, rand, relativeError, splitSmallShapes, tf, values } from "./_compare.ts";
+
+splitSmallShapes();
 
 const TOL = 1e-5;
 

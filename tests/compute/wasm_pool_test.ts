@@ -9,8 +9,11 @@
 import assert from "node:assert/strict";
 import { RANGE_OPS } from "../../lib/compute/_par_ops.ts";
 import { parStats, setKernelThreads } from "../../lib/compute/_par.ts";
+
 import { maxPool2x2Js, maxPoolGrad2x2Js, wasmPoolAvailable } from "../../lib/compute/_wasm_pool.ts";
-import { NO_NATIVE, tf, values } from "./_compare.ts";
+import { NO_NATIVE, splitSmallShapes, tf, values } from "./_compare.ts";
+
+splitSmallShapes();
 
 /** The first index where a and b differ (Object.is: −0 ≠ +0, NaN = NaN), or −1. */
 function firstDiff(a: Float32Array, b: Float32Array): number {

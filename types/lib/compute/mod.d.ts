@@ -96,6 +96,18 @@ export declare class EngineUnavailableError extends Error {
     constructor(engine: ComputeEngine, reason: string, install: string);
 }
 /**
+ * The backend list Sonata gives Deno's WebGPU (wgpu) on Linux when `DENO_WEBGPU_BACKEND` is
+ * unset or empty: Vulkan only. With every backend allowed, wgpu also starts its OpenGL backend,
+ * which loads libglvnd's libEGL into the process, and libEGL's destructor at process exit frees
+ * per-thread state that threads still exiting free too: a process that asked for an adapter
+ * from several threads (a `deno test --parallel` run) now and then dies at exit in glibc
+ * ("double free or corruption", "corrupted size vs. prev_size"), the "abort at exit" of
+ * DESIGN.md. GPU compute on Linux goes through Vulkan (Mesa's lavapipe as well as NVIDIA's,
+ * AMD's and Intel's drivers); a user who wants another backend sets `DENO_WEBGPU_BACKEND` (for
+ * example `gl`), and that is kept.
+ */
+export declare const LINUX_WEBGPU_BACKENDS = "vulkan";
+/**
  * Chooses the compute engine once per process, makes its backend current, prints one
  * line about it on stderr (unless `quiet`) and returns it. Later calls return the same
  * choice; asking for another engine after one was chosen throws.
