@@ -61,6 +61,8 @@ run() {
   gzip -dc "$DIR/train.js.gz" >"$work/train.js"
   export DENO_DIR=/tmp/device-webgpu-cache DENO_NO_UPDATE_CHECK=1
   export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+  # As Sonata sets it on Linux (lib/compute/mod.ts): wgpu's Vulkan backend only, no libEGL.
+  export DENO_WEBGPU_BACKEND="${DENO_WEBGPU_BACKEND:-vulkan}"
   echo "== machine: $(uname -srm), $(nproc) cores, $("$deno" --version | head -1)"
   nvidia-smi -L 2>/dev/null || echo "nvidia-smi: not found"
   # The Vulkan loader and the NVIDIA ICD: wgpu (Deno's WebGPU) needs both to reach the GPU.
