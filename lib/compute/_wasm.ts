@@ -216,6 +216,55 @@ export interface WasmFunction {
   code: number[];
 }
 
+/** `while (!exit) body` (exit: instructions leaving an i32 on the stack). */
+export function whileNot(exit: number[], body: number[]): number[] {
+  return [
+    OP.block,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...exit,
+    OP.brIf,
+    1,
+    ...body,
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+  ];
+}
+
+/** `l += d` (locals). */
+export const addTo = (l: number, d: number): number[] => [
+  ...get(l),
+  ...get(d),
+  OP.i32Add,
+  ...set(l),
+];
+/** `l += n` (constant). */
+export const addConst = (l: number, n: number): number[] => [
+  ...get(l),
+  ...i32(n),
+  OP.i32Add,
+  ...set(l),
+];
+/** `a + b` (locals) on the stack. */
+export const sum = (a: number, b: number): number[] => [...get(a), ...get(b), OP.i32Add];
+/** `do body while (--n)` (n ≥ 1). */
+export const countDown = (n: number, body: number[]): number[] => [
+  OP.loop,
+  OP.void,
+  ...body,
+  ...get(n),
+  ...i32(1),
+  OP.i32Sub,
+  ...set(n),
+  ...get(n),
+  OP.brIf,
+  0,
+  OP.end,
+];
+
 /**
  * Instantiates a module with several exported functions `f0`, `f1`, … (in order) sharing one
  * exported memory of `pages` fixed pages (see {@linkcode instantiate}); null when

@@ -22,6 +22,9 @@
  * @module
  */
 import {
+  addConst,
+  addTo,
+  countDown,
   F32,
   f32Zero,
   get,
@@ -34,6 +37,7 @@ import {
   V128,
   vLoadAt,
   vStoreAt,
+  whileNot,
 } from "./_wasm.ts";
 
 /** Pages (64 KiB) of the depthwise kernels' memory (one per thread): 2 MiB, fixed. */
@@ -45,43 +49,6 @@ export const DW_HEAP_BYTES = DW_PAGES * 65536;
  * whole memory when one output row needs more.
  */
 const BAND_FLOATS = 1 << 17;
-
-/** `while (!exit) body` (exit: instructions leaving an i32 on the stack). */
-function whileNot(exit: number[], body: number[]): number[] {
-  return [
-    OP.block,
-    OP.void,
-    OP.loop,
-    OP.void,
-    ...exit,
-    OP.brIf,
-    1,
-    ...body,
-    OP.br,
-    0,
-    OP.end,
-    OP.end,
-  ];
-}
-
-/** `l += d` (locals). */
-const addTo = (l: number, d: number) => [...get(l), ...get(d), OP.i32Add, ...set(l)];
-/** `l += n` (constant). */
-const addConst = (l: number, n: number) => [...get(l), ...i32(n), OP.i32Add, ...set(l)];
-/** `do body while (--n)` (n ≥ 1). */
-const countDown = (n: number, body: number[]) => [
-  OP.loop,
-  OP.void,
-  ...body,
-  ...get(n),
-  ...i32(1),
-  OP.i32Sub,
-  ...set(n),
-  ...get(n),
-  OP.brIf,
-  0,
-  OP.end,
-];
 
 /** The instructions of one lane width: 4 channels (f32x4) or 1 (scalar f32 tail). */
 interface Lanes {

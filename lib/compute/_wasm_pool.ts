@@ -23,6 +23,9 @@
  * @module
  */
 import {
+  addConst,
+  addTo,
+  countDown,
   F32,
   f32Const,
   f32x4Const,
@@ -32,8 +35,10 @@ import {
   instantiateAll,
   OP,
   set,
+  sum,
   V,
   V128,
+  whileNot,
 } from "./_wasm.ts";
 
 /** Pages (64 KiB) of the pool kernels' memory (one per thread): 2 MiB, fixed. */
@@ -42,45 +47,6 @@ const POOL_PAGES = 32;
 export const POOL_HEAP_BYTES = POOL_PAGES * 65536;
 /** Floats a band aims at (512 KiB, so its copies stay in a core's L2 cache). */
 const BAND_FLOATS = 1 << 17;
-
-/** `while (!exit) body` (exit: instructions leaving an i32 on the stack). */
-function whileNot(exit: number[], body: number[]): number[] {
-  return [
-    OP.block,
-    OP.void,
-    OP.loop,
-    OP.void,
-    ...exit,
-    OP.brIf,
-    1,
-    ...body,
-    OP.br,
-    0,
-    OP.end,
-    OP.end,
-  ];
-}
-
-/** `l += d` (locals). */
-const addTo = (l: number, d: number) => [...get(l), ...get(d), OP.i32Add, ...set(l)];
-/** `l += n` (constant). */
-const addConst = (l: number, n: number) => [...get(l), ...i32(n), OP.i32Add, ...set(l)];
-/** `a + b` (locals) on the stack. */
-const sum = (a: number, b: number) => [...get(a), ...get(b), OP.i32Add];
-/** `do body while (--n)` (n ≥ 1). */
-const countDown = (n: number, body: number[]) => [
-  OP.loop,
-  OP.void,
-  ...body,
-  ...get(n),
-  ...i32(1),
-  OP.i32Sub,
-  ...set(n),
-  ...get(n),
-  OP.brIf,
-  0,
-  OP.end,
-];
 
 /**
  * The loops shared by both kernels: rows r in [0, rows), output pixels of a row, channel
