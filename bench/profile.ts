@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console
 /**
- * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w4|w1predict
+ * Per-kernel time of a workload on an engine: `deno run -A bench/profile.ts w1|w3|w3api|w4|w1predict
  * [--engine native] [--rows N] [--top 25]`. Each kernel of the current backend is wrapped
  * with a timer; the table lists the kernels by total time (self time, nested kernel calls
  * excluded), plus the time spent outside kernels.
@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { ready, tf } from "../lib/compute/mod.ts";
-import { buildW1, buildW3, runW1Api } from "./workloads.ts";
+import { buildW1, buildW3, runW1Api, runW3Api } from "./workloads.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -67,6 +67,15 @@ if (which === "w1api") {
   const r = await runW1Api({ rows, epochs: 1, skipPredict: true });
   wall = r.train_seconds * 1000;
   console.log(`w1api: ${rows} rows, ${JSON.stringify(r)} on ${info.engine}`);
+} else if (which === "w3api") {
+  // W3 as `deno task bench w3` measures it: the config language, an image feature with the
+  // stacked_cnn encoder (warm-up on a few rows first).
+  const rows = Number(values.rows ?? 2_560);
+  await runW3Api({ rows: 512 });
+  totals.clear();
+  const r = await runW3Api({ rows });
+  wall = r.seconds_per_epoch * 1000;
+  console.log(`w3api: ${rows} rows, ${JSON.stringify(r)} on ${info.engine}`);
 } else if (which === "w1loop") {
   const rows = Number(values.rows ?? 25_600);
   const w = buildW1(rows, { stockAdam });
