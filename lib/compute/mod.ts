@@ -254,13 +254,12 @@ export const LINUX_WEBGPU_BACKENDS = "vulkan";
 
 /** Sets `DENO_WEBGPU_BACKEND` (see {@linkcode LINUX_WEBGPU_BACKENDS}) before any adapter request. */
 function chooseWebgpuBackends(): void {
-  if (Deno.build.os !== "linux") return;
   try {
-    if (!Deno.env.get("DENO_WEBGPU_BACKEND")) {
+    if (Deno.build.os === "linux" && !Deno.env.get("DENO_WEBGPU_BACKEND")) {
       Deno.env.set("DENO_WEBGPU_BACKEND", LINUX_WEBGPU_BACKENDS);
     }
   } catch {
-    // Without --allow-env wgpu keeps its default backends.
+    // Without --allow-env (or outside Deno) wgpu keeps its default backends.
   }
 }
 
