@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { DW_JS_OPS, RANGE_OPS, type RangeOp } from "../lib/compute/_par_ops.ts";
 import { wasmDwAvailable } from "../lib/compute/_wasm_dw.ts";
+import { stride2Taps } from "../lib/compute/_kernels_conv.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -53,23 +54,6 @@ function row(name: string, op: string, args: unknown[], n: number): void {
   );
 }
 
-/** `_kernels_conv.ts`'s stride-2 tap table: per input index [count, o0, k0, o1, k1]. */
-function stride2Taps(n: number, out: number): Int32Array {
-  const taps = new Int32Array(5 * n);
-  for (let i = 0; i < n; i++) {
-    let count = 0;
-    for (let k = 0; k < 3; k++) {
-      const p = i - k;
-      if (p < 0 || p % 2 !== 0 || p / 2 >= out) continue;
-      taps[5 * i + 1 + 2 * count] = p / 2;
-      taps[5 * i + 2 + 2 * count] = k;
-      count++;
-    }
-    taps[5 * i] = count;
-  }
-  return taps;
-}
-
 // deno-lint-ignore no-console
 console.log(`wasm SIMD: ${wasmDwAvailable()}, batch ${batch}, best of ${reps}`);
 // [output size, channels, stride] of mobilenet_v2's depthwise layers (input padded by 1).
@@ -109,7 +93,7 @@ for (const [out, c, s] of layers) {
     const dx = new Float32Array(x.length);
     row(`dx  ${tag}`, "dw3x3S1Dx", [dy, w, padded, dx, inH, inH, c, out, out, 2, 2], batch);
   } else {
-    const taps = stride2Taps(inH, out);
+    const taps = stride2Taps(inH, out, 0);
     const dx = new Float32Array(x.length);
     const args = [dy, w, dx, taps, taps, inH, inH, c, out, out];
     row(`dx  ${tag}`, "dw3x3S2Dx", args, batch * inH);

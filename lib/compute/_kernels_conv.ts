@@ -457,7 +457,7 @@ function depthwise3x3BackpropInputS1(
  * 3-tap convolution: i + pad = 2·o + k with 0 ≤ o < out (at most two: k of i + pad's parity).
  * Returns, per input index, [count, o0, k0, o1, k1].
  */
-function stride2Taps(n: number, out: number, pad: number): Int32Array {
+export function stride2Taps(n: number, out: number, pad: number): Int32Array {
   const taps = new Int32Array(5 * n);
   for (let i = 0; i < n; i++) {
     let count = 0;

@@ -216,6 +216,26 @@ export interface WasmFunction {
   code: number[];
 }
 
+/**
+ * Pages (64 KiB) of a band kernel module's memory (`_wasm_dw.ts`, `_wasm_pool.ts`: one per
+ * thread and module): 2 MiB, fixed.
+ */
+export const BAND_KERNEL_PAGES = 32;
+/** Floats a band aims at (512 KiB: its copies stay in a core's L2 cache). */
+export const BAND_FLOATS = 1 << 17;
+
+/**
+ * The rows of a band: `fit(floats)` rows fit in `floats` floats; {@linkcode BAND_FLOATS} when
+ * a row fits there, else the whole memory (one row may need more); 0 when none fits.
+ */
+export function bandRowsIn(fit: (floats: number) => number): number {
+  const n = fit(BAND_FLOATS);
+  return Math.max(0, n >= 1 ? n : fit(BAND_KERNEL_PAGES * 16384));
+}
+
+/** `n` rounded up to a multiple of 4 (floats: 16-byte alignment). */
+export const align4 = (n: number): number => (n + 3) & ~3;
+
 /** `while (!exit) body` (exit: instructions leaving an i32 on the stack). */
 export function whileNot(exit: number[], body: number[]): number[] {
   return [

@@ -24,6 +24,9 @@
 import {
   addConst,
   addTo,
+  align4,
+  BAND_KERNEL_PAGES,
+  bandRowsIn,
   countDown,
   F32,
   f32Zero,
@@ -40,15 +43,8 @@ import {
   whileNot,
 } from "./_wasm.ts";
 
-/** Pages (64 KiB) of the depthwise kernels' memory (one per thread): 2 MiB, fixed. */
-const DW_PAGES = 32;
-/** Bytes of the depthwise kernels' memory. */
-export const DW_HEAP_BYTES = DW_PAGES * 65536;
-/**
- * Floats a band aims at (512 KiB: its copies stay in a core's L2 cache); a band may use the
- * whole memory when one output row needs more.
- */
-const BAND_FLOATS = 1 << 17;
+/** Bytes of the depthwise kernels' memory (one per thread, fixed). */
+export const DW_HEAP_BYTES = BAND_KERNEL_PAGES * 65536;
 
 /** The instructions of one lane width: 4 channels (f32x4) or 1 (scalar f32 tail). */
 interface Lanes {
@@ -321,7 +317,7 @@ function dwKernels(): Kernels | null {
       locals: [[4, I32], [1, V128], [1, F32]],
       code: scatterCode(),
     },
-  ], DW_PAGES);
+  ], BAND_KERNEL_PAGES);
   kernels = m && {
     forward: m.fns[0] as DwFn,
     grad: m.fns[1] as DwFn,
@@ -337,8 +333,6 @@ export function wasmDwAvailable(): boolean {
 }
 
 /** Rounds a float count up to whole 16-byte groups. */
-const align4 = (n: number) => (n + 3) & ~3;
-
 /**
  * The output rows per band (at least 1) whose input rows, output rows and `fixed` floats fit
  * {@linkcode BAND_FLOATS} (else the whole memory), or 0.
@@ -347,7 +341,7 @@ function bandRows(fixed: number, inRow: number, outRow: number, sh: number): num
   // fixed + ((n − 1)·sh + 3)·inRow + n·outRow ≤ room (floats, each part rounded to 4).
   const fit = (floats: number) =>
     Math.floor((floats - fixed - 8 - (3 - sh) * inRow) / (sh * inRow + outRow));
-  return Math.max(0, fit(BAND_FLOATS) >= 1 ? fit(BAND_FLOATS) : fit(DW_HEAP_BYTES / 4));
+  return bandRowsIn(fit);
 }
 
 /**
@@ -536,7 +530,7 @@ export function wasmDw3x3S2Dx(
   // n dx rows need at most (n + 1)/2 + 1 dy rows.
   const fit = (floats: number) =>
     Math.floor((floats - dyAt - 8 - 2 * align4(dyRow)) / (align4(dxRow) + align4(dyRow) / 2));
-  const band = fit(BAND_FLOATS) >= 1 ? fit(BAND_FLOATS) : fit(DW_HEAP_BYTES / 4);
+  const band = bandRowsIn(fit);
   if (band < 1) return false;
   // Per kw: the output columns [o0, o1) whose input column 2o − left + kw is inside.
   const spans: number[] = [];

@@ -25,6 +25,9 @@
 import {
   addConst,
   addTo,
+  align4,
+  BAND_KERNEL_PAGES,
+  bandRowsIn,
   countDown,
   F32,
   f32Const,
@@ -41,12 +44,8 @@ import {
   whileNot,
 } from "./_wasm.ts";
 
-/** Pages (64 KiB) of the pool kernels' memory (one per thread): 2 MiB, fixed. */
-const POOL_PAGES = 32;
-/** Bytes of the pool kernels' memory. */
-export const POOL_HEAP_BYTES = POOL_PAGES * 65536;
-/** Floats a band aims at (512 KiB, so its copies stay in a core's L2 cache). */
-const BAND_FLOATS = 1 << 17;
+/** Bytes of the pool kernels' memory (one per thread, fixed). */
+export const POOL_HEAP_BYTES = BAND_KERNEL_PAGES * 65536;
 
 /**
  * The loops shared by both kernels: rows r in [0, rows), output pixels of a row, channel
@@ -369,7 +368,7 @@ function poolKernels(): Kernels | null {
       locals: [[14, I32], [5, V128], [1, F32]],
       code: gradCode(),
     },
-  ], POOL_PAGES);
+  ], BAND_KERNEL_PAGES);
   kernels = m && {
     forward: m.fns[0] as ForwardFn,
     grad: m.fns[1] as GradFn,
@@ -385,7 +384,6 @@ export function wasmPoolAvailable(): boolean {
 }
 
 /** Rounds a float count up to whole 16-byte groups. */
-const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * Calls `band(r0, n, xRow)` over output rows [lo, hi) in bands of at most `most` rows whose
@@ -459,8 +457,7 @@ function maxPool2x2Wasm(
   const outRow = outW * c;
   const xAt = 8;
   const per = 2 * align4(inRow) + align4(outRow);
-  let most = Math.floor((BAND_FLOATS - xAt) / per);
-  if (most < 1) most = Math.floor((POOL_HEAP_BYTES / 4 - xAt) / per);
+  const most = bandRowsIn((floats) => Math.floor((floats - xAt) / per));
   if (most < 1) return false;
   const heap = k.heap;
   eachBand(lo, hi, inH, outH, most, (r0, n, xRow) => {
@@ -621,8 +618,7 @@ function maxPoolGrad2x2Wasm(
   const xAt = 8; // after the 5 flag words
   // Per output row: two input rows of x and of dx, one row of pooled and of dy.
   const per = 4 * align4(inRow) + 2 * align4(outRow);
-  let most = Math.floor((BAND_FLOATS - xAt) / per);
-  if (most < 1) most = Math.floor((POOL_HEAP_BYTES / 4 - xAt) / per);
+  const most = bandRowsIn((floats) => Math.floor((floats - xAt) / per));
   if (most < 1) return false;
   const heap = k.heap;
   const flags = k.flags;

@@ -8,30 +8,13 @@
 import assert from "node:assert/strict";
 import { DW_JS_OPS, RANGE_OPS } from "../../lib/compute/_par_ops.ts";
 import { parStats, setKernelThreads } from "../../lib/compute/_par.ts";
-
 import { wasmDwAvailable } from "../../lib/compute/_wasm_dw.ts";
 import { NO_NATIVE, rand, relativeError, splitSmallShapes, tf, values } from "./_compare.ts";
+import { stride2Taps } from "../../lib/compute/_kernels_conv.ts";
 
 splitSmallShapes();
 
 const TOL = 1e-5;
-
-/** `_kernels_conv.ts`'s stride-2 tap table: per input index [count, o0, k0, o1, k1]. */
-function stride2Taps(n: number, out: number, pad: number): Int32Array {
-  const taps = new Int32Array(5 * n);
-  for (let i = 0; i < n; i++) {
-    let count = 0;
-    for (let k = 0; k < 3; k++) {
-      const p = i + pad - k;
-      if (p < 0 || p % 2 !== 0 || p / 2 >= out) continue;
-      taps[5 * i + 1 + 2 * count] = p / 2;
-      taps[5 * i + 2 + 2 * count] = k;
-      count++;
-    }
-    taps[5 * i] = count;
-  }
-  return taps;
-}
 
 /** Runs the dispatching op and the JavaScript loop on copies of `out`; asserts they agree. */
 function same(
